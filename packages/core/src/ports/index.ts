@@ -1,0 +1,5 @@
+export * from './sql';
+export * from './kv';
+export * from './blob';
+export * from './queue';
+export * from './clock';

@@ -1,0 +1,46 @@
+/**
+ * A throwaway database per test file on the local PostgreSQL server, so suites never share
+ * state. Dropped (with its connections) by `drop()`.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { PG_URL } from './reachable';
+
+export interface TestDatabase {
+  /** postgres://… URL of the new database. */
+  readonly url: string;
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const u = new URL(PG_URL);
+  u.pathname = '/postgres';
+  return u.toString();
+}
+
+export async function createTestDatabase(prefix = 'strata_t'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    name,
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl() });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
