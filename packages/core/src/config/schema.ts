@@ -1,0 +1,156 @@
+/**
+ * Every setting Strata reads, as one zod schema over the raw environment (strings). Entries
+ * call `parseConfig(process.env | env bindings)` once; nothing below them reads the environment.
+ */
+import { z } from 'zod';
+import { Secret } from './secret';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = z.string().url();
+const secret = (min: number) => z.string().min(min, `must be at least ${min} characters`).transform((v) => new Secret(v));
+
+/** Parses a JSON-valued variable, reporting JSON syntax errors as a zod issue. */
+function jsonOf<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+/** `CACHE_TTLS_JSON`: per namespace a number (fresh seconds) or an object of windows in seconds. */
+export const CacheTtlOverrides = z.record(
+  z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'namespace names are lower-case words'),
+  z.union([
+    z.number().int().min(0).max(7 * 86400),
+    z
+      .object({
+        fresh: z.number().int().min(0).max(7 * 86400).optional(),
+        stale: z.number().int().min(0).max(7 * 86400).optional(),
+        grace: z.number().int().min(0).max(30 * 86400).optional(),
+        l1: z.number().int().min(0).max(3600).optional(),
+        negative: z.number().int().min(0).max(86400).optional(),
+      })
+      .strict(),
+  ]),
+);
+export type CacheTtlOverrides = z.infer<typeof CacheTtlOverrides>;
+
+export const FeatureFlags = z
+  .object({
+    /** Serve `policyPreview` on /listings. */
+    policyPreview: z.boolean().default(true),
+    /** Emit OpenLineage events when versions are published or recalled. */
+    lineageHooks: z.boolean().default(true),
+    /** Expose /docs (the interactive API reference). */
+    docs: z.boolean().default(true),
+  })
+  .strict();
+export type FeatureFlags = z.infer<typeof FeatureFlags>;
+
+export const PaySplits = z
+  .record(z.string().min(1), z.number().min(0).max(1))
+  .refine((o) => Math.abs(Object.values(o).reduce((a, b) => a + b, 0) - 1) < 1e-9, 'splits must add up to 1');
+
+export const RawConfig = z
+  .object({
+    PORT: int(1, 65535).default(8787),
+    STAGE: z.string().regex(/^[a-z0-9-]{1,40}$/, 'lower-case letters, digits and dashes').default('local'),
+    PUBLIC_BASE_URL: url.optional(),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+
+    // Postgres: absent → embedded PGlite under PGLITE_DIR
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+      .transform((v) => new Secret(v))
+      .optional(),
+    SQL_DRIVER: z.enum(['auto', 'pg', 'neon-http', 'neon-ws']).default('auto'),
+    NEON_FETCH_ENDPOINT: url.optional(),
+    NEON_WS_PROXY: z.string().regex(/^[\w.-]+(:\d+)?(\/\S*)?$/, 'host[:port][/path], no scheme').optional(),
+    NEON_SECURE_WS: bool.default(true),
+    PGLITE_DIR: z.string().min(1).default('./.strata/pglite'),
+    SQL_POOL_MAX: int(1, 100).default(10),
+
+    // Kv: absent → in-process memory
+    UPSTASH_REDIS_REST_URL: z.string().regex(/^https?:\/\/[^\s#$./?].\S*$/, 'must be an http(s) URL').optional(),
+    UPSTASH_REDIS_REST_TOKEN: secret(1).optional(),
+    KV_TIMEOUT_MS: int(10, 10_000).default(250),
+    KV_MEMORY_MAX_ENTRIES: int(100, 10_000_000).default(100_000),
+    L1_MAX_ENTRIES: int(0, 1_000_000).default(5_000),
+
+    // Blobs: absent S3_BUCKET → filesystem under BLOB_DIR
+    S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid bucket name').optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ENDPOINT: url.optional(),
+    S3_FORCE_PATH_STYLE: bool.default(false),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: secret(1).optional(),
+    BLOB_DIR: z.string().min(1).default('./.strata/blobs'),
+    BLOB_SIGNING_SECRET: secret(16).optional(),
+    PRESIGN_TTL_SEC: int(1, 604_800).default(900),
+    CDN_MODE: z.enum(['off', 'direct', 'signed']).default('off'),
+    CDN_BASE_URL: url.optional(),
+
+    // Queue: absent QUEUE_URL → in-process
+    QUEUE_URL: url.optional(),
+    QUEUE_REGION: z.string().min(1).optional(),
+    QUEUE_ENDPOINT: url.optional(),
+    QUEUE_MAX_ATTEMPTS: int(1, 50).default(5),
+    LINEAGE_INGEST_MODE: z.enum(['sync', 'async']).default('sync'),
+
+    // Tokens: with neither set, the embedded default generates them at start
+    ADMIN_TOKEN: secret(16).optional(),
+    INGEST_TOKEN: secret(16).optional(),
+
+    // Caching and features
+    CACHE_TTLS_JSON: jsonOf(CacheTtlOverrides).optional(),
+    FEATURE_FLAGS_JSON: jsonOf(FeatureFlags).optional(),
+
+    // Limits
+    BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    RATE_LIMIT_PER_MIN: int(0, 1_000_000).default(600),
+    OL_QUERY_RATE_PER_MIN: int(0, 1_000_000).default(60),
+    OL_QUERY_MAX_DEPTH: int(1, 50).default(10),
+    OL_QUERY_MAX_NODES: int(10, 1_000_000).default(5_000),
+    OL_MAX_EVENT_BYTES: int(1024, 16 * 1024 * 1024).default(1024 * 1024),
+    OL_BATCH_MAX_EVENTS: int(1, 10_000).default(1_000),
+    BUNDLE_DEFAULT_DEPTH: int(1, 50).default(8),
+    BUNDLE_MAX_DEPTH: int(1, 100).default(20),
+    MIN_CONFS: int(0, 10_000).default(1),
+    HEADERS_SOURCE: z.string().min(1).optional(),
+    HEADERS_TIP_CACHE_SEC: int(1, 3600).default(10),
+    PAY_SPLITS_JSON: jsonOf(PaySplits).optional(),
+    QUOTE_TTL_SEC: int(10, 86_400).default(600),
+    RECEIPT_TTL_SEC: int(60, 30 * 86_400).default(3600),
+    BROADCAST_MODE: z.enum(['dryrun', 'live']).default('dryrun'),
+    OUTBOX_SWEEP_AFTER_SEC: int(0, 3600).default(5),
+    AUDIT_RETAIN_MONTHS: int(1, 120).default(12),
+  })
+  .superRefine((c, ctx) => {
+    if (!!c.UPSTASH_REDIS_REST_URL !== !!c.UPSTASH_REDIS_REST_TOKEN) {
+      const missing = c.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other Upstash variable is set' });
+    }
+    if (!!c.S3_ACCESS_KEY_ID !== !!c.S3_SECRET_ACCESS_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['S3_SECRET_ACCESS_KEY'], message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together' });
+    }
+    if (c.CDN_MODE !== 'off' && !c.CDN_BASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['CDN_BASE_URL'], message: `is required when CDN_MODE=${c.CDN_MODE}` });
+    }
+    if (c.SQL_DRIVER !== 'auto' && !c.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: `is required when SQL_DRIVER=${c.SQL_DRIVER}` });
+    }
+    if (c.LINEAGE_INGEST_MODE === 'async' && c.QUEUE_URL === undefined && c.DATABASE_URL === undefined) {
+      // async ingest on the embedded default uses the in-process queue: allowed, nothing to check
+    }
+  });
+
+export type Config = z.output<typeof RawConfig>;
