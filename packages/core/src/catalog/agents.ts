@@ -1,0 +1,141 @@
+/**
+ * Agent registry (`status unknown|up|down`, `lastPingAt`). Writes return statements; reads
+ * run one query.
+ */
+import { z } from 'zod';
+import { StrataError, type FieldIssue } from '../errors';
+import type { Row, SqlParam, SqlSession, Statement } from '../ports/sql';
+import { AGENT_ID, agentIdFor } from './ids';
+
+const Label = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+
+export const AgentRegistration = z.strictObject({
+  name: Label(256),
+  capabilities: z.array(Label(128)).max(64),
+  webhookUrl: z.url({ protocol: /^https?$/ }).max(2048),
+  identityKey: z.string().regex(/^0[23][0-9a-fA-F]{64}$/, 'must be a compressed public key').optional(),
+});
+export type AgentRegistration = z.input<typeof AgentRegistration>;
+
+export const AgentSearch = z.object({
+  q: z.string().max(256).optional(),
+  capability: Label(128).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+export type AgentSearch = z.input<typeof AgentSearch>;
+
+export const AgentStatus = z.enum(['unknown', 'up', 'down']);
+export type AgentStatus = z.output<typeof AgentStatus>;
+
+export interface Agent {
+  agentId: string;
+  name: string;
+  capabilities: string[];
+  webhookUrl: string;
+  identityKey: string | null;
+  status: AgentStatus;
+  lastPingAt: string | null;
+}
+
+function invalid(e: z.ZodError, root: string): StrataError {
+  const issues: FieldIssue[] = e.issues.map((i) => ({ path: [root, ...i.path.map(String)].join('.'), message: i.message }));
+  return new StrataError('validation-failed', 'name, webhookUrl, capabilities[] required', { issues });
+}
+
+/**
+ * Statement registering an agent. `verifiedIdentityKey` (from a valid identity signature)
+ * wins over a body `identityKey`; a signed agent gets a derived id, so retries are idempotent.
+ */
+export function registerAgent(
+  input: unknown,
+  now: Date,
+  verifiedIdentityKey?: string | null,
+): { agentId: string; statements: Statement[] } {
+  const r = AgentRegistration.safeParse(input);
+  if (!r.success) throw invalid(r.error, 'body');
+  const key = (verifiedIdentityKey ?? r.data.identityKey ?? null)?.toLowerCase() ?? null;
+  const capabilities = [...new Set(r.data.capabilities)];
+  const agentId = agentIdFor(r.data.name, key);
+  return {
+    agentId,
+    statements: [
+      {
+        text: `INSERT INTO agents (agent_id, name, webhook_url, capabilities, identity_key, created_at, updated_at)
+               VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6)
+               ON CONFLICT (agent_id) DO UPDATE SET
+                 webhook_url = EXCLUDED.webhook_url, capabilities = EXCLUDED.capabilities, updated_at = EXCLUDED.updated_at
+               RETURNING agent_id`,
+        params: [agentId, r.data.name, r.data.webhookUrl, JSON.stringify(capabilities), key, now],
+      },
+    ],
+  };
+}
+
+/** Parses an agent id; `bad-request` naming the field otherwise. */
+export function parseAgentId(s: unknown): string {
+  if (typeof s !== 'string' || !AGENT_ID.test(s)) throw new StrataError('bad-request', 'agentId must be ag_ followed by 16 hex.', { hint: 'agentId' });
+  return s;
+}
+
+/** Statement recording a ping (status defaults to `up`); returns `agent_id`, no row → unknown agent. */
+export function pingAgent(agentId: string, now: Date, status: AgentStatus = 'up'): Statement {
+  return {
+    text: `UPDATE agents SET status = $2, last_ping_at = $3, updated_at = $3 WHERE agent_id = $1 RETURNING agent_id`,
+    params: [parseAgentId(agentId), AgentStatus.parse(status), now],
+  };
+}
+
+/** Throws `not-found` when a ping statement touched no agent. */
+export function interpretPingResult(rows: readonly Row[]): void {
+  if (rows.length === 0) throw new StrataError('not-found', 'No agent has this id.', { hint: 'agent not found' });
+}
+
+const COLUMNS = `agent_id, name, capabilities, webhook_url, identity_key, status, last_ping_at`;
+
+function toAgent(r: Row): Agent {
+  return {
+    agentId: r.agent_id as string,
+    name: r.name as string,
+    capabilities: r.capabilities as string[],
+    webhookUrl: r.webhook_url as string,
+    identityKey: (r.identity_key as string | null) ?? null,
+    status: r.status as AgentStatus,
+    lastPingAt: r.last_ping_at ? (r.last_ping_at as Date).toISOString() : null,
+  };
+}
+
+/** One agent, or null. */
+export async function getAgent(sql: SqlSession, agentId: string): Promise<Agent | null> {
+  const rows = await sql.query(`SELECT ${COLUMNS} FROM agents WHERE agent_id = $1`, [parseAgentId(agentId)]);
+  return rows[0] ? toAgent(rows[0]) : null;
+}
+
+/** Escapes LIKE wildcards so user text matches literally. */
+export function likeLiteral(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Agents whose name contains `q` and/or that declare `capability`; ordered by name, then id. */
+export async function searchAgents(sql: SqlSession, query: AgentSearch): Promise<{ items: Agent[]; limit: number; offset: number }> {
+  const r = AgentSearch.safeParse(query);
+  if (!r.success) throw invalid(r.error, 'query');
+  const { q, capability, limit, offset } = r.data;
+  const where: string[] = [];
+  const params: SqlParam[] = [];
+  if (q !== undefined && q.trim() !== '') {
+    params.push(`%${likeLiteral(q.trim().toLowerCase())}%`);
+    where.push(`lower(name) LIKE $${params.length} ESCAPE '\\'`);
+  }
+  if (capability !== undefined) {
+    params.push(JSON.stringify([capability]));
+    where.push(`capabilities @> $${params.length}::jsonb`);
+  }
+  params.push(limit, offset);
+  const rows = await sql.query(
+    `SELECT ${COLUMNS} FROM agents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY lower(name), agent_id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  );
+  return { items: rows.map(toAgent), limit, offset };
+}

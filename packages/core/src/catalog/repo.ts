@@ -1,0 +1,144 @@
+/**
+ * Listing reads: the detail of one version and the searchable, paged list. Tables and indexes
+ * are in migrations/0010_catalog.sql (`assets.search` is a generated tsvector with a GIN index).
+ */
+import { z } from 'zod';
+import { StrataError, type FieldIssue } from '../errors';
+import type { Row, SqlParam, SqlSession } from '../ports/sql';
+import { parseVersionId } from './hex';
+import { PRODUCER_ID } from './ids';
+import type { Manifest } from './manifest';
+
+export const ListingQuery = z.object({
+  q: z.string().max(256).optional(),
+  datasetId: z.string().min(1).max(256).optional(),
+  producerId: z.string().regex(PRODUCER_ID, 'must be prod_ followed by 16 hex').optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+export type ListingQuery = z.input<typeof ListingQuery>;
+
+export interface ListingItem {
+  versionId: string;
+  name: string | null;
+  description: string | null;
+  datasetId: string;
+  producerId: string | null;
+  tags: string[];
+  updatedAt: string;
+  /** Only with `includePolicyMeta`: the simple fields a policy preview needs. */
+  policyMeta?: { license: string; classification: string };
+}
+
+export interface ListingDetail {
+  versionId: string;
+  manifest: {
+    name: string | null;
+    description: string | null;
+    datasetId: string;
+    contentHash: string;
+    license: string;
+    classification: string;
+    createdAt: string;
+  };
+}
+
+/**
+ * Search terms → a prefix tsquery built only from letter/digit runs, so no user character
+ * reaches tsquery syntax; null when the text has no searchable word.
+ */
+export function searchTsquery(q: string): string | null {
+  const words = (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8).map((w) => w.slice(0, 64));
+  return words.length === 0 ? null : words.map((w) => `${w}:*`).join(' & ');
+}
+
+function issuesOf(e: z.ZodError, root: string): FieldIssue[] {
+  return e.issues.map((i) => ({ path: [root, ...i.path.map(String)].join('.'), message: i.message }));
+}
+
+/** One page of listings in a deterministic order (newest first, then versionId). */
+export async function searchListings(
+  sql: SqlSession,
+  query: ListingQuery,
+  opts: { includePolicyMeta?: boolean } = {},
+): Promise<{ items: ListingItem[]; limit: number; offset: number }> {
+  const parsed = ListingQuery.safeParse(query);
+  if (!parsed.success) throw new StrataError('validation-failed', 'Invalid listing query.', { issues: issuesOf(parsed.error, 'query') });
+  const { q, datasetId, producerId, limit, offset } = parsed.data;
+  const where: string[] = [];
+  const params: SqlParam[] = [];
+  if (q !== undefined && q.trim() !== '') {
+    const tsq = searchTsquery(q);
+    if (tsq === null) return { items: [], limit, offset };
+    params.push(tsq);
+    where.push(`search @@ to_tsquery('simple', $${params.length})`);
+  }
+  if (datasetId !== undefined) {
+    params.push(datasetId);
+    where.push(`dataset_id = $${params.length}`);
+  }
+  if (producerId !== undefined) {
+    params.push(producerId);
+    where.push(`producer_id = $${params.length}`);
+  }
+  params.push(limit, offset);
+  const rows = await sql.query(
+    `SELECT version_id, name, description, dataset_id, producer_id, tags, updated_at, policy_meta
+       FROM assets
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY updated_at DESC, version_id
+      LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  );
+  const items = rows.map((r) => toItem(r, opts.includePolicyMeta === true));
+  return { items, limit, offset };
+}
+
+function toItem(r: Row, withMeta: boolean): ListingItem {
+  const item: ListingItem = {
+    versionId: r.version_id as string,
+    name: (r.name as string | null) ?? null,
+    description: (r.description as string | null) ?? null,
+    datasetId: r.dataset_id as string,
+    producerId: (r.producer_id as string | null) ?? null,
+    tags: (r.tags as string[] | null) ?? [],
+    updatedAt: (r.updated_at as Date).toISOString(),
+  };
+  if (withMeta) item.policyMeta = r.policy_meta as { license: string; classification: string };
+  return item;
+}
+
+/** The listing detail of a version, or null when it is unknown. */
+export async function getListing(sql: SqlSession, versionId: string): Promise<ListingDetail | null> {
+  const v = parseVersionId(versionId);
+  const rows = await sql.query(`SELECT body FROM manifests m JOIN assets a USING (version_id) WHERE m.version_id = $1`, [v]);
+  const body = rows[0]?.body as Manifest | undefined;
+  if (!body) return null;
+  return {
+    versionId: v,
+    manifest: {
+      name: body.name ?? null,
+      description: body.description ?? null,
+      datasetId: body.datasetId,
+      contentHash: body.content.contentHash,
+      license: body.policy.license,
+      classification: body.policy.classification,
+      createdAt: body.provenance.createdAt,
+    },
+  };
+}
+
+/** The stored manifest of a version (as published, signatures included), or null. */
+export async function getManifest(sql: SqlSession, versionId: string): Promise<Manifest | null> {
+  const rows = await sql.query(`SELECT body FROM manifests WHERE version_id = $1`, [parseVersionId(versionId)]);
+  return (rows[0]?.body as Manifest | undefined) ?? null;
+}
+
+/** Parent versionIds committed by a version's declaration, sorted. */
+export async function getParents(sql: SqlSession, versionId: string): Promise<string[]> {
+  const rows = await sql.query(
+    `SELECT parent_version_id FROM edges WHERE child_version_id = $1 ORDER BY parent_version_id`,
+    [parseVersionId(versionId)],
+  );
+  return rows.map((r) => r.parent_version_id as string);
+}
