@@ -1,0 +1,233 @@
+/**
+ * BlobStore contract: one suite, run against the filesystem store (served by a tiny route that
+ * uses the real signature verifier) and the S3 store against an in-process s3rver.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFsBlobStore } from '../../packages/core/src/adapters/blob/fs';
+import { createS3BlobStore } from '../../packages/core/src/adapters/blob/s3';
+import { verifyBlobSignature } from '../../packages/core/src/adapters/blob/signing';
+import type { BlobStore } from '../../packages/core/src/ports/blob';
+import type { Clock } from '../../packages/core/src/ports/clock';
+import { isStrataError } from '../../packages/core/src/errors';
+import { startS3Server } from '../support/s3-server';
+
+interface Harness {
+  store: BlobStore;
+  close(): Promise<void>;
+}
+
+/** Presign timestamps follow this clock; moving it into the past yields already-expired URLs. */
+const skew = { ms: 0 };
+const clock: Clock = { now: () => Date.now() + skew.ms };
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const b64sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('base64');
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function readBody(req: http.IncomingMessage): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+  });
+}
+
+/** Stand-in for Strata's blob route: verify the URL, then read or write through the store. */
+async function fsHarness(): Promise<Harness> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'strata-blob-'));
+  const secret = randomBytes(32).toString('hex');
+  let store: BlobStore | undefined;
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const key = url.pathname.replace(/^\/blobs\//, '');
+    const check = await verifyBlobSignature({ secret, method: req.method ?? '', key, query: url.searchParams, now: Date.now() });
+    if (!check.ok) return void res.writeHead(403).end(check.reason);
+    try {
+      if (check.method === 'GET') {
+        const obj = await store!.get(key);
+        if (!obj) return void res.writeHead(404).end();
+        return void res.writeHead(200, { 'content-type': obj.contentType ?? 'application/octet-stream' }).end(obj.body);
+      }
+      await store!.put(key, await readBody(req), { sha256Hex: check.sha256Hex, contentType: check.contentType });
+      res.writeHead(200).end();
+    } catch (e) {
+      res.writeHead(isStrataError(e) ? 400 : 500).end(isStrataError(e) ? e.code : 'error');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  store = createFsBlobStore({ root, publicBaseUrl: `http://127.0.0.1:${port}`, signingSecret: secret, clock });
+  return {
+    store,
+    async close() {
+      await new Promise((r) => server.close(r));
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+async function s3Harness(): Promise<Harness> {
+  const srv = await startS3Server({ bucket: 'strata-contract' });
+  const store = createS3BlobStore({
+    bucket: srv.bucket,
+    region: srv.region,
+    endpoint: srv.endpoint,
+    forcePathStyle: true,
+    credentials: srv.credentials,
+    clock,
+  });
+  return { store, close: () => srv.close() };
+}
+
+const adapters: Array<[string, () => Promise<Harness>]> = [
+  ['fs', fsHarness],
+  ['s3 (s3rver)', s3Harness],
+];
+
+for (const [name, make] of adapters) {
+  describe(`BlobStore contract: ${name}`, () => {
+    let h: Harness;
+    let store: BlobStore;
+    const body = bytes('0123456789abcdefghijklmnopqrstuvwxyz');
+    const key = `hot/${sha256(body)}`;
+
+    beforeAll(async () => {
+      h = await make();
+      store = h.store;
+      await store.ping();
+      await store.put(key, body, { contentType: 'text/plain', sha256Hex: sha256(body) });
+    });
+    afterAll(async () => {
+      skew.ms = 0;
+      await h?.close();
+    });
+
+    it('put then head reports size, type, etag and the base64 SHA-256', async () => {
+      const head = await store.head(key);
+      expect(head).toMatchObject({ size: body.length, contentType: 'text/plain', checksumSha256: b64sha256(body) });
+      expect(head?.etag).toBeTruthy();
+    });
+
+    it('get returns the exact bytes and metadata', async () => {
+      const obj = await store.get(key);
+      expect(obj && text(obj.body)).toBe(text(body));
+      expect(obj).toMatchObject({ size: body.length, contentType: 'text/plain', checksumSha256: b64sha256(body) });
+    });
+
+    it('range reads: first bytes, middle, suffix to the end, end clamped; size is the whole object', async () => {
+      const first = await store.get(key, { start: 0, end: 3 });
+      const middle = await store.get(key, { start: 10, end: 15 });
+      const suffix = await store.get(key, { start: 30 });
+      const clamped = await store.get(key, { start: 34, end: 1000 });
+      expect(text(first!.body)).toBe('0123');
+      expect(text(middle!.body)).toBe('abcdef');
+      expect(text(suffix!.body)).toBe('uvwxyz');
+      expect(text(clamped!.body)).toBe('yz');
+      expect([first, middle, suffix].map((o) => o!.size)).toEqual([body.length, body.length, body.length]);
+    });
+
+    it('a range starting past the end is refused', async () => {
+      await expect(store.get(key, { start: body.length })).rejects.toMatchObject({ code: 'bad-request' });
+    });
+
+    it('missing objects give null', async () => {
+      expect(await store.head('hot/missing')).toBeNull();
+      expect(await store.get('hot/missing')).toBeNull();
+      expect(await store.get('hot/missing', { start: 0, end: 1 })).toBeNull();
+    });
+
+    it('put without sha256 still stores and overwrites', async () => {
+      await store.put('warm/over', bytes('first'));
+      await store.put('warm/over', bytes('second!'), { contentType: 'application/octet-stream' });
+      const obj = await store.get('warm/over');
+      expect(text(obj!.body)).toBe('second!');
+      expect(obj!.size).toBe(7);
+    });
+
+    it('delete removes and is idempotent', async () => {
+      await store.put('cold/gone', bytes('bye'));
+      await store.delete('cold/gone');
+      expect(await store.head('cold/gone')).toBeNull();
+      await expect(store.delete('cold/gone')).resolves.toBeUndefined();
+      await expect(store.delete('cold/never-existed')).resolves.toBeUndefined();
+    });
+
+    it('put with a wrong sha256 is rejected and stores nothing', async () => {
+      await expect(store.put('hot/wrong', bytes('payload'), { sha256Hex: sha256(bytes('other')) })).rejects.toMatchObject({
+        code: 'content-mismatch',
+      });
+      expect(await store.head('hot/wrong')).toBeNull();
+    });
+
+    it('unsafe keys are refused before touching storage', async () => {
+      for (const bad of ['../etc/passwd', '/abs', 'a//b', 'a/../b', '.hidden', 'sp ace', '']) {
+        await expect(store.put(bad, bytes('x'))).rejects.toMatchObject({ code: 'bad-request' });
+      }
+    });
+
+    it('presigned GET serves the object to plain fetch', async () => {
+      const req = await store.presignGet(key, { expiresInSec: 60 });
+      expect(req.method).toBe('GET');
+      expect(req.expiresAt).toBeGreaterThan(Date.now() / 1000);
+      const res = await fetch(req.url, { headers: req.headers });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(text(body));
+    });
+
+    it('presigned GET fails once expired', async () => {
+      skew.ms = -120_000; // signed two minutes ago, valid for one
+      const req = await store.presignGet(key, { expiresInSec: 60 });
+      skew.ms = 0;
+      expect(req.expiresAt).toBeLessThan(Date.now() / 1000);
+      const res = await fetch(req.url, { headers: req.headers });
+      expect(res.status).toBe(403);
+      await res.arrayBuffer();
+    });
+
+    it('presigned PUT accepts exactly the declared bytes', async () => {
+      const up = bytes(`upload ${name}`);
+      const req = await store.presignPut('hot/upload-ok', { expiresInSec: 60, sha256Hex: sha256(up), contentType: 'text/plain' });
+      expect(req.method).toBe('PUT');
+      const res = await fetch(req.url, { method: 'PUT', headers: req.headers, body: up });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const obj = await store.get('hot/upload-ok');
+      expect(text(obj!.body)).toBe(text(up));
+      expect(obj).toMatchObject({ contentType: 'text/plain', checksumSha256: b64sha256(up) });
+    });
+
+    it('presigned PUT rejects other bytes and stores nothing', async () => {
+      const declared = bytes('the real content');
+      const req = await store.presignPut('hot/upload-bad', { expiresInSec: 60, sha256Hex: sha256(declared) });
+      const res = await fetch(req.url, { method: 'PUT', headers: req.headers, body: bytes('tampered content') });
+      expect(res.status).toBe(400);
+      await res.arrayBuffer();
+      expect(await store.head('hot/upload-bad')).toBeNull();
+    });
+
+    it('presigned PUT sent without its headers cannot store other bytes', async () => {
+      const req = await store.presignPut('hot/upload-bare', { expiresInSec: 60, sha256Hex: sha256(bytes('declared')) });
+      const res = await fetch(req.url, { method: 'PUT', body: bytes('something else') });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      await res.arrayBuffer();
+      expect(await store.head('hot/upload-bare')).toBeNull();
+    });
+
+    it('presigned PUT fails once expired', async () => {
+      const up = bytes('late');
+      skew.ms = -120_000;
+      const req = await store.presignPut('hot/upload-late', { expiresInSec: 60, sha256Hex: sha256(up) });
+      skew.ms = 0;
+      const res = await fetch(req.url, { method: 'PUT', headers: req.headers, body: up });
+      expect(res.status).toBe(403);
+      await res.arrayBuffer();
+      expect(await store.head('hot/upload-late')).toBeNull();
+    });
+  });
+}
