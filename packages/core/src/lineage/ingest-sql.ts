@@ -1,0 +1,137 @@
+/**
+ * The set-based statements of one ingest batch (tables: migrations/0020_lineage.sql). Each takes
+ * one jsonb array parameter, so N events are a fixed number of statements, never N × M.
+ *
+ * Statement 1 claims the event hashes; every later statement joins its input to
+ * `ol_event_hashes` rows written by this very transaction (`xact = pg_current_xact_id()`), so
+ * events that were already stored (duplicates, queue redeliveries) never touch derived rows.
+ * Rows are aggregated per key before the UPSERT (ON CONFLICT DO UPDATE may touch a row once per
+ * statement) and inserted in key order, which keeps concurrent batches from deadlocking.
+ *
+ * Facet merge: a facet replaces the one of the same name (OpenLineage's rule); when the incoming
+ * events are older than what is stored, they only fill in facet names not yet present.
+ */
+
+const FRESH = `JOIN ol_event_hashes fresh ON fresh.event_hash = x.h AND fresh.xact = pg_current_xact_id()`;
+
+/** $1: [{h, t, kind, type, jns, jn, run, raw}] → RETURNING the hashes that were new. */
+export const INSERT_EVENTS = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb)
+    AS x(h text, t timestamptz, kind text, type text, jns text, jn text, run text, raw jsonb)
+), claimed AS (
+  INSERT INTO ol_event_hashes (event_hash, event_time)
+  SELECT h, t FROM input ORDER BY h
+  ON CONFLICT (event_hash) DO NOTHING
+  RETURNING event_hash
+)
+INSERT INTO ol_events (event_time, event_hash, kind, event_type, job_namespace, job_name, run_id, payload)
+SELECT i.t, i.h, i.kind, i.type, i.jns, i.jn, i.run, i.raw FROM input i JOIN claimed c ON c.event_hash = i.h
+RETURNING event_hash`;
+
+/** $1: [{h, t, ns, name, facets, run}] one per event with a job. */
+export const UPSERT_JOBS = `
+WITH input AS (
+  SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS x(h text, t timestamptz, ns text, name text, facets jsonb, run text) ${FRESH}
+), kv AS (
+  SELECT DISTINCT ON (ns, name, k) ns, name, k, v FROM input, jsonb_each(facets) AS f(k, v) ORDER BY ns, name, k, t DESC
+), fa AS (
+  SELECT ns, name, jsonb_object_agg(k, v) AS facets FROM kv GROUP BY ns, name
+), agg AS (
+  SELECT DISTINCT ON (ns, name) ns, name, t, run FROM input ORDER BY ns, name, t DESC
+)
+INSERT INTO ol_jobs AS j (namespace, name, facets, facets_time, latest_run_id)
+SELECT a.ns, a.name, coalesce(fa.facets, '{}'), a.t, a.run FROM agg a LEFT JOIN fa USING (ns, name) ORDER BY 1, 2
+ON CONFLICT (namespace, name) DO UPDATE SET
+  facets = CASE WHEN excluded.facets_time >= j.facets_time THEN j.facets || excluded.facets ELSE excluded.facets || j.facets END,
+  latest_run_id = CASE WHEN excluded.facets_time >= j.facets_time THEN coalesce(excluded.latest_run_id, j.latest_run_id) ELSE j.latest_run_id END,
+  facets_time = greatest(j.facets_time, excluded.facets_time),
+  updated_at = now()`;
+
+/** $1: [{h, t, run, jns, jn, type, rank, facets}] one per RunEvent. */
+export const UPSERT_RUNS = `
+WITH input AS (
+  SELECT x.* FROM jsonb_to_recordset($1::jsonb)
+    AS x(h text, t timestamptz, run text, jns text, jn text, type text, rank int, facets jsonb) ${FRESH}
+), kv AS (
+  SELECT DISTINCT ON (run, k) run, k, v FROM input, jsonb_each(facets) AS f(k, v) ORDER BY run, k, t DESC
+), fa AS (
+  SELECT run, jsonb_object_agg(k, v) AS facets FROM kv GROUP BY run
+), st AS (
+  SELECT DISTINCT ON (run) run, jns, jn, type, rank, t FROM input ORDER BY run, rank DESC, t DESC
+), tm AS (
+  SELECT run, min(t) FILTER (WHERE type = 'START') AS start_t, max(t) AS last_t FROM input GROUP BY run
+)
+INSERT INTO ol_runs AS r (run_id, job_namespace, job_name, state, state_rank, state_time, start_time, end_time, facets, facets_time)
+SELECT st.run, st.jns, st.jn, st.type, st.rank, st.t, tm.start_t, CASE WHEN st.rank = 3 THEN st.t END,
+       coalesce(fa.facets, '{}'), tm.last_t
+FROM st JOIN tm USING (run) LEFT JOIN fa USING (run) ORDER BY 1
+ON CONFLICT (run_id) DO UPDATE SET
+  state      = CASE WHEN (excluded.state_rank, excluded.state_time) > (r.state_rank, r.state_time) THEN excluded.state ELSE r.state END,
+  end_time   = CASE WHEN (excluded.state_rank, excluded.state_time) > (r.state_rank, r.state_time) THEN excluded.end_time ELSE r.end_time END,
+  state_rank = greatest(r.state_rank, excluded.state_rank),
+  state_time = CASE WHEN (excluded.state_rank, excluded.state_time) > (r.state_rank, r.state_time) THEN excluded.state_time ELSE r.state_time END,
+  start_time = least(r.start_time, excluded.start_time),
+  facets     = CASE WHEN excluded.facets_time >= r.facets_time THEN r.facets || excluded.facets ELSE excluded.facets || r.facets END,
+  facets_time = greatest(r.facets_time, excluded.facets_time),
+  updated_at = now()`;
+
+/** $1: [{h, t, ns, name, facets}] one per dataset mention (inputs, outputs, DatasetEvent). */
+export const UPSERT_DATASETS = `
+WITH input AS (
+  SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS x(h text, t timestamptz, ns text, name text, facets jsonb) ${FRESH}
+), kv AS (
+  SELECT DISTINCT ON (ns, name, k) ns, name, k, v FROM input, jsonb_each(facets) AS f(k, v) ORDER BY ns, name, k, t DESC
+), fa AS (
+  SELECT ns, name, jsonb_object_agg(k, v) AS facets FROM kv GROUP BY ns, name
+), agg AS (
+  SELECT ns, name, min(t) AS first_t, max(t) AS last_t,
+         coalesce(max(t) FILTER (WHERE facets <> '{}'::jsonb), '-infinity') AS facets_t
+  FROM input GROUP BY ns, name
+)
+INSERT INTO ol_datasets AS d (namespace, name, facets, facets_time, first_seen, last_seen)
+SELECT a.ns, a.name, coalesce(fa.facets, '{}'), a.facets_t, a.first_t, a.last_t
+FROM agg a LEFT JOIN fa USING (ns, name) ORDER BY 1, 2
+ON CONFLICT (namespace, name) DO UPDATE SET
+  facets = CASE WHEN excluded.facets_time >= d.facets_time THEN d.facets || excluded.facets ELSE excluded.facets || d.facets END,
+  facets_time = greatest(d.facets_time, excluded.facets_time),
+  first_seen = least(d.first_seen, excluded.first_seen),
+  last_seen = greatest(d.last_seen, excluded.last_seen),
+  updated_at = now()`;
+
+/** Shared input of the three I/O statements: $1: [{h, t, run, jns, jn, role: 'in'|'out', ns, name}]. */
+const IO_INPUT = `
+WITH input AS (
+  SELECT x.h, x.t, x.run, x.jns, x.jn, x.role, d.id
+  FROM jsonb_to_recordset($1::jsonb) AS x(h text, t timestamptz, run text, jns text, jn text, role text, ns text, name text)
+  ${FRESH}
+  JOIN ol_datasets d ON d.namespace = x.ns AND d.name = x.name
+)`;
+
+/** Dataset → dataset edges: input × output of each event, self-loops left out. */
+export const UPSERT_EDGES = `${IO_INPUT}, pairs AS (
+  SELECT a.id AS src, b.id AS dst, a.t, a.run FROM input a JOIN input b ON b.h = a.h AND b.role = 'out'
+  WHERE a.role = 'in' AND a.id <> b.id
+), agg AS (
+  SELECT src, dst, min(t) AS first_t, max(t) AS last_t, (array_agg(run ORDER BY t DESC))[1] AS run FROM pairs GROUP BY src, dst
+)
+INSERT INTO ol_edges AS e (src_id, dst_id, first_seen, last_seen, last_run_id)
+SELECT src, dst, first_t, last_t, run FROM agg ORDER BY 1, 2
+ON CONFLICT (src_id, dst_id) DO UPDATE SET
+  last_run_id = CASE WHEN excluded.last_seen >= e.last_seen THEN coalesce(excluded.last_run_id, e.last_run_id) ELSE e.last_run_id END,
+  first_seen = least(e.first_seen, excluded.first_seen),
+  last_seen = greatest(e.last_seen, excluded.last_seen)`;
+
+/** Per-run inputs and outputs (RunEvents only). */
+export const INSERT_RUN_IO = `${IO_INPUT}
+INSERT INTO ol_run_io (run_id, direction, dataset_id, first_seen)
+SELECT run, role, id, min(t) FROM input WHERE run IS NOT NULL GROUP BY run, role, id ORDER BY 1, 2, 3
+ON CONFLICT (run_id, direction, dataset_id) DO UPDATE SET first_seen = least(ol_run_io.first_seen, excluded.first_seen)`;
+
+/** Job ↔ dataset edges, union over all runs and JobEvents. */
+export const UPSERT_JOB_IO = `${IO_INPUT}
+INSERT INTO ol_job_io AS j (job_namespace, job_name, direction, dataset_id, first_seen, last_seen)
+SELECT jns, jn, role, id, min(t), max(t) FROM input WHERE jn IS NOT NULL GROUP BY jns, jn, role, id ORDER BY 1, 2, 3, 4
+ON CONFLICT (job_namespace, job_name, direction, dataset_id) DO UPDATE SET
+  first_seen = least(j.first_seen, excluded.first_seen),
+  last_seen = greatest(j.last_seen, excluded.last_seen)`;

@@ -1,0 +1,123 @@
+/**
+ * Ingest: validate each event, hash it, and store the whole batch in ONE atomic `sql.batch`
+ * (7 set-based statements whatever the batch size). Invalid events are reported per index and
+ * the valid ones are stored (partial success); exact retries are absorbed by the event hash.
+ */
+import type { FieldIssue } from '../errors';
+import { StrataError } from '../errors';
+import type { Sql } from '../ports/sql';
+import { stmt } from '../ports/sql';
+import { eventHash } from './canonical';
+import { INSERT_EVENTS, INSERT_RUN_IO, UPSERT_DATASETS, UPSERT_EDGES, UPSERT_JOBS, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
+import { OL_LIMITS } from './limits';
+import type { EventType, OlEvent } from './schema';
+import { parseEvent } from './schema';
+
+export type IngestResult =
+  | { readonly index: number; readonly ok: true; readonly eventHash: string; readonly duplicate: boolean }
+  | { readonly index: number; readonly ok: false; readonly issues: readonly FieldIssue[] };
+
+export interface IngestOutcome {
+  /** One entry per input event, in input order. */
+  readonly results: readonly IngestResult[];
+  /** Job and dataset namespaces touched by newly stored events (bump cache tags `ol:ns:<namespace>`). */
+  readonly namespaces: readonly string[];
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly invalid: number;
+}
+
+/** Run state order: terminal states outrank everything, so a late START never undoes them. */
+export const STATE_RANK: Record<EventType, number> = { OTHER: 0, START: 1, RUNNING: 2, COMPLETE: 3, ABORT: 3, FAIL: 3 };
+
+interface Prepared {
+  readonly index: number;
+  readonly hash: string;
+  readonly event: OlEvent;
+}
+
+/** Parses and hashes untrusted events; invalid ones become results right away. */
+export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepared: Prepared[]; rejected: IngestResult[] }> {
+  const prepared: Prepared[] = [];
+  const rejected: IngestResult[] = [];
+  for (const [index, raw] of raws.entries()) {
+    const r = parseEvent(raw);
+    if (!r.ok) rejected.push({ index, ok: false, issues: r.issues });
+    else prepared.push({ index, hash: await eventHash(r.event.raw), event: r.event });
+  }
+  return { prepared, rejected };
+}
+
+/** Builds the batch's statements from events already known to be valid and distinct. */
+export function buildIngestStatements(events: readonly Prepared[]) {
+  const rows = { events: [] as unknown[], jobs: [] as unknown[], runs: [] as unknown[], datasets: [] as unknown[], io: [] as unknown[] };
+  for (const { hash: h, event: e } of events) {
+    const t = e.eventTime;
+    const run = e.run?.runId ?? null;
+    const jns = e.job?.namespace ?? null;
+    const jn = e.job?.name ?? null;
+    rows.events.push({ h, t, kind: e.kind, type: e.eventType, jns, jn, run, raw: e.raw });
+    if (e.job) rows.jobs.push({ h, t, ns: e.job.namespace, name: e.job.name, facets: e.job.facets, run });
+    if (e.run && e.job) {
+      const type = e.eventType ?? 'OTHER';
+      rows.runs.push({ h, t, run, jns, jn, type, rank: STATE_RANK[type], facets: e.run.facets });
+    }
+    for (const [role, list] of [['in', e.inputs], ['out', e.outputs]] as const) {
+      for (const d of list) {
+        rows.datasets.push({ h, t, ns: d.namespace, name: d.name, facets: d.facets });
+        if (e.kind !== 'dataset') rows.io.push({ h, t, run, jns, jn, role, ns: d.namespace, name: d.name });
+      }
+    }
+  }
+  const j = (v: unknown[]) => [JSON.stringify(v)];
+  return [
+    stmt(INSERT_EVENTS, j(rows.events)),
+    stmt(UPSERT_JOBS, j(rows.jobs)),
+    stmt(UPSERT_RUNS, j(rows.runs)),
+    stmt(UPSERT_DATASETS, j(rows.datasets)),
+    stmt(UPSERT_EDGES, j(rows.io)),
+    stmt(INSERT_RUN_IO, j(rows.io)),
+    stmt(UPSERT_JOB_IO, j(rows.io)),
+  ];
+}
+
+function namespacesOf(e: OlEvent): string[] {
+  const out = [...e.inputs, ...e.outputs].map((d) => d.namespace);
+  if (e.job) out.push(e.job.namespace);
+  return out;
+}
+
+/** Validates and stores a batch of OpenLineage events atomically; per-event results, duplicates absorbed. */
+export async function ingestEvents(sql: Sql, raws: readonly unknown[]): Promise<IngestOutcome> {
+  if (raws.length > OL_LIMITS.maxBatchEvents) {
+    throw new StrataError('payload-too-large', `batch of ${raws.length} events exceeds maxBatchEvents: limit ${OL_LIMITS.maxBatchEvents}`);
+  }
+  const { prepared, rejected } = await prepareEvents(raws);
+  // the same event twice in one batch: store it once, report the later copies as duplicates
+  const firstByHash = new Map<string, Prepared>();
+  for (const p of prepared) if (!firstByHash.has(p.hash)) firstByHash.set(p.hash, p);
+  const unique = [...firstByHash.values()];
+
+  const fresh = new Set<string>();
+  if (unique.length > 0) {
+    const [inserted] = await sql.batch(buildIngestStatements(unique));
+    for (const row of inserted ?? []) fresh.add(String(row.event_hash));
+  }
+
+  const results: IngestResult[] = [...rejected];
+  const namespaces = new Set<string>();
+  for (const p of prepared) {
+    const isNew = fresh.has(p.hash) && firstByHash.get(p.hash) === p;
+    if (isNew) for (const ns of namespacesOf(p.event)) namespaces.add(ns);
+    results.push({ index: p.index, ok: true, eventHash: p.hash, duplicate: !isNew });
+  }
+  results.sort((a, b) => a.index - b.index);
+  const stored = results.filter((r) => r.ok && !r.duplicate).length;
+  return {
+    results,
+    namespaces: [...namespaces].sort(),
+    stored,
+    duplicates: prepared.length - stored,
+    invalid: rejected.length,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Node detail, job, run and search reads, plus the partition maintenance verb. Shapes follow
+ * origin D41's helper endpoints (`{dataset:{namespace,name,facets,created_at,updated_at}}` etc.).
+ */
+import { fail } from '../errors';
+import type { Sql } from '../ports/sql';
+import { OL_QUERY_LIMITS } from './limits';
+import type { Facets } from './schema';
+
+export interface DatasetDetail {
+  readonly namespace: string;
+  readonly name: string;
+  readonly facets: Facets;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+export interface JobDetail extends DatasetDetail {
+  readonly latest_run_id: string | null;
+}
+
+export interface RunDetail {
+  readonly namespace: string;
+  readonly job_name: string;
+  readonly run_id: string;
+  readonly state: string;
+  readonly start_time: string | null;
+  readonly end_time: string | null;
+  readonly facets: Facets;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+export interface SearchResult {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: 'dataset';
+  readonly facets: Facets;
+  readonly updated_at: string;
+}
+
+// timestamps are rendered in SQL so every adapter returns the same ISO strings
+const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** One dataset with its latest facets, or null. */
+export async function getDataset(sql: Sql, namespace: string, name: string): Promise<DatasetDetail | null> {
+  const rows = await sql.query<DatasetDetail & Record<string, unknown>>(
+    `SELECT namespace, name, facets, ${ISO('created_at')} AS created_at, ${ISO('updated_at')} AS updated_at
+       FROM ol_datasets WHERE namespace = $1 AND name = $2`,
+    [namespace, name],
+  );
+  return rows[0] ?? null;
+}
+
+/** One job with its latest facets, or null. */
+export async function getJob(sql: Sql, namespace: string, name: string): Promise<JobDetail | null> {
+  const rows = await sql.query<JobDetail & Record<string, unknown>>(
+    `SELECT namespace, name, facets, latest_run_id, ${ISO('created_at')} AS created_at, ${ISO('updated_at')} AS updated_at
+       FROM ol_jobs WHERE namespace = $1 AND name = $2`,
+    [namespace, name],
+  );
+  return rows[0] ?? null;
+}
+
+/** One run (state, times, merged facets), or null. UUID-shaped ids match case-insensitively. */
+export async function getRun(sql: Sql, runId: string): Promise<RunDetail | null> {
+  const id = /^[0-9a-f-]{36}$/i.test(runId) ? runId.toLowerCase() : runId;
+  const rows = await sql.query<RunDetail & Record<string, unknown>>(
+    `SELECT job_namespace AS namespace, job_name, run_id, state, facets,
+            CASE WHEN start_time IS NULL THEN NULL ELSE ${ISO('start_time')} END AS start_time,
+            CASE WHEN end_time IS NULL THEN NULL ELSE ${ISO('end_time')} END AS end_time,
+            ${ISO('created_at')} AS created_at, ${ISO('updated_at')} AS updated_at
+       FROM ol_runs WHERE run_id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Datasets whose name contains `q` (case-insensitive), prefix matches first. Uses the trigram
+ * index where pg_trgm exists and the `text_pattern_ops` index for prefixes everywhere.
+ */
+export async function searchDatasets(sql: Sql, input: { q: string; limit?: number }): Promise<SearchResult[]> {
+  const q = input.q.trim().toLowerCase();
+  const limit = input.limit ?? OL_QUERY_LIMITS.defaultSearchLimit;
+  if (q.length === 0 || q.length > 256) throw fail.validation([{ path: 'q', message: 'must be 1 to 256 characters' }]);
+  if (!Number.isInteger(limit) || limit < 1 || limit > OL_QUERY_LIMITS.maxSearchLimit) {
+    throw fail.validation([{ path: 'limit', message: `must be an integer from 1 to ${OL_QUERY_LIMITS.maxSearchLimit}` }]);
+  }
+  const pattern = escapeLike(q);
+  return sql.query<SearchResult & Record<string, unknown>>(
+    `(SELECT namespace, name, 'dataset' AS type, facets, ${ISO('updated_at')} AS updated_at, 0 AS rank
+        FROM ol_datasets WHERE lower(name) LIKE $1 || '%' ORDER BY length(name), lower(name), namespace LIMIT $2)
+     UNION ALL
+     (SELECT namespace, name, 'dataset', facets, ${ISO('updated_at')}, 1
+        FROM ol_datasets WHERE lower(name) LIKE '%' || $1 || '%' AND lower(name) NOT LIKE $1 || '%'
+        ORDER BY length(name), lower(name), namespace LIMIT $2)
+     ORDER BY rank, length(name), lower(name), namespace LIMIT $2`,
+    [pattern, limit],
+  ).then((rows) => rows.map(({ rank: _rank, ...r }) => r as unknown as SearchResult));
+}
+
+/** Creates the monthly ol_events partitions from `from`'s month for `months` months; returns how many were new. */
+export async function ensureEventPartitions(sql: Sql, input: { from: Date; months: number }): Promise<number> {
+  if (!Number.isInteger(input.months) || input.months < 1 || input.months > 36) {
+    throw fail.validation([{ path: 'months', message: 'must be an integer from 1 to 36' }]);
+  }
+  const rows = await sql.query<{ made: number }>(`SELECT ol_ensure_event_partitions($1::date, $2::int)::int AS made`, [
+    input.from.toISOString().slice(0, 10),
+    input.months,
+  ]);
+  return Number(rows[0]?.made ?? 0);
+}

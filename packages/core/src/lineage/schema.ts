@@ -1,0 +1,184 @@
+/**
+ * OpenLineage RunEvent / DatasetEvent / JobEvent parsing.
+ *
+ * Lenient where Marquez is lenient (missing `schemaURL`, naive or nanosecond `eventTime`, extra
+ * members kept), strict where lineage depends on it: `run.runId`, `job.namespace`/`job.name`,
+ * dataset `namespace`/`name`. Facets are stored as given; the facets we know the meaning of are
+ * validated (`parent` on runs, `ownership` on jobs and datasets).
+ *
+ * runId rule: any non-empty identifier (≤ 255 characters, no control characters). Marquez maps a
+ * non-UUID runId to a name-based UUID rather than rejecting it, and Strata's own publish events
+ * use a txid as runId (origin D41), so a UUID-only rule would reject our own events. UUID-shaped
+ * runIds are lower-cased so `ABC…` and `abc…` name the same run.
+ */
+import { z } from 'zod';
+import type { FieldIssue } from '../errors';
+import { normalizeEventTime } from './event-time';
+import { jsonProblem, utf8Length } from './json-guard';
+import { OL_LIMITS, capMessage } from './limits';
+
+export const EVENT_TYPES = ['START', 'RUNNING', 'COMPLETE', 'ABORT', 'FAIL', 'OTHER'] as const;
+export const EventType = z.enum(EVENT_TYPES);
+export type EventType = z.infer<typeof EventType>;
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Namespace or name: non-empty, bounded, no control characters (they would corrupt node ids and logs). */
+export const OlName = z
+  .string()
+  .min(1)
+  // bytes, not characters: (namespace, name) is a btree key and must stay under its ~2.7 KB entry limit
+  .refine((s) => utf8Length(s) <= OL_LIMITS.maxNameLength, `exceeds maxNameLength: limit ${OL_LIMITS.maxNameLength} UTF-8 bytes`)
+  .refine((s) => !CONTROL.test(s), 'contains control characters');
+
+export const RunId = z
+  .string()
+  .min(1)
+  .refine((s) => utf8Length(s) <= OL_LIMITS.maxRunIdLength, `exceeds maxRunIdLength: limit ${OL_LIMITS.maxRunIdLength} UTF-8 bytes`)
+  .refine((s) => !CONTROL.test(s) && s.trim() === s, 'contains control characters or surrounding spaces')
+  .transform((s) => (UUID_RE.test(s) ? s.toLowerCase() : s));
+
+/** Any facet: an object whose members are kept as given. */
+const AnyFacet = z.looseObject({});
+export const ParentRunFacet = z.looseObject({
+  run: z.looseObject({ runId: z.string().min(1) }),
+  job: z.looseObject({ namespace: OlName, name: OlName }),
+});
+export const OwnershipFacet = z.looseObject({
+  owners: z.array(z.looseObject({ name: z.string().min(1) })),
+});
+
+/** A facet map with the named known facets validated and all others passed through. */
+function facetMap(known: Record<string, z.ZodType>) {
+  return z
+    .record(z.string(), AnyFacet)
+    .nullish()
+    .superRefine((facets, ctx) => {
+      if (!facets) return;
+      for (const [key, schema] of Object.entries(known)) {
+        if (facets[key] === undefined) continue;
+        const r = schema.safeParse(facets[key]);
+        if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: [key, ...i.path] });
+      }
+    })
+    .transform((f): Facets => f ?? {});
+}
+export type Facets = Record<string, Record<string, unknown>>;
+
+const RunFacets = facetMap({ parent: ParentRunFacet });
+const JobFacets = facetMap({ ownership: OwnershipFacet });
+const DatasetFacets = facetMap({ ownership: OwnershipFacet });
+
+const Dataset = z.looseObject({ namespace: OlName, name: OlName, facets: DatasetFacets });
+const InputDataset = Dataset.extend({ inputFacets: facetMap({}) });
+const OutputDataset = Dataset.extend({ outputFacets: facetMap({}) });
+
+const base = {
+  eventTime: z.string().transform((s, ctx) => {
+    const iso = normalizeEventTime(s);
+    if (iso === null) ctx.addIssue({ code: 'custom', message: 'is not an ISO-8601 timestamp' });
+    return iso ?? '';
+  }),
+  producer: z.string().min(1).max(2048),
+  schemaURL: z.string().max(2048).nullish(),
+};
+const io = {
+  inputs: z.array(InputDataset).max(OL_LIMITS.maxInputs, `exceeds maxInputs: limit ${OL_LIMITS.maxInputs}`).nullish(),
+  outputs: z.array(OutputDataset).max(OL_LIMITS.maxOutputs, `exceeds maxOutputs: limit ${OL_LIMITS.maxOutputs}`).nullish(),
+};
+
+export const RunEventSchema = z.looseObject({
+  ...base,
+  ...io,
+  eventType: EventType.nullish(),
+  run: z.looseObject({ runId: RunId, facets: RunFacets }),
+  job: z.looseObject({ namespace: OlName, name: OlName, facets: JobFacets }),
+});
+export const JobEventSchema = z.looseObject({
+  ...base,
+  ...io,
+  eventType: EventType.nullish(),
+  job: z.looseObject({ namespace: OlName, name: OlName, facets: JobFacets }),
+});
+export const DatasetEventSchema = z.looseObject({
+  ...base,
+  dataset: z.looseObject({ namespace: OlName, name: OlName, facets: DatasetFacets }),
+});
+
+export interface DatasetRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly facets: Facets;
+}
+
+/** A validated event, normalised for storage; `raw` is the event exactly as received. */
+export interface OlEvent {
+  readonly kind: 'run' | 'job' | 'dataset';
+  readonly eventType: EventType | null;
+  /** Normalised ISO UTC with milliseconds. */
+  readonly eventTime: string;
+  readonly producer: string;
+  readonly run: { readonly runId: string; readonly facets: Facets } | null;
+  readonly job: { readonly namespace: string; readonly name: string; readonly facets: Facets } | null;
+  readonly inputs: readonly DatasetRef[];
+  /** Outputs of a run or job; for a DatasetEvent, the one dataset it describes. */
+  readonly outputs: readonly DatasetRef[];
+  readonly raw: Record<string, unknown>;
+}
+
+export type ParseResult = { ok: true; event: OlEvent } | { ok: false; issues: FieldIssue[] };
+
+function zodIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+function ref(d: { namespace: string; name: string; facets: Facets }): DatasetRef {
+  return { namespace: d.namespace, name: d.name, facets: d.facets };
+}
+
+/** Validates one untrusted value as an OpenLineage event. Never throws: problems come back as issues. */
+export function parseEvent(raw: unknown): ParseResult {
+  try {
+    return parseUnsafe(raw);
+  } catch (e) {
+    return { ok: false, issues: [{ path: '', message: `unreadable event: ${e instanceof Error ? e.message : 'unknown'}` }] };
+  }
+}
+
+function parseUnsafe(raw: unknown): ParseResult {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, issues: [{ path: '', message: 'an event must be a JSON object' }] };
+  }
+  const problem = jsonProblem(raw);
+  if (problem) return { ok: false, issues: [problem] };
+  const bytes = utf8Length(JSON.stringify(raw));
+  if (bytes > OL_LIMITS.maxEventBytes) return { ok: false, issues: [{ path: '', message: `event size ${capMessage('maxEventBytes', bytes)} bytes` }] };
+  const obj = raw as Record<string, unknown>;
+  // run present → RunEvent; job without run → JobEvent; dataset alone → DatasetEvent (spec's oneOf)
+  if ('run' in obj || !('job' in obj || 'dataset' in obj)) {
+    const r = RunEventSchema.safeParse(obj);
+    if (!r.success) return { ok: false, issues: zodIssues(r.error) };
+    return finish(obj, { kind: 'run', eventType: r.data.eventType ?? null, eventTime: r.data.eventTime, producer: r.data.producer, run: { runId: r.data.run.runId, facets: r.data.run.facets }, job: pickJob(r.data.job), inputs: (r.data.inputs ?? []).map(ref), outputs: (r.data.outputs ?? []).map(ref), raw: obj });
+  }
+  if ('job' in obj) {
+    const r = JobEventSchema.safeParse(obj);
+    if (!r.success) return { ok: false, issues: zodIssues(r.error) };
+    return finish(obj, { kind: 'job', eventType: r.data.eventType ?? null, eventTime: r.data.eventTime, producer: r.data.producer, run: null, job: pickJob(r.data.job), inputs: (r.data.inputs ?? []).map(ref), outputs: (r.data.outputs ?? []).map(ref), raw: obj });
+  }
+  const r = DatasetEventSchema.safeParse(obj);
+  if (!r.success) return { ok: false, issues: zodIssues(r.error) };
+  return finish(obj, { kind: 'dataset', eventType: null, eventTime: r.data.eventTime, producer: r.data.producer, run: null, job: null, inputs: [], outputs: [ref(r.data.dataset)], raw: obj });
+}
+
+function pickJob(j: { namespace: string; name: string; facets: Facets }) {
+  return { namespace: j.namespace, name: j.name, facets: j.facets };
+}
+
+function finish(_raw: unknown, event: OlEvent): ParseResult {
+  const edges = event.inputs.length * event.outputs.length;
+  if (edges > OL_LIMITS.maxEdgesPerEvent) {
+    return { ok: false, issues: [{ path: 'inputs', message: `inputs × outputs ${capMessage('maxEdgesPerEvent', edges)}` }] };
+  }
+  return { ok: true, event };
+}

@@ -1,0 +1,36 @@
+/**
+ * Shared helpers for the lineage suites: the OpenLineage fixtures (read from the shared steering
+ * folder next to the repository) and a migrated Sql per store.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { readMigrations } from '../../packages/core/src/migrate/files';
+import { migrateFrom } from '../../packages/core/src/migrate/runner';
+import type { Sql } from '../../packages/core/src/ports/sql';
+
+export const FIXTURES = new URL('../../../shared/fixtures/openlineage/', import.meta.url);
+
+/** Parsed JSON of one fixture, by path relative to the fixtures folder. */
+export async function fixture(rel: string): Promise<unknown> {
+  return JSON.parse(await readFile(new URL(rel, FIXTURES), 'utf8'));
+}
+
+/** Every `*.json` fixture path below a fixtures sub-folder, sorted. */
+export async function fixtureFiles(folder: string): Promise<string[]> {
+  const names = await readdir(new URL(folder, FIXTURES));
+  return names.filter((n) => n.endsWith('.json')).sort().map((n) => `${folder}${n}`);
+}
+
+/** The Marquez demo seed with its time placeholders filled the way docker/seed.sh does. */
+export async function seedEvents(start = new Date('2024-05-01T10:00:00.000Z')): Promise<unknown[]> {
+  const text = await readFile(new URL('marquez-repo/seed/metadata.template.json', FIXTURES), 'utf8');
+  const filled = text
+    .replaceAll('{{RUN_START_TIME}}', start.toISOString())
+    .replace(/\{\{RUN_END_TIME_AFTER_(\d+)_MINUTES\}\}/g, (_m, n: string) => new Date(start.getTime() + Number(n) * 60_000).toISOString());
+  return JSON.parse(filled) as unknown[];
+}
+
+/** Applies the lineage migrations (0020–0029) with the core migration runner. */
+export async function migrateLineage(sql: Sql): Promise<void> {
+  const files = (await readMigrations()).filter((f) => /^002\d_/.test(f.name));
+  await migrateFrom(sql, files);
+}
