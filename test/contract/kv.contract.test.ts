@@ -18,7 +18,7 @@ interface Fixture {
   advance(ms: number): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function kvContract(setup: () => Fixture) {
   let f: Fixture;
