@@ -1,0 +1,79 @@
+/**
+ * How the Upstash Kv fails when the service is down, through the real client path: the bridge
+ * refuses connections, answers 503, or accepts and never answers. Every case must surface as
+ * StrataError `unavailable`, quickly, and the adapter must recover once the service is back.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { createUpstashKv } from '@strata/core/adapters/kv/index';
+import { isStrataError } from '@strata/core/errors';
+import type { Kv } from '@strata/core/ports/kv';
+import { describeWith, REDIS_URL } from '../support/reachable';
+import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
+
+async function failure(p: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const start = performance.now();
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { error, ms: performance.now() - start };
+}
+
+const expectUnavailable = (error: unknown) => {
+  expect(isStrataError(error) && error.code === 'unavailable').toBe(true);
+};
+
+await describeWith(['redis'], 'Upstash Kv when the service is down', () => {
+  let bridge: UpstashBridge;
+  const key = `kvtest:${randomUUID()}:down`;
+  beforeAll(async () => {
+    bridge = await startUpstashBridge({ redisUrl: REDIS_URL, token: `t-${randomUUID()}` });
+  });
+  afterEach(async () => bridge.setDown(false));
+  afterAll(async () => bridge?.close());
+
+  for (const custom of [false, true]) {
+    const make = (timeoutMs: number): Kv =>
+      createUpstashKv({ url: bridge.url, token: bridge.token, timeoutMs, fetch: custom ? (i, init) => fetch(i, init) : undefined });
+    const label = custom ? 'custom fetch' : 'SDK HTTP client';
+
+    it(`${label}: refused connections fail fast as unavailable, then the same client recovers`, async () => {
+      const kv = make(2_000);
+      await kv.set(key, 'v');
+      await bridge.setDown(true);
+      const { error, ms } = await failure(kv.mget([key]));
+      expectUnavailable(error);
+      expect(ms).toBeLessThan(1_000);
+      await bridge.setDown(false);
+      expect(await kv.mget([key])).toEqual(['v']);
+      await kv.del([key]);
+    });
+
+    it(`${label}: a server that never answers is cut off by timeoutMs`, async () => {
+      const kv = make(200);
+      await bridge.setDown('hang');
+      const { error, ms } = await failure(kv.incr(key, { px: 1000 }));
+      expectUnavailable(error);
+      expect(ms).toBeGreaterThanOrEqual(150);
+      expect(ms).toBeLessThan(1_500);
+    });
+
+    it(`${label}: a 503 with a JSON error is unavailable, not a command error`, async () => {
+      const kv = make(2_000);
+      await bridge.setDown('unavailable');
+      for (const p of [kv.ping(), kv.exec([{ op: 'get', key }]), kv.set(key, 'x')]) expectUnavailable((await failure(p)).error);
+    });
+
+    it(`${label}: a wrong token is unavailable (401), never a silent miss`, async () => {
+      const kv = createUpstashKv({ url: bridge.url, token: 'wrong', fetch: custom ? (i, init) => fetch(i, init) : undefined });
+      expectUnavailable((await failure(kv.mget([key]))).error);
+      expect(bridge.requests.at(-1)?.status).toBe(401);
+    });
+  }
+
+  it('rejects an invalid url or empty token before any request', () => {
+    expect(() => createUpstashKv({ url: 'not a url', token: 't' })).toThrow();
+    expect(() => createUpstashKv({ url: bridge.url, token: '' })).toThrow();
+  });
+});
