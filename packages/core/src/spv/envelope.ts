@@ -1,0 +1,179 @@
+/**
+ * SPV envelopes: the proof that a transaction is in a block on the best chain Strata knows.
+ * `verifyEnvelope` never throws on hostile input; every failure is one of `SPV_REASONS`.
+ */
+import { z } from 'zod';
+import { hexToBytes, isHash32, sha256dDisplay } from './bytes';
+import { parseValidHeader } from './header';
+import { bumpRoot, foldMerklePath, MAX_BUMP_HEX, MAX_MERKLE_DEPTH } from './merkle';
+import { isWellFormedTx } from './wire';
+
+/** 10 MB of transaction; bigger bodies are refused before they get here anyway. */
+export const MAX_RAW_TX_HEX = 20_000_000;
+
+/** Reason codes, verbatim from the original verifier, plus the two Strata adds (last two). */
+export const SPV_REASONS = [
+  'txid-mismatch-top-level-vs-proof',
+  'txid-mismatch-rawtx-vs-proof',
+  'invalid-block-header',
+  'unknown-block-hash',
+  'block-height-mismatch',
+  'merkle-root-unavailable',
+  'invalid-merkle-path',
+  'insufficient-confs',
+  'headers-unavailable',
+  'malformed-envelope',
+] as const;
+export type SpvReason = (typeof SPV_REASONS)[number];
+
+const hash32 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters');
+const hexBytes = (max: number) =>
+  z.string().min(2).max(max).regex(/^(?:[0-9a-fA-F]{2})+$/, 'expected an even number of hex characters');
+
+export const merkleStepSchema = z.object({ hash: hash32, position: z.enum(['left', 'right']) });
+export const pathProofSchema = z.object({
+  txid: hash32,
+  merkleRoot: hash32,
+  path: z.array(merkleStepSchema).max(MAX_MERKLE_DEPTH),
+});
+export const bumpProofSchema = z.object({ bump: hexBytes(MAX_BUMP_HEX), txid: hash32.optional() });
+export const blockRefSchema = z.union([
+  z.object({ blockHeader: z.string().regex(/^[0-9a-fA-F]{160}$/, 'expected an 80-byte header as hex') }),
+  z.object({ blockHash: hash32, blockHeight: z.number().int().min(0).max(0x7fffffff) }),
+]);
+
+/** The envelope as stored and served (D03 shape; `confirmations` is ignored and never trusted). */
+export const envelopeSchema = z.object({
+  rawTx: hexBytes(MAX_RAW_TX_HEX),
+  txid: hash32.optional(),
+  proof: z.union([pathProofSchema, bumpProofSchema]),
+  block: blockRefSchema,
+  headerChain: z.array(z.string().max(160)).max(1000).optional(),
+  confirmations: z.number().optional(),
+  ts: z.number().optional(),
+});
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+/** A header as the chain view knows it. `onBest`, when given, saves an isOnBestChain call. */
+export interface ChainHeader {
+  readonly hash: string;
+  readonly height: number;
+  /** Null/absent when the header source carries no merkle roots. */
+  readonly merkleRoot?: string | null;
+  readonly onBest?: boolean;
+}
+
+/** What verification needs from the header store (or any other header source). */
+export interface ChainView {
+  headerByHash(hash: string): Promise<ChainHeader | null> | ChainHeader | null;
+  isOnBestChain(hash: string): Promise<boolean> | boolean;
+  tip(): Promise<{ hash: string; height: number } | null> | { hash: string; height: number } | null;
+}
+
+export type VerifyResult =
+  | {
+      readonly ok: true;
+      readonly txid: string;
+      readonly blockHash: string;
+      readonly blockHeight: number;
+      /** tip.height − blockHeight + 1 at the moment of the call; never store it. */
+      readonly confirmations: number;
+      readonly tip: { readonly hash: string; readonly height: number };
+    }
+  | { readonly ok: false; readonly reason: SpvReason; readonly detail?: string; readonly confirmations?: number };
+
+const fail = (reason: SpvReason, detail?: string): VerifyResult =>
+  detail === undefined ? { ok: false, reason } : { ok: false, reason, detail };
+
+const DOWN = Symbol('headers-down');
+
+/** Calls the chain view; a throwing header source becomes DOWN instead of an exception. */
+async function ask<T>(fn: () => Promise<T> | T): Promise<T | typeof DOWN> {
+  try {
+    return await fn();
+  } catch {
+    return DOWN;
+  }
+}
+
+/** Verifies an envelope against the chain view; see SPV_REASONS for the failure codes. */
+export async function verifyEnvelope(input: unknown, chain: ChainView): Promise<VerifyResult> {
+  try {
+    return await verify(input, chain);
+  } catch {
+    // the checks below are total; this only guards against an unforeseen library throw
+    return fail('malformed-envelope');
+  }
+}
+
+async function verify(input: unknown, chain: ChainView): Promise<VerifyResult> {
+  const parsed = envelopeSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail('malformed-envelope', issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : undefined);
+  }
+  const env = parsed.data;
+  const raw = hexToBytes(env.rawTx);
+  // a 64-byte "transaction" could be an inner merkle node posing as a leaf
+  if (raw.length === 64 || !isWellFormedTx(raw)) return fail('malformed-envelope', 'rawTx: not a transaction');
+  const derived = sha256dDisplay(raw);
+  const top = env.txid?.toLowerCase();
+  const proofTxid = env.proof.txid?.toLowerCase() ?? top ?? derived;
+  if (top !== undefined && top !== proofTxid) return fail('txid-mismatch-top-level-vs-proof');
+  if (derived !== proofTxid) return fail('txid-mismatch-rawtx-vs-proof');
+
+  const tip = await ask(() => chain.tip());
+  if (tip === DOWN || tip === null) return fail('headers-unavailable');
+
+  // resolve the block: from the supplied header (which must carry its own proof of work) or by hash
+  let blockHash: string;
+  let merkleRoot: string | null;
+  let known: ChainHeader | null | typeof DOWN;
+  if ('blockHeader' in env.block) {
+    const header = parseValidHeader(env.block.blockHeader);
+    if (header === null) return fail('invalid-block-header');
+    blockHash = header.hash;
+    merkleRoot = header.merkleRoot;
+    known = await ask(() => chain.headerByHash(blockHash));
+    if (known === DOWN) return fail('headers-unavailable');
+    if (known === null) return fail('unknown-block-hash');
+  } else {
+    blockHash = env.block.blockHash.toLowerCase();
+    known = await ask(() => chain.headerByHash(blockHash));
+    if (known === DOWN) return fail('headers-unavailable');
+    if (known === null) return fail('unknown-block-hash');
+    if (known.height !== env.block.blockHeight) return fail('block-height-mismatch');
+    merkleRoot = isHash32(known.merkleRoot) ? known.merkleRoot.toLowerCase() : null;
+    if (merkleRoot === null) return fail('merkle-root-unavailable');
+  }
+
+  if ('bump' in env.proof) {
+    const r = bumpRoot(env.proof.bump, proofTxid);
+    if (r === null) return fail('invalid-merkle-path', 'bump does not prove this txid');
+    if (r.blockHeight !== known.height) return fail('block-height-mismatch', 'bump block height');
+    if (r.root !== merkleRoot) return fail('invalid-merkle-path');
+  } else {
+    if (env.proof.merkleRoot.toLowerCase() !== merkleRoot) return fail('invalid-merkle-path', 'proof.merkleRoot');
+    if (foldMerklePath(proofTxid, env.proof.path) !== merkleRoot) return fail('invalid-merkle-path');
+  }
+
+  const onBest = known.onBest ?? (await ask(() => chain.isOnBestChain(blockHash)));
+  if (onBest === DOWN) return fail('headers-unavailable');
+  // a block reorganised away is no longer a block Strata knows on its best chain
+  if (!onBest) return fail('unknown-block-hash', 'not-on-best-chain');
+
+  return {
+    ok: true,
+    txid: derived,
+    blockHash,
+    blockHeight: known.height,
+    confirmations: Math.max(0, tip.height - known.height + 1),
+    tip: { hash: tip.hash, height: tip.height },
+  };
+}
+
+/** Applies a confirmation threshold to a verification result (the caller's policy). */
+export function requireConfirmations(result: VerifyResult, minConfs: number): VerifyResult {
+  if (!result.ok || result.confirmations >= minConfs) return result;
+  return { ok: false, reason: 'insufficient-confs', confirmations: result.confirmations };
+}
