@@ -3,9 +3,14 @@
  * folder next to the repository) and a migrated Sql per store.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
+import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
+import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
 import { readMigrations } from '../../packages/core/src/migrate/files';
 import { migrateFrom } from '../../packages/core/src/migrate/runner';
 import type { Sql } from '../../packages/core/src/ports/sql';
+import { createTestDatabase } from '../support/pg';
+import { describeWith } from '../support/reachable';
 
 export const FIXTURES = new URL('../../../shared/fixtures/openlineage/', import.meta.url);
 
@@ -33,4 +38,41 @@ export async function seedEvents(start = new Date('2024-05-01T10:00:00.000Z')): 
 export async function migrateLineage(sql: Sql): Promise<void> {
   const files = (await readMigrations()).filter((f) => /^002\d_/.test(f.name));
   await migrateFrom(sql, files);
+}
+
+export type OpenStore = () => Sql;
+
+/**
+ * Registers `suite` once per store: PGlite always, local PostgreSQL (node-postgres adapter, a
+ * throwaway database) when reachable. `store()` returns the migrated Sql; tables are emptied
+ * before each test so every test seeds its own data.
+ */
+export async function forEachLineageStore(name: string, suite: (store: OpenStore) => void): Promise<void> {
+  const register = (label: string, open: () => Promise<{ sql: Sql; done: () => Promise<void> }>) =>
+    describe(`${name} [${label}]`, () => {
+      let sql: Sql | undefined;
+      let done: (() => Promise<void>) | undefined;
+      beforeAll(async () => {
+        ({ sql, done } = await open());
+        await migrateLineage(sql);
+      });
+      afterAll(async () => {
+        await sql?.close();
+        await done?.();
+      });
+      beforeEach(async () => {
+        await sql!.query(
+          'TRUNCATE ol_event_hashes, ol_events, ol_jobs, ol_runs, ol_datasets, ol_edges, ol_run_io, ol_job_io RESTART IDENTITY CASCADE',
+        );
+      });
+      suite(() => sql!);
+    });
+
+  register('pglite', async () => ({ sql: await createPgliteSql(), done: async () => {} }));
+  await describeWith(['postgres'], `${name} on PostgreSQL`, () => {
+    register('postgres', async () => {
+      const db = await createTestDatabase('strata_ol');
+      return { sql: createPgSql({ url: db.url, max: 2 }), done: () => db.drop() };
+    });
+  });
 }

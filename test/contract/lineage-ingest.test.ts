@@ -1,0 +1,170 @@
+/**
+ * Ingest against real PostgreSQL (PGlite always, local PostgreSQL when reachable): idempotency,
+ * forward-only run state, partial success, facet merging, partitions and the stored shapes.
+ */
+import { expect, it } from 'vitest';
+import {
+  ensureEventPartitions,
+  getDataset,
+  getJob,
+  getRun,
+  ingestEvents,
+  publishEvent,
+  recallEvent,
+  isRetracted,
+} from '../../packages/core/src/lineage/index';
+import type { Sql } from '../../packages/core/src/ports/sql';
+import { fixture, fixtureFiles, forEachLineageStore, seedEvents } from './lineage-harness';
+
+const count = async (sql: Sql, text: string, params: string[] = []) => Number((await sql.query<{ n: number }>(text, params))[0]?.n);
+const apples = async () => Promise.all((await fixtureFiles('marquez-repo/apples/')).map(fixture));
+
+const runEvent = (runId: string, eventType: string, eventTime: string, extra: Record<string, unknown> = {}) => ({
+  eventType,
+  eventTime,
+  producer: 'https://example.test/producer',
+  run: { runId },
+  job: { namespace: 'late', name: 'job' },
+  ...extra,
+});
+
+await forEachLineageStore('lineage ingest', (store) => {
+  it('stores the Marquez demo seed: 13 jobs, 13 datasets, 27 job–dataset edges, 13 dataset edges, 13 complete runs', async () => {
+    const sql = store();
+    const out = await ingestEvents(sql, await seedEvents());
+    expect(out).toMatchObject({ stored: 26, duplicates: 0, invalid: 0, namespaces: ['food_delivery'] });
+    expect(await count(sql, `SELECT count(*)::int AS n FROM ol_jobs WHERE namespace = 'food_delivery'`)).toBe(13);
+    expect(await count(sql, `SELECT count(*)::int AS n FROM ol_datasets WHERE namespace = 'food_delivery'`)).toBe(13);
+    expect(await count(sql, `SELECT count(*)::int AS n FROM ol_job_io`)).toBe(27);
+    expect(await count(sql, `SELECT count(*)::int AS n FROM ol_edges`)).toBe(13);
+    expect(await count(sql, `SELECT count(*)::int AS n FROM ol_events`)).toBe(26);
+    const states = await sql.query<{ state: string; n: number; timed: number }>(
+      `SELECT state, count(*)::int AS n, count(*) FILTER (WHERE start_time < end_time)::int AS timed FROM ol_runs GROUP BY state`,
+    );
+    expect(states).toEqual([{ state: 'COMPLETE', n: 13, timed: 13 }]);
+  });
+
+  it('absorbs duplicates: across calls, inside one batch, and whatever the key order', async () => {
+    const sql = store();
+    const events = await apples();
+    const first = await ingestEvents(sql, events);
+    expect(first.stored).toBe(7);
+    const snapshot = async () => ({
+      events: await count(sql, 'SELECT count(*)::int AS n FROM ol_events'),
+      runs: await count(sql, 'SELECT count(*)::int AS n FROM ol_runs'),
+      edges: await count(sql, 'SELECT count(*)::int AS n FROM ol_edges'),
+      io: await count(sql, 'SELECT count(*)::int AS n FROM ol_run_io'),
+      updated: (await sql.query(`SELECT max(updated_at)::text AS t FROM ol_datasets`))[0]?.t,
+    });
+    const before = await snapshot();
+    expect(before).toMatchObject({ events: 7, runs: 7, edges: 9 });
+
+    const reordered = events.map((e) => JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(e as object).reverse()))));
+    const again = await ingestEvents(sql, [...events, ...reordered]);
+    expect(again).toMatchObject({ stored: 0, duplicates: 14, namespaces: [] });
+    expect(again.results.every((r) => r.ok && r.duplicate)).toBe(true);
+    // duplicates never touch derived rows, not even their updated_at
+    expect(await snapshot()).toEqual(before);
+
+    const fresh = runEvent('dup-in-batch', 'COMPLETE', '2024-01-01T00:00:00Z');
+    const inBatch = await ingestEvents(sql, [fresh, { ...fresh }]);
+    expect(inBatch.results.map((r) => r.ok && r.duplicate)).toEqual([false, true]);
+    expect(await count(sql, `SELECT count(*)::int AS n FROM ol_runs WHERE run_id = 'dup-in-batch'`)).toBe(1);
+  });
+
+  it('a late START never undoes a COMPLETE, across batches and inside one', async () => {
+    const sql = store();
+    await ingestEvents(sql, [runEvent('r1', 'COMPLETE', '2024-01-01T10:05:00Z')]);
+    await ingestEvents(sql, [runEvent('r1', 'START', '2024-01-01T10:00:00Z'), runEvent('r1', 'RUNNING', '2024-01-01T10:01:00Z')]);
+    expect(await getRun(sql, 'r1')).toMatchObject({
+      state: 'COMPLETE',
+      start_time: '2024-01-01T10:00:00.000Z',
+      end_time: '2024-01-01T10:05:00.000Z',
+    });
+
+    await ingestEvents(sql, [runEvent('r2', 'FAIL', '2024-01-01T10:05:00Z'), runEvent('r2', 'START', '2024-01-01T10:00:00Z')]);
+    await ingestEvents(sql, [runEvent('r2', 'COMPLETE', '2024-01-01T10:03:00Z')]);
+    expect(await getRun(sql, 'r2')).toMatchObject({ state: 'FAIL', end_time: '2024-01-01T10:05:00.000Z' });
+
+    await ingestEvents(sql, [runEvent('r3', 'START', '2024-01-01T10:00:00Z')]);
+    expect((await getRun(sql, 'r3'))?.state).toBe('START');
+    await ingestEvents(sql, [runEvent('r3', 'RUNNING', '2024-01-01T10:01:00Z')]);
+    expect((await getRun(sql, 'r3'))?.state).toBe('RUNNING');
+  });
+
+  it('partial success: invalid events reported by index, valid ones stored', async () => {
+    const sql = store();
+    const noRunId = await fixture('openlineage-repo/negative/fluentd_event_no_run_id.json');
+    const out = await ingestEvents(sql, [runEvent('ok1', 'START', '2024-01-01T00:00:00Z'), noRunId, 'not an event', runEvent('ok2', 'START', '2024-01-01T00:00:00Z')]);
+    expect(out.results.map((r) => [r.index, r.ok])).toEqual([[0, true], [1, false], [2, false], [3, true]]);
+    const bad = out.results[1];
+    expect(bad && !bad.ok && bad.issues.map((i) => i.path)).toContain('run.runId');
+    expect(out).toMatchObject({ stored: 2, invalid: 2 });
+    expect(await count(sql, 'SELECT count(*)::int AS n FROM ol_runs')).toBe(2);
+  });
+
+  it('rejects a batch over maxBatchEvents before touching the database', async () => {
+    await expect(ingestEvents(store(), Array(1001).fill({}))).rejects.toMatchObject({ code: 'payload-too-large' });
+  });
+
+  it('stores every Marquez and OpenLineage event fixture, the 220 KB one byte-for-byte as JSON', async () => {
+    const sql = store();
+    const files = [...(await fixtureFiles('marquez-repo/events/')), ...(await fixtureFiles('openlineage-repo/events/'))];
+    const raws = await Promise.all(files.map(fixture));
+    const out = await ingestEvents(sql, raws);
+    expect(out.invalid).toBe(0);
+    const large = await fixture('marquez-repo/events/event_large.json');
+    const idx = files.indexOf('marquez-repo/events/event_large.json');
+    const hash = out.results[idx]?.ok ? out.results[idx].eventHash : '';
+    const [row] = await sql.query<{ payload: unknown; kind: string }>('SELECT payload, kind FROM ol_events WHERE event_hash = $1', [hash]);
+    expect(row?.payload).toEqual(large);
+    // DatasetEvent: the dataset with its facets; JobEvent: job–dataset and dataset edges without a run
+    expect((await getDataset(sql, 'my-dataset-namespace', 'my-dataset-name'))?.facets.schema).toBeDefined();
+    const jobEdge = await sql.query<{ last_run_id: string | null }>(
+      `SELECT e.last_run_id FROM ol_edges e JOIN ol_datasets s ON s.id = e.src_id JOIN ol_datasets d ON d.id = e.dst_id
+        WHERE s.name = 'instance.schema.input-1' AND d.name = 'instance.schema.output-1' AND s.namespace = 'my-datasource-namespace'`,
+    );
+    expect(jobEdge.length).toBe(1);
+  });
+
+  it('merges facets by name; an older event only fills in facets not yet present', async () => {
+    const sql = store();
+    const out = (facets: Record<string, unknown>) => ({ outputs: [{ namespace: 'm', name: 'ds', facets }] });
+    await ingestEvents(sql, [runEvent('f1', 'COMPLETE', '2024-01-02T00:00:00Z', out({ a: { v: 'new' } }))]);
+    await ingestEvents(sql, [runEvent('f0', 'COMPLETE', '2024-01-01T00:00:00Z', out({ a: { v: 'old' }, b: { v: 'old' } }))]);
+    expect((await getDataset(sql, 'm', 'ds'))?.facets).toEqual({ a: { v: 'new' }, b: { v: 'old' } });
+    await ingestEvents(sql, [runEvent('f2', 'COMPLETE', '2024-01-03T00:00:00Z', out({ b: { v: 'newest' } }))]);
+    expect((await getDataset(sql, 'm', 'ds'))?.facets).toEqual({ a: { v: 'new' }, b: { v: 'newest' } });
+  });
+
+  it('publish then recall: one run, RETRACTED on the run and the dataset, job detail readable', async () => {
+    const sql = store();
+    const versionId = 'a'.repeat(64);
+    const txid = 'f'.repeat(64);
+    await ingestEvents(sql, [await publishEvent({ env: 'prod', versionId, txid, parents: [], producedAt: '2024-05-01T00:00:00Z' })]);
+    expect(isRetracted((await getDataset(sql, 'overlay:prod', versionId))!.facets)).toBe(false);
+    const out = await ingestEvents(sql, [await recallEvent({ env: 'prod', versionId, txid, producedAt: '2024-05-01T00:00:00Z', recalledAt: '2024-06-01T00:00:00Z' })]);
+    expect(out.namespaces).toEqual(['overlay:prod']);
+    const run = await getRun(sql, txid);
+    expect(run).toMatchObject({ state: 'COMPLETE', namespace: 'overlay:prod', job_name: `publish::${versionId}` });
+    expect(isRetracted(run!.facets)).toBe(true);
+    expect(isRetracted((await getDataset(sql, 'overlay:prod', versionId))!.facets)).toBe(true);
+    expect(await count(sql, 'SELECT count(*)::int AS n FROM ol_runs')).toBe(1);
+    expect(await getJob(sql, 'overlay:prod', `publish::${versionId}`)).toMatchObject({ latest_run_id: txid });
+    expect(await getRun(sql, 'unknown')).toBeNull();
+  });
+
+  it('monthly partitions: made ahead, rows moved out of the default, dedupe still holds', async () => {
+    const sql = store();
+    const e = runEvent('p1', 'START', '2019-03-15T12:00:00Z');
+    await ingestEvents(sql, [e]);
+    expect(await count(sql, 'SELECT count(*)::int AS n FROM ol_events_default')).toBe(1);
+    expect(await ensureEventPartitions(sql, { from: new Date('2019-03-01T00:00:00Z'), months: 2 })).toBe(2);
+    expect(await ensureEventPartitions(sql, { from: new Date('2019-03-01T00:00:00Z'), months: 2 })).toBe(0);
+    expect(await count(sql, 'SELECT count(*)::int AS n FROM ol_events_default')).toBe(0);
+    expect(await count(sql, 'SELECT count(*)::int AS n FROM ol_events_201903')).toBe(1);
+    expect((await ingestEvents(sql, [e])).duplicates).toBe(1);
+    await ingestEvents(sql, [runEvent('p1', 'COMPLETE', '2019-04-01T00:00:00Z')]);
+    expect(await count(sql, 'SELECT count(*)::int AS n FROM ol_events_201904')).toBe(1);
+  });
+});
