@@ -6,10 +6,11 @@
 import { LockingScript, Script, Transaction, UnlockingScript } from '@bsv/sdk';
 import { decode, encode } from 'cborg';
 import { StrataError } from '../errors';
-import { bytesToHex, hexToBytes, isHex, isHex64 } from './hex';
+import { bytesToHex, hexToBytes, isHex64 } from './hex';
+import { parseRawTx } from './raw-tx';
 
-/** Raw transactions above this many hex characters (1 MiB of bytes) are refused before parsing. */
-export const RAW_TX_MAX_HEX = 2 * 1024 * 1024;
+export { parseRawTx, RAW_TX_MAX_HEX } from './raw-tx';
+
 const TAG = [0x44, 0x4c, 0x4d, 0x31]; // "DLM1"
 const OP_FALSE = 0x00;
 const OP_RETURN = 0x6a;
@@ -23,29 +24,9 @@ export interface Dlm1Declaration {
 
 const bad = (message: string, hint: string) => new StrataError('bad-request', message, { hint });
 
-/** Parses a raw tx hex strictly: exact re-serialisation, at least one output. */
-export function parseRawTx(rawTx: unknown): Transaction {
-  if (typeof rawTx !== 'string' || rawTx.length === 0) throw bad('rawTx must be a hex string.', 'rawTx');
-  if (rawTx.length > RAW_TX_MAX_HEX) {
-    throw new StrataError('payload-too-large', `rawTx exceeds ${RAW_TX_MAX_HEX} hex characters.`, { hint: 'rawTx' });
-  }
-  if (!isHex(rawTx)) throw bad('rawTx must be an even-length hex string.', 'rawTx');
-  let tx: Transaction;
-  try {
-    tx = Transaction.fromHex(rawTx);
-  } catch {
-    throw bad('rawTx is not a transaction.', 'rawTx');
-  }
-  // the parser tolerates truncated and trailing bytes; a round trip does not
-  if (tx.toHex() !== rawTx.toLowerCase() || tx.outputs.length === 0) {
-    throw bad('rawTx is not a well-formed transaction.', 'rawTx');
-  }
-  return tx;
-}
-
 /** Data pushes of an OP_RETURN script body, or null when a push is malformed or an opcode is not a push. */
-function pushes(script: number[], start: number): number[][] | null {
-  const out: number[][] = [];
+function pushes(script: Uint8Array, start: number): Uint8Array[] | null {
+  const out: Uint8Array[] = [];
   let i = start;
   while (i < script.length) {
     const op = script[i++]!;
@@ -67,10 +48,10 @@ function pushes(script: number[], start: number): number[][] | null {
   return out;
 }
 
-const startsWithTag = (b: number[]) => TAG.every((t, k) => b[k] === t);
+const startsWithTag = (b: Uint8Array) => TAG.every((t, k) => b[k] === t);
 
 /** The CBOR payload of a DLM1 script, or null when the script is not a DLM1 declaration. */
-export function dlm1Payload(script: number[]): number[] | null {
+export function dlm1Payload(script: Uint8Array): Uint8Array | null {
   let start: number;
   if (script[0] === OP_FALSE && script[1] === OP_RETURN) start = 2;
   else if (script[0] === OP_RETURN) start = 1;
@@ -78,7 +59,7 @@ export function dlm1Payload(script: number[]): number[] | null {
   const ps = pushes(script, start);
   if (!ps || ps.length === 0) return null;
   const first = ps[0]!;
-  if (first.length === 4 && startsWithTag(first)) return ps[1] ?? [];
+  if (first.length === 4 && startsWithTag(first)) return ps[1] ?? new Uint8Array(0);
   if (first.length > 4 && startsWithTag(first)) return first.slice(4);
   return null;
 }
@@ -111,11 +92,11 @@ export function decodeDlm1(payload: Uint8Array): { versionId: string; parents: s
 /** Finds the first DLM1 output of a raw tx and decodes it. `bad-request` when absent or malformed. */
 export function parseDlm1Tx(rawTx: unknown): Dlm1Declaration {
   const tx = parseRawTx(rawTx);
-  for (let vout = 0; vout < tx.outputs.length; vout++) {
-    const payload = dlm1Payload(tx.outputs[vout]!.lockingScript.toBinary());
+  for (let vout = 0; vout < tx.outputScripts.length; vout++) {
+    const payload = dlm1Payload(tx.outputScripts[vout]!);
     if (payload === null) continue;
-    const { versionId, parents } = decodeDlm1(Uint8Array.from(payload));
-    return { txid: tx.id('hex'), vout, versionId, parents };
+    const { versionId, parents } = decodeDlm1(payload);
+    return { txid: tx.txid, vout, versionId, parents };
   }
   throw bad('The transaction has no DLM1 output (OP_FALSE OP_RETURN "DLM1" <CBOR>).', 'no-dlm1-output');
 }

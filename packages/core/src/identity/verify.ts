@@ -60,6 +60,7 @@ export function verifyIdentity(input: IdentityInput): IdentityResult {
   if (!sig) return { ok: false, reason: 'missing/invalid X-Signature' };
   try {
     const key = PublicKey.fromString(identityKey);
+    if (!key.validate()) return { ok: false, reason: 'missing/invalid X-Identity-Key' };
     // PublicKey.verify hashes the message once with SHA-256: the digest is sha256(body + nonce)
     const ok = key.verify(body + nonce, sig, 'utf8');
     return ok ? { ok: true, identityKey: identityKey.toLowerCase() } : { ok: false, reason: 'signature-invalid' };
