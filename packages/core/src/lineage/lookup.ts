@@ -93,12 +93,13 @@ export async function searchDatasets(sql: Sql, input: { q: string; limit?: numbe
   }
   const pattern = escapeLike(q);
   return sql.query<SearchResult & Record<string, unknown>>(
-    `(SELECT namespace, name, 'dataset' AS type, facets, ${ISO('updated_at')} AS updated_at, 0 AS rank
+    `SELECT namespace, name, type, facets, updated_at, rank FROM (
+     (SELECT namespace, name, 'dataset' AS type, facets, ${ISO('updated_at')} AS updated_at, 0 AS rank
         FROM ol_datasets WHERE lower(name) LIKE $1 || '%' ORDER BY length(name), lower(name), namespace LIMIT $2)
      UNION ALL
      (SELECT namespace, name, 'dataset', facets, ${ISO('updated_at')}, 1
         FROM ol_datasets WHERE lower(name) LIKE '%' || $1 || '%' AND lower(name) NOT LIKE $1 || '%'
-        ORDER BY length(name), lower(name), namespace LIMIT $2)
+        ORDER BY length(name), lower(name), namespace LIMIT $2)) AS hits
      ORDER BY rank, length(name), lower(name), namespace LIMIT $2`,
     [pattern, limit],
   ).then((rows) => rows.map(({ rank: _rank, ...r }) => r as unknown as SearchResult));
