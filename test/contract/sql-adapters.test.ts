@@ -42,7 +42,8 @@ describe('PGlite adapter', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
-  });
+    // A first start on disk runs initdb there, which takes 15 s or more on a busy two-core machine.
+  }, 180_000);
 
   it('rejects invalid options', async () => {
     await expect(createPgliteSql({ dataDir: '' })).rejects.toThrow();

@@ -15,7 +15,7 @@ const optionsSchema = z.object({
   url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
   /** Full URL of the /sql endpoint, for a local bridge; omitted → Neon's endpoint for the host. */
   fetchEndpoint: z.url().optional(),
-  /** Where interactive transactions go; HTTP cannot hold one open. */
+  /** Where interactive transactions go (HTTP cannot hold one open); the caller closes it. */
   sessions: z.custom<Pick<Sql, 'transaction'>>((v) => typeof v === 'object' && v !== null && 'transaction' in v).optional(),
 });
 export type NeonHttpSqlOptions = z.input<typeof optionsSchema>;
