@@ -6,3 +6,4 @@ export * from './invalidate';
 export type { CacheStats, CacheMetrics, CacheStatus, CacheTier, ReadOutcome, TierCounters } from './stats';
 export type { BreakerOptions, BreakerState } from './breaker';
 export type { L1Entry } from './l1';
+export * from './types';
