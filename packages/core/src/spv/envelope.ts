@@ -3,7 +3,7 @@
  * `verifyEnvelope` never throws on hostile input; every failure is one of `SPV_REASONS`.
  */
 import { z } from 'zod';
-import { hexToBytes, isHash32, sha256dDisplay } from './bytes';
+import { hexToBytes, isHash32, sha256dDisplayAsync } from './bytes';
 import { parseValidHeader } from './header';
 import { bumpRoot, foldMerklePath, MAX_BUMP_HEX, MAX_MERKLE_DEPTH } from './merkle';
 import { isWellFormedTx } from './wire';
@@ -116,7 +116,7 @@ async function verify(input: unknown, chain: ChainView): Promise<VerifyResult> {
   const raw = hexToBytes(env.rawTx);
   // a 64-byte "transaction" could be an inner merkle node posing as a leaf
   if (raw.length === 64 || !isWellFormedTx(raw)) return fail('malformed-envelope', 'rawTx: not a transaction');
-  const derived = sha256dDisplay(raw);
+  const derived = await sha256dDisplayAsync(raw);
   const top = env.txid?.toLowerCase();
   const proofTxid = env.proof.txid?.toLowerCase() ?? top ?? derived;
   if (top !== undefined && top !== proofTxid) return fail('txid-mismatch-top-level-vs-proof');
