@@ -10,7 +10,7 @@ export function toHex(bytes: Uint8Array): string {
 
 /** SHA-256 of a string (UTF-8) or bytes, as lower-case hex. */
 export async function sha256Hex(input: string | Uint8Array): Promise<string> {
-  const data = typeof input === 'string' ? encoder.encode(input) : input;
+  const data = typeof input === 'string' ? encoder.encode(input) : new Uint8Array(input);
   const digest = await crypto.subtle.digest('SHA-256', data);
   return toHex(new Uint8Array(digest));
 }

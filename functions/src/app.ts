@@ -1,0 +1,73 @@
+/**
+ * createApp(deps): the one Hono app every runtime serves. Routes parse with zod, call one core
+ * verb and respond; every error leaves through `onError` as problem+json.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Deps } from '@strata/core/deps';
+import { isStrataError } from '@strata/core/errors';
+import type { AppEnv } from './env';
+import { requestContext } from './middleware/request-context';
+import { fieldIssues, problem } from './problem';
+import { registerRoutes } from './routes/index';
+
+/** Builds the app around one Deps object (built once per isolate or cold start). */
+export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return problem(c, {
+          code: 'validation-failed',
+          detail: 'The request is not valid; see `issues` for each field.',
+          issues: fieldIssues(result.target, result.error.issues),
+        });
+      }
+    },
+  });
+
+  app.use('*', requestContext(deps));
+  const limit = bodyLimit({
+      maxSize: deps.config.BODY_LIMIT_BYTES,
+      onError: (c) =>
+        problem(c, {
+          code: 'payload-too-large',
+          detail: `The request body exceeds ${deps.config.BODY_LIMIT_BYTES} bytes.`,
+          hint: 'Split the request (batch endpoints take several smaller calls).',
+        }),
+  });
+  // Presigned uploads to the local blob route carry content, not API bodies: they have their own cap.
+  app.use('*', (c, next) => (c.req.path.startsWith('/blobs/') ? next() : limit(c, next)));
+
+  registerRoutes(app, deps);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Strata API', version: '0.1.0', description: 'Catalog, lineage, trust, payments and delivery for governed data.' },
+  });
+  if (deps.config.FEATURE_FLAGS_JSON?.docs !== false) app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
+  app.notFound((c) => problem(c, { code: 'not-found', detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}.` }));
+
+  app.onError((err, c) => {
+    if (isStrataError(err)) {
+      if (err.code === 'unavailable' || err.code === 'internal') {
+        deps.log.error('request failed', { requestId: c.var.requestId, code: err.code, error: String(err.cause ?? err.message) });
+      }
+      return problem(c, { code: err.code, detail: err.message, hint: err.extra.hint, issues: err.extra.issues, retryAfterSec: err.extra.retryAfterSec });
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      if (status === 400) return problem(c, { code: 'bad-request', detail: err.message || 'Malformed request.', hint: 'Send a valid JSON body with Content-Type: application/json.' });
+      if (status === 413) return problem(c, { code: 'payload-too-large', detail: err.message });
+      if (status === 401) return problem(c, { code: 'unauthorized', detail: err.message });
+    }
+    deps.log.error('unhandled error', { requestId: c.var.requestId, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    return problem(c, { code: 'internal', detail: 'An unexpected error occurred; the request id identifies it in the logs.' });
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

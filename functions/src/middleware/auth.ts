@@ -1,0 +1,27 @@
+/** Bearer-token guards for admin and ingest operations (constant-time comparison). */
+import type { MiddlewareHandler } from 'hono';
+import { StrataError } from '@strata/core/errors';
+import type { AppEnv } from '../env';
+
+function timingSafeEqual(a: string, b: string): boolean {
+  const ea = new TextEncoder().encode(a);
+  const eb = new TextEncoder().encode(b);
+  let diff = ea.length ^ eb.length;
+  for (let i = 0; i < Math.max(ea.length, eb.length); i++) diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
+  return diff === 0;
+}
+
+/** Requires `Authorization: Bearer <token>` matching the admin (or ingest) token. */
+export function requireToken(which: 'admin' | 'ingest'): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new StrataError('unauthorized', `This operation needs the ${which} bearer token.`, { hint: 'Send Authorization: Bearer <token>.' });
+    const tokens = c.var.deps.tokens;
+    const expected = tokens[which].reveal();
+    // the admin token may do everything the ingest token may
+    const ok = timingSafeEqual(m[1]!, expected) || (which === 'ingest' && timingSafeEqual(m[1]!, tokens.admin.reveal()));
+    if (!ok) throw new StrataError('unauthorized', `The ${which} token is not valid.`);
+    await next();
+  };
+}

@@ -1,0 +1,55 @@
+/** GET /health, GET /health/db and GET /metrics. Each tier is named; a failing one makes it 503. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { checkHealth, TierHealth } from '@strata/core/health/health';
+import type { AppEnv } from '../env';
+
+const Health = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    timestamp: z.string(),
+    failing: z.array(z.string()),
+    database: TierHealth,
+    cache: TierHealth,
+    storage: TierHealth,
+    queue: TierHealth,
+    rateLimit: z.object({ failOpen: z.boolean(), detail: z.string() }),
+  })
+  .openapi('Health');
+
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/health',
+  tags: ['operations'],
+  summary: 'Liveness of every tier',
+  responses: {
+    200: { description: 'All tiers reachable', content: { 'application/json': { schema: Health } } },
+    503: { description: 'At least one tier failing (named in `failing`)', content: { 'application/json': { schema: Health } } },
+  },
+});
+
+const dbRoute = createRoute({
+  method: 'get',
+  path: '/health/db',
+  tags: ['operations'],
+  summary: 'Postgres SELECT 1 and Kv ping',
+  responses: {
+    200: { description: 'Both reachable', content: { 'application/json': { schema: Health.pick({ status: true, timestamp: true, failing: true, database: true, cache: true }) } } },
+    503: { description: 'Degraded', content: { 'application/json': { schema: Health.pick({ status: true, timestamp: true, failing: true, database: true, cache: true }) } } },
+  },
+});
+
+export function registerHealth(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(healthRoute, async (c) => {
+    const h = await checkHealth(c.var.deps, ['database', 'cache', 'storage', 'queue']);
+    const body = { ...h, rateLimit: { failOpen: h.cache.ok === false, detail: h.cache.ok ? 'rate limits enforced through Kv' : 'Kv unreachable: rate limits fail open' } };
+    return c.json(body as z.infer<typeof Health>, h.failing.length === 0 ? 200 : 503);
+  });
+  app.openapi(dbRoute, async (c) => {
+    const h = await checkHealth(c.var.deps, ['database', 'cache']);
+    return c.json({ status: h.status, timestamp: h.timestamp, failing: h.failing, database: h.database, cache: h.cache }, h.failing.length === 0 ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    const text = await c.var.deps.metrics.render();
+    return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4' });
+  });
+}

@@ -1,0 +1,191 @@
+/**
+ * createDeps(config, platform): the one composition root. Picks each tier from configuration
+ * (absent → embedded: PGlite + memory Kv + filesystem blobs + in-process queue), wraps the
+ * ports with round-trip counters, and builds the cache engine on top. Entries call it once per
+ * isolate or cold start and hand the result to createApp.
+ */
+import type { Config, Secret as SecretT } from './config/index';
+import { Secret } from './config/secret';
+import { createMemoryKv } from './adapters/kv/memory';
+import { createUpstashKv } from './adapters/kv/upstash';
+import { createNeonHttpSql } from './adapters/sql/neon-http';
+import { createNeonPoolSql } from './adapters/sql/neon-pool';
+import { createS3BlobStore } from './adapters/blob/s3';
+import { createSqsQueue } from './adapters/queue/sqs';
+import { createMemoryQueue } from './adapters/queue/memory';
+import { createCache, resolveNamespaces, type Cache } from './cache/index';
+import { createJobRouter, type JobRouter } from './jobs/router';
+import { recordDeadLetter } from './jobs/dead-letters';
+import { createBackground, type Background } from './observability/background';
+import { instrumentKv, instrumentSql } from './observability/instrument';
+import { createLogger, type Logger } from './observability/log';
+import { createMetrics, type Metrics } from './observability/metrics';
+import type { BlobStore, Clock, Kv, Queue, Sql } from './ports/index';
+import { systemClock } from './ports/clock';
+
+export type Runtime = 'node' | 'lambda' | 'worker';
+
+/** What the host offers beyond what core can build from configuration alone. */
+export interface Platform {
+  readonly runtime: Runtime;
+  /** WebSocket class for Neon's Pool where there is no global one (Node 20: `ws`). */
+  readonly webSocketConstructor?: unknown;
+  /** Node only: embedded PGlite persisted under `dir`. */
+  readonly openEmbeddedSql?: (dir: string) => Promise<Sql>;
+  /** Node only: node-postgres for a plain DATABASE_URL. */
+  readonly openPgSql?: (url: string, max: number) => Sql;
+  /** Node only: filesystem blobs whose presigned URLs Strata's /blobs route serves. */
+  readonly openFsBlobStore?: (o: { root: string; publicBaseUrl: string; signingSecret: string }) => BlobStore;
+  /** Node only: tokens generated on first start when neither is configured. */
+  readonly bootstrapTokens?: () => Promise<{ admin: string; ingest: string; file: string; created: boolean }>;
+  /** A queue the host provides (Cloudflare Queues binding). */
+  readonly queue?: Queue;
+  /** Log line sink (default console). */
+  readonly logSink?: (line: string) => void;
+  readonly clock?: Clock;
+}
+
+export interface Deps {
+  readonly config: Config;
+  readonly runtime: Runtime;
+  readonly sql: Sql;
+  readonly kv: Kv;
+  readonly blobs: BlobStore;
+  readonly queue: Queue;
+  readonly cache: Cache;
+  readonly jobs: JobRouter;
+  readonly clock: Clock;
+  readonly tokens: { readonly admin: SecretT; readonly ingest: SecretT };
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly background: Background;
+  /** Key of the fs store's signed URLs (served by the /blobs route); null with S3. */
+  readonly blobSigningSecret: SecretT | null;
+  /** Which adapter serves each tier (for /health and start-up logs). */
+  readonly tiers: { database: string; cache: string; storage: string; queue: string };
+  close(): Promise<void>;
+}
+
+export class DepsError extends Error {
+  override readonly name = 'DepsError';
+}
+
+function need<T>(v: T | undefined, what: string, runtime: Runtime): T {
+  if (v === undefined) throw new DepsError(`${what} on ${runtime}`);
+  return v;
+}
+
+async function openSql(config: Config, platform: Platform): Promise<Sql> {
+  const { runtime } = platform;
+  if (!config.DATABASE_URL) {
+    const open = need(platform.openEmbeddedSql, 'DATABASE_URL is required (there is no embedded PGlite)', runtime);
+    return open(config.PGLITE_DIR);
+  }
+  const url = config.DATABASE_URL.reveal();
+  const driver = config.SQL_DRIVER === 'auto' ? (runtime === 'node' && platform.openPgSql ? 'pg' : 'neon-http') : config.SQL_DRIVER;
+  if (driver === 'pg') return need(platform.openPgSql, 'SQL_DRIVER=pg needs node-postgres', runtime)(url, config.SQL_POOL_MAX);
+  const pool = createNeonPoolSql({
+    url,
+    max: config.SQL_POOL_MAX,
+    ...(config.NEON_WS_PROXY ? { wsProxy: config.NEON_WS_PROXY } : {}),
+    secure: config.NEON_SECURE_WS,
+    ...(platform.webSocketConstructor ? { webSocketConstructor: platform.webSocketConstructor } : {}),
+  });
+  if (driver === 'neon-ws') return pool;
+  // HTTP for one-shot queries and batches (one fetch each); the pool only for interactive transactions.
+  return createNeonHttpSql({ url, ...(config.NEON_FETCH_ENDPOINT ? { fetchEndpoint: config.NEON_FETCH_ENDPOINT } : {}), sessions: pool });
+}
+
+function openKv(config: Config, clock: Clock): Kv {
+  if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
+    return createUpstashKv({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN.reveal(), timeoutMs: config.KV_TIMEOUT_MS });
+  }
+  return createMemoryKv({ maxEntries: config.KV_MEMORY_MAX_ENTRIES, clock });
+}
+
+async function resolveTokens(config: Config, platform: Platform, log: Logger): Promise<{ admin: Secret; ingest: Secret }> {
+  if (config.ADMIN_TOKEN && config.INGEST_TOKEN) return { admin: config.ADMIN_TOKEN, ingest: config.INGEST_TOKEN };
+  const boot = need(platform.bootstrapTokens, 'ADMIN_TOKEN and INGEST_TOKEN are required', platform.runtime);
+  const t = await boot();
+  log.info(t.created ? 'generated admin and ingest tokens' : 'using tokens generated earlier', { file: t.file });
+  return { admin: config.ADMIN_TOKEN ?? new Secret(t.admin), ingest: config.INGEST_TOKEN ?? new Secret(t.ingest) };
+}
+
+/** Builds every tier from `config`; throws DepsError when the platform cannot provide one. */
+export async function createDeps(config: Config, platform: Platform): Promise<Deps> {
+  const clock = platform.clock ?? systemClock;
+  const log = createLogger(config.LOG_LEVEL, platform.logSink);
+  const metrics = createMetrics();
+  const background = createBackground();
+  const tokens = await resolveTokens(config, platform, log);
+
+  const rawSql = await openSql(config, platform);
+  const sql = instrumentSql(rawSql, metrics);
+  const kv = instrumentKv(openKv(config, clock), metrics);
+
+  let blobs: BlobStore;
+  let blobSigningSecret: Secret | null = null;
+  if (config.S3_BUCKET) {
+    blobs = createS3BlobStore({
+      bucket: config.S3_BUCKET,
+      region: config.S3_REGION,
+      ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}),
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+      ...(config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
+        ? { credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY.reveal() } }
+        : {}),
+    });
+  } else {
+    const open = need(platform.openFsBlobStore, 'S3_BUCKET is required (there is no filesystem blob store)', platform.runtime);
+    blobSigningSecret = config.BLOB_SIGNING_SECRET ?? new Secret(`blob:${tokens.admin.reveal()}`);
+    blobs = open({ root: config.BLOB_DIR, publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`, signingSecret: blobSigningSecret.reveal() });
+  }
+
+  const cache = createCache({
+    kv,
+    clock,
+    namespaces: resolveNamespaces(config.CACHE_TTLS_JSON ?? {}),
+    metrics: { read: (ns, tier, outcome, ms) => metrics.observe('strata_cache_read_ms', { ns, tier, outcome }, ms) },
+    l1MaxEntries: config.L1_MAX_ENTRIES,
+    kvTimeoutMs: config.KV_TIMEOUT_MS,
+    waitUntil: (p) => background.track(p),
+  });
+  const jobs = createJobRouter(log);
+
+  let queue: Queue;
+  if (platform.queue) queue = platform.queue;
+  else if (config.QUEUE_URL) {
+    queue = createSqsQueue({ queueUrl: config.QUEUE_URL, region: config.QUEUE_REGION ?? config.S3_REGION, ...(config.QUEUE_ENDPOINT ? { endpoint: config.QUEUE_ENDPOINT } : {}) });
+  } else {
+    queue = createMemoryQueue({
+      consumer: (batch) => jobs.consume(batch),
+      maxAttempts: config.QUEUE_MAX_ATTEMPTS,
+      deadLetter: (delivery, error) => recordDeadLetter(sql, { id: delivery.id, job: delivery.job, attempts: delivery.attempt, error }),
+    });
+  }
+
+  const deps: Deps = {
+    config,
+    runtime: platform.runtime,
+    sql,
+    kv,
+    blobs,
+    queue,
+    cache,
+    jobs,
+    clock,
+    tokens,
+    log,
+    metrics,
+    background,
+    blobSigningSecret,
+    tiers: { database: rawSql.kind, cache: kv.kind, storage: blobs.kind, queue: queue.kind },
+    async close() {
+      await background.drain();
+      if ('drain' in queue && typeof queue.drain === 'function') await (queue as { drain(): Promise<void> }).drain();
+      await Promise.allSettled([sql.close(), kv.close()]);
+    },
+  };
+  jobs.bind(deps);
+  return deps;
+}

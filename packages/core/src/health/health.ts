@@ -1,0 +1,60 @@
+/** Reachability of each tier, checked in parallel with a deadline so /health answers fast. */
+import { z } from 'zod';
+import type { Deps } from '../deps';
+
+export const TierHealth = z.object({
+  tier: z.string(),
+  ok: z.boolean(),
+  latencyMs: z.number(),
+  error: z.string().optional(),
+});
+export type TierHealth = z.infer<typeof TierHealth>;
+
+export type TierName = 'database' | 'cache' | 'storage' | 'queue';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  timestamp: string;
+  failing: TierName[];
+  database: TierHealth;
+  cache: TierHealth;
+  storage: TierHealth;
+  queue: TierHealth;
+}
+
+const DEADLINE_MS = 2_000;
+
+async function probe(tier: string, check: () => Promise<unknown>): Promise<TierHealth> {
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${DEADLINE_MS} ms`)), DEADLINE_MS);
+      }),
+    ]);
+    return { tier, ok: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+  } catch (e) {
+    // Only the error class and message: no connection strings reach the body.
+    const msg = e instanceof Error ? e.message.replace(/\w+:\/\/\S+/g, '<url>') : 'unreachable';
+    return { tier, ok: false, latencyMs: Math.round(performance.now() - started), error: msg.slice(0, 200) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Checks the named tiers; the others are reported as not checked (ok). */
+export async function checkHealth(deps: Deps, which: readonly TierName[]): Promise<HealthReport> {
+  const skip = (tier: string): Promise<TierHealth> => Promise.resolve({ tier, ok: true, latencyMs: 0 });
+  const [database, cache, storage, queue] = await Promise.all([
+    which.includes('database') ? probe(deps.sql.kind, () => deps.sql.query('SELECT 1 AS ok')) : skip(deps.sql.kind),
+    which.includes('cache') ? probe(deps.kv.kind, () => deps.kv.ping()) : skip(deps.kv.kind),
+    which.includes('storage') ? probe(deps.blobs.kind, () => deps.blobs.ping()) : skip(deps.blobs.kind),
+    skip(deps.queue.kind),
+  ]);
+  const failing = (Object.entries({ database, cache, storage, queue }) as [TierName, TierHealth][])
+    .filter(([, h]) => !h.ok)
+    .map(([n]) => n);
+  return { status: failing.length ? 'degraded' : 'ok', timestamp: new Date().toISOString(), failing, database, cache, storage, queue };
+}

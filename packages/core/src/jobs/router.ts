@@ -1,0 +1,56 @@
+/**
+ * Routes queue deliveries to their handler by job type. Handlers are registered by the domains
+ * (lineage ingest, outbox sweep, …) and receive the Deps they need; every handler is
+ * idempotent because delivery is at-least-once.
+ */
+import type { Deps } from '../deps';
+import type { Delivery, JobType, Outcome } from '../ports/queue';
+import type { Logger } from '../observability/log';
+
+export type JobHandler = (deps: Deps, batch: readonly Delivery[]) => Promise<readonly Outcome[]>;
+
+export interface JobRouter {
+  /** Registers the handler for a job type (last one wins). */
+  on(type: JobType, handler: JobHandler): void;
+  /** Gives the router the deps handlers receive (called once by createDeps). */
+  bind(deps: Deps): void;
+  /** Consumes a batch: groups by type, runs each group's handler, returns outcomes in order. */
+  consume(batch: readonly Delivery[]): Promise<Outcome[]>;
+}
+
+export function createJobRouter(log: Logger): JobRouter {
+  const handlers = new Map<JobType, JobHandler>();
+  let deps: Deps | undefined;
+  return {
+    on(type, handler) {
+      handlers.set(type, handler);
+    },
+    bind(d) {
+      deps = d;
+    },
+    async consume(batch) {
+      const out: Outcome[] = new Array(batch.length);
+      const groups = new Map<JobType, number[]>();
+      batch.forEach((d, i) => {
+        const g = groups.get(d.job.type) ?? [];
+        g.push(i);
+        groups.set(d.job.type, g);
+      });
+      for (const [type, idx] of groups) {
+        const handler = handlers.get(type);
+        if (!handler || !deps) {
+          for (const i of idx) out[i] = { ok: false, error: `no handler for job type ${type}`, retryable: false };
+          continue;
+        }
+        try {
+          const res = await handler(deps, idx.map((i) => batch[i]!));
+          idx.forEach((i, k) => (out[i] = res[k] ?? { ok: false, error: 'handler returned no outcome' }));
+        } catch (e) {
+          log.warn('job handler failed', { type, error: String(e) });
+          for (const i of idx) out[i] = { ok: false, error: (e as Error).message ?? String(e) };
+        }
+      }
+      return out;
+    },
+  };
+}

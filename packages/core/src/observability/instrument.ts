@@ -1,0 +1,74 @@
+/**
+ * Port wrappers that count storage round trips (ARCHITECTURE: round trips are the latency in
+ * production). Used by createDeps for /metrics and by tests to assert round trips per request.
+ */
+import type { Kv } from '../ports/kv';
+import type { Sql } from '../ports/sql';
+import type { Metrics } from './metrics';
+
+export interface RoundTrips {
+  sql: number;
+  kv: number;
+}
+
+/** Wraps an Sql so each query/batch counts one round trip (transactions count per statement). */
+export function countSql(sql: Sql, onTrip: (op: string) => void): Sql {
+  return {
+    kind: sql.kind,
+    query: (text, params) => {
+      onTrip('query');
+      return sql.query(text, params);
+    },
+    exec: sql.exec
+      ? (script) => {
+          onTrip('exec');
+          return sql.exec!(script);
+        }
+      : undefined,
+    batch: (statements) => {
+      onTrip('batch');
+      return sql.batch(statements);
+    },
+    transaction: (fn) =>
+      sql.transaction((tx) =>
+        fn({
+          query: (text, params) => {
+            onTrip('tx-query');
+            return tx.query(text, params);
+          },
+          exec: tx.exec,
+        }),
+      ),
+    close: () => sql.close(),
+  };
+}
+
+/** Wraps a Kv so each call counts one round trip. */
+export function countKv(kv: Kv, onTrip: (op: string) => void): Kv {
+  const trip =
+    <A extends unknown[], R>(op: string, f: (...a: A) => Promise<R>) =>
+    (...a: A) => {
+      onTrip(op);
+      return f(...a);
+    };
+  return {
+    kind: kv.kind,
+    mget: trip('mget', (k) => kv.mget(k)),
+    set: trip('set', (k, v, o) => kv.set(k, v, o)),
+    del: trip('del', (k) => kv.del(k)),
+    incr: trip('incr', (k, o) => kv.incr(k, o)),
+    exec: trip('exec', (c, o) => kv.exec(c, o)),
+    ping: trip('ping', () => kv.ping()),
+    close: () => kv.close(),
+  };
+}
+
+/** Counts into `metrics` as strata_storage_round_trips_total{tier,op}. */
+export function instrumentSql(sql: Sql, metrics: Metrics): Sql {
+  return countSql(sql, (op) => metrics.inc('strata_storage_round_trips_total', { tier: 'sql', op }));
+}
+
+/** Counts into `metrics` as strata_storage_round_trips_total{tier,op}. */
+export function instrumentKv(kv: Kv, metrics: Metrics): Kv {
+  return countKv(kv, (op) => metrics.inc('strata_storage_round_trips_total', { tier: 'kv', op }));
+}
