@@ -1,0 +1,13 @@
+import { content, publicPrefix } from './storage';
+
+/**
+ * One CloudFront distribution in front of everything: `/` goes to the API function URL
+ * (attached in `infra/api.ts`), `/public/…` is read straight from the content bucket.
+ * Longer prefixes win, so only keys under `public/` are ever served from the bucket.
+ */
+export const router = new sst.aws.Router('Cdn');
+
+router.routeBucket(`/${publicPrefix.replace(/\/$/, '')}`, content);
+
+/** What the app prepends to `public/<contentHash>` when `CDN_MODE=direct`. */
+export const cdnBaseUrl = router.url;
