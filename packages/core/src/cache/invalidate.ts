@@ -21,11 +21,11 @@ import { DEFAULT_NAMESPACES, maxHorizonMs, type NamespaceTable } from './namespa
  * tags are dropped rather than failing the whole batch: `cache.get` refuses such keys and tags,
  * so nothing can be cached under them and there is nothing to invalidate.
  */
-export const Invalidation = z.object({
+export const CacheInvalidation = z.object({
   keys: z.array(z.string()).default([]),
   tags: z.array(z.string()).default([]),
 });
-export type Invalidation = z.input<typeof Invalidation>;
+export type CacheInvalidation = z.input<typeof CacheInvalidation>;
 
 export interface InvalidationResult {
   /** True once Kv acknowledged every delete and bump. */
@@ -65,7 +65,7 @@ export function invalidationCommands(inv: { keys: readonly string[]; tags: reado
 
 /** Parses an invalidation (deduplicated, invalid elements dropped); null when the shape is wrong. */
 export function parseInvalidation(input: unknown): { keys: string[]; tags: string[] } | null {
-  const parsed = Invalidation.safeParse(input);
+  const parsed = CacheInvalidation.safeParse(input);
   if (!parsed.success) return null;
   return {
     keys: [...new Set(parsed.data.keys.filter(isCacheKey))],
