@@ -11,7 +11,6 @@ import { MerklePath, Transaction } from '@bsv/sdk/transaction';
 export const REGTEST_BITS = 0x207fffff;
 /** Eight times harder than regtest (target ≈ 2^252, work ≈ 16 per block): a few dozen tries. */
 export const HARDER_BITS = 0x200fffff;
-export const ZERO_HASH = '0'.repeat(64);
 
 function sha256d(buf: Uint8Array): Buffer {
   return createHash('sha256').update(createHash('sha256').update(buf).digest()).digest();
