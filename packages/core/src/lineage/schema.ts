@@ -159,23 +159,46 @@ function parseUnsafe(raw: unknown): ParseResult {
   if ('run' in obj || !('job' in obj || 'dataset' in obj)) {
     const r = RunEventSchema.safeParse(obj);
     if (!r.success) return { ok: false, issues: zodIssues(r.error) };
-    return finish(obj, { kind: 'run', eventType: r.data.eventType ?? null, eventTime: r.data.eventTime, producer: r.data.producer, run: { runId: r.data.run.runId, facets: r.data.run.facets }, job: pickJob(r.data.job), inputs: (r.data.inputs ?? []).map(ref), outputs: (r.data.outputs ?? []).map(ref), raw: obj });
+    const d = r.data;
+    return finish({
+      ...common(d, obj),
+      kind: 'run',
+      eventType: d.eventType ?? null,
+      run: { runId: d.run.runId, facets: d.run.facets },
+      job: pickJob(d.job),
+      inputs: (d.inputs ?? []).map(ref),
+      outputs: (d.outputs ?? []).map(ref),
+    });
   }
   if ('job' in obj) {
     const r = JobEventSchema.safeParse(obj);
     if (!r.success) return { ok: false, issues: zodIssues(r.error) };
-    return finish(obj, { kind: 'job', eventType: r.data.eventType ?? null, eventTime: r.data.eventTime, producer: r.data.producer, run: null, job: pickJob(r.data.job), inputs: (r.data.inputs ?? []).map(ref), outputs: (r.data.outputs ?? []).map(ref), raw: obj });
+    const d = r.data;
+    return finish({
+      ...common(d, obj),
+      kind: 'job',
+      eventType: d.eventType ?? null,
+      run: null,
+      job: pickJob(d.job),
+      inputs: (d.inputs ?? []).map(ref),
+      outputs: (d.outputs ?? []).map(ref),
+    });
   }
   const r = DatasetEventSchema.safeParse(obj);
   if (!r.success) return { ok: false, issues: zodIssues(r.error) };
-  return finish(obj, { kind: 'dataset', eventType: null, eventTime: r.data.eventTime, producer: r.data.producer, run: null, job: null, inputs: [], outputs: [ref(r.data.dataset)], raw: obj });
+  return finish({ ...common(r.data, obj), kind: 'dataset', eventType: null, run: null, job: null, inputs: [], outputs: [ref(r.data.dataset)] });
+}
+
+function common(d: { eventTime: string; producer: string }, raw: Record<string, unknown>) {
+  return { eventTime: d.eventTime, producer: d.producer, raw };
 }
 
 function pickJob(j: { namespace: string; name: string; facets: Facets }) {
   return { namespace: j.namespace, name: j.name, facets: j.facets };
 }
 
-function finish(_raw: unknown, event: OlEvent): ParseResult {
+/** Checks the caps that span several fields. */
+function finish(event: OlEvent): ParseResult {
   const edges = event.inputs.length * event.outputs.length;
   if (edges > OL_LIMITS.maxEdgesPerEvent) {
     return { ok: false, issues: [{ path: 'inputs', message: `inputs × outputs ${capMessage('maxEdgesPerEvent', edges)}` }] };
