@@ -10,7 +10,7 @@ import type { Deps } from '@strata/core/deps';
 import { isStrataError } from '@strata/core/errors';
 import type { AppEnv } from './env';
 import { requestContext } from './middleware/request-context';
-import { fieldIssues, problem } from './problem';
+import { fieldIssues, Problem, problem } from './problem';
 import { registerRoutes } from './routes/index';
 
 /** Builds the app around one Deps object (built once per isolate or cold start). */
@@ -41,6 +41,8 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.use('*', (c, next) => (c.req.path.startsWith('/blobs/') ? next() : limit(c, next)));
 
   registerRoutes(app, deps);
+  // every error body is a Problem, whether or not a route lists it
+  app.openAPIRegistry.register('Problem', Problem);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
+import { describeWith } from '../support/reachable';
+
+async function json(res: Response): Promise<Record<string, any>> {
+  return (await res.json()) as Record<string, any>;
+}
+
+describe('app foundation (embedded default)', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await embeddedDeps();
+  });
+  afterAll(() => stack.close());
+
+  it('GET /health answers 200 naming every tier', async () => {
+    const res = await stack.app.request('/health');
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.status).toBe('ok');
+    expect(body.database.tier).toBe('pglite');
+    expect(body.cache.tier).toBe('memory');
+    expect(body.storage.tier).toBe('fs');
+    expect(body.queue.tier).toBe('memory');
+    expect(body.failing).toEqual([]);
+    expect(Date.parse(body.timestamp)).not.toBeNaN();
+  });
+
+  it('GET /health/db checks Postgres and Kv', async () => {
+    const res = await stack.app.request('/health/db');
+    expect(res.status).toBe(200);
+    expect((await json(res)).database.ok).toBe(true);
+  });
+
+  it('echoes a well-formed request id and replaces a hostile one', async () => {
+    const ok = await stack.app.request('/health', { headers: { 'x-request-id': 'abc-123' } });
+    expect(ok.headers.get('x-request-id')).toBe('abc-123');
+    const bad = await stack.app.request('/health', { headers: { 'x-request-id': 'x'.repeat(500) } });
+    expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers unknown routes with a problem+json 404', async () => {
+    const res = await stack.app.request('/no/such/route');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const body = await json(res);
+    expect(body).toMatchObject({ type: 'urn:strata:problem:not-found', status: 404, error: 'not-found', instance: '/no/such/route' });
+    expect(body.requestId).toBe(res.headers.get('x-request-id'));
+  });
+
+  it('rejects an oversized body with 413 before reading it', async () => {
+    const big = 'x'.repeat(stack.deps.config.BODY_LIMIT_BYTES + 1);
+    const res = await stack.app.request('/health', { method: 'POST', body: big, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(413);
+    expect((await json(res)).error).toBe('payload-too-large');
+  });
+
+  it('serves the OpenAPI document and the interactive reference', async () => {
+    const doc = await json(await stack.app.request('/openapi.json'));
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/health');
+    expect(doc.components.schemas.Problem).toBeDefined();
+    const docs = await stack.app.request('/docs');
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('/openapi.json');
+  });
+
+  it('exposes Prometheus metrics including storage round trips', async () => {
+    await stack.app.request('/health');
+    const text = await (await stack.app.request('/metrics')).text();
+    expect(text).toMatch(/strata_storage_round_trips_total\{op="query",tier="sql"\} \d+/);
+  });
+
+  it('refuses the local blob route without a valid signature', async () => {
+    const res = await stack.app.request('/blobs/some/key?method=GET&expires=9999999999&sig=00');
+    expect(res.status).toBe(403);
+    expect((await json(res)).error).toBe('forbidden');
+  });
+});
+
+await describeWith(['postgres', 'redis'], 'app foundation (PostgreSQL + Upstash bridge)', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await serviceDeps({ env: { KV_TIMEOUT_MS: '300' } });
+  });
+  afterAll(() => stack.close());
+
+  it('names the real tiers', async () => {
+    const body = await json(await stack.app.request('/health'));
+    expect(body.database.tier).toBe('pg');
+    expect(body.cache.tier).toBe('upstash');
+  });
+
+  it('answers 503 degraded naming the cache tier when Kv is down, and recovers', async () => {
+    await stack.upstash!.setDown(true);
+    try {
+      const res = await stack.app.request('/health/db');
+      expect(res.status).toBe(503);
+      const body = await json(res);
+      expect(body.status).toBe('degraded');
+      expect(body.failing).toEqual(['cache']);
+      expect(body.database.ok).toBe(true);
+      const full = await json(await stack.app.request('/health'));
+      expect(full.rateLimit.failOpen).toBe(true);
+    } finally {
+      await stack.upstash!.setDown(false);
+    }
+    expect((await stack.app.request('/health/db')).status).toBe(200);
+  });
+});

@@ -1,0 +1,67 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, parseConfig } from '@strata/core/config/index';
+
+function problemsOf(raw: Record<string, string>): { variable: string; message: string }[] {
+  try {
+    parseConfig(raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return [...(e as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('gives the embedded default with no configuration at all', () => {
+    const c = parseConfig({});
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.UPSTASH_REDIS_REST_URL).toBeUndefined();
+    expect(c.S3_BUCKET).toBeUndefined();
+    expect(c.PORT).toBe(8787);
+    expect(c.PGLITE_DIR).toBe('./.strata/pglite');
+  });
+
+  it('names every bad variable in one error', () => {
+    const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://x', CDN_MODE: 'sometimes', ADMIN_TOKEN: 'short' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['ADMIN_TOKEN', 'CDN_MODE', 'DATABASE_URL', 'PORT']);
+    const msg = (() => {
+      try {
+        parseConfig({ PORT: 'eighty' });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(msg).toMatch(/PORT: /);
+  });
+
+  it('checks variables that go together', () => {
+    expect(problemsOf({ UPSTASH_REDIS_REST_URL: 'https://kv.example.com' }).map((p) => p.variable)).toEqual(['UPSTASH_REDIS_REST_TOKEN']);
+    expect(problemsOf({ CDN_MODE: 'direct' }).map((p) => p.variable)).toEqual(['CDN_BASE_URL']);
+    expect(problemsOf({ SQL_DRIVER: 'neon-http' }).map((p) => p.variable)).toEqual(['DATABASE_URL']);
+  });
+
+  it('rejects malformed JSON settings with the variable named', () => {
+    expect(problemsOf({ CACHE_TTLS_JSON: '{nope' })).toEqual([{ variable: 'CACHE_TTLS_JSON', message: 'is not valid JSON' }]);
+    expect(problemsOf({ FEATURE_FLAGS_JSON: '{"unknownFlag": true}' })[0]!.variable).toBe('FEATURE_FLAGS_JSON');
+    expect(problemsOf({ CACHE_TTLS_JSON: '{"assets": -5}' })[0]!.variable).toBe('CACHE_TTLS_JSON');
+    const ok = parseConfig({ CACHE_TTLS_JSON: '{"assets": 60, "listings": {"fresh": 30, "stale": 90}}' });
+    expect(ok.CACHE_TTLS_JSON).toEqual({ assets: 60, listings: { fresh: 30, stale: 90 } });
+  });
+
+  it('never prints a secret: not in errors, logs, JSON or inspect', () => {
+    const secret = 'postgres://user:hunter2-very-secret@db.example.com/app';
+    const c = parseConfig({ DATABASE_URL: secret, ADMIN_TOKEN: 'admin-token-hunter2-0000', UPSTASH_REDIS_REST_URL: 'https://kv.example.com', UPSTASH_REDIS_REST_TOKEN: 'tok-hunter2' });
+    expect(c.DATABASE_URL!.reveal()).toBe(secret);
+    const printed = [JSON.stringify(c), inspect(c, { depth: 5 }), String(c.ADMIN_TOKEN), JSON.stringify(describeConfig(c))].join('\n');
+    expect(printed).not.toContain('hunter2');
+    // a bad secret-bearing value is reported without its value
+    const problems = problemsOf({ DATABASE_URL: 'hunter2-not-a-url', ADMIN_TOKEN: 'hunter2' });
+    expect(JSON.stringify(problems)).not.toContain('hunter2');
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(parseConfig({ DATABASE_URL: '', PORT: ' ' }).DATABASE_URL).toBeUndefined();
+  });
+});
