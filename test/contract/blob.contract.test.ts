@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../packages/core/src/adapters/blob/fs';
 import { createS3BlobStore } from '../../packages/core/src/adapters/blob/s3';
+import { createS3FetchBlobStore } from '../../packages/core/src/adapters/blob/s3-fetch';
 import { verifyBlobSignature } from '../../packages/core/src/adapters/blob/signing';
 import type { BlobStore } from '../../packages/core/src/ports/blob';
 import type { Clock } from '../../packages/core/src/ports/clock';
@@ -85,9 +86,17 @@ async function s3Harness(): Promise<Harness> {
   return { store, close: () => srv.close() };
 }
 
+/** The Worker's S3 path (fetch + SigV4 via aws4fetch) against the same server. */
+async function s3FetchHarness(): Promise<Harness> {
+  const srv = await startS3Server({ bucket: 'strata-contract-fetch' });
+  const store = createS3FetchBlobStore({ bucket: srv.bucket, region: srv.region, endpoint: srv.endpoint, credentials: srv.credentials, clock });
+  return { store, close: () => srv.close() };
+}
+
 const adapters: Array<[string, () => Promise<Harness>]> = [
   ['fs', fsHarness],
   ['s3 (s3rver)', s3Harness],
+  ['s3 fetch (s3rver)', s3FetchHarness],
 ];
 
 for (const [name, make] of adapters) {

@@ -8,6 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import ws from 'ws';
 import { createFsBlobStore } from '@strata/core/adapters/blob/fs';
+import { createS3BlobStore } from '@strata/core/adapters/blob/s3';
+import { createSqsQueue } from '@strata/core/adapters/queue/sqs';
 import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
 import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
 import type { Platform } from '@strata/core/deps';
@@ -38,6 +40,8 @@ export function nodePlatform(runtime: 'node' | 'lambda' = 'node'): Platform {
     openEmbeddedSql: (dir) => createPgliteSql({ dataDir: dir }),
     openPgSql: (url, max) => createPgSql({ url, max }),
     openFsBlobStore: (o) => createFsBlobStore(o),
+    openS3BlobStore: (o) => createS3BlobStore(o),
+    openSqsQueue: (o) => createSqsQueue(o),
     bootstrapTokens: () => bootstrapTokens(),
   };
 }

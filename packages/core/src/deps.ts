@@ -10,8 +10,6 @@ import { createMemoryKv } from './adapters/kv/memory';
 import { createUpstashKv } from './adapters/kv/upstash';
 import { createNeonHttpSql } from './adapters/sql/neon-http';
 import { createNeonPoolSql } from './adapters/sql/neon-pool';
-import { createS3BlobStore } from './adapters/blob/s3';
-import { createSqsQueue } from './adapters/queue/sqs';
 import { createMemoryQueue } from './adapters/queue/memory';
 import { createCache, resolveNamespaces, type Cache } from './cache/index';
 import { createJobRouter, type JobRouter } from './jobs/router';
@@ -38,11 +36,27 @@ export interface Platform {
   readonly openFsBlobStore?: (o: { root: string; publicBaseUrl: string; signingSecret: string }) => BlobStore;
   /** Node only: tokens generated on first start when neither is configured. */
   readonly bootstrapTokens?: () => Promise<{ admin: string; ingest: string; file: string; created: boolean }>;
+  /**
+   * The S3 client for S3_BUCKET: the AWS SDK on Node and Lambda, fetch + SigV4 on Workers.
+   * A platform hook rather than an import so the SDK never enters the Worker bundle (ADR 0006).
+   */
+  readonly openS3BlobStore?: (o: S3Settings) => BlobStore;
+  /** The SQS sender for QUEUE_URL (Node and Lambda; Workers use their Queues binding). */
+  readonly openSqsQueue?: (o: { queueUrl: string; region: string; endpoint?: string }) => Queue;
   /** A queue the host provides (Cloudflare Queues binding). */
   readonly queue?: Queue;
   /** Log line sink (default console). */
   readonly logSink?: (line: string) => void;
   readonly clock?: Clock;
+}
+
+/** What S3_* configuration resolves to. */
+export interface S3Settings {
+  readonly bucket: string;
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly forcePathStyle: boolean;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 export interface Deps {
@@ -126,7 +140,8 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
   let blobs: BlobStore;
   let blobSigningSecret: Secret | null = null;
   if (config.S3_BUCKET) {
-    blobs = createS3BlobStore({
+    const open = need(platform.openS3BlobStore, 'S3_BUCKET needs an S3 client', platform.runtime);
+    blobs = open({
       bucket: config.S3_BUCKET,
       region: config.S3_REGION,
       ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}),
@@ -155,7 +170,8 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
   let queue: Queue;
   if (platform.queue) queue = platform.queue;
   else if (config.QUEUE_URL) {
-    queue = createSqsQueue({ queueUrl: config.QUEUE_URL, region: config.QUEUE_REGION ?? config.S3_REGION, ...(config.QUEUE_ENDPOINT ? { endpoint: config.QUEUE_ENDPOINT } : {}) });
+    const open = need(platform.openSqsQueue, 'QUEUE_URL needs an SQS client', platform.runtime);
+    queue = open({ queueUrl: config.QUEUE_URL, region: config.QUEUE_REGION ?? config.S3_REGION, ...(config.QUEUE_ENDPOINT ? { endpoint: config.QUEUE_ENDPOINT } : {}) });
   } else {
     queue = createMemoryQueue({
       consumer: (batch) => jobs.consume(batch),

@@ -1,0 +1,157 @@
+/**
+ * S3FetchBlobStore — the same BlobStore contract as `s3.ts`, over `fetch` with SigV4 from
+ * aws4fetch instead of the AWS SDK. The Worker uses it: the SDK resolves its Node runtime
+ * (node:https, credential files) under a Node-platform bundle and adds ~100 KB gzipped, while
+ * this is a few KB and only needs `fetch` and WebCrypto (docs/adr/0006). Integrity is the same:
+ * puts carry `x-amz-checksum-sha256`, presigned PUTs sign it as a header (never hoisted).
+ */
+import { AwsClient } from 'aws4fetch';
+import { z } from 'zod';
+import type { BlobHead, BlobObject, BlobStore, ByteRange, PresignedRequest } from '../../ports/blob';
+import { systemClock, type Clock } from '../../ports/clock';
+import { fail } from '../../errors';
+import {
+  contentMismatch,
+  hexToBase64,
+  rangeNotSatisfiable,
+  validateBlobKey,
+  validateExpiresIn,
+  validateRange,
+  validateSha256Hex,
+} from './key';
+
+export const S3FetchOptions = z.object({
+  bucket: z.string().min(3).max(63),
+  region: z.string().min(1),
+  endpoint: z.url().optional(),
+  forcePathStyle: z.boolean().optional(),
+  credentials: z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }),
+});
+export type S3FetchOptions = z.infer<typeof S3FetchOptions> & { clock?: Clock };
+
+const CHECKSUM_HEADER = 'x-amz-checksum-sha256';
+const ALGORITHM_HEADER = 'x-amz-sdk-checksum-algorithm';
+
+/** `20250101T000000Z`, the form SigV4 signs. */
+const amzDate = (ms: number) => new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, '');
+
+/** S3's error code from an XML error body (HEAD answers have none). */
+async function errorCode(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  return /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `HTTP ${res.status}`;
+}
+
+function headOf(res: Response, size: number): BlobHead {
+  return {
+    size,
+    contentType: res.headers.get('content-type'),
+    etag: res.headers.get('etag'),
+    checksumSha256: res.headers.get(CHECKSUM_HEADER),
+  };
+}
+
+/** Creates an S3 BlobStore on fetch; path-style when `endpoint` or `forcePathStyle` is set. */
+export function createS3FetchBlobStore(options: S3FetchOptions): BlobStore & { readonly bucket: string } {
+  const { bucket, region, endpoint, forcePathStyle, credentials } = S3FetchOptions.parse(options);
+  const clock = options.clock ?? systemClock;
+  // retries: 0 — the callers (cache, jobs) own retry policy; aws4fetch would retry 10 times
+  const aws = new AwsClient({ ...credentials, service: 's3', region, retries: 0 });
+  const base = endpoint
+    ? forcePathStyle === false
+      ? `${new URL(endpoint).protocol}//${bucket}.${new URL(endpoint).host}`
+      : `${endpoint.replace(/\/$/, '')}/${bucket}`
+    : forcePathStyle
+      ? `https://s3.${region}.amazonaws.com/${bucket}`
+      : `https://${bucket}.s3.${region}.amazonaws.com`;
+  const urlOf = (key: string) => `${base}/${key}`;
+
+  async function send(op: string, url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await aws.fetch(url, init);
+    } catch (e) {
+      throw fail.unavailable(`Blob store ${op} failed (${(e as Error).message}).`, e);
+    }
+  }
+  const unavailable = async (op: string, res: Response) =>
+    fail.unavailable(`Blob store ${op} failed (${await errorCode(res)}).`);
+
+  async function presign(method: 'GET' | 'PUT', key: string, expiresIn: number, headers: Record<string, string>): Promise<PresignedRequest> {
+    const now = clock.now();
+    const url = new URL(urlOf(key));
+    url.searchParams.set('X-Amz-Expires', String(expiresIn));
+    const signed = await aws.sign(url.toString(), { method, headers, aws: { signQuery: true, datetime: amzDate(now) } });
+    return { url: signed.url, method, headers, expiresAt: Math.floor(now / 1000) + expiresIn };
+  }
+
+  return {
+    kind: 's3',
+    bucket,
+
+    /** PUT with `x-amz-checksum-sha256`, so S3 refuses bytes that do not match. */
+    async put(key, body, opts = {}) {
+      validateBlobKey(key);
+      const sha = opts.sha256Hex === undefined ? undefined : validateSha256Hex(opts.sha256Hex);
+      const headers: Record<string, string> = {};
+      if (opts.contentType) headers['content-type'] = opts.contentType;
+      if (sha) headers[CHECKSUM_HEADER] = hexToBase64(sha);
+      const res = await send('put', urlOf(key), { method: 'PUT', headers, body: body as Uint8Array<ArrayBuffer> });
+      if (res.ok) return void (await res.body?.cancel());
+      const code = await errorCode(res);
+      if (code === 'BadDigest' || code === 'XAmzContentChecksumMismatch') throw contentMismatch(key);
+      throw fail.unavailable(`Blob store put failed (${code}).`);
+    },
+
+    /** HEAD with checksum mode enabled so the stored SHA-256 comes back. */
+    async head(key): Promise<BlobHead | null> {
+      validateBlobKey(key);
+      const res = await send('head', urlOf(key), { method: 'HEAD', headers: { 'x-amz-checksum-mode': 'ENABLED' } });
+      if (res.status === 404) return null;
+      if (!res.ok) throw await unavailable('head', res);
+      return headOf(res, Number(res.headers.get('content-length') ?? 0));
+    },
+
+    /** GET, with `Range` when asked; `size` is the whole object's size (from Content-Range). */
+    async get(key, range?: ByteRange): Promise<BlobObject | null> {
+      validateBlobKey(key);
+      if (range) validateRange(range);
+      // S3 returns no whole-object checksum for ranged reads, so only ask on full reads
+      const headers: Record<string, string> = range ? { range: `bytes=${range.start}-${range.end ?? ''}` } : { 'x-amz-checksum-mode': 'ENABLED' };
+      const res = await send('get', urlOf(key), { method: 'GET', headers });
+      if (res.status === 404) return (await res.body?.cancel(), null);
+      if (res.status === 416) throw rangeNotSatisfiable(key);
+      if (!res.ok) throw await unavailable('get', res);
+      const body = new Uint8Array(await res.arrayBuffer());
+      const total = Number(res.headers.get('content-range')?.split('/')[1] ?? body.byteLength);
+      return { ...headOf(res, Number.isFinite(total) ? total : body.byteLength), body };
+    },
+
+    /** DELETE; S3 answers 204 for absent keys too. */
+    async delete(key) {
+      validateBlobKey(key);
+      const res = await send('delete', urlOf(key), { method: 'DELETE' });
+      if (res.ok || res.status === 404) return void (await res.body?.cancel());
+      throw await unavailable('delete', res);
+    },
+
+    /** SigV4 query-signed GET URL. */
+    async presignGet(key, { expiresInSec }) {
+      validateBlobKey(key);
+      return presign('GET', key, validateExpiresIn(expiresInSec), {});
+    },
+
+    /** SigV4 PUT URL whose signature covers the SHA-256 header; send `headers` verbatim. */
+    async presignPut(key, { expiresInSec, sha256Hex, contentType }) {
+      validateBlobKey(key);
+      const expiresIn = validateExpiresIn(expiresInSec);
+      const headers: Record<string, string> = { [CHECKSUM_HEADER]: hexToBase64(validateSha256Hex(sha256Hex)), [ALGORITHM_HEADER]: 'SHA256' };
+      if (contentType) headers['content-type'] = contentType;
+      return presign('PUT', key, expiresIn, headers);
+    },
+
+    /** HEAD on the bucket: proves credentials, network and bucket in one cheap call. */
+    async ping() {
+      const res = await send('ping', `${base}/`, { method: 'HEAD' });
+      if (!res.ok) throw await unavailable('ping', res);
+    },
+  };
+}
