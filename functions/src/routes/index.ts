@@ -4,8 +4,32 @@ import type { Deps } from '@strata/core/deps';
 import type { AppEnv } from '../env';
 import { registerBlobs } from './blobs';
 import { registerHealth } from './health';
+import { registerLineage } from './lineage';
+import { registerOpenLineage } from './openlineage';
+import { registerDeadLetters } from './dead-letters';
+import { registerAgents } from './agents';
+import { registerDeclarations } from './declarations';
+import { registerListings } from './listings';
+import { registerProducers } from './producers';
+import { registerSubmit } from './submit';
+import { registerHeaders } from './headers';
+import { registerBundle } from './bundle';
+import { registerReady } from './ready';
+import { registerAdvisories } from './advisories';
 
 export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerHealth(app);
   registerBlobs(app);
+  registerLineage(app);
+  registerOpenLineage(app);
+  registerDeadLetters(app);
+  registerSubmit(app);
+  registerDeclarations(app);
+  registerListings(app);
+  registerProducers(app);
+  registerAgents(app);
+  registerHeaders(app);
+  registerBundle(app);
+  registerReady(app);
+  registerAdvisories(app);
 }

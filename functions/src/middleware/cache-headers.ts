@@ -1,0 +1,62 @@
+/**
+ * HTTP caching for reads served by the cache engine: `x-cache: hit|miss|stale`, a weak ETag
+ * over the JSON body with `If-None-Match` → 304, and `Cache-Control` whose max-age is the
+ * namespace's L1 window — the staleness any isolate may already show — so HTTP caches add no
+ * new kind of staleness after a write (docs/adr/0003). Serialisation and the ETag are memoised
+ * per cached value object, so an L1 hit does not re-serialise.
+ */
+import type { Context } from 'hono';
+import type { CacheNamespace, CacheResult, CacheStatus } from '@strata/core/cache/index';
+import { problem } from '../problem';
+
+interface Serialised {
+  readonly body: string;
+  readonly etag: string;
+}
+
+const memo = new WeakMap<object, Serialised>();
+
+const X_CACHE: Record<CacheStatus, string> = { hit: 'hit', miss: 'miss', stale: 'stale', 'stale-if-error': 'stale' };
+
+async function serialise(value: object): Promise<Serialised> {
+  const known = memo.get(value);
+  if (known) return known;
+  const body = JSON.stringify(value);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
+  let hex = '';
+  for (const b of digest.subarray(0, 16)) hex += b.toString(16).padStart(2, '0');
+  const s = { body, etag: `W/"${hex}"` };
+  if (Object.isFrozen(value)) memo.set(value, s);
+  return s;
+}
+
+/** True when `If-None-Match` names `etag` (weak comparison, lists and `*` allowed). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = etag.replace(/^W\//, '');
+  return header.split(',').some((t) => {
+    const v = t.trim();
+    return v === '*' || v.replace(/^W\//, '') === bare;
+  });
+}
+
+/** Responds with a cached read: 200 JSON (or 304), or a 404 problem when the value is null. */
+export async function sendCached<T>(c: Context, result: CacheResult<T>, ns: CacheNamespace, notFound: { detail: string; hint?: string }): Promise<Response> {
+  const xCache = X_CACHE[result.status];
+  if (result.value === null) {
+    const res = problem(c, { code: 'not-found', detail: notFound.detail, hint: notFound.hint });
+    res.headers.set('x-cache', xCache);
+    res.headers.set('cache-control', 'no-store');
+    return res;
+  }
+  const windows = c.var.deps.cache.namespaces[ns];
+  const { body, etag } = await serialise(result.value as object);
+  const headers = {
+    'cache-control': `public, max-age=${windows.l1}, stale-while-revalidate=${windows.stale}`,
+    etag,
+    'x-cache': xCache,
+    vary: 'accept-encoding',
+  };
+  if (etagMatches(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers });
+  return new Response(body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+}

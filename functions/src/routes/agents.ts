@@ -1,0 +1,103 @@
+/** Agents: registration (identity signature optional), cached search and profile, ping. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { getAgentCached, pingAgentVerb, registerAgentVerb, searchAgentsCached } from '@strata/core/catalog/service';
+import type { AppEnv } from '../env';
+import { sendCached } from '../middleware/cache-headers';
+import { identity, serviceCtx } from '../middleware/identity';
+import { rateLimit } from '../middleware/rate-limit';
+import { errorResponses } from '../problem';
+import { SafeText } from './listings';
+
+const Registration = z
+  .object({ name: z.string(), capabilities: z.array(z.string()), webhookUrl: z.string(), identityKey: z.string().optional() })
+  .openapi('AgentRegistration');
+
+const Agent = z
+  .object({
+    agentId: z.string(),
+    name: z.string(),
+    capabilities: z.array(z.string()),
+    webhookUrl: z.string(),
+    identityKey: z.string().nullable(),
+    status: z.enum(['unknown', 'up', 'down']),
+    lastPingAt: z.string().nullable(),
+  })
+  .openapi('Agent');
+
+const AgentId = z.object({ id: z.string().openapi({ pattern: '^ag_[0-9a-f]{16}$' }) });
+const Ok = z.object({ status: z.literal('ok') });
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/agents/register',
+  tags: ['catalog'],
+  summary: 'Register an agent (identity-signed → stable id, retries idempotent)',
+  middleware: [identity('optional')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: Registration } } } },
+  responses: {
+    200: { description: 'Registered', content: { 'application/json': { schema: Ok.extend({ agentId: z.string() }) } } },
+    ...errorResponses(401, 413, 503),
+  },
+});
+
+const searchRoute = createRoute({
+  method: 'get',
+  path: '/agents/search',
+  tags: ['catalog'],
+  summary: 'Search agents by name and capability (cached page)',
+  middleware: [rateLimit('public')] as const,
+  request: {
+    query: z.object({
+      q: SafeText(256).optional(),
+      capability: SafeText(128).min(1).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    }),
+  },
+  responses: {
+    200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(Agent), limit: z.number(), offset: z.number() }) } } },
+    304: { description: 'Not modified' },
+    ...errorResponses(503),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/agents/{id}',
+  tags: ['catalog'],
+  summary: 'One agent (cached)',
+  middleware: [rateLimit('public')] as const,
+  request: { params: AgentId },
+  responses: {
+    200: { description: 'The agent', content: { 'application/json': { schema: Agent } } },
+    304: { description: 'Not modified' },
+    ...errorResponses(404, 503),
+  },
+});
+
+const pingRoute = createRoute({
+  method: 'post',
+  path: '/agents/{id}/ping',
+  tags: ['catalog'],
+  summary: 'Mark an agent up (signed by its identity key when it has one)',
+  middleware: [identity('optional')] as const,
+  request: { params: AgentId },
+  responses: {
+    200: { description: 'Recorded', content: { 'application/json': { schema: Ok } } },
+    ...errorResponses(401, 403, 404, 503),
+  },
+});
+
+export function registerAgents(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(registerRoute, async (c) => c.json(await registerAgentVerb({ deps: c.var.deps, ctx: serviceCtx(c), input: { body: c.req.valid('json') } }), 200));
+  // registered before /agents/{id} so "search" is never read as an id
+  app.openapi(searchRoute, async (c) => {
+    const r = await searchAgentsCached({ deps: c.var.deps, ctx: serviceCtx(c), input: c.req.valid('query') });
+    return (await sendCached(c, r, 'agents', { detail: 'No agents.' })) as never;
+  });
+  app.openapi(getRoute, async (c) => {
+    const r = await getAgentCached({ deps: c.var.deps, ctx: serviceCtx(c), input: { agentId: c.req.valid('param').id } });
+    return (await sendCached(c, r, 'agents', { detail: 'No agent has this id.', hint: 'agent not found' })) as never;
+  });
+  app.openapi(pingRoute, async (c) => c.json(await pingAgentVerb({ deps: c.var.deps, ctx: serviceCtx(c), input: { agentId: c.req.valid('param').id } }), 200));
+}

@@ -1,0 +1,47 @@
+/** POST /declarations/:txid/proof — attach an SPV envelope; verified against the header store before it is stored. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { attachProof } from '@strata/core/catalog/service';
+import type { AppEnv } from '../env';
+import { serviceCtx } from '../middleware/identity';
+import { errorResponses } from '../problem';
+
+const ProofBody = z
+  .object({
+    envelope: z.record(z.string(), z.unknown()).openapi({
+      description: '{rawTx, txid?, proof: {txid, merkleRoot, path:[{hash, position}]} | "<BUMP hex>" | {bump}, block: {blockHeader} | {blockHash, blockHeight}}',
+    }),
+  })
+  .openapi('ProofRequest');
+
+const ProofResult = z
+  .object({
+    status: z.literal('confirmed'),
+    txid: z.string(),
+    versionId: z.string(),
+    blockHash: z.string(),
+    height: z.number().int(),
+    confirmations: z.number().int(),
+  })
+  .openapi('ProofResult');
+
+const route = createRoute({
+  method: 'post',
+  path: '/declarations/{txid}/proof',
+  tags: ['catalog'],
+  summary: 'Attach a verified SPV envelope; the declaration becomes confirmed',
+  request: {
+    params: z.object({ txid: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }) }),
+    body: { required: true, content: { 'application/json': { schema: ProofBody } } },
+  },
+  responses: {
+    200: { description: 'Stored', content: { 'application/json': { schema: ProofResult } } },
+    ...errorResponses(404, 409, 413, 503),
+  },
+});
+
+export function registerDeclarations(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const r = await attachProof({ deps: c.var.deps, ctx: serviceCtx(c), input: { txid: c.req.valid('param').txid, envelope: c.req.valid('json').envelope } });
+    return c.json(r, 200);
+  });
+}

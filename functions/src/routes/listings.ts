@@ -1,0 +1,100 @@
+/** GET /listings and GET /listings/:versionId — public, rate limited, served through the cache engine. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { getListingCached, listListingsCached } from '@strata/core/catalog/service';
+import type { AppEnv } from '../env';
+import { sendCached } from '../middleware/cache-headers';
+import { serviceCtx } from '../middleware/identity';
+import { rateLimit } from '../middleware/rate-limit';
+import { errorResponses } from '../problem';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Free text that may reach SQL parameters and cache keys: no control characters, well-formed UTF-16. */
+export const SafeText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode');
+
+export const ListingsQuery = z.object({
+  q: SafeText(256).optional().openapi({ description: 'Search words (prefix match on name, description, datasetId).' }),
+  datasetId: SafeText(256).min(1).optional(),
+  producerId: z.string().regex(/^prod_[0-9a-f]{16}$/, 'must be prod_ followed by 16 hex').optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+
+const ListingItem = z
+  .object({
+    versionId: z.string(),
+    name: z.string().nullable(),
+    description: z.string().nullable(),
+    datasetId: z.string(),
+    producerId: z.string().nullable(),
+    tags: z.array(z.string()),
+    updatedAt: z.string(),
+  })
+  .openapi('ListingItem');
+
+const ListingsPage = z.object({ items: z.array(ListingItem), limit: z.number().int(), offset: z.number().int() }).openapi('ListingsPage');
+
+const ListingDetail = z
+  .object({
+    versionId: z.string(),
+    manifest: z.object({
+      name: z.string().nullable(),
+      description: z.string().nullable(),
+      datasetId: z.string(),
+      contentHash: z.string(),
+      license: z.string(),
+      classification: z.string(),
+      createdAt: z.string(),
+    }),
+  })
+  .openapi('ListingDetail');
+
+const cachedHeaders = z.object({
+  'x-cache': z.enum(['hit', 'miss', 'stale']),
+  etag: z.string(),
+  'cache-control': z.string(),
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/listings',
+  tags: ['catalog'],
+  summary: 'Search published versions (cached page; deterministic order: newest first, then versionId)',
+  middleware: [rateLimit('public')] as const,
+  request: { query: ListingsQuery },
+  responses: {
+    200: { description: 'One page', headers: cachedHeaders, content: { 'application/json': { schema: ListingsPage } } },
+    304: { description: 'Not modified (If-None-Match)' },
+    ...errorResponses(503),
+  },
+});
+
+const detailRoute = createRoute({
+  method: 'get',
+  path: '/listings/{versionId}',
+  tags: ['catalog'],
+  summary: 'One version (cached; 404 cached briefly and cleared by the publish)',
+  middleware: [rateLimit('public')] as const,
+  request: { params: z.object({ versionId: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }) }) },
+  responses: {
+    200: { description: 'The listing', headers: cachedHeaders, content: { 'application/json': { schema: ListingDetail } } },
+    304: { description: 'Not modified (If-None-Match)' },
+    ...errorResponses(404, 503),
+  },
+});
+
+export function registerListings(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(listRoute, async (c) => {
+    const r = await listListingsCached({ deps: c.var.deps, ctx: serviceCtx(c), input: c.req.valid('query') });
+    return (await sendCached(c, r, 'listings', { detail: 'No listings.' })) as never;
+  });
+  app.openapi(detailRoute, async (c) => {
+    const r = await getListingCached({ deps: c.var.deps, ctx: serviceCtx(c), input: { versionId: c.req.valid('param').versionId } });
+    return (await sendCached(c, r, 'assets', { detail: 'No version has this id.', hint: 'versionId not found' })) as never;
+  });
+}

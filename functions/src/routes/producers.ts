@@ -1,0 +1,86 @@
+/** Producers: identity-signed registration, public cached profiles. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { getProducerByDatasetCached, getProducerCached, registerProducerVerb } from '@strata/core/catalog/service';
+import type { AppEnv } from '../env';
+import { sendCached } from '../middleware/cache-headers';
+import { identity, serviceCtx } from '../middleware/identity';
+import { rateLimit } from '../middleware/rate-limit';
+import { errorResponses } from '../problem';
+import { SafeText } from './listings';
+
+const identityHeaders = z.object({
+  'x-identity-key': z.string().openapi({ description: 'Compressed secp256k1 public key, hex' }),
+  'x-nonce': z.string().openapi({ description: 'Single-use, 8..128 characters' }),
+  'x-signature': z.string().openapi({ description: 'DER or compact hex over sha256(body + nonce)' }),
+});
+
+const Registration = z
+  .object({ name: z.string().optional(), website: z.string().optional(), payoutScriptHex: z.string().optional() })
+  .openapi('ProducerRegistration');
+
+const Producer = z
+  .object({
+    producerId: z.string(),
+    identityKey: z.string(),
+    name: z.string().nullable(),
+    website: z.string().nullable(),
+    payoutScriptHex: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('Producer');
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/producers/register',
+  tags: ['catalog'],
+  summary: 'Register or update the producer of the signing identity (idempotent per key)',
+  middleware: [identity('required')] as const,
+  request: { headers: identityHeaders, body: { required: false, content: { 'application/json': { schema: Registration } } } },
+  responses: {
+    200: { description: 'Registered', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), producerId: z.string() }) } } },
+    ...errorResponses(401, 413, 503),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/producers/{id}',
+  tags: ['catalog'],
+  summary: 'A producer profile (cached)',
+  middleware: [rateLimit('public')] as const,
+  request: { params: z.object({ id: z.string().openapi({ pattern: '^prod_[0-9a-f]{16}$' }) }) },
+  responses: {
+    200: { description: 'The profile', content: { 'application/json': { schema: Producer } } },
+    304: { description: 'Not modified' },
+    ...errorResponses(404, 503),
+  },
+});
+
+const byDatasetRoute = createRoute({
+  method: 'get',
+  path: '/producers',
+  tags: ['catalog'],
+  summary: "The producer of a dataset's latest version (cached)",
+  middleware: [rateLimit('public')] as const,
+  request: { query: z.object({ datasetId: SafeText(256).min(1) }) },
+  responses: {
+    200: { description: 'The profile', content: { 'application/json': { schema: Producer } } },
+    304: { description: 'Not modified' },
+    ...errorResponses(404, 503),
+  },
+});
+
+export function registerProducers(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(registerRoute, async (c) => {
+    const body: unknown = c.req.valid('json') ?? {};
+    return c.json(await registerProducerVerb({ deps: c.var.deps, ctx: serviceCtx(c), input: { body } }), 200);
+  });
+  app.openapi(getRoute, async (c) => {
+    const r = await getProducerCached({ deps: c.var.deps, ctx: serviceCtx(c), input: { producerId: c.req.valid('param').id } });
+    return (await sendCached(c, r, 'producers', { detail: 'No producer has this id.', hint: 'producer not found' })) as never;
+  });
+  app.openapi(byDatasetRoute, async (c) => {
+    const r = await getProducerByDatasetCached({ deps: c.var.deps, ctx: serviceCtx(c), input: { datasetId: c.req.valid('query').datasetId } });
+    return (await sendCached(c, r, 'producers', { detail: 'No producer has published this dataset.', hint: 'producer not found' })) as never;
+  });
+}

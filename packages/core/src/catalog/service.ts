@@ -1,0 +1,277 @@
+/**
+ * Catalog verbs: HTTP-free orchestration of the catalog domain over Deps. Each verb takes
+ * `{deps, ctx, input}`. Reads go through the cache engine (L1 → L2 → Postgres); writes commit
+ * data + audit + outbox rows in ONE `sql.batch` (`commitWrite`), then invalidate Kv in one
+ * round trip — the sweeper re-applies the outbox row if that step is lost (docs/adr/0003).
+ */
+import { cacheKeys, cacheTags, type CacheResult, type WaitUntil } from '../cache/index';
+import type { Deps } from '../deps';
+import { StrataError, type FieldIssue } from '../errors';
+import { commitWrite, type Invalidation } from '../outbox/outbox';
+import type { AuditEntry } from '../audit/audit';
+import type { Statement } from '../ports/sql';
+import { storeChainView, verifyEnvelope } from '../spv/index';
+import { AgentSearch, getAgent, interpretPingResult, parseAgentId, pingAgent, registerAgent, searchAgents, type Agent } from './agents';
+import { parseHex64, parseVersionId, sha256HexUtf8 } from './hex';
+import { interpretPublishResult, preparePublish, publishConflictFrom, type PublishOutcome } from './publish';
+import { getProducer, getProducerByDataset, parseProducerId, registerProducer, type Producer } from './producers';
+import { getDeclarationByTxid, interpretProofResult, parseEnvelopeShape, prepareProof } from './proof';
+import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail, type ListingItem } from './repo';
+
+export interface ServiceCtx {
+  readonly waitUntil: WaitUntil;
+  readonly requestId: string;
+  /** Audit actor: `anonymous`, `identity:<key>`, `admin`, `system:<job>`. */
+  readonly actor: string;
+  /** The verified identity key of the caller, when the request was identity-signed. */
+  readonly identityKey?: string | null;
+}
+
+export interface Call<I> {
+  readonly deps: Deps;
+  readonly ctx: ServiceCtx;
+  readonly input: I;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Publish hooks: the lineage domain registers here to emit the OpenLineage COMPLETE event.
+
+export interface PublishedEvent {
+  readonly versionId: string;
+  readonly txid: string;
+  readonly vout: number;
+  readonly parents: readonly string[];
+  readonly datasetId: string;
+  readonly producerId: string | null;
+  /** `existing` for a replay of the same tx: hooks must be idempotent (delivery is at-least-once). */
+  readonly outcome: PublishOutcome;
+}
+export type PublishHook = (event: PublishedEvent, call: { deps: Deps; requestId: string }) => Promise<void> | void;
+
+const publishHooks = new WeakMap<object, PublishHook[]>();
+
+/** Registers a hook run (after the commit, in the background) for every publish on these deps; returns an unregister. */
+export function onPublished(deps: Deps, hook: PublishHook): () => void {
+  const list = publishHooks.get(deps) ?? [];
+  list.push(hook);
+  publishHooks.set(deps, list);
+  return () => void list.splice(list.indexOf(hook) >>> 0, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+const now = (deps: Deps) => new Date(deps.clock.now());
+
+async function write(call: Call<unknown>, statements: Statement[], invalidate: Invalidation, audit: Omit<AuditEntry, 'actor' | 'requestId'>) {
+  const { deps, ctx } = call;
+  return commitWrite(
+    { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
+    { statements, invalidate, audit: { ...audit, actor: ctx.actor, requestId: ctx.requestId } },
+  );
+}
+
+export interface PublishResult {
+  readonly status: PublishOutcome;
+  readonly txid: string;
+  readonly versionId: string;
+  readonly opretVout: number;
+}
+
+/**
+ * Publishes a version. A replay of the same tx is `existing` and still writes its outbox and
+ * audit rows: which case it is is only known after the batch, and re-invalidating is harmless.
+ */
+export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>): Promise<PublishResult> {
+  const { deps, ctx, input } = call;
+  const prepared = preparePublish({ rawTx: input.rawTx, manifest: input.manifest, now: now(deps) });
+  const keys = [cacheKeys.asset(prepared.versionId)];
+  if (prepared.producerId) keys.push(cacheKeys.producer(prepared.producerId));
+  let results;
+  try {
+    ({ results } = await write(call, prepared.statements, { keys, tags: [cacheTags.listings(), cacheTags.version(prepared.versionId)] }, {
+      action: 'catalog.publish',
+      resource: `version:${prepared.versionId}`,
+      after: { txid: prepared.txid, datasetId: prepared.manifest.datasetId, producerId: prepared.producerId },
+    }));
+  } catch (e) {
+    throw publishConflictFrom(e, prepared) ?? e;
+  }
+  const outcome = interpretPublishResult(prepared, results);
+  const hooks = publishHooks.get(deps) ?? [];
+  if (hooks.length > 0) {
+    const event: PublishedEvent = {
+      versionId: prepared.versionId,
+      txid: prepared.txid,
+      vout: prepared.vout,
+      parents: prepared.parents,
+      datasetId: prepared.manifest.datasetId,
+      producerId: prepared.producerId,
+      outcome,
+    };
+    for (const h of hooks) ctx.waitUntil(Promise.resolve().then(() => h(event, { deps, requestId: ctx.requestId })));
+  }
+  return { status: outcome, txid: prepared.txid, versionId: prepared.versionId, opretVout: prepared.vout };
+}
+
+/** A BUMP may come as `proof: "<hex>"` (the catalog's form) or `proof: {bump}` (the spv form). */
+function normaliseEnvelope(envelope: unknown): unknown {
+  if (typeof envelope !== 'object' || envelope === null) return envelope;
+  const proof = (envelope as { proof?: unknown }).proof;
+  if (typeof proof === 'object' && proof !== null && typeof (proof as { bump?: unknown }).bump === 'string') {
+    return { ...envelope, proof: (proof as { bump: string }).bump };
+  }
+  return envelope;
+}
+
+/** Verifies an SPV envelope for the declaration of `txid` and stores it; the declaration becomes `confirmed`. */
+export async function attachProof(call: Call<{ txid: string; envelope: unknown }>) {
+  const { deps, input } = call;
+  const txid = parseHex64('txid', input.txid);
+  const shape = parseEnvelopeShape(normaliseEnvelope(input.envelope));
+  const decl = await getDeclarationByTxid(deps.sql, txid);
+  if (!decl) throw new StrataError('not-found', 'No declaration has this txid.', { hint: 'txid not found' });
+  const spvInput = { ...shape, proof: typeof shape.proof === 'string' ? { bump: shape.proof } : shape.proof };
+  const r = await verifyEnvelope(spvInput, storeChainView(deps.sql));
+  if (!r.ok) {
+    if (r.reason === 'headers-unavailable') throw new StrataError('unavailable', 'Block headers are not available to verify the proof.', { hint: r.reason });
+    throw new StrataError('invalid-envelope', `The SPV envelope does not verify (${r.reason}).`, { hint: r.reason });
+  }
+  if (r.txid !== txid) throw new StrataError('invalid-envelope', 'The envelope proves a different transaction.', { hint: 'txid-mismatch' });
+  const statement = prepareProof({ txid, envelope: shape, verified: { blockHash: r.blockHash, height: r.blockHeight }, now: now(deps) });
+  const { results } = await write(call, [statement], { keys: [cacheKeys.asset(decl.versionId)], tags: [cacheTags.version(decl.versionId)] }, {
+    action: 'catalog.proof',
+    resource: `version:${decl.versionId}`,
+    after: { txid, blockHash: r.blockHash, height: r.blockHeight },
+  });
+  const versionId = interpretProofResult(results[0] ?? []);
+  return { status: 'confirmed' as const, txid, versionId, blockHash: r.blockHash, height: r.blockHeight, confirmations: r.confirmations };
+}
+
+const PRODUCERS_TAG = cacheTags.of('producers');
+
+/** Registers (or updates) the producer of the caller's verified identity key. */
+export async function registerProducerVerb(call: Call<{ body: unknown }>) {
+  const { deps, ctx, input } = call;
+  if (!ctx.identityKey) throw new StrataError('unauthorized', 'Producer registration must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
+  const reg = registerProducer(ctx.identityKey, input.body, now(deps));
+  await write(call, reg.statements, { keys: [cacheKeys.producer(reg.producerId)], tags: [PRODUCERS_TAG] }, {
+    action: 'catalog.producer.register',
+    resource: `producer:${reg.producerId}`,
+  });
+  return { status: 'ok' as const, producerId: reg.producerId };
+}
+
+/** Registers an agent; signed registrations get an id derived from the key (idempotent). */
+export async function registerAgentVerb(call: Call<{ body: unknown }>) {
+  const { deps, ctx, input } = call;
+  const reg = registerAgent(input.body, now(deps), ctx.identityKey ?? null);
+  await write(call, reg.statements, { keys: [cacheKeys.agent(reg.agentId)], tags: [cacheTags.agents()] }, {
+    action: 'catalog.agent.register',
+    resource: `agent:${reg.agentId}`,
+  });
+  return { status: 'ok' as const, agentId: reg.agentId };
+}
+
+/** Records a ping (status `up`). An agent registered with an identity key only accepts pings signed by it. */
+export async function pingAgentVerb(call: Call<{ agentId: string }>) {
+  const { deps, ctx, input } = call;
+  const agent = await getAgent(deps.sql, input.agentId);
+  if (!agent) throw new StrataError('not-found', 'No agent has this id.', { hint: 'agent not found' });
+  if (agent.identityKey && agent.identityKey !== ctx.identityKey?.toLowerCase()) {
+    throw new StrataError('forbidden', 'This agent only accepts pings signed by its identity key.', { hint: 'identity-mismatch' });
+  }
+  const { results } = await write(call, [pingAgent(agent.agentId, now(deps))], { keys: [cacheKeys.agent(agent.agentId)], tags: [cacheTags.agents()] }, {
+    action: 'catalog.agent.ping',
+    resource: `agent:${agent.agentId}`,
+  });
+  interpretPingResult(results[0] ?? []);
+  return { status: 'ok' as const };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cached reads. Every read passes the request's waitUntil so fills outlive the response.
+
+/**
+ * A cache-key parameter for free text: the text itself when short, else its hash under another
+ * name (cache keys are bounded, and a hash cannot collide with a literal under a different name).
+ */
+function textParam(name: string, v: string | undefined): Record<string, string> {
+  if (v === undefined) return {};
+  return encodeURIComponent(v).length <= 200 ? { [name]: v } : { [`${name}Hash`]: sha256HexUtf8(v) };
+}
+
+function invalidQuery(issues: readonly { path: PropertyKey[]; message: string }[]): StrataError {
+  const list: FieldIssue[] = issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message }));
+  return new StrataError('validation-failed', 'Invalid query.', { issues: list });
+}
+
+/** One listing's detail (null → not found, cached briefly as such). */
+export function getListingCached(call: Call<{ versionId: string }>): Promise<CacheResult<ListingDetail>> {
+  const { deps, ctx } = call;
+  const v = parseVersionId(call.input.versionId);
+  return deps.cache.get('assets', cacheKeys.asset(v), () => getListing(deps.sql, v), { waitUntil: ctx.waitUntil });
+}
+
+export type ListingsPage = { items: ListingItem[]; limit: number; offset: number };
+
+/**
+ * One listings page. The key holds the NORMALISED search (the tsquery the repo will run), so
+ * `Weather`, `weather ` and `WEATHER!` share one entry.
+ */
+export async function listListingsCached(call: Call<ListingQuery>): Promise<CacheResult<ListingsPage>> {
+  const { deps, ctx } = call;
+  const r = ListingQuery.safeParse(call.input);
+  if (!r.success) throw invalidQuery(r.error.issues);
+  const q = r.data;
+  const text = q.q !== undefined && q.q.trim() !== '' ? q.q : undefined;
+  const tsq = text === undefined ? undefined : searchTsquery(text);
+  if (tsq === null) return { value: { items: [], limit: q.limit, offset: q.offset }, status: 'miss', tier: 'origin' };
+  const key = cacheKeys.listings({
+    ...textParam('q', tsq),
+    ...textParam('datasetId', q.datasetId),
+    producerId: q.producerId,
+    limit: q.limit,
+    offset: q.offset,
+  });
+  const loader = () => searchListings(deps.sql, { ...q, q: text });
+  return deps.cache.get('listings', key, loader, { tags: [cacheTags.listings()], waitUntil: ctx.waitUntil });
+}
+
+/** A producer profile (null → not found). */
+export function getProducerCached(call: Call<{ producerId: string }>): Promise<CacheResult<Producer>> {
+  const { deps, ctx } = call;
+  const id = parseProducerId(call.input.producerId);
+  return deps.cache.get('producers', cacheKeys.producer(id), () => getProducer(deps.sql, id), { waitUntil: ctx.waitUntil });
+}
+
+/** The producer of a dataset's latest version; stale once anything is published or a producer changes. */
+export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): Promise<CacheResult<Producer>> {
+  const { deps, ctx } = call;
+  const { datasetId } = call.input;
+  if (datasetId.length === 0 || datasetId.length > 256) {
+    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId' });
+  }
+  const key = cacheKeys.producer(`ds.${sha256HexUtf8(datasetId)}`);
+  return deps.cache.get('producers', key, () => getProducerByDataset(deps.sql, datasetId), {
+    tags: [cacheTags.listings(), PRODUCERS_TAG],
+    waitUntil: ctx.waitUntil,
+  });
+}
+
+/** One agent (null → not found). */
+export function getAgentCached(call: Call<{ agentId: string }>): Promise<CacheResult<Agent>> {
+  const { deps, ctx } = call;
+  const id = parseAgentId(call.input.agentId);
+  return deps.cache.get('agents', cacheKeys.agent(id), () => getAgent(deps.sql, id), { waitUntil: ctx.waitUntil });
+}
+
+/** One agent search page, keyed by the normalised (trimmed, lower-cased) name filter. */
+export function searchAgentsCached(call: Call<AgentSearch>): Promise<CacheResult<{ items: Agent[]; limit: number; offset: number }>> {
+  const { deps, ctx } = call;
+  const r = AgentSearch.safeParse(call.input);
+  if (!r.success) throw invalidQuery(r.error.issues);
+  const q = r.data.q?.trim().toLowerCase() || undefined;
+  const key = cacheKeys.agentSearch({ ...textParam('q', q), ...textParam('capability', r.data.capability), limit: r.data.limit, offset: r.data.offset });
+  return deps.cache.get('agents', key, () => searchAgents(deps.sql, { ...r.data, q }), { tags: [cacheTags.agents()], waitUntil: ctx.waitUntil });
+}

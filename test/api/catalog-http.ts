@@ -1,0 +1,34 @@
+/** Small HTTP helpers shared by the catalog API suites. */
+import type { TestStack } from '../support/deps';
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+}
+
+/** Sends one request to the stack's app; JSON bodies in and out. `ip` plays the client address. */
+export async function call(
+  stack: Pick<TestStack, 'app'>,
+  method: string,
+  path: string,
+  o: { body?: unknown; raw?: string; headers?: Record<string, string>; ip?: string } = {},
+): Promise<Reply> {
+  const text = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
+  const headers: Record<string, string> = { ...(text !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers };
+  const env = { incoming: { socket: { remoteAddress: o.ip ?? '203.0.113.7' } } };
+  const res = await stack.app.request(path, { method, headers, ...(text !== undefined ? { body: text } : {}) }, env);
+  const t = await res.text();
+  let body: unknown = t;
+  try {
+    body = t === '' ? null : JSON.parse(t);
+  } catch {
+    /* plain text */
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** Publishes a publication through POST /submit. */
+export function submit(stack: Pick<TestStack, 'app'>, p: { rawTx: string; manifest: Record<string, unknown> }) {
+  return call(stack, 'POST', '/submit', { body: { rawTx: p.rawTx, manifest: p.manifest } });
+}
