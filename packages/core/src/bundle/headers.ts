@@ -1,0 +1,93 @@
+/**
+ * Storing headers (admin POST /headers and the source refresh) with their cache consequences.
+ * insertHeaders runs its own transaction; this wraps that transaction so the outbox row (tip
+ * key, plus the version tags of every bundle a reorg touches) and the audit row commit WITH the
+ * headers. A crash after the commit is then repaired by the outbox sweeper, never lost.
+ */
+import type { Deps } from '../deps';
+import type { Sql, SqlSession } from '../ports/sql';
+import { auditStatement } from '../audit/audit';
+import { cacheKeys } from '../cache/keys';
+import type { WaitUntil } from '../cache/types';
+import { outboxStatement, type Invalidation } from '../outbox/outbox';
+import { insertHeaders, type InsertHeadersResult } from '../spv/header-store';
+import { versionsInBlocks, versionTags } from './invalidate';
+
+export interface StoreHeadersResult {
+  readonly inserted: number;
+  readonly tip: { readonly height: number; readonly hash: string; readonly work: string };
+  readonly reorg: null | {
+    readonly removed: readonly string[];
+    readonly added: readonly string[];
+    readonly forkHeight: number;
+    /** Versions (with descendants) whose bundles were invalidated. */
+    readonly versions: readonly string[];
+  };
+}
+
+export interface StoreHeadersCtx {
+  /** `admin` or `system:<job>`. */
+  readonly actor: string;
+  readonly requestId?: string;
+  readonly waitUntil?: WaitUntil;
+}
+
+type Planned = { inv: Invalidation; outboxId: string | null; versions: string[] };
+
+/** Stores headers in chain order (see insertHeaders) and invalidates what they change. */
+export async function storeHeaders(
+  deps: Pick<Deps, 'sql' | 'cache' | 'config'>,
+  input: { headers: readonly string[]; startHeight?: number },
+  ctx: StoreHeadersCtx,
+): Promise<StoreHeadersResult> {
+  let planned: Planned | null = null;
+  const maxDepth = deps.config.BUNDLE_MAX_DEPTH;
+  const after = async (tx: SqlSession, r: InsertHeadersResult): Promise<void> => {
+    if (r.inserted === 0) return;
+    const moved = r.reorg ? [...r.reorg.removed, ...r.reorg.added] : [];
+    const versions = await versionsInBlocks(tx, moved, maxDepth);
+    const inv: Invalidation = { keys: [cacheKeys.headersTip()], tags: versionTags(versions) };
+    const ob = outboxStatement(inv);
+    const rows = await tx.query(ob.text, ob.params);
+    const audit = auditStatement({
+      actor: ctx.actor,
+      action: 'headers.insert',
+      resource: 'headers',
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+      after: { inserted: r.inserted, tip: r.tip.hash, height: r.tip.height, reorg: r.reorg ? { forkHeight: r.reorg.forkHeight, removed: r.reorg.removed.length } : null },
+    });
+    await tx.query(audit.text, audit.params);
+    planned = { inv, outboxId: rows[0]?.id === undefined ? null : String(rows[0].id), versions };
+  };
+  const r = await insertHeaders(withAfterCommitHook(deps.sql, after), input.headers, input.startHeight === undefined ? {} : { startHeight: input.startHeight });
+  const p = planned as Planned | null;
+  if (p) {
+    const { applied } = await deps.cache.invalidate(p.inv);
+    if (applied && p.outboxId) {
+      const mark = deps.sql.query('UPDATE cache_outbox SET applied_at = now() WHERE id = $1::bigint', [p.outboxId]).catch(() => undefined);
+      if (ctx.waitUntil) ctx.waitUntil(mark);
+      else await mark;
+    }
+  }
+  return {
+    inserted: r.inserted,
+    tip: { height: r.tip.height, hash: r.tip.hash, work: r.tip.chainwork },
+    reorg: r.reorg && p ? { ...r.reorg, versions: p.versions } : null,
+  };
+}
+
+/** An Sql whose interactive transactions run `after(tx, result)` just before they commit. */
+function withAfterCommitHook(sql: Sql, after: (tx: SqlSession, r: InsertHeadersResult) => Promise<void>): Sql {
+  return {
+    kind: sql.kind,
+    query: (text, params) => sql.query(text, params),
+    batch: (statements) => sql.batch(statements),
+    close: () => sql.close(),
+    transaction: <T>(fn: (tx: SqlSession) => Promise<T>) =>
+      sql.transaction(async (tx) => {
+        const result = await fn(tx);
+        await after(tx, result as unknown as InsertHeadersResult);
+        return result;
+      }),
+  };
+}

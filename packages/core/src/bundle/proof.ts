@@ -1,0 +1,71 @@
+/**
+ * POST /declarations/:txid/proof, the trust half: verify the SPV envelope against the header
+ * store BEFORE anything is stored, then store it with the catalog's statement (prepareProof),
+ * an outbox row invalidating the version's detail and every bundle that can include the
+ * version (it and its descendants), and an audit row — one round trip.
+ */
+import type { Deps } from '../deps';
+import { StrataError } from '../errors';
+import { getDeclarationByTxid, interpretProofResult, parseEnvelopeShape, prepareProof } from '../catalog/proof';
+import { parseHex64 } from '../catalog/hex';
+import { cacheKeys } from '../cache/keys';
+import type { WaitUntil } from '../cache/types';
+import { commitWrite } from '../outbox/outbox';
+import { storeChainView } from '../spv/header-store';
+import { verifyEnvelope } from '../spv/envelope';
+import { toSpvForm, toStoredForm } from './envelope-form';
+import { versionTags, withDescendants } from './invalidate';
+
+export interface StoredProof {
+  readonly status: 'confirmed';
+  readonly txid: string;
+  readonly versionId: string;
+  readonly blockHash: string;
+  readonly height: number;
+  /** At the moment of storing; never stored. */
+  readonly confirmations: number;
+}
+
+/**
+ * Verifies `envelope` for the declaration made by `txid` and stores it. Errors: 400 for a
+ * malformed envelope (each field named); 404 unknown txid; 409 `invalid-envelope` with the SPV
+ * reason as hint (`txid-mismatch-declaration` when it proves another tx); 503 without headers.
+ */
+export async function verifyAndStoreProof(
+  deps: Pick<Deps, 'sql' | 'cache' | 'clock' | 'config'>,
+  input: { txid: string; envelope: unknown },
+  ctx: { actor?: string; requestId?: string; waitUntil: WaitUntil },
+): Promise<StoredProof> {
+  const txid = parseHex64('txid', input.txid);
+  const shape = parseEnvelopeShape(toStoredForm(input.envelope));
+  const decl = await getDeclarationByTxid(deps.sql, txid);
+  if (decl === null) throw new StrataError('not-found', 'No declaration has this txid.', { hint: 'txid not found' });
+  const r = await verifyEnvelope(toSpvForm(shape), storeChainView(deps.sql));
+  if (!r.ok) {
+    if (r.reason === 'headers-unavailable') {
+      throw new StrataError('unavailable', 'No block headers are available to verify the proof against.', { hint: 'headers-unavailable' });
+    }
+    throw new StrataError('invalid-envelope', `The SPV envelope does not verify (${r.reason}${r.detail ? `: ${r.detail}` : ''}).`, { hint: r.reason });
+  }
+  if (r.txid !== txid) {
+    throw new StrataError('invalid-envelope', `The envelope proves transaction ${r.txid}, not ${txid}.`, { hint: 'txid-mismatch-declaration' });
+  }
+  const statement = prepareProof({ txid, envelope: shape, verified: { blockHash: r.blockHash, height: r.blockHeight }, now: new Date(deps.clock.now()) });
+  const versions = await withDescendants(deps.sql, [decl.versionId], deps.config.BUNDLE_MAX_DEPTH);
+  const { results } = await commitWrite(
+    { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
+    {
+      statements: [statement],
+      invalidate: { keys: [cacheKeys.asset(decl.versionId)], tags: versionTags(versions) },
+      audit: {
+        actor: ctx.actor ?? 'anonymous',
+        action: 'catalog.proof',
+        resource: `version:${decl.versionId}`,
+        ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+        after: { txid, blockHash: r.blockHash, height: r.blockHeight },
+      },
+    },
+  );
+  const versionId = interpretProofResult(results[0] ?? []);
+  return { status: 'confirmed', txid, versionId, blockHash: r.blockHash, height: r.blockHeight, confirmations: r.confirmations };
+}
