@@ -2,7 +2,7 @@ import { router } from './cdn';
 import { lambdaDefaults } from './defaults';
 import { appEnvironment } from './environment';
 import { migration } from './migrations';
-import { deadLetters, jobs } from './queue';
+import { jobs, maxReceives } from './queue';
 import { content } from './storage';
 
 /**
@@ -17,8 +17,8 @@ export const api = new sst.aws.Function('Api', {
   timeout: '30 seconds',
   memory: '1024 MB',
   url: { cors: false, router: { instance: router, path: '/' } },
-  link: [content, jobs, deadLetters],
-  environment: appEnvironment({ jobs, deadLetters }),
+  link: [content, jobs],
+  environment: appEnvironment(jobs, maxReceives),
   transform: {
     // new code goes live only after the schema it expects exists (migrations only add);
     // set on the Lambda itself, so the ordering never depends on how component options reach children

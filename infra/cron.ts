@@ -1,6 +1,6 @@
 import { lambdaDefaults } from './defaults';
 import { appEnvironment } from './environment';
-import { deadLetters, jobs } from './queue';
+import { jobs, maxReceives } from './queue';
 import { jobSchedules } from './schedules';
 import { content } from './storage';
 
@@ -14,8 +14,8 @@ export const scheduler = new sst.aws.Function('Scheduler', {
   // audit archival streams a month of rows to S3; everything else takes seconds
   timeout: '5 minutes',
   memory: '1024 MB',
-  link: [content, jobs, deadLetters],
-  environment: appEnvironment({ jobs, deadLetters }),
+  link: [content, jobs],
+  environment: appEnvironment(jobs, maxReceives),
 });
 
 /** EventBridge Scheduler rules (CronV2; the older Cron component is deprecated). */

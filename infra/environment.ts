@@ -1,4 +1,4 @@
-import { cdnBaseUrl } from './cdn';
+import { cdnBaseUrl, router } from './cdn';
 import { secrets } from './secrets';
 import { content } from './storage';
 
@@ -33,13 +33,18 @@ export function secretEnvironment() {
   };
 }
 
-/** Everything a Lambda running the app (API, consumer, scheduler) reads. */
-export function appEnvironment(queues: { jobs: sst.aws.Queue; deadLetters: sst.aws.Queue }) {
+/**
+ * Everything a Lambda running the app (API, consumer, scheduler) reads. S3 and SQS
+ * credentials come from the function's role, so no keys appear here.
+ */
+export function appEnvironment(jobs: sst.aws.Queue, maxReceives: number) {
   return {
     ...publicEnvironment(),
     ...secretEnvironment(),
-    QUEUE_URL: queues.jobs.url,
-    DEAD_LETTER_QUEUE_URL: queues.deadLetters.url,
+    PUBLIC_BASE_URL: router.url,
+    QUEUE_URL: jobs.url,
+    QUEUE_REGION: region,
+    QUEUE_MAX_ATTEMPTS: String(maxReceives),
   };
 }
 

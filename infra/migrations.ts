@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { lambdaDefaults } from './defaults';
 import { databaseEnvironment } from './environment';
+import { migrationsHash } from './migrations-hash';
 import { secrets } from './secrets';
 
 /**
@@ -20,20 +19,7 @@ export const migrator = new sst.aws.Function('Migrator', {
   environment: databaseEnvironment(),
 });
 
-/** SHA-256 over every migration's name and content, in apply order. */
-export function migrationsHash(dir = 'migrations'): string {
-  const hash = createHash('sha256');
-  const files = readdirSync(dir)
-    .filter((name) => /^\d{4}_.+\.sql$/.test(name))
-    .sort();
-  for (const name of files) {
-    // NUL separators keep (name, content) pairs unambiguous
-    hash.update(name).update('\0').update(readFileSync(join(dir, name))).update('\0');
-  }
-  return hash.digest('hex');
-}
-
-const currentHash = migrationsHash();
+const currentHash = migrationsHash('migrations');
 
 /**
  * Invokes the Migrator whenever the migrations or the target database change. The runner

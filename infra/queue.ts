@@ -28,8 +28,8 @@ export const consumer = jobs.subscribe(
     handler: 'functions/src/entry/queue.handler',
     timeout: '1 minute',
     memory: '512 MB',
-    link: [content, jobs, deadLetters],
-    environment: appEnvironment({ jobs, deadLetters }),
+    link: [content, jobs],
+    environment: appEnvironment(jobs, maxReceives),
   },
   {
     batch: { size: 10, window: '5 seconds', partialResponses: true },

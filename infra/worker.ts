@@ -6,9 +6,8 @@ import { content } from './storage';
 /*
  * The Cloudflare variant: the same Hono app as one Worker script that handles `fetch`,
  * `queue` and `scheduled`. It shares PostgreSQL, Redis and the S3 bucket with the AWS
- * variant (linking the bucket gives the Worker a scoped IAM user's keys as
- * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), and has its own Cloudflare Queue.
- * Only deployed when the stage is deployed with STRATA_CLOUDFLARE=1 (docs/adr/0010).
+ * variant and has its own Cloudflare Queue. Deployed only when the stage is deployed with
+ * STRATA_CLOUDFLARE=1 (docs/adr/0010).
  */
 
 const accountId = sst.cloudflare.DEFAULT_ACCOUNT_ID;
@@ -16,19 +15,37 @@ const accountId = sst.cloudflare.DEFAULT_ACCOUNT_ID;
 /** Messages that failed `maxReceives` times; the consumer also records them in Postgres. */
 export const edgeDeadLetters = new sst.cloudflare.Queue('EdgeJobsDeadLetter');
 
-/** The Worker's job queue (producer binding `JOBS_QUEUE`). */
+/** The Worker's job queue. */
 export const edgeJobs = new sst.cloudflare.Queue('EdgeJobs');
 
 /** Name of the queue producer binding the Worker entry sends jobs through. */
 export const jobsQueueBinding = 'JOBS_QUEUE';
 
+// Outside AWS there is no execution role: an IAM user limited to the content bucket
+const blobUser = new aws.iam.User('EdgeBlobUser', { forceDestroy: true });
+new aws.iam.UserPolicy('EdgeBlobPolicy', {
+  user: blobUser.name,
+  policy: $jsonStringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'],
+        Resource: [content.arn, $interpolate`${content.arn}/*`],
+      },
+    ],
+  }),
+});
+const blobKey = new aws.iam.AccessKey('EdgeBlobKey', { user: blobUser.name });
+
 export const edge = new sst.cloudflare.Worker('Edge', {
   handler: 'functions/src/entry/worker.ts',
   url: true,
   compatibility: { date: '2025-09-01', flags: ['nodejs_compat'] },
-  link: [content],
   environment: {
     ...publicEnvironment(),
+    S3_ACCESS_KEY_ID: blobKey.id,
+    QUEUE_MAX_ATTEMPTS: String(maxReceives),
     // the scheduled handler maps `controller.cron` back to job names with this
     CRON_JOBS_JSON: JSON.stringify(cloudflareCronJobs()),
   },
@@ -38,7 +55,7 @@ export const edge = new sst.cloudflare.Worker('Edge', {
     worker: (args) => {
       args.bindings = $resolve({
         own: $output(args.bindings ?? []),
-        secrets: $output(secretEnvironment()),
+        secrets: $output({ ...secretEnvironment(), S3_SECRET_ACCESS_KEY: blobKey.secret }),
         queueName: edgeJobs.nodes.queue.queueName,
       }).apply(({ own, secrets, queueName }) => [
         ...own,
@@ -56,6 +73,7 @@ export const edgeConsumer = new cloudflare.QueueConsumer('EdgeJobsConsumer', {
   scriptName: edge.nodes.worker.scriptName,
   type: 'worker',
   deadLetterQueue: edgeDeadLetters.nodes.queue.queueName,
+  // maxRetries counts redeliveries: 1 + (maxReceives - 1) deliveries, as on SQS
   settings: { batchSize: 10, maxRetries: maxReceives - 1, maxWaitTimeMs: 5_000 },
 });
 
