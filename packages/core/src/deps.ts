@@ -14,6 +14,7 @@ import { createMemoryQueue } from './adapters/queue/memory';
 import { createCache, resolveNamespaces, type Cache } from './cache/index';
 import { createJobRouter, type JobRouter } from './jobs/router';
 import { recordDeadLetter } from './jobs/dead-letters';
+import { installLineageHooks, registerLineageJobs } from './lineage/jobs';
 import { createBackground, type Background } from './observability/background';
 import { instrumentKv, instrumentSql } from './observability/instrument';
 import { createLogger, type Logger } from './observability/log';
@@ -166,6 +167,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     waitUntil: (p) => background.track(p),
   });
   const jobs = createJobRouter(log);
+  registerLineageJobs(jobs);
 
   let queue: Queue;
   if (platform.queue) queue = platform.queue;
@@ -203,5 +205,6 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     },
   };
   jobs.bind(deps);
+  installLineageHooks(deps);
   return deps;
 }

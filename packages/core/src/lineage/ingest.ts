@@ -5,7 +5,7 @@
  */
 import type { FieldIssue } from '../errors';
 import { StrataError } from '../errors';
-import type { Sql } from '../ports/sql';
+import type { Row, Sql, Statement } from '../ports/sql';
 import { stmt } from '../ports/sql';
 import { eventHash } from './canonical';
 import { INSERT_EVENTS, INSERT_RUN_IO, UPSERT_DATASETS, UPSERT_EDGES, UPSERT_JOBS, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
@@ -25,20 +25,31 @@ export interface IngestOutcome {
   readonly stored: number;
   readonly duplicates: number;
   readonly invalid: number;
+  /** Rows of `IngestOptions.extraStatements`, in order (empty when nothing was written). */
+  readonly extraResults: Row[][];
+}
+
+export interface IngestOptions {
+  /**
+   * Statements committed in the SAME batch as the events (outbox and audit rows), built from the
+   * distinct valid events. They run after the event statements, so they can join
+   * `ol_event_hashes` on `xact = pg_current_xact_id()` to see which events were new.
+   */
+  readonly extraStatements?: (events: readonly PreparedEvent[]) => Statement[];
 }
 
 /** Run state order: terminal states outrank everything, so a late START never undoes them. */
 export const STATE_RANK: Record<EventType, number> = { OTHER: 0, START: 1, RUNNING: 2, COMPLETE: 3, ABORT: 3, FAIL: 3 };
 
-interface Prepared {
+export interface PreparedEvent {
   readonly index: number;
   readonly hash: string;
   readonly event: OlEvent;
 }
 
 /** Parses and hashes untrusted events; invalid ones become results right away. */
-export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepared: Prepared[]; rejected: IngestResult[] }> {
-  const prepared: Prepared[] = [];
+export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepared: PreparedEvent[]; rejected: IngestResult[] }> {
+  const prepared: PreparedEvent[] = [];
   const rejected: IngestResult[] = [];
   for (const [index, raw] of raws.entries()) {
     const r = parseEvent(raw);
@@ -49,7 +60,7 @@ export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepare
 }
 
 /** Builds the batch's statements from events already known to be valid and distinct. */
-export function buildIngestStatements(events: readonly Prepared[]) {
+export function buildIngestStatements(events: readonly PreparedEvent[]) {
   const rows = { events: [] as unknown[], jobs: [] as unknown[], runs: [] as unknown[], datasets: [] as unknown[], io: [] as unknown[] };
   for (const { hash: h, event: e } of events) {
     const t = e.eventTime;
@@ -88,20 +99,23 @@ function namespacesOf(e: OlEvent): string[] {
 }
 
 /** Validates and stores a batch of OpenLineage events atomically; per-event results, duplicates absorbed. */
-export async function ingestEvents(sql: Sql, raws: readonly unknown[]): Promise<IngestOutcome> {
+export async function ingestEvents(sql: Sql, raws: readonly unknown[], options: IngestOptions = {}): Promise<IngestOutcome> {
   if (raws.length > OL_LIMITS.maxBatchEvents) {
     throw new StrataError('payload-too-large', `batch of ${raws.length} events exceeds maxBatchEvents: limit ${OL_LIMITS.maxBatchEvents}`);
   }
   const { prepared, rejected } = await prepareEvents(raws);
   // the same event twice in one batch: store it once, report the later copies as duplicates
-  const firstByHash = new Map<string, Prepared>();
+  const firstByHash = new Map<string, PreparedEvent>();
   for (const p of prepared) if (!firstByHash.has(p.hash)) firstByHash.set(p.hash, p);
   const unique = [...firstByHash.values()];
 
   const fresh = new Set<string>();
+  let extraResults: Row[][] = [];
   if (unique.length > 0) {
-    const [inserted] = await sql.batch(buildIngestStatements(unique));
-    for (const row of inserted ?? []) fresh.add(String(row.event_hash));
+    const statements = buildIngestStatements(unique);
+    const rows = await sql.batch([...statements, ...(options.extraStatements?.(unique) ?? [])]);
+    for (const row of rows[0] ?? []) fresh.add(String(row.event_hash));
+    extraResults = rows.slice(statements.length);
   }
 
   const results: IngestResult[] = [...rejected];
@@ -119,5 +133,6 @@ export async function ingestEvents(sql: Sql, raws: readonly unknown[]): Promise<
     stored,
     duplicates: prepared.length - stored,
     invalid: rejected.length,
+    extraResults,
   };
 }

@@ -78,7 +78,8 @@ export async function commitWrite(
   return { results, invalidated: applied };
 }
 
-async function markApplied(sql: Sql, ids: readonly string[]): Promise<void> {
+/** Marks outbox rows applied (bookkeeping: a lost mark only means the sweeper re-applies them). */
+export async function markApplied(sql: Sql, ids: readonly string[]): Promise<void> {
   await sql.query('UPDATE cache_outbox SET applied_at = now() WHERE id = ANY($1::bigint[])', [[...ids]]);
 }
 

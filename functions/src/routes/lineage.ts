@@ -1,0 +1,161 @@
+/**
+ * OpenLineage ingest: `POST /api/v1/lineage` (one event — the path, bearer auth and JSON body
+ * the OpenLineage HTTP transport sends, gzip included) and `POST /api/v1/lineage/batch`
+ * (an array, per-event results, partial success).
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { StrataError } from '@strata/core/errors';
+import { ingestLineage, type IngestReport, type LineageCtx } from '@strata/core/lineage/service';
+import type { AppEnv } from '../env';
+import { requireToken } from '../middleware/auth';
+import { errorResponses } from '../problem';
+
+export const LINEAGE_PATH = '/api/v1/lineage';
+export const LINEAGE_BATCH_PATH = '/api/v1/lineage/batch';
+/** Decompressed size cap of a batch body (the global BODY_LIMIT_BYTES does not apply to /batch). Lambda still caps the wire body at 6 MB. */
+export const OL_BATCH_MAX_BYTES = 8 * 1024 * 1024;
+
+const IngestAck = z
+  .object({ status: z.enum(['stored', 'duplicate', 'queued']), eventHash: z.string(), duplicate: z.boolean() })
+  .openapi('LineageIngestAck');
+const EventResult = z.object({
+  index: z.number().int(),
+  status: z.enum(['stored', 'duplicate', 'queued', 'rejected']),
+  eventHash: z.string().optional(),
+  duplicate: z.boolean().optional(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+const BatchAck = z
+  .object({
+    status: z.enum(['ok', 'partial']),
+    stored: z.number().int(),
+    duplicates: z.number().int(),
+    queued: z.number().int(),
+    invalid: z.number().int(),
+    results: z.array(EventResult),
+  })
+  .openapi('LineageBatchAck');
+
+const body = {
+  required: true,
+  description: 'OpenLineage JSON (RunEvent, DatasetEvent or JobEvent); `Content-Encoding: gzip` accepted.',
+  content: { 'application/json': { schema: z.any().openapi({ type: 'object' }) } },
+} as const;
+
+const single = createRoute({
+  method: 'post',
+  path: LINEAGE_PATH,
+  tags: ['lineage'],
+  summary: 'Ingest one OpenLineage event',
+  middleware: [requireToken('ingest')] as const,
+  responses: {
+    201: { description: 'Stored (or a duplicate of a stored event)', content: { 'application/json': { schema: IngestAck } } },
+    202: { description: 'Validated and queued (LINEAGE_INGEST_MODE=async)', content: { 'application/json': { schema: IngestAck } } },
+    ...errorResponses(401, 413, 415, 503),
+  },
+});
+const batch = createRoute({
+  method: 'post',
+  path: LINEAGE_BATCH_PATH,
+  tags: ['lineage'],
+  summary: 'Ingest an array of OpenLineage events (per-event results, partial success)',
+  middleware: [requireToken('ingest')] as const,
+  responses: {
+    200: { description: 'Stored; see each result', content: { 'application/json': { schema: BatchAck } } },
+    202: { description: 'Some events queued (LINEAGE_INGEST_MODE=async)', content: { 'application/json': { schema: BatchAck } } },
+    ...errorResponses(401, 413, 415, 503),
+  },
+});
+
+async function readCapped(stream: ReadableStream<Uint8Array>, cap: number, what: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.byteLength;
+    if (n > cap) {
+      await reader.cancel().catch(() => undefined);
+      throw new StrataError('payload-too-large', `The ${what} exceeds ${cap} bytes.`, { hint: 'Send fewer or smaller events per request.' });
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.byteLength));
+  return out;
+}
+
+/** The JSON body, gunzipped when sent with `Content-Encoding: gzip`, never more than `cap` bytes either way. */
+export async function readJsonBody(c: Context<AppEnv>, cap: number): Promise<unknown> {
+  const type = (c.req.header('content-type') ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new StrataError('unsupported-media-type', `Content-Type ${type} is not accepted.`, { hint: 'Send Content-Type: application/json.' });
+  }
+  const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    throw new StrataError('unsupported-media-type', `Content-Encoding ${encoding} is not accepted.`, { hint: 'Send the body plain or gzip-compressed.' });
+  }
+  const raw = c.req.raw.body;
+  if (!raw) throw new StrataError('bad-request', 'The request has no body.', { hint: 'Send an OpenLineage event as JSON.' });
+  let bytes: Uint8Array;
+  if (encoding === 'gzip') {
+    const compressed = await readCapped(raw, cap, 'request body');
+    const inflated = new Blob([compressed as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+    try {
+      bytes = await readCapped(inflated, cap, 'decompressed body');
+    } catch (e) {
+      if (e instanceof StrataError) throw e;
+      throw new StrataError('bad-request', 'The gzip body could not be decompressed.', { hint: 'Check Content-Encoding.' });
+    }
+  } else {
+    bytes = await readCapped(raw, cap, 'request body');
+  }
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new StrataError('bad-request', 'The body is not valid UTF-8 JSON.', { hint: 'Send an OpenLineage event as JSON.' });
+  }
+}
+
+function ctxOf(c: Context<AppEnv>): LineageCtx {
+  return { waitUntil: c.var.waitUntil, requestId: c.var.requestId, actor: 'ingest' };
+}
+
+function batchBody(r: IngestReport): z.infer<typeof BatchAck> {
+  return { status: r.invalid > 0 ? ('partial' as const) : ('ok' as const), stored: r.stored, duplicates: r.duplicates, queued: r.queued, invalid: r.invalid, results: r.results.map(({ issues, ...x }) => (issues ? { ...x, issues: [...issues] } : x)) };
+}
+
+export function registerLineage(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(single, async (c) => {
+    const { deps } = c.var;
+    const event = await readJsonBody(c, deps.config.OL_MAX_EVENT_BYTES);
+    if (Array.isArray(event)) throw new StrataError('bad-request', 'This endpoint takes one event.', { hint: `POST arrays to ${LINEAGE_BATCH_PATH}.` });
+    const report = await ingestLineage(deps, ctxOf(c), [event]);
+    const r = report.results[0]!;
+    if (r.status === 'rejected') {
+      throw new StrataError('validation-failed', 'The OpenLineage event is not valid; see `issues`.', {
+        issues: (r.issues ?? []).map((i) => ({ path: i.path ? `body.${i.path}` : 'body', message: i.message })),
+      });
+    }
+    const ack = { status: r.status, eventHash: r.eventHash!, duplicate: r.duplicate ?? false };
+    return r.status === 'queued' ? c.json(ack, 202) : c.json(ack, 201);
+  });
+
+  app.openapi(batch, async (c) => {
+    const { deps } = c.var;
+    const parsed = await readJsonBody(c, OL_BATCH_MAX_BYTES);
+    const events = Array.isArray(parsed) ? parsed : (parsed as { events?: unknown } | null)?.events;
+    if (!Array.isArray(events)) throw new StrataError('bad-request', 'The body must be a JSON array of events (or {"events": [...]}).');
+    if (events.length === 0) throw new StrataError('validation-failed', 'The batch is empty.', { issues: [{ path: 'body', message: 'must hold at least one event' }] });
+    const report = await ingestLineage(deps, ctxOf(c), events);
+    if (report.invalid === events.length) {
+      throw new StrataError('validation-failed', 'No event in the batch is valid; see `issues`.', {
+        issues: report.results.flatMap((r) => (r.issues ?? []).map((i) => ({ path: `body.${r.index}${i.path ? `.${i.path}` : ''}`, message: i.message }))),
+      });
+    }
+    return report.queued > 0 ? c.json(batchBody(report), 202) : c.json(batchBody(report), 200);
+  });
+}
