@@ -1,0 +1,137 @@
+/**
+ * Lineage reads over HTTP on both stacks: the apples chain and the demo seed both ways,
+ * duplicates, forward-only run state, node/job/run detail, search, health, the cache (hit after
+ * miss, stale at once after an ingest into ANY namespace of the graph), errors and the rate limit.
+ */
+import { expect, it } from 'vitest';
+import { fixture, fixtureFiles, seedEvents } from '../contract/lineage-harness';
+import { call, edgeNames, forEachStack, graph, ingest, ingestBatch, link, nodeNames } from './lineage-http';
+
+await forEachStack('lineage queries over HTTP', { OL_QUERY_RATE_PER_MIN: '100000' }, (stack) => {
+  it('apples: upstream of the pie and downstream of the apples; cyto shape', async () => {
+    const s = stack();
+    for (const f of await fixtureFiles('marquez-repo/apples/')) expect((await ingest(s, await fixture(f))).status).toBe(201);
+    const up = await graph(s, { node: 'dataset:grandmas.kitchen:apple.pie', depth: 10, direction: 'up' });
+    expect(up.status).toBe(200);
+    expect(nodeNames(up.body)).toEqual(['apple.filling', 'apple.pie', 'apples', 'cinnamon', 'crab.apples', 'red.delicious', 'sugar']);
+    expect(edgeNames(up.body)).toEqual([
+      'apple.filling>apple.pie', 'apples>apple.filling', 'cinnamon>apple.filling',
+      'crab.apples>apples', 'red.delicious>apples', 'sugar>apple.filling',
+    ]);
+    expect(up.body.stats).toEqual({ nodes: 7, edges: 6, truncated: false });
+    expect(up.body.edges.every((e: { rel: string }) => e.rel === 'parent')).toBe(true);
+    const down = await graph(s, { namespace: 'grandmas.kitchen', name: 'apples', depth: 10, direction: 'down' });
+    expect(nodeNames(down.body)).toEqual(['apple.cider', 'apple.filling', 'apple.pie', 'apple.vinegar', 'apples']);
+    const cyto = await graph(s, { node: 'dataset:grandmas.kitchen:apples', depth: 1, direction: 'down', format: 'cyto' });
+    expect(cyto.body.root).toBe('dataset:grandmas.kitchen:apples');
+    expect(cyto.body.elements.edges.map((e: { data: { target: string } }) => e.data.target).sort()).toEqual([
+      'dataset:grandmas.kitchen:apple.cider', 'dataset:grandmas.kitchen:apple.filling',
+    ]);
+  });
+
+  it('demo seed: the 4-hop chain up, the orders fan-out down, default depth 3 says truncated', async () => {
+    const s = stack();
+    expect((await ingestBatch(s, await seedEvents())).status).toBe(200);
+    const up = await graph(s, { node: 'dataset:food_delivery:public.popular_orders_day_of_week', depth: 10, direction: 'up' });
+    expect(up.body.stats).toEqual({ nodes: 12, edges: expect.any(Number), truncated: false });
+    const down = await graph(s, { node: 'dataset:food_delivery:public.orders', depth: 10, direction: 'down' });
+    expect(nodeNames(down.body)).toEqual([
+      'public.delivery_7_days', 'public.discounts', 'public.orders', 'public.orders_7_days',
+      'public.popular_orders_day_of_week', 'public.top_delivery_times',
+    ]);
+    expect(down.body.edges).toHaveLength(5);
+    const shallow = await graph(s, { node: 'dataset:food_delivery:public.popular_orders_day_of_week', direction: 'up' });
+    expect(shallow.body).toMatchObject({ depth: 3, stats: { truncated: true } });
+  });
+
+  it('duplicates make no duplicate runs or edges; a late START never undoes a COMPLETE', async () => {
+    const s = stack();
+    const complete = link('8d2b5e0c-1111-4c3b-9a4e-000000000001', [['dup', 'src']], [['dup', 'dst']], { eventTime: '2024-02-01T10:05:00Z', job: 'dup-job' });
+    const start = { ...complete, eventType: 'START', eventTime: '2024-02-01T10:00:00Z' };
+    await ingest(s, complete);
+    await ingest(s, complete);
+    await ingestBatch(s, [complete, complete]);
+    expect((await ingest(s, start)).body.status).toBe('stored');
+    const counts = await s.deps.sql.query<{ runs: number; edges: number; events: number }>(
+      `SELECT (SELECT count(*) FROM ol_runs WHERE job_namespace = 'jobs' AND job_name = 'dup-job')::int AS runs,
+              (SELECT count(*) FROM ol_edges e JOIN ol_datasets d ON d.id = e.src_id WHERE d.namespace = 'dup')::int AS edges,
+              (SELECT count(*) FROM ol_events WHERE job_name = 'dup-job')::int AS events`,
+    );
+    expect(counts[0]).toEqual({ runs: 1, edges: 1, events: 2 });
+    const run = await call(s, 'GET', `/openlineage/runs/${complete.run.runId.toUpperCase()}`);
+    expect(run.status).toBe(200);
+    expect(run.body.run).toMatchObject({ state: 'COMPLETE', start_time: '2024-02-01T10:00:00.000Z', end_time: '2024-02-01T10:05:00.000Z' });
+    const g = await graph(s, { node: 'dataset:dup:dst', depth: 3, direction: 'up' });
+    expect(g.body.stats).toEqual({ nodes: 2, edges: 1, truncated: false });
+  });
+
+  it('cache: miss then hit; an ingest into any namespace of the graph makes it stale at once', async () => {
+    const s = stack();
+    await ingest(s, link('c1', [['cache-b', 'raw']], [['cache-a', 'report']]));
+    const q = { node: 'dataset:cache-a:report', depth: 3, direction: 'up' };
+    const first = await graph(s, q);
+    expect(first.headers.get('x-cache')).toBe('miss');
+    await s.settle();
+    const second = await graph(s, q);
+    expect(second.headers.get('x-cache')).toBe('hit');
+    expect(second.body).toEqual(first.body);
+    // an event touching only cache-b (not the root's namespace) extends the upstream graph
+    await ingest(s, link('c2', [['cache-b', 'source']], [['cache-b', 'raw']]));
+    const third = await graph(s, q);
+    expect(nodeNames(third.body)).toEqual(['raw', 'report', 'source']);
+    // and an unrelated namespace leaves the entry alone
+    await s.settle();
+    await graph(s, q);
+    await s.settle();
+    await ingest(s, link('c3', [['elsewhere', 'x']], [['elsewhere', 'y']]));
+    expect((await graph(s, q)).headers.get('x-cache')).toBe('hit');
+  });
+
+  it('errors: invalid node 400, unknown node 404 (until it is ingested), depth beyond the cap 400', async () => {
+    const s = stack();
+    const bad = await graph(s, { node: 'job:x:y' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('validation-failed');
+    expect((await graph(s, { node: 'dataset:x:y', depth: 11 })).status).toBe(400);
+    expect((await graph(s, { node: 'dataset:x:y', direction: 'sideways' })).status).toBe(400);
+    expect((await graph(s, {})).status).toBe(400);
+    const unknown = await graph(s, { node: 'dataset:late:arrival' });
+    expect(unknown.status).toBe(404);
+    await s.settle();
+    await ingest(s, link('late-1', [], [['late', 'arrival']]));
+    expect((await graph(s, { node: 'dataset:late:arrival' })).status).toBe(200);
+  });
+
+  it('node, job and run detail (namespaces with "/" and ":"), search and health', async () => {
+    const s = stack();
+    const ev = link('detail-1', [['postgres://db:5432', 'public.orders']], [['s3://bucket', 'out/orders.parquet']], { job: 'etl' });
+    await ingest(s, ev);
+    const ds = await call(s, 'GET', `/openlineage/nodes/dataset/${encodeURIComponent('s3://bucket')}/${encodeURIComponent('out/orders.parquet')}`);
+    expect(ds.status).toBe(200);
+    expect(ds.body.dataset).toMatchObject({ namespace: 's3://bucket', name: 'out/orders.parquet' });
+    expect((await call(s, 'GET', '/openlineage/nodes/dataset/nope/nope')).status).toBe(404);
+    const job = await call(s, 'GET', '/openlineage/jobs/jobs/etl');
+    expect(job.body.job).toMatchObject({ name: 'etl', latest_run_id: 'detail-1' });
+    expect((await call(s, 'GET', '/openlineage/runs/nope')).status).toBe(404);
+    const g = await graph(s, { node: 'dataset:postgres://db:5432:public.orders', depth: 1, direction: 'down' });
+    expect(edgeNames(g.body)).toEqual(['public.orders>out/orders.parquet']);
+    const found = await call(s, 'GET', '/openlineage/search?q=ORDERS.PARQ&limit=5');
+    expect(found.body.results.map((r: { name: string }) => r.name)).toEqual(['out/orders.parquet']);
+    expect((await call(s, 'GET', '/openlineage/search?q=')).status).toBe(400);
+    const h = await call(s, 'GET', '/openlineage/health');
+    expect(h.status).toBe(200);
+    expect(h.body).toMatchObject({ status: 'ok', ingestMode: 'sync' });
+  });
+});
+
+await forEachStack('lineage query rate limit', { OL_QUERY_RATE_PER_MIN: '3' }, (stack) => {
+  it('the 4th query in a minute from one client is 429 with Retry-After; another client is unaffected', async () => {
+    const s = stack();
+    for (let i = 0; i < 3; i++) expect((await graph(s, { node: 'dataset:rl:x' }, '198.51.100.1')).status).toBe(404);
+    const over = await graph(s, { node: 'dataset:rl:x' }, '198.51.100.1');
+    expect(over.status).toBe(429);
+    expect(over.body.error).toBe('rate-limited');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await graph(s, { node: 'dataset:rl:x' }, '198.51.100.2')).status).toBe(404);
+  });
+});
