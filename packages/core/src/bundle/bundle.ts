@@ -49,31 +49,38 @@ export interface BundleResult {
   readonly cache: CacheStatus;
 }
 
+/**
+ * Why a lineage cannot be bundled. Returned as a VALUE by the loader, never thrown: the cache
+ * engine treats a throwing loader as an origin outage and would serve the last good (now
+ * invalidated) bundle as stale-if-error — exactly wrong after a reorg.
+ */
+export interface BundleProblem {
+  readonly problem: { readonly code: 'incomplete-lineage' | 'invalid-envelope' | 'unavailable'; readonly message: string; readonly hint: string };
+}
+
+const problem = (code: BundleProblem['problem']['code'], message: string, hint: string): BundleProblem => ({ problem: { code, message, hint } });
+
 /** Builds the bundle from Postgres; null when the target is not a published version. */
-export async function buildBundle(deps: Pick<Deps, 'sql'>, versionId: string, depth: number): Promise<CachedBundle | null> {
+export async function buildBundle(deps: Pick<Deps, 'sql'>, versionId: string, depth: number): Promise<CachedBundle | BundleProblem | null> {
   const [nodes, tip] = await Promise.all([loadLineage(deps.sql, versionId, depth), currentTip(deps.sql)]);
   const target = nodes[0];
   if (!target || target.versionId !== versionId || target.manifest === null) return null;
+  const incomplete = 'The lineage is incomplete; the hint names the first missing part.';
+  // every manifest first: a version Strata has never seen explains more than its missing proof
+  for (const n of nodes) if (n.manifest === null) return problem('incomplete-lineage', incomplete, `missing-manifest:${n.versionId}`);
   for (const n of nodes) {
-    if (n.manifest === null) incomplete(`missing-manifest:${n.versionId}`);
-    if (n.envelope === null || n.envelope === undefined) incomplete(`missing-envelope:${n.versionId}`);
+    if (n.envelope === null || n.envelope === undefined) return problem('incomplete-lineage', incomplete, `missing-envelope:${n.versionId}`);
   }
   const view = primedChainView(deps.sql, nodes, tip);
   const proofs: Array<CachedBundle['proofs'][number]> = [];
   for (const n of nodes) {
     const r = await verifyEnvelope(toSpvForm(n.envelope), view);
     if (!r.ok) {
-      if (r.reason === 'headers-unavailable') {
-        throw new StrataError('unavailable', 'No block headers are available to verify the lineage.', { hint: 'headers-unavailable' });
-      }
-      throw new StrataError('invalid-envelope', `The SPV envelope of ${n.versionId} does not verify (${r.reason}).`, {
-        hint: `${r.reason}:${n.versionId}`,
-      });
+      if (r.reason === 'headers-unavailable') return problem('unavailable', 'No block headers are available to verify the lineage.', 'headers-unavailable');
+      return problem('invalid-envelope', `The SPV envelope of ${n.versionId} does not verify (${r.reason}).`, `${r.reason}:${n.versionId}`);
     }
     if (n.txid !== null && r.txid !== n.txid) {
-      throw new StrataError('invalid-envelope', `The envelope of ${n.versionId} proves another transaction.`, {
-        hint: `txid-mismatch-declaration:${n.versionId}`,
-      });
+      return problem('invalid-envelope', `The envelope of ${n.versionId} proves another transaction.`, `txid-mismatch-declaration:${n.versionId}`);
     }
     proofs.push({ versionId: n.versionId, envelope: toStoredForm(n.envelope) as Record<string, unknown>, blockHash: r.blockHash, blockHeight: r.blockHeight });
   }
@@ -89,10 +96,6 @@ export async function buildBundle(deps: Pick<Deps, 'sql'>, versionId: string, de
   };
 }
 
-function incomplete(hint: string): never {
-  throw new StrataError('incomplete-lineage', 'The lineage is incomplete; see the hint for the first missing part.', { hint });
-}
-
 /** GET /bundle: the cached bundle (404 `not-found` for an unknown version) with live confirmations. */
 export async function getBundle(
   deps: Pick<Deps, 'sql' | 'cache' | 'config'>,
@@ -101,13 +104,19 @@ export async function getBundle(
 ): Promise<BundleResult> {
   const depth = input.depth ?? deps.config.BUNDLE_DEFAULT_DEPTH;
   const wu = ctx.waitUntil ? { waitUntil: ctx.waitUntil } : {};
-  const res = await deps.cache.get<CachedBundle>('bundles', cacheKeys.bundle(input.versionId, depth), () => buildBundle(deps, input.versionId, depth), {
+  const key = cacheKeys.bundle(input.versionId, depth);
+  const res = await deps.cache.get<CachedBundle | BundleProblem>('bundles', key, () => buildBundle(deps, input.versionId, depth), {
     tags: [cacheTags.version(input.versionId)],
     lease: true,
     ...wu,
   });
   const bundle = res.value;
   if (bundle === null) throw new StrataError('not-found', `Version ${input.versionId} is not published.`, { hint: 'versionId not found' });
+  if ('problem' in bundle) {
+    // a problem is fixed by a write that may not touch this key's tags (a parent's publish): never keep it
+    await deps.cache.invalidate({ keys: [key] });
+    throw new StrataError(bundle.problem.code, bundle.problem.message, { hint: bundle.problem.hint });
+  }
   const tip = await readTip(deps, ctx);
   if (tip === null) throw new StrataError('unavailable', 'No block headers are available.', { hint: 'headers-unavailable' });
   let min = Number.POSITIVE_INFINITY;

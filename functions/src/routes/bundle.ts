@@ -1,0 +1,63 @@
+/** GET /bundle — the SPV-verified lineage bundle, cached without confirmations (D03, D11H). */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { getBundle } from '@strata/core/bundle/bundle';
+import { parseVersionId } from '@strata/core/catalog/hex';
+import type { CacheStatus } from '@strata/core/cache/index';
+import type { AppEnv } from '../env';
+import { etagMatches } from '../middleware/cache-headers';
+import { rateLimit } from '../middleware/rate-limit';
+import { errorResponses } from '../problem';
+
+const X_CACHE: Record<CacheStatus, 'hit' | 'miss' | 'stale'> = { hit: 'hit', miss: 'miss', stale: 'stale', 'stale-if-error': 'stale' };
+
+const BundleQuery = z.object({
+  versionId: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }),
+  depth: z.coerce.number().int().min(0).max(100).optional().openapi({ description: 'Parent hops to include (default BUNDLE_DEFAULT_DEPTH, at most BUNDLE_MAX_DEPTH).' }),
+});
+
+const Bundle = z
+  .object({
+    bundleType: z.literal('datasetLineageBundle'),
+    target: z.string(),
+    graph: z.object({
+      nodes: z.array(z.object({ versionId: z.string(), manifestHash: z.string(), txo: z.string() })),
+      edges: z.array(z.object({ child: z.string(), parent: z.string() })),
+    }),
+    manifests: z.array(z.object({ manifestHash: z.string(), manifest: z.record(z.string(), z.unknown()) })),
+    proofs: z.array(z.object({ versionId: z.string(), envelope: z.record(z.string(), z.unknown()).openapi({ description: 'The stored SPV envelope plus live `confirmations`.' }) })),
+    tip: z.object({ height: z.number().int(), hash: z.string() }),
+    confirmations: z.number().int().openapi({ description: 'Minimum confirmations over the proofs, computed now.' }),
+    unstable: z.boolean(),
+  })
+  .openapi('LineageBundle');
+
+const route = createRoute({
+  method: 'get',
+  path: '/bundle',
+  tags: ['trust'],
+  summary: 'Lineage bundle: manifests, edges and SPV proofs with live confirmations',
+  middleware: [rateLimit('public')] as const,
+  request: { query: BundleQuery },
+  responses: {
+    200: { description: 'The bundle', content: { 'application/json': { schema: Bundle } } },
+    304: { description: 'Not modified (If-None-Match)' },
+    ...errorResponses(404, 409, 503),
+  },
+});
+
+export function registerBundle(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const { deps } = c.var;
+    const q = c.req.valid('query');
+    const versionId = parseVersionId(q.versionId);
+    const depth = Math.min(q.depth ?? deps.config.BUNDLE_DEFAULT_DEPTH, deps.config.BUNDLE_MAX_DEPTH);
+    const r = await getBundle(deps, { versionId, depth }, { waitUntil: c.var.waitUntil });
+    const body = JSON.stringify(r.body);
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
+    const etag = `W/"${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;
+    // confirmations change with every block: clients may keep the body but must revalidate
+    const headers = { 'x-cache': X_CACHE[r.cache], etag, 'cache-control': 'no-cache' };
+    if (etagMatches(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers }) as never;
+    return new Response(body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } }) as never;
+  });
+}

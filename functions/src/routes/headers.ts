@@ -1,0 +1,69 @@
+/** POST /headers (admin) and GET /headers/tip — the block headers SPV verification trusts. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { storeHeaders } from '@strata/core/bundle/headers';
+import { readTip } from '@strata/core/bundle/tip';
+import { StrataError } from '@strata/core/errors';
+import { MAX_HEADERS_PER_INSERT } from '@strata/core/spv/header-store';
+import type { AppEnv } from '../env';
+import { requireToken } from '../middleware/auth';
+import { errorResponses } from '../problem';
+
+const HeadersBody = z
+  .object({
+    headers: z
+      .array(z.string().regex(/^[0-9a-fA-F]{160}$/, 'expected an 80-byte header as hex'))
+      .min(1)
+      .max(MAX_HEADERS_PER_INSERT)
+      .openapi({ description: 'Headers in chain order; each must link to a known header (or be the checkpoint of an empty store).' }),
+    startHeight: z.number().int().min(0).max(0x7fffffff).optional().openapi({ description: 'Height of the first header when it is the checkpoint (default 0).' }),
+  })
+  .openapi('HeadersRequest');
+
+const Tip = z.object({ height: z.number().int(), hash: z.string(), work: z.string() });
+
+const HeadersResult = z
+  .object({
+    inserted: z.number().int(),
+    tip: Tip,
+    reorg: z.object({ removed: z.array(z.string()), added: z.array(z.string()), forkHeight: z.number().int(), versions: z.array(z.string()) }).nullable(),
+  })
+  .openapi('HeadersResult');
+
+const TipResult = Tip.extend({ unstable: z.boolean().openapi({ description: 'True when the headers source is failing or the store was unreachable: the tip may lag.' }) }).openapi('HeadersTip');
+
+const postRoute = createRoute({
+  method: 'post',
+  path: '/headers',
+  tags: ['trust'],
+  summary: 'Store block headers (admin); the heaviest chain becomes the best chain',
+  middleware: [requireToken('admin')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: HeadersBody } } } },
+  responses: {
+    200: { description: 'Stored (re-posting known headers is a no-op)', content: { 'application/json': { schema: HeadersResult } } },
+    ...errorResponses(401, 413, 503),
+  },
+});
+
+const tipRoute = createRoute({
+  method: 'get',
+  path: '/headers/tip',
+  tags: ['trust'],
+  summary: 'The best chain tip (cached for seconds)',
+  responses: {
+    200: { description: 'The tip', content: { 'application/json': { schema: TipResult } } },
+    ...errorResponses(404, 503),
+  },
+});
+
+export function registerHeaders(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(postRoute, async (c) => {
+    const body = c.req.valid('json');
+    const r = await storeHeaders(c.var.deps, body, { actor: 'admin', requestId: c.var.requestId, waitUntil: c.var.waitUntil });
+    return c.json({ inserted: r.inserted, tip: r.tip, reorg: r.reorg ? { ...r.reorg, removed: [...r.reorg.removed], added: [...r.reorg.added], versions: [...r.reorg.versions] } : null }, 200);
+  });
+  app.openapi(tipRoute, async (c) => {
+    const tip = await readTip(c.var.deps, { waitUntil: c.var.waitUntil });
+    if (tip === null) throw new StrataError('not-found', 'No block headers are stored yet.', { hint: 'no-headers' });
+    return c.json(tip, 200, { 'cache-control': 'no-cache' });
+  });
+}
