@@ -1,6 +1,6 @@
 /** POST /declarations/:txid/proof — attach an SPV envelope; verified against the header store before it is stored. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { attachProof } from '@strata/core/catalog/service';
+import { verifyAndStoreProof } from '@strata/core/bundle/proof';
 import type { AppEnv } from '../env';
 import { serviceCtx } from '../middleware/identity';
 import { errorResponses } from '../problem';
@@ -41,7 +41,7 @@ const route = createRoute({
 
 export function registerDeclarations(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const r = await attachProof({ deps: c.var.deps, ctx: serviceCtx(c), input: { txid: c.req.valid('param').txid, envelope: c.req.valid('json').envelope } });
+    const r = await verifyAndStoreProof(c.var.deps, { txid: c.req.valid('param').txid, envelope: c.req.valid('json').envelope }, serviceCtx(c));
     return c.json(r, 200);
   });
 }
