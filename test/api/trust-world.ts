@@ -1,0 +1,100 @@
+/**
+ * A small world for the trust suites: versions published over HTTP, a chain mined in-process
+ * whose blocks really contain the DLM1 transactions, headers and proofs posted over HTTP.
+ */
+import { randomBytes } from 'node:crypto';
+import { adminAuth, type TestStack } from '../support/deps';
+import { merklePathFor, merkleRootOf, mineChain, type MinedHeader } from '../support/chain';
+import { makePublication, type Publication } from '../support/dlm1';
+import { call, submit, type Reply } from './catalog-http';
+
+export { call, type Reply };
+
+interface Placement {
+  readonly block: MinedHeader;
+  readonly txids: string[];
+  readonly index: number;
+  readonly rawTx: string;
+}
+
+/** A chain the test extends and forks; remembers which block holds which tx. */
+export class TestChain {
+  readonly best: MinedHeader[] = [];
+  private readonly placed = new Map<string, Placement>();
+
+  /** Mines `n` blocks on `parent` (default: the best tip); the first holds `txs`. Does not post. */
+  mine(n: number, txs: ReadonlyArray<{ txid: string; rawTx: string }> = [], parent?: MinedHeader): MinedHeader[] {
+    const out: MinedHeader[] = [];
+    let prev = parent ?? this.best[this.best.length - 1];
+    for (let i = 0; i < n; i++) {
+      // a filler "coinbase" first, so the subject txs sit at non-trivial merkle positions
+      const txids = [randomBytes(32).toString('hex'), ...(i === 0 ? txs.map((t) => t.txid) : [])];
+      const [h] = mineChain(1, { merkleRoots: [merkleRootOf(txids)], ...(prev ? { parent: prev } : {}) }) as [MinedHeader];
+      if (i === 0) {
+        txs.forEach((t, k) => {
+          const at: Placement = { block: h, txids, index: k + 1, rawTx: t.rawTx };
+          this.placed.set(`${t.txid}@${h.hash}`, at);
+          this.placed.set(t.txid, at);
+        });
+      }
+      out.push(h);
+      prev = h;
+    }
+    if (!parent || parent === this.best[this.best.length - 1]) this.best.push(...out);
+    return out;
+  }
+
+  /** Makes a branch the best chain in this model (after the store reorganised onto it). */
+  adopt(branch: readonly MinedHeader[]): void {
+    const first = branch[0] as MinedHeader;
+    const at = this.best.findIndex((h) => h.hash === first.prevHash);
+    this.best.splice(at + 1, this.best.length, ...branch);
+  }
+
+  /** The path-form envelope for a tx (the latest block it was mined in, or the one given). */
+  envelope(txid: string, blockHash?: string) {
+    const p = (blockHash ? this.placed.get(`${txid}@${blockHash}`) : undefined) ?? this.placed.get(txid);
+    if (!p) throw new Error(`tx ${txid} was not mined`);
+    return {
+      rawTx: p.rawTx,
+      txid,
+      proof: { txid, merkleRoot: p.block.merkleRoot, path: merklePathFor(p.txids, p.index) },
+      block: { blockHash: p.block.hash, blockHeight: p.block.height },
+    };
+  }
+
+  get tip(): MinedHeader {
+    return this.best[this.best.length - 1] as MinedHeader;
+  }
+}
+
+/** Publishes a version (optionally with parents) over POST /submit. */
+export async function publish(stack: TestStack, parents: readonly string[] = [], overrides: Record<string, unknown> = {}): Promise<Publication> {
+  const pub = makePublication(parents.length > 0 ? { lineage: { parents: [...parents] }, ...overrides } : overrides);
+  const r = await submit(stack, pub);
+  if (r.status !== 200 && r.status !== 201) throw new Error(`publish failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return pub;
+}
+
+/** Posts headers as admin. */
+export function postHeaders(stack: TestStack, headers: readonly MinedHeader[], startHeight?: number): Promise<Reply> {
+  return call(stack, 'POST', '/headers', { headers: adminAuth, body: { headers: headers.map((h) => h.hex), ...(startHeight === undefined ? {} : { startHeight }) } });
+}
+
+/** Posts a proof for a publication's declaration. */
+export function postProof(stack: TestStack, txid: string, envelope: unknown): Promise<Reply> {
+  return call(stack, 'POST', `/declarations/${txid}/proof`, { body: { envelope } });
+}
+
+/** GET /bundle. */
+export const getBundle = (stack: TestStack, versionId: string, depth?: number) =>
+  call(stack, 'GET', `/bundle?versionId=${versionId}${depth === undefined ? '' : `&depth=${depth}`}`);
+
+/** GET /ready. */
+export const getReady = (stack: TestStack, versionId: string, policyId?: string) =>
+  call(stack, 'GET', `/ready?versionId=${versionId}${policyId ? `&policyId=${policyId}` : ''}`);
+
+/** Confirmations per versionId in a bundle body. */
+export function confsOf(bundle: { proofs: Array<{ versionId: string; envelope: { confirmations: number } }> }): Record<string, number> {
+  return Object.fromEntries(bundle.proofs.map((p) => [p.versionId, p.envelope.confirmations]));
+}
