@@ -5,6 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { Deps } from '@strata/core/deps';
 import { isStrataError } from '@strata/core/errors';
@@ -28,6 +29,16 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   });
 
   app.use('*', requestContext(deps));
+  const origins = deps.config.CORS_ALLOW_ORIGINS;
+  app.use(
+    '*',
+    cors({
+      origin: origins === '*' ? '*' : origins.split(','),
+      allowHeaders: ['authorization', 'content-type', 'if-none-match', 'x-request-id', 'x-identity-key', 'x-nonce', 'x-signature'],
+      exposeHeaders: ['etag', 'x-cache', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'],
+      maxAge: 600,
+    }),
+  );
   const limit = bodyLimit({
       maxSize: deps.config.BODY_LIMIT_BYTES,
       onError: (c) =>

@@ -65,6 +65,11 @@ export const RawConfig = z
     STAGE: z.string().regex(/^[a-z0-9-]{1,40}$/, 'lower-case letters, digits and dashes').default('local'),
     PUBLIC_BASE_URL: url.optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Comma-separated origins allowed by CORS, or `*`. */
+    CORS_ALLOW_ORIGINS: z
+      .string()
+      .regex(/^(\*|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)$/, 'use * or a comma-separated list of http(s) origins')
+      .default('*'),
 
     // Postgres: absent → embedded PGlite under PGLITE_DIR
     DATABASE_URL: z
