@@ -90,8 +90,14 @@ export type Policy = z.output<typeof Policy>;
 export type PolicyKey = keyof Policy;
 
 /** zod issues → field issues under `prefix` (e.g. `body.policy.minConfs`). */
-export function policyIssues(issues: readonly { path: PropertyKey[]; message: string }[], prefix: string): FieldIssue[] {
-  return issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+export function policyIssues(issues: readonly { path: PropertyKey[]; message: string; code?: string; keys?: string[] }[], prefix: string): FieldIssue[] {
+  const at = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.');
+  // an unknown key is reported at its own path, so the client sees exactly which key to fix
+  return issues.flatMap((i) =>
+    i.code === 'unrecognized_keys' && i.keys?.length
+      ? i.keys.map((k) => ({ path: at([...i.path, k]), message: 'unknown key' }))
+      : [{ path: at(i.path), message: i.message }],
+  );
 }
 
 /** Validates a policy document; throws `validation-failed` naming each offending field. */

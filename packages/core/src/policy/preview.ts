@@ -1,0 +1,106 @@
+/**
+ * The cheap, non-binding policy preview for /listings?policyPreview=true (D28): only what the
+ * manifest and the listing row say — no SPV, no lineage walk, no external feeds (those rules
+ * are skipped) — so a page costs at most one SQL round trip on a cold cache and none when warm.
+ * Each result is cached briefly (namespace `policy-preview`) under the `policies` tag, so any
+ * policy change makes every preview stale at once. The binding decision is always /ready.
+ * Previews are not recorded in policy_runs: they decide nothing.
+ */
+import type { Deps } from '../deps';
+import { cacheKeys, cacheTags } from '../cache/keys';
+import { evaluateRules, type Decision } from './evaluate';
+import { factsFromManifest, type PolicyFacts } from './facts';
+import type { Policy } from './schema';
+import { loadEnabledPolicy, readPolicy, type RequestCtx } from './service';
+
+/** The stored default policy's id (the seed's POLICY_DEFAULT_ID). */
+export const DEFAULT_POLICY_ID = 'pol_default';
+
+/**
+ * Used when no `pol_default` row exists: the seed's default policy without its 30-day data age
+ * limit (a catalog default that hides every older dataset is not a sensible out-of-box choice).
+ */
+export const BUILTIN_DEFAULT_POLICY: Policy = {
+  minConfs: 6,
+  allowRecalled: false,
+  classificationAllowList: ['public', 'internal'],
+  licenseAllowList: ['MIT', 'Apache-2.0', 'GPL-3.0', 'CC-BY-4.0'],
+  maxLineageDepth: 10,
+  minProducerUptime: 95,
+};
+
+export interface PolicyPreview {
+  readonly decision: Decision;
+  readonly reasons: string[];
+  readonly warnings: string[];
+}
+
+type PreviewDeps = Pick<Deps, 'sql' | 'cache' | 'clock' | 'config'>;
+
+interface Row {
+  [k: string]: unknown;
+  version_id: string;
+  body: unknown;
+  producer_id: string | null;
+}
+
+async function loadFacts(deps: PreviewDeps, versionIds: readonly string[]): Promise<Map<string, PolicyFacts>> {
+  const rows = await deps.sql.query<Row>(
+    `SELECT m.version_id, m.body, a.producer_id FROM manifests m LEFT JOIN assets a ON a.version_id = m.version_id
+      WHERE m.version_id = ANY($1::text[])`,
+    [[...versionIds]],
+  );
+  const now = deps.clock.now();
+  return new Map(rows.map((r) => [r.version_id, { ...factsFromManifest(r.body, now), versionId: r.version_id, producerId: r.producer_id ?? undefined }]));
+}
+
+const preview = (policy: Policy, facts: PolicyFacts): PolicyPreview => {
+  const r = evaluateRules(policy, facts, { skipFamilies: ['spv'] });
+  return { decision: r.decision, reasons: r.reasons, warnings: r.warnings };
+};
+
+/** Cheap preview of one version against `policy` (no SPV, not cached); null for an unknown version. */
+export async function previewPolicy(deps: PreviewDeps, versionId: string, policy: Policy): Promise<PolicyPreview | null> {
+  const facts = (await loadFacts(deps, [versionId])).get(versionId);
+  return facts ? preview(policy, facts) : null;
+}
+
+/** The policy a preview uses: the given enabled one (else `policy-not-found`), or the default. */
+async function previewPolicyDoc(deps: PreviewDeps, policyId: string | undefined, waitUntil?: RequestCtx['waitUntil']): Promise<Policy> {
+  if (policyId !== undefined) return loadEnabledPolicy(deps, policyId, waitUntil);
+  const stored = await readPolicy(deps, DEFAULT_POLICY_ID, waitUntil);
+  return stored?.enabled ? stored.policy : BUILTIN_DEFAULT_POLICY;
+}
+
+/**
+ * Adds `policyPreview` to each listing item. Items whose version has no manifest get
+ * `policyPreview: null`. Throws `policy-not-found` for an unknown or disabled `policyId`.
+ */
+export async function previewForListings<T extends { versionId: string }>(
+  deps: PreviewDeps,
+  items: readonly T[],
+  policyId?: string,
+  waitUntil?: RequestCtx['waitUntil'],
+): Promise<Array<T & { policyPreview: PolicyPreview | null }>> {
+  if (items.length === 0) return [];
+  const policy = await previewPolicyDoc(deps, policyId, waitUntil);
+  const cacheId = policyId ?? 'default';
+  // every miss on the page shares ONE query for all of the page's versions
+  let page: Promise<Map<string, PolicyFacts>> | undefined;
+  const factsFor = async (v: string) => (await (page ??= loadFacts(deps, items.map((i) => i.versionId)))).get(v);
+  const previews = await Promise.all(
+    items.map(async (item) => {
+      const r = await deps.cache.get<PolicyPreview>(
+        'policy-preview',
+        cacheKeys.policyPreview(cacheId, item.versionId),
+        async () => {
+          const facts = await factsFor(item.versionId);
+          return facts ? preview(policy, facts) : null;
+        },
+        { tags: [cacheTags.policies(), cacheTags.version(item.versionId)], ...(waitUntil ? { waitUntil } : {}) },
+      );
+      return r.value;
+    }),
+  );
+  return items.map((item, i) => ({ ...item, policyPreview: previews[i] ?? null }));
+}

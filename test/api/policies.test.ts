@@ -1,0 +1,8 @@
+/** Policies (D28) over HTTP on the embedded default (PGlite, memory Kv). */
+import { describe } from 'vitest';
+import { embeddedDeps } from '../support/deps';
+import { POLICY_ENV, policyScenario } from './policies-scenario';
+
+describe('policies on the embedded stack', () => {
+  policyScenario(() => embeddedDeps(POLICY_ENV));
+});
