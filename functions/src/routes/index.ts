@@ -16,6 +16,7 @@ import { registerHeaders } from './headers';
 import { registerBundle } from './bundle';
 import { registerReady } from './ready';
 import { registerAdvisories } from './advisories';
+import { registerPolicies } from './policies';
 
 export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerHealth(app);
@@ -32,4 +33,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerBundle(app);
   registerReady(app);
   registerAdvisories(app);
+  registerPolicies(app);
 }
