@@ -219,4 +219,18 @@ export function policyScenario(open: () => Promise<TestStack>): void {
     await expect(previewForListings(stack.deps, items, 'pol_0000000000000000')).rejects.toMatchObject({ code: 'policy-not-found' });
     await stack.settle();
   });
+
+  it('adds the preview to GET /listings only when asked', async () => {
+    const id = (await create({ name: 'public only', policy: { classificationAllowList: ['public'] } })).body.policyId as string;
+    const plain = await call(stack, 'GET', '/listings?limit=200');
+    expect(plain.status).toBe(200);
+    expect(plain.body.items[0]).not.toHaveProperty('policyPreview');
+    const r = await call(stack, 'GET', `/listings?limit=200&policyPreview=true&policyId=${id}`);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const by = new Map(r.body.items.map((i: { versionId: string; policyPreview: unknown }) => [i.versionId, i.policyPreview]));
+    expect(by.get(child.versionId)).toEqual({ decision: 'allow', reasons: [], warnings: [] });
+    expect(by.get(rich.versionId)).toEqual({ decision: 'block', reasons: ['POLICY.PROVENANCE.CLASSIFICATION_NOT_ALLOWED'], warnings: [] });
+    const missing = await call(stack, 'GET', '/listings?policyPreview=true&policyId=pol_0000000000000000');
+    expect([missing.status, missing.body.error]).toEqual([404, 'policy-not-found']);
+  });
 }

@@ -1,6 +1,7 @@
 /** GET /listings and GET /listings/:versionId — public, rate limited, served through the cache engine. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getListingCached, listListingsCached } from '@strata/core/catalog/service';
+import { previewForListings } from '@strata/core/policy/preview';
 import type { AppEnv } from '../env';
 import { sendCached } from '../middleware/cache-headers';
 import { serviceCtx } from '../middleware/identity';
@@ -23,6 +24,8 @@ export const ListingsQuery = z.object({
   producerId: z.string().regex(/^prod_[0-9a-f]{16}$/, 'must be prod_ followed by 16 hex').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  policyPreview: z.enum(['true', 'false']).optional().openapi({ description: 'Add a cheap, non-binding policy decision per item (D28; no SPV — /ready decides).' }),
+  policyId: z.string().regex(/^pol_[0-9a-z_]{1,64}$/, 'must look like pol_<hex>').optional().openapi({ description: 'Policy for the preview (default: pol_default).' }),
 });
 
 const ListingItem = z
@@ -34,6 +37,10 @@ const ListingItem = z
     producerId: z.string().nullable(),
     tags: z.array(z.string()),
     updatedAt: z.string(),
+    policyPreview: z
+      .object({ decision: z.enum(['allow', 'warn', 'block']), reasons: z.array(z.string()), warnings: z.array(z.string()) })
+      .nullable()
+      .optional(),
   })
   .openapi('ListingItem');
 
@@ -90,8 +97,14 @@ const detailRoute = createRoute({
 
 export function registerListings(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
-    const r = await listListingsCached({ deps: c.var.deps, ctx: serviceCtx(c), input: c.req.valid('query') });
-    return (await sendCached(c, r, 'listings', { detail: 'No listings.' })) as never;
+    const { policyPreview, policyId, ...input } = c.req.valid('query');
+    const r = await listListingsCached({ deps: c.var.deps, ctx: serviceCtx(c), input });
+    const { deps } = c.var;
+    if (policyPreview !== 'true' || deps.config.FEATURE_FLAGS_JSON?.policyPreview === false || !r.value) {
+      return (await sendCached(c, r, 'listings', { detail: 'No listings.' })) as never;
+    }
+    const items = await previewForListings(deps, r.value.items, policyId, c.var.waitUntil);
+    return (await sendCached(c, { ...r, value: { ...r.value, items } }, 'listings', { detail: 'No listings.' })) as never;
   });
   app.openapi(detailRoute, async (c) => {
     const r = await getListingCached({ deps: c.var.deps, ctx: serviceCtx(c), input: { versionId: c.req.valid('param').versionId } });
