@@ -1,6 +1,7 @@
 /** GET /health, GET /health/db and GET /metrics. Each tier is named; a failing one makes it 503. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { checkHealth, TierHealth } from '@strata/core/health/health';
+import { rateLimitHealth } from '@strata/core/ratelimit/index';
 import type { AppEnv } from '../env';
 
 const Health = z
@@ -41,7 +42,9 @@ const dbRoute = createRoute({
 export function registerHealth(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, async (c) => {
     const h = await checkHealth(c.var.deps, ['database', 'cache', 'storage', 'queue']);
-    const body = { ...h, rateLimit: { failOpen: h.cache.ok === false, detail: h.cache.ok ? 'rate limits enforced through Kv' : 'Kv unreachable: rate limits fail open' } };
+    // fail-open when Kv does not answer now, or the limiter's own last check could not reach it
+    const failOpen = h.cache.ok === false || rateLimitHealth(c.var.deps).failOpen;
+    const body = { ...h, rateLimit: { failOpen, detail: failOpen ? 'Kv unreachable: rate limits fail open' : 'rate limits enforced through Kv' } };
     return c.json(body as z.infer<typeof Health>, h.failing.length === 0 ? 200 : 503);
   });
   app.openapi(dbRoute, async (c) => {

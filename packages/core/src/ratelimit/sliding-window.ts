@@ -89,7 +89,7 @@ export function retryAfterMs(o: { prev: number; cur: number; limit: number; elap
 export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
   const windowMs = opts.windowMs ?? 60_000;
   const { kv, clock, limit } = opts;
-  const state = { lastFailureAt: null as number | null, lastSuccessAt: null as number | null, failures: 0 };
+  const state = { lastFailureAt: null as number | null, lastSuccessAt: null as number | null, failures: 0, lastFailed: false };
 
   return {
     limit,
@@ -112,9 +112,11 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
         prev = p === null || p === undefined ? 0 : Number(p);
         if (!Number.isFinite(cur) || !Number.isFinite(prev)) throw new Error('non-numeric counter');
         state.lastSuccessAt = now;
+        state.lastFailed = false;
       } catch {
         state.lastFailureAt = now;
         state.failures++;
+        state.lastFailed = true;
         return { allowed: true, limit, remaining: limit, resetSec, failOpen: true };
       }
       const estimate = prev * (1 - elapsedMs / windowMs) + cur;
@@ -125,8 +127,7 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
       return { allowed, limit, remaining: 0, resetSec, retryAfterSec: Math.max(1, secs(retry)), failOpen: false };
     },
     health() {
-      const failOpen = state.lastFailureAt !== null && (state.lastSuccessAt === null || state.lastFailureAt >= state.lastSuccessAt);
-      return { failOpen, lastFailureAt: state.lastFailureAt, lastSuccessAt: state.lastSuccessAt, failures: state.failures };
+      return { failOpen: state.lastFailed, lastFailureAt: state.lastFailureAt, lastSuccessAt: state.lastSuccessAt, failures: state.failures };
     },
   };
 }
