@@ -109,6 +109,20 @@ describe('hostile input to the trust routes', () => {
     expect((await getReady(stack, C.versionId)).body).toMatchObject({ ready: true, reason: null, confirmations: 3 });
   });
 
+  it('/ready with a policy: its decision is attached, a block makes the version not ready, an unknown policy is 404', async () => {
+    const lenient = await call(stack, 'POST', '/policies', { headers: adminAuth, body: { name: 'lenient', policy: { minConfs: 1 } } });
+    expect(lenient.status, JSON.stringify(lenient.body)).toBeLessThan(300);
+    const ok = await getReady(stack, C.versionId, lenient.body.policyId);
+    expect(ok.body).toMatchObject({ ready: true, policy: { decision: 'allow' } });
+    const strict = await call(stack, 'POST', '/policies', { headers: adminAuth, body: { name: 'strict', policy: { minConfs: 100 } } });
+    const blocked = await getReady(stack, C.versionId, strict.body.policyId);
+    expect(blocked.status).toBe(200);
+    expect(blocked.body).toMatchObject({ ready: false, reason: 'policy-blocked', policy: { decision: 'block' } });
+    const missing = await getReady(stack, C.versionId, 'pol_0000000000000000');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toBe('policy-not-found');
+  });
+
   it('advisories with bad bodies are 400', async () => {
     const bodies = [
       { type: 'NOPE', reason: 'x', targets: { versionIds: [A.versionId] } },

@@ -2,6 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { readyDecision } from '@strata/core/bundle/ready-decision';
 import { parseVersionId } from '@strata/core/catalog/hex';
+import { evaluateStoredPolicy } from '@strata/core/policy/service';
 import type { AppEnv } from '../env';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
@@ -39,7 +40,9 @@ export function registerReady(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
     const versionId = parseVersionId(q.versionId);
-    const r = await readyDecision(c.var.deps, { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) });
+    const r = await readyDecision(c.var.deps, { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) }, (deps, input) =>
+      evaluateStoredPolicy(deps, input, c.var.waitUntil),
+    );
     return c.json(r as z.infer<typeof Ready>, 200, { 'cache-control': 'no-store' });
   });
 }
