@@ -104,6 +104,8 @@ async function openSql(config: Config, platform: Platform): Promise<Sql> {
     max: config.SQL_POOL_MAX,
     ...(config.NEON_WS_PROXY ? { wsProxy: config.NEON_WS_PROXY } : {}),
     secure: config.NEON_SECURE_WS,
+    // workerd binds a WebSocket to the event that opened it: never hand one to a later event
+    ...(runtime === 'worker' ? { maxUses: 1 } : {}),
     ...(platform.webSocketConstructor ? { webSocketConstructor: platform.webSocketConstructor } : {}),
   });
   if (driver === 'neon-ws') return pool;

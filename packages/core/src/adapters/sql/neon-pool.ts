@@ -33,6 +33,11 @@ const optionsSchema = z.object({
    */
   pipelineConnect: z.union([z.literal('password'), z.literal(false)]).optional(),
   max: z.number().int().positive().max(100).default(5),
+  /**
+   * Close a connection after this many checkouts. Workers pass 1: workerd ties a WebSocket to
+   * the event that opened it, so a pooled one must not be reused by a later event.
+   */
+  maxUses: z.number().int().positive().optional(),
 });
 export type NeonPoolSqlOptions = z.input<typeof optionsSchema>;
 
@@ -56,7 +61,7 @@ export function createNeonPoolSql(options: NeonPoolSqlOptions): Sql {
     }
   }
 
-  const pool = new Pool({ connectionString: o.url, max: o.max });
+  const pool = new Pool({ connectionString: o.url, max: o.max, ...(o.maxUses ? { maxUses: o.maxUses } : {}) });
   pool.Client = ConfiguredClient;
   // A dropped idle socket must not crash the host; the next query opens a new one.
   pool.on('error', () => {});

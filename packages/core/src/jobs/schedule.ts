@@ -1,0 +1,78 @@
+/**
+ * Scheduled jobs: the names infra/schedules.ts fires (EventBridge `{ job }` on Lambda, a cron
+ * expression mapped through CRON_JOBS_JSON on Workers) and the function each one runs. A
+ * domain adds its job by adding one entry to `scheduleJobs`. A scheduled name with no entry
+ * yet is reported as skipped, never faked.
+ */
+import { z } from 'zod';
+import type { Deps } from '../deps';
+import { archiveAuditLog } from '../audit/archive';
+import { sweepOutbox } from '../outbox/outbox';
+import { takeForReplay } from './dead-letters';
+import { fail } from '../errors';
+
+/** Every job name the schedules may fire (keep in step with infra/schedules.ts). */
+export const SCHEDULE_NAMES = ['outbox-sweep', 'dead-letter-replay', 'receipt-reconcile', 'headers-refresh', 'audit-archive'] as const;
+export const ScheduleName = z.enum(SCHEDULE_NAMES);
+export type ScheduleName = z.infer<typeof ScheduleName>;
+
+/** A scheduled job: idempotent, returns a small summary for the logs. */
+export type ScheduledJob = (deps: Deps) => Promise<Record<string, unknown>>;
+
+/**
+ * Registered implementations. Not yet here: `headers-refresh` (trust: refresh block headers
+ * from HEADERS_SOURCE) and `receipt-reconcile` (payments).
+ */
+export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
+  /** Applies cache invalidations whose writer could not reach Kv (ARCHITECTURE §5). */
+  'outbox-sweep': async (deps) => ({ ...(await sweepOutbox(deps, { olderThanSec: deps.config.OUTBOX_SWEEP_AFTER_SEC })) }),
+  /** Re-sends dead letters through the queue (each job is idempotent). */
+  'dead-letter-replay': async (deps) => {
+    const replayed = await takeForReplay(deps.sql, { limit: 100 }, (jobs) => deps.queue.send(jobs));
+    return { replayed: replayed.length };
+  },
+  /** Archives audit partitions past AUDIT_RETAIN_MONTHS and creates the next ones. */
+  'audit-archive': async (deps) => {
+    const r = await archiveAuditLog(deps, { retainMonths: deps.config.AUDIT_RETAIN_MONTHS });
+    return { created: r.created, archived: r.archived.map((a) => `${a.partition} (${a.rows} rows)`) };
+  },
+};
+
+export type ScheduleRun =
+  | { readonly job: ScheduleName; readonly status: 'ok'; readonly ms: number; readonly result: Record<string, unknown> }
+  | { readonly job: ScheduleName; readonly status: 'failed'; readonly ms: number; readonly error: string }
+  | { readonly job: ScheduleName; readonly status: 'skipped'; readonly reason: string };
+
+/** Validates job names (an unknown name is a deployment mistake: `bad-request`). */
+export function parseScheduleNames(names: readonly unknown[]): ScheduleName[] {
+  const r = z.array(ScheduleName).min(1).safeParse(names);
+  if (!r.success) throw fail.badRequest(`Unknown scheduled job in ${JSON.stringify(names)}.`, `known jobs: ${SCHEDULE_NAMES.join(', ')}`);
+  return r.data;
+}
+
+/**
+ * Runs the named jobs one after another (they share one connection budget) and logs each.
+ * One job failing does not stop the others; the caller decides whether a failure fails the
+ * invocation (Lambda retries it; Workers log it).
+ */
+export async function runScheduledJobs(deps: Deps, names: readonly ScheduleName[], jobs = scheduleJobs): Promise<ScheduleRun[]> {
+  const runs: ScheduleRun[] = [];
+  for (const job of names) {
+    const fn = jobs[job];
+    if (!fn) {
+      deps.log.warn('scheduled job not implemented yet', { job });
+      runs.push({ job, status: 'skipped', reason: 'not implemented' });
+      continue;
+    }
+    const started = Date.now();
+    try {
+      const result = await fn(deps);
+      runs.push({ job, status: 'ok', ms: Date.now() - started, result });
+      deps.log.info('scheduled job done', { job, ms: Date.now() - started, ...result });
+    } catch (e) {
+      runs.push({ job, status: 'failed', ms: Date.now() - started, error: (e as Error).message ?? String(e) });
+      deps.log.error('scheduled job failed', { job, error: String(e) });
+    }
+  }
+  return runs;
+}

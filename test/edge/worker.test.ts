@@ -1,0 +1,208 @@
+/**
+ * The Worker as deployed: the esbuild bundle of functions/src/entry/worker.ts loaded into
+ * workerd (Miniflare) with a real Queues producer/consumer pair and cron triggers, configured
+ * with bindings pointing at local PostgreSQL (through the Neon bridge), Redis (through the
+ * Upstash bridge) and s3rver. Every assertion reads the effect back from the real service.
+ */
+import { gunzipSync } from 'node:zlib';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createS3BlobStore } from '@strata/core/adapters/blob/s3';
+import { tagVersionKey } from '@strata/core/cache/keys';
+import { buildWorker, bundledInputs, WORKER_OUT } from '../../functions/build';
+import { cloudflareCronJobs } from '../../infra/schedules';
+import { fixture } from '../contract/lineage-harness';
+import { ingestAuth } from '../support/deps';
+import { makePublication } from '../support/dlm1';
+import { describeWith } from '../support/reachable';
+import { eventually, startEdgeServices, type EdgeServices } from './services';
+
+const COMPAT = { compatibilityDate: '2025-09-01', compatibilityFlags: ['nodejs_compat'] };
+
+function workerd(bindings: Record<string, string>): Miniflare {
+  return new Miniflare({
+    modules: true,
+    scriptPath: WORKER_OUT,
+    ...COMPAT,
+    bindings,
+    queueProducers: { JOBS_QUEUE: 'edge-jobs' },
+    queueConsumers: { 'edge-jobs': { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 4 } },
+  });
+}
+
+let meta: Awaited<ReturnType<typeof buildWorker>>;
+beforeAll(async () => {
+  meta = await buildWorker();
+}, 60_000);
+
+it('the Worker bundle holds no Node-only tier (PGlite, node-postgres, fs blobs, AWS SDK)', () => {
+  const inputs = bundledInputs(meta, WORKER_OUT);
+  expect(inputs.length).toBeGreaterThan(50);
+  const forbidden = inputs.filter((p) => /@electric-sql\/pglite|node_modules\/pg\/|node_modules\/ws\/|@aws-sdk\/|adapters\/blob\/fs|adapters\/sql\/(pglite|pg-pool)/.test(p));
+  expect(forbidden).toEqual([]);
+  const imports = Object.values(meta.outputs)[0]!.imports.map((i) => i.path);
+  expect(imports.filter((p) => /^(node:)?(fs|fs\/promises|child_process|net|tls)$/.test(p))).toEqual([]);
+});
+
+await describeWith(['postgres', 'redis'], 'Worker in workerd against the local services', () => {
+  let svc: EdgeServices;
+  let mf: Miniflare;
+  const call = async (path: string, init: RequestInit = {}) => {
+    const res = await mf.dispatchFetch(`http://localhost${path}`, init as never);
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : null };
+  };
+  const kvGet = async (key: string) => {
+    const r = await fetch(svc.upstash.url, { method: 'POST', headers: { authorization: `Bearer ${svc.upstash.token}`, 'content-type': 'application/json' }, body: JSON.stringify(['GET', key]) });
+    const body = (await r.json()) as { result?: string | null; error?: string };
+    if (!('result' in body)) throw new Error(`upstash bridge: ${r.status} ${JSON.stringify(body)}`);
+    return body.result;
+  };
+  type Scheduler = { scheduled(o: { cron: string; scheduledTime: Date }): Promise<{ outcome: string; noRetry: boolean }> };
+  const scheduled = async (cron: string) => ((await mf.getWorker()) as unknown as Scheduler).scheduled({ cron, scheduledTime: new Date() });
+
+  beforeAll(async () => {
+    svc = await startEdgeServices({ LINEAGE_INGEST_MODE: 'async' });
+    mf = workerd({ ...svc.env, CRON_JOBS_JSON: JSON.stringify(cloudflareCronJobs()) });
+    await mf.ready;
+  }, 60_000);
+  afterAll(async () => {
+    await mf?.dispose();
+    await svc?.close();
+  });
+
+  it('health: every tier is the edge adapter and reachable from workerd', async () => {
+    const r = await call('/health');
+    expect(r.status).toBe(200);
+    expect(r.body.failing).toEqual([]);
+    expect(JSON.stringify(r.body)).toMatch(/neon-http/);
+    expect(JSON.stringify(r.body)).toMatch(/upstash/);
+    expect(JSON.stringify(r.body)).toMatch(/cloudflare/);
+  });
+
+  it('publishes through POST /submit (Neon HTTP batch), then serves the listing miss → hit', async () => {
+    const p = makePublication({ datasetId: 'ds-edge' });
+    const sub = await call('/submit', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': '203.0.113.9' },
+      body: JSON.stringify({ rawTx: p.rawTx, manifest: p.manifest }),
+    });
+    expect([200, 201]).toContain(sub.status);
+    const row = await svc.pg.query('SELECT count(*)::int AS n FROM manifests');
+    expect(row.rows[0].n).toBeGreaterThanOrEqual(1);
+
+    const first = await call(`/listings/${p.versionId}`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-cache')).toMatch(/miss/i);
+    const second = await call(`/listings/${p.versionId}`);
+    expect(second.status).toBe(200);
+    expect(second.headers.get('x-cache')).toMatch(/hit/i);
+    expect(second.body).toEqual(first.body);
+  });
+
+  it('async OpenLineage ingest goes through the Cloudflare Queue and its consumer into PostgreSQL', async () => {
+    const ev = (await fixture('marquez-repo/apples/1_pick_apples.json')) as Record<string, unknown>;
+    const runId = (ev.run as { runId: string }).runId;
+    const stored = async () => (await svc.pg.query('SELECT count(*)::int AS n FROM ol_events WHERE run_id = $1', [runId])).rows[0].n as number;
+    expect(await stored()).toBe(0);
+    const r = await call('/api/v1/lineage', { method: 'POST', headers: { 'content-type': 'application/json', ...ingestAuth }, body: JSON.stringify(ev) });
+    expect(r.status).toBe(202);
+    const n = await eventually(async () => ((await stored()) > 0 ? stored() : undefined), 20_000, 'the queued event to be stored');
+    expect(n).toBe(1);
+  });
+
+  it('cron "* * * * *" sweeps the outbox: rows applied in PostgreSQL, tag markers bumped in Redis', async () => {
+    const row = (await svc.pg.query('SELECT id, tags FROM cache_outbox ORDER BY id DESC LIMIT 1')).rows[0];
+    expect(row).toBeDefined();
+    // the writer "could not reach Kv": the row is pending again
+    await svc.pg.query('UPDATE cache_outbox SET applied_at = NULL WHERE id = $1', [row.id]);
+    const tag = (row.tags as string[])[0]!;
+    const before = await kvGet(tagVersionKey(tag));
+
+    const res = await scheduled('* * * * *');
+    expect(res.outcome).toBe('ok');
+    const after = await svc.pg.query('SELECT applied_at FROM cache_outbox WHERE id = $1', [row.id]);
+    expect(after.rows[0].applied_at).not.toBeNull();
+    expect(await kvGet(tagVersionKey(tag))).not.toBe(before);
+  });
+
+  it('cron "*/5 * * * *" replays dead letters through the queue; unimplemented jobs are skipped, not failed', async () => {
+    const ev = (await fixture('marquez-repo/apples/2_apple_filling.json')) as Record<string, unknown>;
+    const before = (await svc.pg.query('SELECT count(*)::int AS n FROM ol_events')).rows[0].n as number;
+    await svc.pg.query(
+      `INSERT INTO dead_letters (id, job_type, payload, attempts, last_error) VALUES ('dl-edge-1', 'lineage.ingest', $1::jsonb, 5, 'kv down')`,
+      [JSON.stringify({ events: [ev] })],
+    );
+    const res = await scheduled('*/5 * * * *');
+    expect(res.outcome).toBe('ok');
+    const dl = await svc.pg.query(`SELECT replayed_at FROM dead_letters WHERE id = 'dl-edge-1'`);
+    expect(dl.rows[0].replayed_at).not.toBeNull();
+    await eventually(async () => {
+      const q = await svc.pg.query('SELECT count(*)::int AS n FROM ol_events');
+      return q.rows[0].n > before ? true : undefined;
+      // 5 s: a pooled WebSocket reused across events (the replay's transaction, then the
+      // consumer's) used to stall workerd for ~10 s; Workers close each one after use
+    }, 5_000, 'the replayed job to be consumed');
+  });
+
+  it('cron "15 3 * * *" archives old audit partitions to S3 as gzipped JSON Lines and drops them', async () => {
+    await svc.pg.query(`SELECT ensure_audit_partitions('2020-01-01T00:00:00Z', 1)`);
+    await svc.pg.query(
+      `INSERT INTO audit_log (at, actor, action, resource) VALUES ('2020-01-10T00:00:00Z', 'admin', 'test.old', 'r:1'), ('2020-01-20T00:00:00Z', 'admin', 'test.old', 'r:2')`,
+    );
+    const res = await scheduled('15 3 * * *');
+    expect(res.outcome).toBe('ok');
+    expect((await svc.pg.query(`SELECT to_regclass('audit_log_202001') AS t`)).rows[0].t).toBeNull();
+    const next = new Date();
+    next.setUTCMonth(next.getUTCMonth() + 2);
+    const ahead = `audit_log_${next.getUTCFullYear()}${String(next.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect((await svc.pg.query(`SELECT to_regclass($1) AS t`, [ahead])).rows[0].t).toBe(ahead);
+
+    const blobs = createS3BlobStore({ bucket: svc.s3.bucket, region: svc.s3.region, endpoint: svc.s3.endpoint, forcePathStyle: true, credentials: svc.s3.credentials });
+    const obj = await blobs.get('audit/audit_log_202001.jsonl.gz');
+    expect(obj).not.toBeNull();
+    const lines = gunzipSync(obj!.body).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.resource)).toEqual(['r:1', 'r:2']);
+  });
+
+  it('a cron expression the Worker has no jobs for fails the invocation', async () => {
+    const res = await scheduled('0 0 1 1 *');
+    expect(res.outcome).not.toBe('ok');
+  });
+});
+
+await describeWith(['postgres', 'redis'], 'Worker with a wrong binding', () => {
+  let svc: EdgeServices;
+  beforeAll(async () => {
+    svc = await startEdgeServices();
+  }, 60_000);
+  afterAll(async () => svc?.close());
+
+  it('without DATABASE_URL every request gets a 503 problem naming the setting, not a stack', async () => {
+    const { DATABASE_URL: _omit, ...env } = svc.env;
+    const mf = workerd(env);
+    try {
+      const res = await mf.dispatchFetch('http://localhost/health');
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      const body = (await res.json()) as { error: string; issues: { path: string; message: string }[] };
+      expect(body.error).toBe('unavailable');
+      expect(body.issues.map((i) => i.message).join(' ')).toMatch(/DATABASE_URL is required/);
+      expect(JSON.stringify(body)).not.toMatch(/at \w+ \(|\.js:\d+/);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  it('a malformed DATABASE_URL is named by the config schema', async () => {
+    const mf = workerd({ ...svc.env, DATABASE_URL: 'mysql://nope' });
+    try {
+      const res = await mf.dispatchFetch('http://localhost/health');
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { issues: { path: string }[] };
+      expect(body.issues.map((i) => i.path)).toContain('DATABASE_URL');
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
