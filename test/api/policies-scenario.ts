@@ -186,6 +186,19 @@ export function policyScenario(open: () => Promise<TestStack>): void {
     expect(two.body).toMatchObject({ decision: 'allow', evidence: { confirmations: 2 } });
   });
 
+  it('GET /ready applies a stored policy on top of SPV and records the run', async () => {
+    const strict = (await create({ name: 'MIT', policy: { licenseAllowList: ['MIT'], minConfs: 2 } })).body.policyId as string;
+    const lenient = (await create({ name: 'any', policy: { minConfs: 2 } })).body.policyId as string;
+    const ok = await call(stack, 'GET', `/ready?versionId=${root.versionId}&policyId=${lenient}`);
+    expect(ok.body).toMatchObject({ ready: true, reason: null, policy: { decision: 'allow', evidence: { confirmations: 2 } } });
+    const blocked = await call(stack, 'GET', `/ready?versionId=${root.versionId}&policyId=${strict}`);
+    expect(blocked.body).toMatchObject({ ready: false, reason: 'policy-blocked', policy: { decision: 'block', reasons: ['POLICY.COMPLIANCE.LICENSE_NOT_ALLOWED'] } });
+    const missing = await call(stack, 'GET', `/ready?versionId=${root.versionId}&policyId=pol_0000000000000000`);
+    expect([missing.status, missing.body.error]).toEqual([404, 'policy-not-found']);
+    const rows = (await runs(root.versionId)).filter((r) => r.source === 'ready');
+    expect(rows.map((r) => [r.policy_id, r.decision])).toEqual([[lenient, 'allow'], [strict, 'block']]);
+  });
+
   it('blocks a recalled version unless the policy allows recalls', async () => {
     const before = await evaluate({ versionId: child.versionId, policy: { allowRecalled: false } });
     expect(before.body).toMatchObject({ decision: 'allow', evidence: { recalled: false } });
