@@ -6,12 +6,12 @@
  */
 import { expect, it } from 'vitest';
 import { lineageIngestHandler } from '@strata/core/lineage/jobs';
-import { adminAuth } from '../support/deps';
+import { adminAuth, type TestStack } from '../support/deps';
 import { call, forEachStack, graph, ingest, ingestBatch, link, nodeNames } from './lineage-http';
 
 const env = { LINEAGE_INGEST_MODE: 'async', QUEUE_MAX_ATTEMPTS: '2', OL_QUERY_RATE_PER_MIN: '100000' };
 
-async function countIn(s: { deps: { sql: { query: <T extends Record<string, unknown>>(q: string, p?: unknown[]) => Promise<T[]> } } }, ns: string) {
+async function countIn(s: TestStack, ns: string) {
   const r = await s.deps.sql.query<{ datasets: number; edges: number; events: number }>(
     `SELECT (SELECT count(*) FROM ol_datasets WHERE namespace = $1)::int AS datasets,
             (SELECT count(*) FROM ol_edges e JOIN ol_datasets d ON d.id = e.src_id WHERE d.namespace = $1)::int AS edges,

@@ -1,0 +1,219 @@
+/**
+ * Lineage benchmark, one run on local PostgreSQL and Redis (through the Upstash bridge), with the
+ * Node app served over real HTTP:
+ *  (a) ingest throughput of POST /api/v1/lineage/batch (distinct events, several clients);
+ *  (b) GET /openlineage/lineage latency at depth 3 and 5 on a synthetic graph of 100k datasets
+ *      and 200k edges — uncached (each node asked once), cached in L2 (L1 cleared) and in L1;
+ *  (c) the same uncached walks done the seed's way (`seedBaselineBfs`, one query per node).
+ * Nodes are drawn with a fixed seed from the middle layers of a 20-layer DAG; they are written to
+ * the results file. Output: bench/results/lineage.json. `npm run bench:lineage`.
+ */
+import { writeFile, mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { serve } from '@hono/node-server';
+import { parseConfig } from '@strata/core/config/index';
+import { createDeps } from '@strata/core/deps';
+import { seedBaselineBfs } from '@strata/core/lineage/baseline';
+import { lineageGraph } from '@strata/core/lineage/query';
+import { migrate } from '@strata/core/migrate/files';
+import { createApp } from '@strata/functions/app';
+import { nodePlatform } from '@strata/functions/platform/node';
+import { createTestDatabase } from '../test/support/pg';
+import { REDIS_URL } from '../test/support/reachable';
+import { acquireRedisDb } from '../test/support/redis-db';
+import { startUpstashBridge } from '../test/support/upstash-bridge';
+
+const TOKEN = 'bench-ingest-token-0123456789';
+const LAYERS = 20;
+const PER_LAYER = 5000; // 100k datasets
+const EDGES = 200_000;
+const NS = 'bench';
+
+/** Nearest-rank percentile of an ascending array, ms rounded to µs. */
+function pct(sorted: readonly number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Math.round((sorted[i] ?? NaN) * 1000) / 1000;
+}
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50Ms: pct(s, 50), p99Ms: pct(s, 99), n: s.length };
+};
+
+/** Small deterministic PRNG (mulberry32) so the chosen nodes are reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const dsName = (layer: number, i: number) => `l${String(layer).padStart(2, '0')}.d${String(i).padStart(5, '0')}`;
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const db = await createTestDatabase('strata_bench_ol');
+  const lease = await acquireRedisDb();
+  const upstash = await startUpstashBridge({ redisUrl: REDIS_URL, token: 'bench-upstash-token', db: lease.db });
+  const deps = await createDeps(
+    parseConfig({
+      DATABASE_URL: db.url, SQL_DRIVER: 'pg', SQL_POOL_MAX: '8',
+      UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token, KV_TIMEOUT_MS: '2000',
+      ADMIN_TOKEN: 'bench-admin-token-0123456789', INGEST_TOKEN: TOKEN, LOG_LEVEL: 'error',
+      OL_QUERY_RATE_PER_MIN: '0', BLOB_DIR: '/tmp/strata-bench-blobs',
+    }),
+    nodePlatform(),
+  );
+  await migrate(deps.sql);
+  const server = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const results: Record<string, unknown> = { startedAt: new Date().toISOString(), cpus: cpus().length, loadAvgAtStart: loadavg().map((x) => Math.round(x * 10) / 10), database: 'postgresql (node-postgres)', kv: 'redis via upstash bridge' };
+  try {
+    // (a) ingest: distinct events, 500 per body, 4 clients in parallel
+    const BATCH = 500;
+    const BODIES = 48;
+    const CLIENTS = 4;
+    const bodies = Array.from({ length: BODIES }, (_, b) =>
+      JSON.stringify(
+        Array.from({ length: BATCH }, (_, i) => {
+          const n = b * BATCH + i;
+          return {
+            eventType: 'COMPLETE', eventTime: new Date(Date.UTC(2024, 4, 1) + n * 1000).toISOString(), producer: 'https://bench.example/producer',
+            run: { runId: `bench-run-${n}` }, job: { namespace: 'ingest', name: `job-${n % 997}` },
+            inputs: [{ namespace: 'ingest', name: `t${n % 5000}` }], outputs: [{ namespace: 'ingest', name: `t${(n * 7 + 1) % 5000}` }],
+          };
+        }),
+      ),
+    );
+    const post = async (body: string) => {
+      const res = await fetch(`${base}/api/v1/lineage/batch`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
+      const j = (await res.json()) as { stored?: number };
+      if (res.status !== 200 || j.stored !== BATCH) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(j).slice(0, 200)}`);
+    };
+    await post(bodies.pop()!); // warm-up (connections, JIT), not counted
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: CLIENTS }, async () => {
+      while (next < bodies.length) await post(bodies[next++]!);
+    }));
+    const secs = (performance.now() - t0) / 1000;
+    results.ingest = { events: bodies.length * BATCH, batchSize: BATCH, clients: CLIENTS, seconds: Math.round(secs * 1000) / 1000 };
+    results.ingestEventsPerSec = Math.round((bodies.length * BATCH) / secs);
+    console.log('ingest', results.ingest, results.ingestEventsPerSec, 'events/s');
+
+    // (b) synthetic graph, set-based: 20 layers × 5000 datasets; 200k edges from layer L to L+1
+    const tSeed = performance.now();
+    await deps.sql.query(
+      `INSERT INTO ol_datasets (namespace, name, facets_time, first_seen, last_seen)
+       SELECT $1, 'l' || lpad(l::text, 2, '0') || '.d' || lpad(i::text, 5, '0'), now(), now(), now()
+       FROM generate_series(0, $2::int - 1) l, generate_series(0, $3::int - 1) i`,
+      [NS, LAYERS, PER_LAYER],
+    );
+    await deps.sql.query(
+      `WITH ids AS (SELECT id, substr(name, 2, 2)::int AS layer, substr(name, 6)::int AS i FROM ol_datasets WHERE namespace = $1),
+       pairs AS (
+         SELECT (g % ($2::int - 1)) AS layer, abs(hashint4(g) % $3::int) AS si, abs(hashint4(g + 1000003) % $3::int) AS di
+         FROM generate_series(1, $4::int) g
+       )
+       INSERT INTO ol_edges (src_id, dst_id, first_seen, last_seen)
+       SELECT s.id, d.id, now(), now() FROM pairs p
+       JOIN ids s ON s.layer = p.layer AND s.i = p.si JOIN ids d ON d.layer = p.layer + 1 AND d.i = p.di
+       ON CONFLICT DO NOTHING`,
+      [NS, LAYERS, PER_LAYER, EDGES + 2000],
+    );
+    await deps.sql.query('ANALYZE ol_datasets');
+    await deps.sql.query('ANALYZE ol_edges');
+    const counts = (await deps.sql.query<{ d: number; e: number }>(
+      `SELECT (SELECT count(*) FROM ol_datasets WHERE namespace = $1)::int AS d,
+              (SELECT count(*) FROM ol_edges e JOIN ol_datasets s ON s.id = e.src_id WHERE s.namespace = $1)::int AS e`,
+      [NS],
+    ))[0]!;
+    results.graph = { datasets: counts.d, edges: counts.e, layers: LAYERS, seedSeconds: Math.round((performance.now() - tSeed) / 10) / 100 };
+    console.log('graph', results.graph);
+
+    // nodes: 120 distinct, seeded, from the middle layers 7..12 (full depth-5 walks both ways)
+    const rand = prng(20250101);
+    const picks = new Set<string>();
+    while (picks.size < 120) picks.add(dsName(7 + Math.floor(rand() * 6), Math.floor(rand() * PER_LAYER)));
+    const nodes = [...picks];
+    results.nodes = { rule: 'seeded PRNG 20250101, layers 07..12 of 00..19, direction both', sample: nodes.slice(0, 10), count: nodes.length };
+
+    const get = async (node: string, depth: number) => {
+      const t = performance.now();
+      const res = await fetch(`${base}/openlineage/lineage?node=${encodeURIComponent(`dataset:${NS}:${node}`)}&depth=${depth}&direction=both`);
+      const body = (await res.json()) as { stats?: { nodes: number; edges: number } };
+      const ms = performance.now() - t;
+      if (res.status !== 200) throw new Error(`query failed ${res.status}`);
+      return { ms, cache: res.headers.get('x-cache'), size: body.stats! };
+    };
+    for (const depth of [3, 5]) {
+      const uncached: number[] = [];
+      const sizes: number[] = [];
+      for (const n of nodes) {
+        const r = await get(n, depth);
+        if (r.cache !== 'miss') throw new Error(`expected a miss, got ${r.cache}`);
+        uncached.push(r.ms);
+        sizes.push(r.size.nodes);
+      }
+      await deps.cache.settle();
+      deps.cache.clearL1();
+      const l2: number[] = [];
+      for (const n of nodes) {
+        const r = await get(n, depth);
+        if (r.cache !== 'hit') throw new Error(`expected an L2 hit, got ${r.cache}`);
+        l2.push(r.ms);
+      }
+      const l1: number[] = [];
+      for (const n of nodes) l1.push((await get(n, depth)).ms);
+      const direct: number[] = [];
+      const baseline: number[] = [];
+      const queries: number[] = [];
+      for (const n of nodes.slice(0, 60)) {
+        let t = performance.now();
+        await lineageGraph(deps.sql, { namespace: NS, name: n, depth, direction: 'both' });
+        direct.push(performance.now() - t);
+        t = performance.now();
+        const b = await seedBaselineBfs(deps.sql, { namespace: NS, name: n, depth, direction: 'both' });
+        baseline.push(performance.now() - t);
+        queries.push(b!.queries);
+      }
+      sizes.sort((a, b) => a - b);
+      const row = {
+        graphNodes: { min: sizes[0], median: sizes[Math.floor(sizes.length / 2)], max: sizes[sizes.length - 1] },
+        uncachedHttp: stats(uncached), cachedL2Http: stats(l2), cachedL1Http: stats(l1),
+        uncachedSqlOnly: stats(direct), baselineSeedBfs: { ...stats(baseline), medianQueries: queries.sort((a, b) => a - b)[Math.floor(queries.length / 2)] },
+      };
+      results[`depth${depth}`] = row;
+      console.log(`depth ${depth}`, JSON.stringify(row));
+    }
+    const d5 = results.depth5 as { uncachedHttp: { p99Ms: number }; cachedL2Http: { p99Ms: number }; baselineSeedBfs: { p99Ms: number } };
+    results.uncachedDepth5P99Ms = d5.uncachedHttp.p99Ms;
+    results.cachedDepth5P99Ms = d5.cachedL2Http.p99Ms;
+    results.baselineDepth5P99Ms = d5.baselineSeedBfs.p99Ms;
+    results.speedupVsBaselineDepth5P99 = Math.round((d5.baselineSeedBfs.p99Ms / d5.uncachedHttp.p99Ms) * 10) / 10;
+    results.targets = {
+      ingestEventsPerSec: { target: '>= 5000', met: (results.ingestEventsPerSec as number) >= 5000 },
+      uncachedDepth5P99Ms: { target: '< 50', met: d5.uncachedHttp.p99Ms < 50 },
+      cachedDepth5P99Ms: { target: '< 5', met: d5.cachedL2Http.p99Ms < 5 },
+      speedupVsBaseline: { target: '>= 10x', met: (results.speedupVsBaselineDepth5P99 as number) >= 10 },
+    };
+    results.loadAvgAtEnd = loadavg().map((x) => Math.round(x * 10) / 10);
+    results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+    await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+    await writeFile(new URL('./results/lineage.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    console.log(JSON.stringify(results.targets), 'total', results.totalSeconds, 's');
+  } finally {
+    server.close();
+    await deps.close();
+    await upstash.close();
+    await lease.release();
+    await db.drop();
+  }
+}
+
+await main();
