@@ -12,6 +12,7 @@ import { createNeonHttpSql } from './adapters/sql/neon-http';
 import { createNeonPoolSql } from './adapters/sql/neon-pool';
 import { createMemoryQueue } from './adapters/queue/memory';
 import { createCache, resolveNamespaces, type Cache } from './cache/index';
+import { registerCoreJobs } from './jobs/handlers';
 import { createJobRouter, type JobRouter } from './jobs/router';
 import { recordDeadLetter } from './jobs/dead-letters';
 import { installLineageHooks, registerLineageJobs } from './lineage/jobs';
@@ -169,6 +170,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     waitUntil: (p) => background.track(p),
   });
   const jobs = createJobRouter(log);
+  registerCoreJobs(jobs);
   registerLineageJobs(jobs);
 
   let queue: Queue;

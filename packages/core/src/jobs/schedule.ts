@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { Deps } from '../deps';
 import { archiveAuditLog } from '../audit/archive';
 import { sweepOutbox } from '../outbox/outbox';
+import { reconcilePublishEvents } from '../lineage/jobs';
+import { refreshHeaders } from '../spv/refresh';
 import { takeForReplay } from './dead-letters';
 import { fail } from '../errors';
 
@@ -19,13 +21,24 @@ export type ScheduleName = z.infer<typeof ScheduleName>;
 /** A scheduled job: idempotent, returns a small summary for the logs. */
 export type ScheduledJob = (deps: Deps) => Promise<Record<string, unknown>>;
 
-/**
- * Registered implementations. Not yet here: `headers-refresh` (trust: refresh block headers
- * from HEADERS_SOURCE) and `receipt-reconcile` (payments).
- */
+/** Registered implementations. Not yet here: `receipt-reconcile` (payments are not built). */
 export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
-  /** Applies cache invalidations whose writer could not reach Kv (ARCHITECTURE §5). */
-  'outbox-sweep': async (deps) => ({ ...(await sweepOutbox(deps, { olderThanSec: deps.config.OUTBOX_SWEEP_AFTER_SEC })) }),
+  /**
+   * Repairs what a writer that died after its commit left undone: cache invalidations it could
+   * not apply (ARCHITECTURE §5) and OpenLineage publish events it did not emit.
+   */
+  'outbox-sweep': async (deps) => {
+    const outbox = await sweepOutbox(deps, { olderThanSec: deps.config.OUTBOX_SWEEP_AFTER_SEC });
+    const ctx = { waitUntil: (p: Promise<unknown>) => deps.background.track(p), requestId: 'schedule:outbox-sweep', actor: 'system:outbox-sweep' };
+    const lineage = deps.config.FEATURE_FLAGS_JSON?.lineageHooks === false ? { emitted: [] } : await reconcilePublishEvents(deps, ctx);
+    return { ...outbox, lineageEventsEmitted: lineage.emitted.length };
+  },
+  /** Loads new block headers from HEADERS_SOURCE (a reorg invalidates through the outbox). */
+  'headers-refresh': async (deps) => {
+    const r = await refreshHeaders(deps);
+    if (r.status === 'failed') throw new Error(`headers source failed: ${r.error}`);
+    return { ...r };
+  },
   /** Re-sends dead letters through the queue (each job is idempotent). */
   'dead-letter-replay': async (deps) => {
     const replayed = await takeForReplay(deps.sql, { limit: 100 }, (jobs) => deps.queue.send(jobs));

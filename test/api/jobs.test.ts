@@ -1,0 +1,73 @@
+/** Scheduled jobs and core queue jobs, through the real in-process queue and PGlite. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheKeys } from '@strata/core/cache/index';
+import { runScheduledJobs } from '@strata/core/jobs/schedule';
+import { getTip } from '@strata/core/spv/header-store';
+import { mineChain } from '../support/chain';
+import { embeddedDeps, type TestStack } from '../support/deps';
+
+const V = 'ab'.repeat(32);
+
+describe('scheduled and queued core jobs', () => {
+  let stack: TestStack;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'strata-jobs-'));
+    stack = await embeddedDeps({ HEADERS_SOURCE: join(dir, 'headers.json'), OUTBOX_SWEEP_AFTER_SEC: '0' });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('cache.invalidate jobs delete the key in Kv', async () => {
+    const key = cacheKeys.asset(V);
+    await stack.deps.kv.set(key, 'cached');
+    await stack.deps.queue.send([{ type: 'cache.invalidate', payload: { keys: [key] } }]);
+    await stack.settle();
+    expect(await stack.deps.kv.mget([key])).toEqual([null]);
+  });
+
+  it('a malformed cache.invalidate job is dead-lettered, not retried forever', async () => {
+    await stack.deps.queue.send([{ type: 'cache.invalidate', payload: { keys: 'not-an-array' } }]);
+    await stack.settle();
+    const rows = await stack.deps.sql.query<{ job_type: string; last_error: string }>('SELECT job_type, last_error FROM dead_letters');
+    expect(rows).toEqual([{ job_type: 'cache.invalidate', last_error: 'invalid cache.invalidate payload' }]);
+  });
+
+  it('outbox.sweep jobs and the outbox-sweep schedule apply pending rows', async () => {
+    const key = cacheKeys.asset(V);
+    await stack.deps.kv.set(key, 'stale');
+    await stack.deps.sql.query('INSERT INTO cache_outbox (keys, tags) VALUES ($1::text[], $2::text[])', [[key], []]);
+    await stack.deps.queue.send([{ type: 'outbox.sweep', payload: {} }]);
+    await stack.settle();
+    expect(await stack.deps.kv.mget([key])).toEqual([null]);
+    const pending = await stack.deps.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM cache_outbox WHERE applied_at IS NULL');
+    expect(pending[0]!.n).toBe(0);
+
+    await stack.deps.sql.query('INSERT INTO cache_outbox (keys, tags) VALUES ($1::text[], $2::text[])', [[key], []]);
+    const [run] = await runScheduledJobs(stack.deps, ['outbox-sweep']);
+    expect(run).toMatchObject({ job: 'outbox-sweep', status: 'ok', result: { applied: 1 } });
+  });
+
+  it('headers-refresh loads new headers from HEADERS_SOURCE and fails loudly when the source is gone', async () => {
+    const chain = mineChain(3);
+    const entries = chain.map((h) => ({ hash: h.hash, prevHash: h.prevHash, merkleRoot: h.merkleRoot, height: h.height, raw: h.hex }));
+    await writeFile(join(dir, 'headers.json'), JSON.stringify({ bestHeight: 2, tipHash: chain[2]!.hash, headers: entries }));
+    const [ok] = await runScheduledJobs(stack.deps, ['headers-refresh']);
+    expect(ok).toMatchObject({ status: 'ok', result: { status: 'ok', inserted: 3 } });
+    expect((await getTip(stack.deps.sql))?.hash).toBe(chain[2]!.hash);
+
+    await rm(join(dir, 'headers.json'));
+    const [failed] = await runScheduledJobs(stack.deps, ['headers-refresh']);
+    expect(failed).toMatchObject({ job: 'headers-refresh', status: 'failed' });
+  });
+
+  it('reports jobs that have no implementation as skipped', async () => {
+    const [run] = await runScheduledJobs(stack.deps, ['receipt-reconcile']);
+    expect(run).toEqual({ job: 'receipt-reconcile', status: 'skipped', reason: 'not implemented' });
+  });
+});
