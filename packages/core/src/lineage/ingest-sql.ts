@@ -99,7 +99,7 @@ ON CONFLICT (namespace, name) DO UPDATE SET
   last_seen = greatest(d.last_seen, excluded.last_seen),
   updated_at = now()`;
 
-/** Shared input of the three I/O statements: $1: [{h, t, run, jns, jn, role: 'in'|'out', ns, name}]. */
+/** Shared input of the two I/O statements: $1: [{h, t, run, jns, jn, role: 'in'|'out', ns, name}]. */
 const IO_INPUT = `
 WITH input AS (
   SELECT x.h, x.t, x.run, x.jns, x.jn, x.role, d.id
@@ -108,12 +108,20 @@ WITH input AS (
   JOIN ol_datasets d ON d.namespace = x.ns AND d.name = x.name
 )`;
 
-/** Dataset → dataset edges: input × output of each event, self-loops left out. */
-export const UPSERT_EDGES = `${IO_INPUT}, pairs AS (
-  SELECT a.id AS src, b.id AS dst, a.t, a.run FROM input a JOIN input b ON b.h = a.h AND b.role = 'out'
-  WHERE a.role = 'in' AND a.id <> b.id
+/**
+ * Dataset → dataset edges. $1: [{h, t, run, sns, sn, dns, dn}], the input × output pairs of each
+ * event, built in the caller (a self-join of the I/O rows here is quadratic in the batch size).
+ */
+export const UPSERT_EDGES = `
+WITH input AS (
+  SELECT x.t, x.run, s.id AS src, d.id AS dst
+  FROM jsonb_to_recordset($1::jsonb) AS x(h text, t timestamptz, run text, sns text, sn text, dns text, dn text)
+  ${FRESH}
+  JOIN ol_datasets s ON s.namespace = x.sns AND s.name = x.sn
+  JOIN ol_datasets d ON d.namespace = x.dns AND d.name = x.dn
+  WHERE s.id <> d.id
 ), agg AS (
-  SELECT src, dst, min(t) AS first_t, max(t) AS last_t, (array_agg(run ORDER BY t DESC))[1] AS run FROM pairs GROUP BY src, dst
+  SELECT src, dst, min(t) AS first_t, max(t) AS last_t, (array_agg(run ORDER BY t DESC))[1] AS run FROM input GROUP BY src, dst
 )
 INSERT INTO ol_edges AS e (src_id, dst_id, first_seen, last_seen, last_run_id)
 SELECT src, dst, first_t, last_t, run FROM agg ORDER BY 1, 2

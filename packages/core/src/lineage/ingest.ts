@@ -51,17 +51,23 @@ export interface PreparedEvent {
 export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepared: PreparedEvent[]; rejected: IngestResult[] }> {
   const prepared: PreparedEvent[] = [];
   const rejected: IngestResult[] = [];
+  const hashing: Promise<string>[] = [];
   for (const [index, raw] of raws.entries()) {
     const r = parseEvent(raw);
     if (!r.ok) rejected.push({ index, ok: false, issues: r.issues });
-    else prepared.push({ index, hash: await eventHash(r.event.raw), event: r.event });
+    else {
+      prepared.push({ index, hash: '', event: r.event });
+      hashing.push(eventHash(r.event.raw));
+    }
   }
-  return { prepared, rejected };
+  // WebCrypto digests run off the main thread: start them all, then collect
+  const hashes = await Promise.all(hashing);
+  return { prepared: prepared.map((p, i) => ({ ...p, hash: hashes[i]! })), rejected };
 }
 
 /** Builds the batch's statements from events already known to be valid and distinct. */
 export function buildIngestStatements(events: readonly PreparedEvent[]) {
-  const rows = { events: [] as unknown[], jobs: [] as unknown[], runs: [] as unknown[], datasets: [] as unknown[], io: [] as unknown[] };
+  const rows = { events: [] as unknown[], jobs: [] as unknown[], runs: [] as unknown[], datasets: [] as unknown[], io: [] as unknown[], edges: [] as unknown[] };
   for (const { hash: h, event: e } of events) {
     const t = e.eventTime;
     const run = e.run?.runId ?? null;
@@ -79,6 +85,9 @@ export function buildIngestStatements(events: readonly PreparedEvent[]) {
         if (e.kind !== 'dataset') rows.io.push({ h, t, run, jns, jn, role, ns: d.namespace, name: d.name });
       }
     }
+    if (e.kind !== 'dataset') {
+      for (const i of e.inputs) for (const o of e.outputs) rows.edges.push({ h, t, run, sns: i.namespace, sn: i.name, dns: o.namespace, dn: o.name });
+    }
   }
   const j = (v: unknown[]) => [JSON.stringify(v)];
   return [
@@ -86,7 +95,7 @@ export function buildIngestStatements(events: readonly PreparedEvent[]) {
     stmt(UPSERT_JOBS, j(rows.jobs)),
     stmt(UPSERT_RUNS, j(rows.runs)),
     stmt(UPSERT_DATASETS, j(rows.datasets)),
-    stmt(UPSERT_EDGES, j(rows.io)),
+    stmt(UPSERT_EDGES, j(rows.edges)),
     stmt(INSERT_RUN_IO, j(rows.io)),
     stmt(UPSERT_JOB_IO, j(rows.io)),
   ];

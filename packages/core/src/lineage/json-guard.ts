@@ -19,32 +19,48 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
+interface Frame {
+  readonly v: unknown;
+  readonly depth: number;
+  readonly parent: Frame | null;
+  readonly key: string;
+}
+
+/** Dotted path of a frame, built only when a problem is reported. */
+function pathOf(f: Frame): string {
+  const keys: string[] = [];
+  for (let x: Frame | null = f; x && x.parent; x = x.parent) keys.push(x.key);
+  return keys.reverse().join('.');
+}
+
 /** The first problem found in `root` as plain JSON, or null when it is clean. */
 export function jsonProblem(root: unknown): FieldIssue | null {
-  const stack: { v: unknown; path: string; depth: number }[] = [{ v: root, path: '', depth: 0 }];
+  const stack: Frame[] = [{ v: root, depth: 0, parent: null, key: '' }];
   while (stack.length > 0) {
-    const { v, path, depth } = stack.pop()!;
-    if (depth > OL_LIMITS.maxJsonDepth) return { path, message: `nesting ${capMessage('maxJsonDepth', depth)}` };
+    const f = stack.pop()!;
+    const { v, depth } = f;
+    if (depth > OL_LIMITS.maxJsonDepth) return { path: pathOf(f), message: `nesting ${capMessage('maxJsonDepth', depth)}` };
     if (v === null || typeof v === 'boolean') continue;
     if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return { path, message: 'is not a finite number' };
+      if (!Number.isFinite(v)) return { path: pathOf(f), message: 'is not a finite number' };
       continue;
     }
     if (typeof v === 'string') {
       const bad = badString(v);
-      if (bad) return { path, message: bad };
+      if (bad) return { path: pathOf(f), message: bad };
       continue;
     }
-    if (typeof v !== 'object') return { path, message: `is not a JSON value (${typeof v})` };
+    if (typeof v !== 'object') return { path: pathOf(f), message: `is not a JSON value (${typeof v})` };
     if (Array.isArray(v)) {
-      v.forEach((item, i) => stack.push({ v: item, path: path ? `${path}.${i}` : String(i), depth: depth + 1 }));
+      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth: depth + 1, parent: f, key: String(i) });
       continue;
     }
-    if (!isPlainObject(v)) return { path, message: 'is not a plain JSON object' };
-    for (const [k, item] of Object.entries(v)) {
+    if (!isPlainObject(v)) return { path: pathOf(f), message: 'is not a plain JSON object' };
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
       const bad = badString(k);
-      if (bad) return { path, message: `has a key that ${bad}` };
-      stack.push({ v: item, path: path ? `${path}.${k}` : k, depth: depth + 1 });
+      if (bad) return { path: pathOf(f), message: `has a key that ${bad}` };
+      stack.push({ v: (v as Record<string, unknown>)[k], depth: depth + 1, parent: f, key: k });
     }
   }
   return null;
