@@ -91,7 +91,7 @@ describe('catalog over HTTP (embedded)', () => {
     await submit(stack, p);
     const r = await call(stack, 'GET', `/listings/${p.versionId}`);
     const etag = r.headers.get('etag');
-    expect(etag).toMatch(/^W\/"[0-9a-f]{32}"$/);
+    expect(etag).toMatch(/^W\/"[0-9a-f]{17,}"$/);
     expect(r.headers.get('cache-control')).toMatch(/^public, max-age=\d+, stale-while-revalidate=\d+$/);
     const again = await call(stack, 'GET', `/listings/${p.versionId}`, { headers: { 'if-none-match': `"other", ${etag}` } });
     expect(again.status).toBe(304);

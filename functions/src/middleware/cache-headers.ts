@@ -18,14 +18,23 @@ const memo = new WeakMap<object, Serialised>();
 
 const X_CACHE: Record<CacheStatus, string> = { hit: 'hit', miss: 'miss', stale: 'stale', 'stale-if-error': 'stale' };
 
-async function serialise(value: object): Promise<Serialised> {
+/** 64-bit FNV-1a (two 32-bit lanes) of a string: a weak validator needs no cryptographic hash, and this is synchronous everywhere. */
+function fnv64(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0xcbf29ce4;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x01000193 ^ 0x5bd1e995) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0') + text.length.toString(16);
+}
+
+function serialise(value: object): Serialised {
   const known = memo.get(value);
   if (known) return known;
   const body = JSON.stringify(value);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
-  let hex = '';
-  for (const b of digest.subarray(0, 16)) hex += b.toString(16).padStart(2, '0');
-  const s = { body, etag: `W/"${hex}"` };
+  const s = { body, etag: `W/"${fnv64(body)}"` };
   if (Object.isFrozen(value)) memo.set(value, s);
   return s;
 }
@@ -50,7 +59,7 @@ export async function sendCached<T>(c: Context, result: CacheResult<T>, ns: Cach
     return res;
   }
   const windows = c.var.deps.cache.namespaces[ns];
-  const { body, etag } = await serialise(result.value as object);
+  const { body, etag } = serialise(result.value as object);
   const headers = {
     'cache-control': `public, max-age=${windows.l1}, stale-while-revalidate=${windows.stale}`,
     etag,

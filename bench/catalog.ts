@@ -1,0 +1,302 @@
+/**
+ * `npm run bench:catalog`: catalog reads over HTTP, cached vs straight from Postgres, in one run.
+ *
+ * Setup: a fresh database on local PostgreSQL seeded with 100k published versions (set-based
+ * INSERTs of the rows a publish creates: manifest, asset, declaration), Redis through the Upstash
+ * bridge (the real @upstash/redis client), the app served by @hono/node-server twice on the same
+ * Deps: once with the cache engine, once with a pass-through cache (every read goes to
+ * Postgres). Load: autocannon in a child process, Zipf-distributed (s = 1.1) detail and listings
+ * reads. Rate limiting and lineage hooks are off (the limiter would add one Kv round trip per
+ * request to both sides). Writes bench/results/catalog.json.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Cache } from '@strata/core/cache/index';
+import { canonicalManifest } from '@strata/core/catalog/manifest';
+import { sha256HexUtf8 } from '@strata/core/catalog/hex';
+import type { Deps } from '@strata/core/deps';
+import { parseConfig } from '@strata/core/config/index';
+import { createDeps } from '@strata/core/deps';
+import { migrate } from '@strata/core/migrate/files';
+import { createApp } from '@strata/functions/app';
+import { nodePlatform } from '@strata/functions/platform/node';
+import { createTestDatabase } from '../test/support/pg';
+import { REDIS_URL } from '../test/support/reachable';
+import { acquireRedisDb } from '../test/support/redis-db';
+
+const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 100_000);
+const DATASETS = 2_000;
+const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 8);
+const CONNECTIONS = 10;
+const ZIPF_S = 1.1;
+/** L1 window for the run (default windows: 5 s, sized for many isolates; see README). */
+const L1_SEC = Number(process.env.BENCH_L1_SEC ?? 60);
+
+/** A cache that always loads (the "no cache" baseline on the same Deps). */
+function passThroughCache(inner: Cache): Cache {
+  return {
+    ...inner,
+    async get(_ns, _key, loader) {
+      return { value: await loader(), status: 'miss', tier: 'origin' };
+    },
+    async invalidate() {
+      return { applied: true };
+    },
+  };
+}
+
+/** Zipf sampler over ranks 0..n-1 (inverse CDF by binary search). */
+function zipf(n: number, s: number, random: () => number): () => number {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let k = 0; k < n; k++) cdf[k] = sum += 1 / Math.pow(k + 1, s);
+  return () => {
+    const u = random() * sum;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+function seeded(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => ((x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+}
+
+const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
+
+/** Seeds `count` versions with set-based INSERTs; returns their versionIds. */
+async function seed(deps: Deps, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  const CHUNK = 5_000;
+  for (let start = 0; start < count; start += CHUNK) {
+    const vids: string[] = [];
+    const bodies: string[] = [];
+    const datasets: string[] = [];
+    const names: string[] = [];
+    const hashes: string[] = [];
+    const txids: string[] = [];
+    for (let i = start; i < Math.min(count, start + CHUNK); i++) {
+      const datasetId = `ds-${hex(i % DATASETS, 4)}`;
+      const manifest = {
+        type: 'datasetVersionManifest',
+        datasetId,
+        name: `Dataset ${i % DATASETS} version ${Math.floor(i / DATASETS)}`,
+        description: 'Synthetic benchmark version',
+        content: { contentHash: sha256HexUtf8(`content ${i}`), mimeType: 'text/csv', sizeBytes: 1024 + i },
+        provenance: { createdAt: '2025-01-01T00:00:00Z' },
+        policy: { license: 'cc-by-4.0', classification: 'public' },
+      };
+      const vid = sha256HexUtf8(canonicalManifest(manifest as never));
+      vids.push(vid);
+      bodies.push(JSON.stringify(manifest));
+      datasets.push(datasetId);
+      names.push(manifest.name);
+      hashes.push(manifest.content.contentHash);
+      txids.push(sha256HexUtf8(`tx ${i}`));
+    }
+    await deps.sql.batch([
+      { text: `INSERT INTO manifests (version_id, body) SELECT v, b::jsonb FROM unnest($1::text[], $2::text[]) AS t(v, b)`, params: [vids, bodies] },
+      {
+        text: `INSERT INTO assets (version_id, dataset_id, name, description, content_hash, mime_type, size_bytes, policy_meta, updated_at, created_at)
+               SELECT v, d, n, 'Synthetic benchmark version', h, 'text/csv', 1024, '{"license":"cc-by-4.0","classification":"public"}',
+                      now() - (o || ' seconds')::interval, now()
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(v, d, n, h, o)`,
+        params: [vids, datasets, names, hashes],
+      },
+      {
+        text: `INSERT INTO declarations (version_id, txid, opret_vout, raw_tx) SELECT v, x, 0, '00' FROM unnest($1::text[], $2::text[]) AS t(v, x)`,
+        params: [vids, txids],
+      },
+    ]);
+    ids.push(...vids);
+  }
+  await deps.sql.query('ANALYZE manifests; ');
+  await deps.sql.query('ANALYZE assets');
+  return ids;
+}
+
+function load(url: string, paths: string[], duration: number): Promise<{ rps: number; total: number; p50: number; p99: number; errors: number; non2xx: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/catalog-load.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin.end(JSON.stringify({ url, paths, connections: CONNECTIONS, duration }));
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
+  });
+}
+
+function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<{ url: string; close(): void }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+      resolve({ url: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
+    );
+  });
+}
+
+function hitsOf(deps: Deps, ns: string): { hits: number; total: number } {
+  const r = deps.cache.stats().reads[ns];
+  if (!r) return { hits: 0, total: 0 };
+  let hits = 0;
+  let total = 0;
+  for (const tier of ['l1', 'l2', 'origin'] as const) {
+    for (const [outcome, n] of Object.entries(r[tier])) {
+      total += n;
+      if (outcome === 'hit') hits += n;
+    }
+  }
+  return { hits, total };
+}
+
+/** The Upstash bridge in its own process; resolves with its URL and a stopper. */
+function startBridgeProcess(db: number): Promise<{ url: string; token: string; stop(): void }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/upstash-bridge-process.ts'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, STRATA_BRIDGE_REDIS_URL: REDIS_URL, STRATA_BRIDGE_DB: String(db) },
+    });
+    child.stdout.once('data', (d: Buffer) => {
+      const o = JSON.parse(d.toString()) as { url: string; token: string };
+      resolve({ ...o, stop: () => child.stdin.end() });
+    });
+    child.on('error', reject);
+  });
+}
+
+const started = Date.now();
+const db = await createTestDatabase('strata_bench');
+const redisDb = await acquireRedisDb();
+const bridge = await startBridgeProcess(redisDb.db);
+const deps = await createDeps(
+  parseConfig({
+    DATABASE_URL: db.url,
+    SQL_DRIVER: 'pg',
+    SQL_POOL_MAX: '10',
+    UPSTASH_REDIS_REST_URL: bridge.url,
+    UPSTASH_REDIS_REST_TOKEN: bridge.token,
+    KV_TIMEOUT_MS: '1000',
+    RATE_LIMIT_PER_MIN: '0',
+    FEATURE_FLAGS_JSON: '{"lineageHooks":false}',
+    // a single Node process is the only isolate: its own writes clear its L1, so L1 may hold entries as long as L2
+    // does, and may hold the whole hot set
+    L1_MAX_ENTRIES: '100000',
+    CACHE_TTLS_JSON: JSON.stringify({ assets: { l1: L1_SEC }, listings: { l1: L1_SEC } }),
+    ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    INGEST_TOKEN: 'bench-ingest-token-0123456789',
+    LOG_LEVEL: 'silent',
+    BLOB_DIR: `${process.env.TMPDIR ?? '/tmp'}/strata-bench-blobs`,
+  }),
+  nodePlatform(),
+);
+await migrate(deps.sql);
+const stack = {
+  deps,
+  settle: async () => {
+    await deps.background.drain();
+    await deps.cache.settle();
+  },
+};
+const t0 = performance.now();
+const ids = await seed(stack.deps, VERSIONS);
+const seedSec = (performance.now() - t0) / 1000;
+console.error(`seeded ${ids.length} versions in ${seedSec.toFixed(1)} s`);
+
+const cached = await listen(createApp(stack.deps).fetch);
+const uncached = await listen(createApp({ ...stack.deps, cache: passThroughCache(stack.deps.cache) }).fetch);
+
+const rand = seeded(42);
+const pickVersion = zipf(ids.length, ZIPF_S, rand);
+const detailPaths = Array.from({ length: 30_000 }, () => `/listings/${ids[pickVersion()]}`);
+const pickPage = zipf(DATASETS * 3, ZIPF_S, rand);
+const listingPaths = Array.from({ length: 30_000 }, () => {
+  const r = pickPage();
+  const ds = `ds-${hex(r % DATASETS, 4)}`;
+  const page = Math.floor(r / DATASETS);
+  return page === 2 ? `/listings?q=dataset%20${r % DATASETS}&limit=20` : `/listings?datasetId=${ds}&limit=20&offset=${page * 20}`;
+});
+
+const phase = async (name: string, url: string, paths: string[], ns?: string) => {
+  const before = ns ? hitsOf(stack.deps, ns) : { hits: 0, total: 0 };
+  const r = await load(url, paths, DURATION);
+  const after = ns ? hitsOf(stack.deps, ns) : { hits: 0, total: 0 };
+  const hitRatio = after.total - before.total > 0 ? (after.hits - before.hits) / (after.total - before.total) : null;
+  console.error(`${name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${hitRatio === null ? '' : `, hit ratio ${(hitRatio * 100).toFixed(1)} %`}${r.non2xx ? `, non-2xx ${r.non2xx}` : ''}`);
+  if (r.errors || r.non2xx) throw new Error(`${name}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+  return { ...r, hitRatio };
+};
+
+// a cold pass first (its hit ratio is reported as such), then every distinct path once: the
+// measured phases see the cache in steady state for this workload
+const cold = await phase('detail, cached, cold start', cached.url, detailPaths, 'assets');
+const warmUp = async (paths: string[]) => {
+  const distinct = [...new Set(paths)];
+  for (let i = 0; i < distinct.length; i += 50) await Promise.all(distinct.slice(i, i + 50).map((p) => fetch(cached.url + p).then((r) => r.arrayBuffer())));
+};
+await warmUp(detailPaths);
+await warmUp(listingPaths);
+await stack.settle();
+const cachedDetail = await phase('detail, cached', cached.url, detailPaths, 'assets');
+const uncachedDetail = await phase('detail, Postgres only', uncached.url, detailPaths);
+const cachedListings = await phase('listings, cached', cached.url, listingPaths, 'listings');
+const uncachedListings = await phase('listings, Postgres only', uncached.url, listingPaths);
+// hits only: the 200 hottest versions, already cached
+const top = new Set(ids.slice(0, 200));
+const hot = detailPaths.filter((p) => top.has(p.slice('/listings/'.length)));
+const hitsOnly = await phase('detail, hits only', cached.url, hot, 'assets');
+
+const results = {
+  date: new Date().toISOString(),
+  conditions: {
+    machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`,
+    versions: ids.length,
+    datasets: DATASETS,
+    zipfS: ZIPF_S,
+    l1WindowSec: L1_SEC,
+    l1MaxEntries: 100_000,
+    connections: CONNECTIONS,
+    durationSecPerPhase: DURATION,
+    server: '@hono/node-server, one process; autocannon in a child process on the same machine',
+    tiers: 'local PostgreSQL 15 (node-postgres, pool 10) + Redis 7 through the Upstash REST bridge',
+    notes: 'rate limiting and lineage hooks off; one cold-start pass, then each distinct path requested once before the measured phases; the Upstash bridge runs in its own process',
+  },
+  cachedDetailRps: Math.round(cachedDetail.rps),
+  uncachedDetailRps: Math.round(uncachedDetail.rps),
+  detailSpeedup: Math.round((cachedDetail.rps / uncachedDetail.rps) * 10) / 10,
+  hitRatio: Math.round((cachedDetail.hitRatio ?? 0) * 1000) / 1000,
+  coldStartHitRatio: Math.round((cold.hitRatio ?? 0) * 1000) / 1000,
+  coldStartRps: Math.round(cold.rps),
+  cachedDetailP50Ms: cachedDetail.p50,
+  cachedDetailP99Ms: cachedDetail.p99,
+  uncachedDetailP50Ms: uncachedDetail.p50,
+  uncachedDetailP99Ms: uncachedDetail.p99,
+  hitP50Ms: hitsOnly.p50,
+  hitP99Ms: hitsOnly.p99,
+  hitsOnlyRps: Math.round(hitsOnly.rps),
+  listingsCachedRps: Math.round(cachedListings.rps),
+  listingsUncachedRps: Math.round(uncachedListings.rps),
+  listingsHitRatio: Math.round((cachedListings.hitRatio ?? 0) * 1000) / 1000,
+  listingsCachedP99Ms: cachedListings.p99,
+  listingsUncachedP99Ms: uncachedListings.p99,
+  seedSec: Math.round(seedSec * 10) / 10,
+  totalSec: Math.round((Date.now() - started) / 1000),
+  targets: { detailSpeedupAtLeast: 5, hitRatioAbove: 0.9, hitP99BelowMs: 5 },
+};
+await mkdir('bench/results', { recursive: true });
+await writeFile('bench/results/catalog.json', `${JSON.stringify(results, null, 2)}\n`);
+console.log(JSON.stringify(results, null, 2));
+cached.close();
+uncached.close();
+await deps.close();
+bridge.stop();
+await db.drop();
+await redisDb.release();
+process.exit(0);
