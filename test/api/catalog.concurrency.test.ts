@@ -71,7 +71,8 @@ await describeWith(['postgres', 'redis'], 'catalog under concurrent readers and 
     expect(reads.every((n) => n > 0)).toBe(true);
     expect(violations).toEqual([]);
 
-    for (const i of [stack, ...isolates]) await ('settle' in i ? i.settle() : i.deps.cache.settle());
+    await stack.settle();
+    for (const i of isolates) await i.deps.cache.settle();
     // past every L1 window and negative entry, and the sweep interval (nothing is pending: Kv stayed up)
     clock.advance(61_000);
     const backlog = await stack.deps.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM cache_outbox WHERE applied_at IS NULL');
