@@ -30,15 +30,14 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
 
   app.use('*', requestContext(deps));
   const origins = deps.config.CORS_ALLOW_ORIGINS;
-  app.use(
-    '*',
-    cors({
-      origin: origins === '*' ? '*' : origins.split(','),
-      allowHeaders: ['authorization', 'content-type', 'if-none-match', 'x-request-id', 'x-identity-key', 'x-nonce', 'x-signature'],
-      exposeHeaders: ['etag', 'x-cache', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'],
-      maxAge: 600,
-    }),
-  );
+  const corsHeaders = cors({
+    origin: origins === '*' ? '*' : origins.split(','),
+    allowHeaders: ['authorization', 'content-type', 'if-none-match', 'x-request-id', 'x-identity-key', 'x-nonce', 'x-signature'],
+    exposeHeaders: ['etag', 'x-cache', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'],
+    maxAge: 600,
+  });
+  // Only browsers send Origin; other clients skip CORS, which rebuilds every response it touches.
+  app.use('*', (c, next) => (c.req.header('origin') ? corsHeaders(c, next) : next()));
   const limit = bodyLimit({
       maxSize: deps.config.BODY_LIMIT_BYTES,
       onError: (c) =>

@@ -85,7 +85,8 @@ export function problem(c: Context, p: ProblemInput): Response {
   if (p.issues?.length) body.issues = [...p.issues];
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (p.retryAfterSec !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(p.retryAfterSec)));
-  return new Response(JSON.stringify(body), { status, headers });
+  // through the context, so headers set earlier (request id, rate limits) are kept
+  return c.body(JSON.stringify(body), status, headers);
 }
 
 /** zod issues → field issues with the request part as prefix (`query.limit`, `body.manifest.name`). */

@@ -55,6 +55,21 @@ describe('app foundation (embedded default)', () => {
     expect((await json(res)).error).toBe('payload-too-large');
   });
 
+  it('answers browsers with CORS headers (preflight included) and other clients without them', async () => {
+    const browser = await stack.app.request('/health', { headers: { origin: 'https://app.example' } });
+    expect(browser.headers.get('access-control-allow-origin')).toBe('*');
+    expect(browser.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    const preflight = await stack.app.request('/submit', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-signature' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('x-signature');
+    const cli = await stack.app.request('/health');
+    expect(cli.headers.get('access-control-allow-origin')).toBeNull();
+    expect(cli.headers.get('x-request-id')).toBeTruthy();
+  });
+
   it('serves the OpenAPI document and the interactive reference', async () => {
     const doc = await json(await stack.app.request('/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');

@@ -53,10 +53,9 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
 export async function sendCached<T>(c: Context, result: CacheResult<T>, ns: CacheNamespace, notFound: { detail: string; hint?: string }): Promise<Response> {
   const xCache = X_CACHE[result.status];
   if (result.value === null) {
-    const res = problem(c, { code: 'not-found', detail: notFound.detail, hint: notFound.hint });
-    res.headers.set('x-cache', xCache);
-    res.headers.set('cache-control', 'no-store');
-    return res;
+    c.header('x-cache', xCache);
+    c.header('cache-control', 'no-store');
+    return problem(c, { code: 'not-found', detail: notFound.detail, hint: notFound.hint });
   }
   const windows = c.var.deps.cache.namespaces[ns];
   const { body, etag } = serialise(result.value as object);
@@ -66,6 +65,7 @@ export async function sendCached<T>(c: Context, result: CacheResult<T>, ns: Cach
     'x-cache': xCache,
     vary: 'accept-encoding',
   };
-  if (etagMatches(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers });
-  return new Response(body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+  // through the context, so the request id and rate-limit headers set earlier are kept
+  if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+  return c.body(body, 200, { ...headers, 'content-type': 'application/json' });
 }

@@ -29,22 +29,18 @@ export function rateLimit(scope = 'public', limitOf: (c: Context<AppEnv>) => num
     const limit = limitOf(c);
     if (limit <= 0) return next();
     const d = await rateLimiterFor(c.var.deps, scope, limit).check(clientAddress(c));
-    const headers: Record<string, string> = {
-      'ratelimit-limit': String(d.limit),
-      'ratelimit-remaining': String(d.remaining),
-      'ratelimit-reset': String(d.resetSec),
-    };
+    // Set before the handler: headers added afterwards make Hono rebuild the response.
+    c.header('ratelimit-limit', String(d.limit));
+    c.header('ratelimit-remaining', String(d.remaining));
+    c.header('ratelimit-reset', String(d.resetSec));
     if (!d.allowed) {
-      const res = problem(c, {
+      return problem(c, {
         code: 'rate-limited',
         detail: `More than ${d.limit} requests per minute from this client.`,
         hint: 'Wait for Retry-After seconds.',
         retryAfterSec: d.retryAfterSec,
       });
-      for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
-      return res;
     }
     await next();
-    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
   };
 }

@@ -15,13 +15,11 @@ export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.set('deps', deps);
     c.set('requestId', requestId);
+    // Set before the handler: a header added afterwards makes Hono rebuild the response.
+    c.header('x-request-id', requestId);
 
-    let execCtx: { waitUntil(p: Promise<unknown>): void } | undefined;
-    try {
-      execCtx = c.executionCtx;
-    } catch {
-      execCtx = undefined; // Lambda and Node have no ExecutionContext
-    }
+    // Only Workers have an ExecutionContext (elsewhere the getter throws, which is not free).
+    const execCtx: { waitUntil(p: Promise<unknown>): void } | undefined = deps.runtime === 'worker' ? c.executionCtx : undefined;
     const pending: Promise<unknown>[] = [];
     c.set('waitUntil', (p: Promise<unknown>) => {
       const guarded = p.catch((e: unknown) => deps.log.warn('background task failed', { requestId, error: String(e) }));
@@ -31,7 +29,6 @@ export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
     });
 
     await next();
-    c.header('x-request-id', requestId);
     if (pending.length > 0) await Promise.allSettled(pending);
   };
 }

@@ -57,7 +57,7 @@ export function registerBundle(app: OpenAPIHono<AppEnv>): void {
     const etag = `W/"${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;
     // confirmations change with every block: clients may keep the body but must revalidate
     const headers = { 'x-cache': X_CACHE[r.cache], etag, 'cache-control': 'no-cache' };
-    if (etagMatches(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers }) as never;
-    return new Response(body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } }) as never;
+    if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers) as never;
+    return c.body(body, 200, { ...headers, 'content-type': 'application/json' }) as never;
   });
 }
