@@ -43,5 +43,6 @@ export function nodePlatform(runtime: 'node' | 'lambda' = 'node'): Platform {
     openS3BlobStore: (o) => createS3BlobStore(o),
     openSqsQueue: (o) => createSqsQueue(o),
     bootstrapTokens: () => bootstrapTokens(),
+    readTextFile: (path) => readFile(path, 'utf8'),
   };
 }

@@ -45,6 +45,8 @@ export interface Platform {
   readonly openS3BlobStore?: (o: S3Settings) => BlobStore;
   /** The SQS sender for QUEUE_URL (Node and Lambda; Workers use their Queues binding). */
   readonly openSqsQueue?: (o: { queueUrl: string; region: string; endpoint?: string }) => Queue;
+  /** Node only: reads a local text file (a HEADERS_SOURCE given as a path). */
+  readonly readTextFile?: (path: string) => Promise<string>;
   /** A queue the host provides (Cloudflare Queues binding). */
   readonly queue?: Queue;
   /** Log line sink (default console). */
@@ -75,6 +77,8 @@ export interface Deps {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly background: Background;
+  /** Reads a local text file; null where the host has no filesystem (Workers). */
+  readonly readTextFile: ((path: string) => Promise<string>) | null;
   /** Key of the fs store's signed URLs (served by the /blobs route); null with S3. */
   readonly blobSigningSecret: SecretT | null;
   /** Which adapter serves each tier (for /health and start-up logs). */
@@ -201,6 +205,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     metrics,
     background,
     blobSigningSecret,
+    readTextFile: platform.readTextFile ?? null,
     tiers: { database: rawSql.kind, cache: kv.kind, storage: blobs.kind, queue: queue.kind },
     async close() {
       await background.drain();

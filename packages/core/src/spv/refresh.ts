@@ -31,8 +31,11 @@ export interface RefreshOptions {
   readonly read?: (source: string) => Promise<string>;
 }
 
-/** Reads a headers source: fetch for http(s) URLs, the filesystem for paths and file:// URLs. */
-export async function readHeadersSource(source: string): Promise<string> {
+/**
+ * Reads a headers source: fetch for http(s) URLs; paths and file:// URLs through the host's
+ * `readTextFile` (Node only — Workers configure an http(s) source).
+ */
+export async function readHeadersSource(source: string, readTextFile: ((path: string) => Promise<string>) | null = null): Promise<string> {
   if (/^https?:\/\//i.test(source)) {
     const res = await fetch(source, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`headers source answered ${res.status}`);
@@ -41,9 +44,8 @@ export async function readHeadersSource(source: string): Promise<string> {
     return res.text();
   }
   const path = source.startsWith('file://') ? decodeURIComponent(new URL(source).pathname) : source;
-  // only reached on Node: Workers configure an http(s) source
-  const fs = await import('node:fs/promises');
-  return fs.readFile(path, 'utf8');
+  if (!readTextFile) throw new Error('a file headers source needs a host with a filesystem; configure an http(s) URL');
+  return readTextFile(path);
 }
 
 /** Refreshes the header store from the configured source; records and returns failures. */
@@ -51,7 +53,7 @@ export async function refreshHeaders(deps: Deps, opts: RefreshOptions = {}): Pro
   const source = opts.source ?? deps.config.HEADERS_SOURCE;
   if (!source) return { status: 'skipped' };
   try {
-    const text = await (opts.read ?? readHeadersSource)(source);
+    const text = await (opts.read ?? ((src: string) => readHeadersSource(src, deps.readTextFile)))(source);
     const file = parseHeadersFile(text);
     const chain = rawHeadersInOrder(file);
     if (chain === null) throw new Error('the headers file carries no raw headers (entries need `raw`)');
