@@ -51,7 +51,7 @@ async function measureSql(iterations: number, sql: Sql): Promise<Percentiles> {
 }
 
 /** Starts the bridge in a child process; resolves with its port and a stop function. */
-async function bridgeProcess(pgUrl: string): Promise<{ port: number; stop: () => Promise<void> }> {
+export async function bridgeProcess(pgUrl: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const entry = fileURLToPath(new URL('./neon-bridge-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, STRATA_BRIDGE_PG_URL: pgUrl },
