@@ -8,8 +8,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context, SQSBatch
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import ws from 'ws';
 import { z } from 'zod';
-import { createS3BlobStore } from '@strata/core/adapters/blob/s3';
-import { createSqsQueue, parseSqsEvent, toBatchItemFailures } from '@strata/core/adapters/queue/sqs';
+import { lazyBlobStore, lazyQueue } from '@strata/core/adapters/lazy';
+import { parseSqsEvent, toBatchItemFailures } from '@strata/core/adapters/queue/sqs-event';
 import { createNeonPoolSql } from '@strata/core/adapters/sql/neon-pool';
 import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
 import { parseConfig } from '@strata/core/config/index';
@@ -23,13 +23,16 @@ import { consumeDeliveries } from './consume';
 
 export type LambdaEnv = Readonly<Record<string, string | undefined>>;
 
-/** The Lambda platform: no embedded tiers, `ws` for Neon's Pool (Node has no global WebSocket before 22). */
+/**
+ * The Lambda platform: no embedded tiers, `ws` for Neon's Pool (Node has no global WebSocket
+ * before 22). The S3 and SQS clients load on first use, off the cold start (ADR 0013).
+ */
 export const lambdaPlatform: Platform = {
   runtime: 'lambda',
   webSocketConstructor: ws,
   openPgSql: (url, max) => createPgSql({ url, max }),
-  openS3BlobStore: (o) => createS3BlobStore(o),
-  openSqsQueue: (o) => createSqsQueue(o),
+  openS3BlobStore: (o) => lazyBlobStore('s3', async () => (await import('@strata/core/adapters/blob/s3')).createS3BlobStore(o)),
+  openSqsQueue: (o) => lazyQueue('sqs', async () => (await import('@strata/core/adapters/queue/sqs')).createSqsQueue(o)),
 };
 
 /** Deps for this cold start. Lambda has no in-process queue worth the name: QUEUE_URL is required. */

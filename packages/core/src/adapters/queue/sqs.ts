@@ -1,14 +1,13 @@
 /**
  * SqsQueue — Queue on Amazon SQS. `send` packs jobs into SendMessageBatch calls (≤ 10 entries
  * and ≤ 256 KiB each), retries failed entries once, then throws naming the ones still failing.
- * The consumer side is a Lambda SQS trigger: `parseSqsEvent` turns the event into deliveries
- * and `toBatchItemFailures` builds the partial batch response, so only failed messages return
+ * The consumer side is a Lambda SQS trigger; its event helpers live in sqs-event.ts (no SDK):
+ * `parseSqsEvent` and `toBatchItemFailures`, so only failed messages return
  * to the queue (and, after maxReceiveCount, to the SQS DLQ).
  */
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import type { Delivery, Job, Outcome, Queue } from '../../ports/queue';
+import type { Job, Queue } from '../../ports/queue';
 import { StrataError, fail } from '../../errors';
 import { JobSchema } from './job';
 
@@ -84,63 +83,4 @@ export function createSqsQueue(options: SqsQueueOptions): Queue & { readonly kin
   };
 }
 
-const SqsRecord = z.object({
-  messageId: z.string().min(1),
-  body: z.string(),
-  eventSource: z.literal('aws:sqs'),
-  attributes: z.object({ ApproximateReceiveCount: z.string().regex(/^\d+$/) }).loose(),
-}).loose();
-const SqsEventSchema = z.object({ Records: z.array(SqsRecord) });
-
-export interface MalformedMessage {
-  readonly messageId: string;
-  readonly error: string;
-}
-
-/**
- * Turns a Lambda SQS event into deliveries. Messages whose body is not a valid job are
- * returned in `malformed` so the entry can report them as failures (they reach the DLQ).
- * Throws `bad-request` when the event is not an SQS event at all.
- */
-export function parseSqsEvent(event: unknown): { deliveries: Delivery[]; malformed: MalformedMessage[] } {
-  const parsed = SqsEventSchema.safeParse(event);
-  if (!parsed.success) throw fail.badRequest('Not an SQS event.', parsed.error.issues[0]?.message);
-  const deliveries: Delivery[] = [];
-  const malformed: MalformedMessage[] = [];
-  for (const r of parsed.data.Records) {
-    let body: unknown;
-    try {
-      body = JSON.parse(r.body);
-    } catch {
-      malformed.push({ messageId: r.messageId, error: 'body is not JSON' });
-      continue;
-    }
-    const job = JobSchema.safeParse(body);
-    if (!job.success) {
-      malformed.push({ messageId: r.messageId, error: `body is not a job: ${job.error.issues[0]?.message ?? 'invalid'}` });
-      continue;
-    }
-    const attempt = Math.max(1, Number(r.attributes.ApproximateReceiveCount));
-    deliveries.push({ id: r.messageId, job: job.data as Job, attempt });
-  }
-  return { deliveries, malformed };
-}
-
-/** The valid deliveries of a Lambda SQS event (see `parseSqsEvent` for the malformed ones). */
-export function fromSqsEvent(event: SQSEvent | unknown): Delivery[] {
-  return parseSqsEvent(event).deliveries;
-}
-
-/**
- * Partial batch response: every delivery whose outcome is missing or not ok, plus any
- * malformed messages. Requires `ReportBatchItemFailures` on the event source mapping.
- */
-export function toBatchItemFailures(
-  deliveries: readonly Delivery[],
-  outcomes: readonly Outcome[],
-  malformed: readonly MalformedMessage[] = [],
-): SQSBatchResponse {
-  const failures = deliveries.filter((_, i) => outcomes[i]?.ok !== true).map((d) => ({ itemIdentifier: d.id }));
-  for (const m of malformed) failures.push({ itemIdentifier: m.messageId });
-  return { batchItemFailures: failures };
-}
+export { fromSqsEvent, parseSqsEvent, toBatchItemFailures, type MalformedMessage } from './sqs-event';
