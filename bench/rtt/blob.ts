@@ -14,30 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { createFsBlobStore } from '@strata/core/adapters/blob/fs';
 import { createS3BlobStore } from '@strata/core/adapters/blob/s3';
 import { startS3Server } from '../../test/support/s3-server';
-
-export interface Percentiles {
-  p50Ms: number;
-  p99Ms: number;
-}
-
-/** Nearest-rank percentile of an ascending array. */
-function pct(sorted: readonly number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round((sorted[i] ?? NaN) * 1000) / 1000;
-}
-
-async function measure(iterations: number, op: () => Promise<unknown>): Promise<Percentiles> {
-  const warmup = Math.min(100, Math.ceil(iterations / 10));
-  for (let i = 0; i < warmup; i++) await op();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t = performance.now();
-    await op();
-    samples.push(performance.now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50Ms: pct(samples, 50), p99Ms: pct(samples, 99) };
-}
+import { measure, type Percentiles } from './measure';
 
 /** Measures p50/p99 of one HEAD per path; needs no external services. */
 export async function benchBlob(opts: { iterations: number }): Promise<Record<string, Percentiles>> {

@@ -12,32 +12,9 @@ import { pathToFileURL } from 'node:url';
 import Redis from 'ioredis';
 import { createMemoryKv, createUpstashKv } from '@strata/core/adapters/kv/index';
 import { startUpstashBridge } from '../../test/support/upstash-bridge';
-
-export interface Percentiles {
-  p50Ms: number;
-  p99Ms: number;
-}
+import { measure, type Percentiles } from './measure';
 
 const REDIS_URL = process.env.STRATA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Nearest-rank percentile of an ascending array. */
-function pct(sorted: readonly number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round((sorted[i] ?? NaN) * 1000) / 1000;
-}
-
-async function measure(iterations: number, op: () => Promise<unknown>): Promise<Percentiles> {
-  const warmup = Math.min(100, Math.ceil(iterations / 10));
-  for (let i = 0; i < warmup; i++) await op();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t = performance.now();
-    await op();
-    samples.push(performance.now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50Ms: pct(samples, 50), p99Ms: pct(samples, 99) };
-}
 
 /** Measures p50/p99 of one GET per path; needs redis-server at STRATA_TEST_REDIS_URL (default local 6379). */
 export async function benchKv(opts: { iterations: number }): Promise<Record<string, Percentiles>> {

@@ -15,32 +15,9 @@ import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
 import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
 import type { Sql } from '../../packages/core/src/ports/sql';
 import { PG_URL, reachable } from '../../test/support/reachable';
-
-export interface Percentiles {
-  p50Ms: number;
-  p99Ms: number;
-}
+import { measure, type Percentiles } from './measure';
 
 const optionsSchema = z.object({ iterations: z.number().int().min(1).max(100_000) });
-const WARMUP = 20;
-
-function percentile(sorted: readonly number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return Math.round(sorted[Math.max(0, i)]! * 1000) / 1000;
-}
-
-/** Times `iterations` sequential calls of `once` after a warm-up (connections, JIT). */
-async function measure(iterations: number, once: () => Promise<unknown>): Promise<Percentiles> {
-  for (let i = 0; i < WARMUP; i++) await once();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t = performance.now();
-    await once();
-    samples.push(performance.now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99) };
-}
 
 async function measureSql(iterations: number, sql: Sql): Promise<Percentiles> {
   try {

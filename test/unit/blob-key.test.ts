@@ -32,8 +32,8 @@ describe('validateBlobKey', () => {
           ok = false;
         }
         if (!ok) return;
-        const resolved = path.posix.resolve('/root', k);
-        expect(resolved.startsWith('/root/')).toBe(true);
+        const resolved = path.posix.resolve('/blob-root', k);
+        expect(resolved.startsWith('/blob-root/')).toBe(true);
         expect(k.split('/')).not.toContain('..');
         expect(k.startsWith('/')).toBe(false);
         expect(/[\\\0\s%]/.test(k)).toBe(false);
