@@ -223,5 +223,9 @@ export function memoryChain(headers: readonly MinedHeader[]) {
     },
     isOnBestChain: (hash: string) => byHash.has(hash),
     tip: () => ({ hash: tip.hash, height: tip.height }),
+    headerAtHeight: (height: number) => {
+      const h = headers.find((x) => x.height === height);
+      return h ? { hash: h.hash, height: h.height, merkleRoot: h.merkleRoot } : null;
+    },
   };
 }

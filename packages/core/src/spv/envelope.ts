@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { hexToBytes, isHash32, sha256dDisplayAsync } from './bytes';
 import { parseValidHeader } from './header';
 import { bumpRoot, foldMerklePath, MAX_BUMP_HEX, MAX_MERKLE_DEPTH } from './merkle';
+import { beefEnvelopeSchema, isBeefEnvelope, resolveBeefEnvelope } from './beef';
 import { isWellFormedTx } from './wire';
 
 /** 10 MB of transaction; bigger bodies are refused before they get here anyway. */
@@ -53,6 +54,8 @@ export const envelopeSchema = z.object({
   ts: z.number().optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
+/** Either accepted encoding: the object form above or a BRC-62 BEEF `{beef, txid?}` (spv/beef.ts). */
+export const anyEnvelopeSchema = z.union([envelopeSchema, beefEnvelopeSchema]);
 
 /** A header as the chain view knows it. `onBest`, when given, saves an isOnBestChain call. */
 export interface ChainHeader {
@@ -68,6 +71,8 @@ export interface ChainView {
   headerByHash(hash: string): Promise<ChainHeader | null> | ChainHeader | null;
   isOnBestChain(hash: string): Promise<boolean> | boolean;
   tip(): Promise<{ hash: string; height: number } | null> | { hash: string; height: number } | null;
+  /** The best chain's header at `height`; BEEF envelopes need it (without it they are `headers-unavailable`). */
+  headerAtHeight?(height: number): Promise<ChainHeader | null> | ChainHeader | null;
 }
 
 export type VerifyResult =
@@ -99,6 +104,10 @@ async function ask<T>(fn: () => Promise<T> | T): Promise<T | typeof DOWN> {
 /** Verifies an envelope against the chain view; see SPV_REASONS for the failure codes. */
 export async function verifyEnvelope(input: unknown, chain: ChainView): Promise<VerifyResult> {
   try {
+    if (isBeefEnvelope(input)) {
+      const resolved = await resolveBeefEnvelope(input, chain);
+      return resolved.ok ? await verify(resolved.envelope, chain) : resolved;
+    }
     return await verify(input, chain);
   } catch {
     // the checks below are total; this only guards against an unforeseen library throw

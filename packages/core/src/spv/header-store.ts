@@ -109,6 +109,7 @@ export function storeChainView(sql: SqlSession): ChainView {
     headerByHash: (hash) => getHeader(sql, hash),
     isOnBestChain: (hash) => isOnBestChain(sql, hash),
     tip: () => getTip(sql),
+    headerAtHeight: (height) => headerAtHeight(sql, height),
   };
 }
 

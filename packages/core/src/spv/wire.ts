@@ -47,6 +47,11 @@ export class Cursor {
  */
 export function isWellFormedTx(bytes: Uint8Array): boolean {
   const c = new Cursor(bytes);
+  return scanTx(c) && c.remaining === 0;
+}
+
+/** Consumes one serialised transaction from the cursor; false when it does not fit the bytes left. */
+export function scanTx(c: Cursor): boolean {
   if (!c.skip(4)) return false;
   const nIn = c.varint();
   // each input is at least 41 bytes: outpoint 36 + script length 1 + sequence 4
@@ -64,7 +69,7 @@ export function isWellFormedTx(bytes: Uint8Array): boolean {
     const len = c.varint();
     if (len === null || !c.skip(len)) return false;
   }
-  return c.skip(4) && c.remaining === 0;
+  return c.skip(4);
 }
 
 /**
@@ -74,6 +79,11 @@ export function isWellFormedTx(bytes: Uint8Array): boolean {
  */
 export function isWellFormedBump(bytes: Uint8Array, maxDepth: number, maxLeavesPerLevel: number): boolean {
   const c = new Cursor(bytes);
+  return scanBump(c, maxDepth, maxLeavesPerLevel) && c.remaining === 0;
+}
+
+/** Consumes one BUMP from the cursor under the same rules as isWellFormedBump; false when it does not fit. */
+export function scanBump(c: Cursor, maxDepth: number, maxLeavesPerLevel: number): boolean {
   if (c.varint() === null) return false;
   const treeHeight = c.u8();
   if (treeHeight === null || treeHeight < 1 || treeHeight > maxDepth) return false;
@@ -88,5 +98,5 @@ export function isWellFormedBump(bytes: Uint8Array, maxDepth: number, maxLeavesP
       if ((flags & 1) === 0 && !c.skip(32)) return false;
     }
   }
-  return c.remaining === 0;
+  return true;
 }

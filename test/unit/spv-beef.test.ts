@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Beef, MerklePath, Transaction } from '@bsv/sdk/transaction';
+import { BEEF_V1, BEEF_V2, scanBeef } from '@strata/core/spv/beef';
+import { anyEnvelopeSchema, verifyEnvelope, type ChainView } from '@strata/core/spv/envelope';
+import { buildScenario, makeTx, memoryChain, mineChain } from '../support/chain';
+
+const s = buildScenario({ length: 6, blockHeight: 2, txCount: 5, txIndex: 3 });
+const chain = memoryChain(s.headers);
+const bump = s.bumpEnvelope.proof.bump;
+
+/** The subject tx as the SDK serialises it into BEEF, with the scenario's BUMP attached. */
+function provenTx(): Transaction {
+  const tx = Transaction.fromHex(s.rawTx);
+  tx.merklePath = MerklePath.fromHex(bump);
+  return tx;
+}
+const beefV1 = (() => {
+  const b = new Beef(BEEF_V1);
+  b.mergeTransaction(provenTx());
+  return b.toHex();
+})();
+const beefV2 = (() => {
+  const b = new Beef(BEEF_V2);
+  b.mergeTransaction(provenTx());
+  return b.toHex();
+})();
+const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const bytesOf = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
+
+describe('scanBeef', () => {
+  it('reads the SDK’s V1 and V2 encodings, Atomic BEEF included', () => {
+    expect(beefV1.startsWith('0100beef')).toBe(true);
+    expect(beefV2.startsWith('0200beef')).toBe(true);
+    for (const hex of [beefV1, beefV2]) {
+      const r = scanBeef(bytesOf(hex));
+      expect(r).not.toBeNull();
+      expect(r!.bumps).toHaveLength(1);
+      expect(r!.txs.map((t) => (t.raw ? hexOf(t.raw) : null))).toEqual([s.rawTx]);
+      expect(r!.txs[0]!.bumpIndex).toBe(0);
+    }
+    expect(scanBeef(bytesOf(beefV2))!.version).toBe(BEEF_V2);
+    const atomic = scanBeef(bytesOf(hexOf(Uint8Array.from(provenTx().toAtomicBEEF()))));
+    expect(atomic?.atomicTxid).toBe(s.txid);
+  });
+
+  it('refuses every truncation and any trailing byte', () => {
+    const full = bytesOf(beefV1);
+    for (let n = 0; n < full.length; n++) expect(scanBeef(full.subarray(0, n)), `prefix ${n}`).toBeNull();
+    expect(scanBeef(bytesOf(`${beefV1}00`))).toBeNull();
+  });
+
+  it('answers hostile counts fast: random bytes after a valid version never hang or throw', () => {
+    const started = Date.now();
+    fc.assert(
+      fc.property(fc.constantFrom('0100beef', '0200beef', '01010101' + '00'.repeat(32) + '0100beef'), fc.uint8Array({ maxLength: 300 }), (prefix, tail) => {
+        const r = scanBeef(new Uint8Array([...bytesOf(prefix), ...tail]));
+        if (r !== null) expect(r.txs.length).toBeLessThanOrEqual(tail.length);
+      }),
+      { numRuns: 2000 },
+    );
+    // 2^64-style counts: ff + eight ff bytes for nBumps, then for nTx
+    expect(scanBeef(bytesOf(`0100beef${'ff'.repeat(9)}`))).toBeNull();
+    expect(scanBeef(bytesOf(`0100beef00${'fe'}ffffffff`))).toBeNull();
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('verifyEnvelope with a BEEF envelope', () => {
+  it('verifies V1 and V2, with and without a txid, with live confirmations', async () => {
+    for (const env of [{ beef: beefV1 }, { beef: beefV2 }, { beef: beefV1, txid: s.txid.toUpperCase() }]) {
+      expect(anyEnvelopeSchema.safeParse(env).success).toBe(true);
+      expect(await verifyEnvelope(env, chain)).toEqual({
+        ok: true,
+        txid: s.txid,
+        blockHash: s.block.hash,
+        blockHeight: 2,
+        confirmations: 4,
+        tip: { hash: s.headers[5]!.hash, height: 5 },
+      });
+    }
+    const longer = memoryChain([...s.headers, ...mineChain(2, { parent: s.headers[5]! })]);
+    expect(await verifyEnvelope({ beef: beefV2 }, longer)).toMatchObject({ ok: true, confirmations: 6 });
+  });
+
+  it('finds a named ancestor tx in a multi-tx BEEF and defaults to the last one', async () => {
+    const parent = provenTx();
+    const child = makeTx('child').tx;
+    child.inputs[0]!.sourceTXID = undefined;
+    child.inputs[0]!.sourceTransaction = parent;
+    const hex = child.toHexBEEF();
+    expect(scanBeef(bytesOf(hex))!.txs).toHaveLength(2);
+    expect(await verifyEnvelope({ beef: hex, txid: s.txid }, chain)).toMatchObject({ ok: true, txid: s.txid });
+    // the last tx (the child) carries no BUMP
+    expect(await verifyEnvelope({ beef: hex }, chain)).toMatchObject({ ok: false, reason: 'invalid-merkle-path' });
+  });
+
+  it('names the wrong txid, the missing BUMP, and a malformed BEEF', async () => {
+    const other = makeTx('other').txid;
+    expect(await verifyEnvelope({ beef: beefV1, txid: other }, chain)).toMatchObject({ ok: false, reason: 'txid-mismatch-top-level-vs-proof' });
+    const atomic = hexOf(Uint8Array.from(provenTx().toAtomicBEEF()));
+    expect(await verifyEnvelope({ beef: atomic }, chain)).toMatchObject({ ok: true, txid: s.txid });
+    expect(await verifyEnvelope({ beef: atomic, txid: other }, chain)).toMatchObject({ ok: false, reason: 'txid-mismatch-top-level-vs-proof' });
+
+    const unproven = new Beef(BEEF_V1);
+    unproven.mergeRawTx(Array.from(bytesOf(s.rawTx)));
+    expect(await verifyEnvelope({ beef: unproven.toHex() }, chain)).toMatchObject({ ok: false, reason: 'invalid-merkle-path' });
+
+    for (const beef of [beefV1.slice(0, -2), `${beefV1}00`, 'zz', '0300beef0000', '']) {
+      expect(await verifyEnvelope({ beef }, chain), beef).toMatchObject({ ok: false, reason: 'malformed-envelope' });
+    }
+  });
+
+  it('checks the BUMP root against the best-chain header at its height', async () => {
+    // same tx, a BUMP claiming height 4, whose header has another merkle root
+    const wrongHeight = Transaction.fromHex(s.rawTx);
+    const mp = MerklePath.fromHex(bump);
+    wrongHeight.merklePath = new MerklePath(4, mp.path);
+    expect(await verifyEnvelope({ beef: wrongHeight.toHexBEEF() }, chain)).toMatchObject({ ok: false, reason: 'invalid-merkle-path' });
+    // a height the chain has no header for
+    const beyond = Transaction.fromHex(s.rawTx);
+    beyond.merklePath = new MerklePath(50, mp.path);
+    expect(await verifyEnvelope({ beef: beyond.toHexBEEF() }, chain)).toMatchObject({ ok: false, reason: 'unknown-block-hash' });
+  });
+
+  it('is headers-unavailable without a height lookup or when the lookup fails', async () => {
+    const { headerAtHeight: _drop, ...noHeight } = chain;
+    expect(await verifyEnvelope({ beef: beefV1 }, noHeight as ChainView)).toMatchObject({ ok: false, reason: 'headers-unavailable' });
+    const down: ChainView = { ...chain, headerAtHeight: () => Promise.reject(new Error('down')) };
+    expect(await verifyEnvelope({ beef: beefV1 }, down)).toMatchObject({ ok: false, reason: 'headers-unavailable' });
+    // the object forms never need it
+    expect(await verifyEnvelope(s.envelope, noHeight as ChainView)).toMatchObject({ ok: true });
+  });
+});
