@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import { Beef, MerklePath, Transaction } from '@bsv/sdk/transaction';
 import { BEEF_V1, BEEF_V2, scanBeef } from '@strata/core/spv/beef';
 import { anyEnvelopeSchema, verifyEnvelope, type ChainView } from '@strata/core/spv/envelope';
-import { buildScenario, makeTx, memoryChain, mineChain } from '../support/chain';
+import { randomBytes } from 'node:crypto';
+import { buildScenario, bumpFor, makeTx, memoryChain, merkleRootOf, mineChain } from '../support/chain';
+import { embeddedDeps } from '../support/deps';
+import { getBundle, getReady, postHeaders, postProof, publish } from '../api/trust-world';
 
 const s = buildScenario({ length: 6, blockHeight: 2, txCount: 5, txIndex: 3 });
 const chain = memoryChain(s.headers);
@@ -131,4 +134,35 @@ describe('verifyEnvelope with a BEEF envelope', () => {
     // the object forms never need it
     expect(await verifyEnvelope(s.envelope, noHeight as ChainView)).toMatchObject({ ok: true });
   });
+});
+
+describe('POST /declarations/:txid/proof with a BEEF envelope (embedded stack)', () => {
+  it('stores it in a form /bundle and /ready re-verify', async () => {
+    const stack = await embeddedDeps({ MIN_CONFS: '3', RATE_LIMIT_PER_MIN: '0' });
+    try {
+      const p = await publish(stack);
+      const txids = [randomBytes(32).toString('hex'), p.txid];
+      const [h0] = mineChain(1);
+      const [block] = mineChain(1, { parent: h0!, merkleRoots: [merkleRootOf(txids)] });
+      const headers = [h0!, block!, ...mineChain(2, { parent: block! })];
+      expect((await postHeaders(stack, headers, 0)).status).toBe(200);
+      const tx = Transaction.fromHex(p.rawTx);
+      tx.merklePath = MerklePath.fromHex(bumpFor(txids, 1, 1));
+
+      // a BEEF proving another tx, and one at a height without that root, are refused
+      const wrong = await postProof(stack, p.txid, { beef: beefV1 });
+      expect(wrong.status).toBe(409);
+      expect(wrong.body.hint).toBe('invalid-merkle-path');
+
+      const r = await postProof(stack, p.txid, { beef: tx.toHexBEEF() });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body).toMatchObject({ status: 'confirmed', txid: p.txid, blockHash: block!.hash, height: 1, confirmations: 3 });
+      const b = await getBundle(stack, p.versionId);
+      expect(b.status, JSON.stringify(b.body)).toBe(200);
+      expect(b.body.proofs[0].envelope).toMatchObject({ rawTx: p.rawTx, block: { blockHash: block!.hash, blockHeight: 1 }, confirmations: 3 });
+      expect((await getReady(stack, p.versionId)).body).toMatchObject({ ready: true, confirmations: 3 });
+    } finally {
+      await stack.close();
+    }
+  }, 60_000);
 });

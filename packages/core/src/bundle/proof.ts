@@ -12,7 +12,8 @@ import { cacheKeys } from '../cache/keys';
 import type { WaitUntil } from '../cache/types';
 import { commitWrite } from '../outbox/outbox';
 import { storeChainView } from '../spv/header-store';
-import { verifyEnvelope } from '../spv/envelope';
+import { verifyEnvelope, type ChainView } from '../spv/envelope';
+import { isBeefEnvelope, resolveBeefEnvelope } from '../spv/beef';
 import { toSpvForm, toStoredForm } from './envelope-form';
 import { versionTags, withDescendants } from './invalidate';
 
@@ -37,16 +38,11 @@ export async function verifyAndStoreProof(
   ctx: { actor?: string; requestId?: string; waitUntil: WaitUntil },
 ): Promise<StoredProof> {
   const txid = parseHex64('txid', input.txid);
-  const shape = parseEnvelopeShape(toStoredForm(input.envelope));
+  const shape = parseEnvelopeShape(toStoredForm(await expandBeef(input.envelope, storeChainView(deps.sql))));
   const decl = await getDeclarationByTxid(deps.sql, txid);
   if (decl === null) throw new StrataError('not-found', 'No declaration has this txid.', { hint: 'txid not found' });
   const r = await verifyEnvelope(toSpvForm(shape), storeChainView(deps.sql));
-  if (!r.ok) {
-    if (r.reason === 'headers-unavailable') {
-      throw new StrataError('unavailable', 'No block headers are available to verify the proof against.', { hint: 'headers-unavailable' });
-    }
-    throw new StrataError('invalid-envelope', `The SPV envelope does not verify (${r.reason}${r.detail ? `: ${r.detail}` : ''}).`, { hint: r.reason });
-  }
+  if (!r.ok) throw rejection(r);
   if (r.txid !== txid) {
     throw new StrataError('invalid-envelope', `The envelope proves transaction ${r.txid}, not ${txid}.`, { hint: 'txid-mismatch-declaration' });
   }
@@ -68,4 +64,19 @@ export async function verifyAndStoreProof(
   );
   const versionId = interpretProofResult(results[0] ?? []);
   return { status: 'confirmed', txid, versionId, blockHash: r.blockHash, height: r.blockHeight, confirmations: r.confirmations };
+}
+
+function rejection(r: { reason: string; detail?: string }): StrataError {
+  if (r.reason === 'headers-unavailable') {
+    return new StrataError('unavailable', 'No block headers are available to verify the proof against.', { hint: 'headers-unavailable' });
+  }
+  return new StrataError('invalid-envelope', `The SPV envelope does not verify (${r.reason}${r.detail ? `: ${r.detail}` : ''}).`, { hint: r.reason });
+}
+
+/** A BEEF envelope becomes the ordinary form it proves, so what is stored re-verifies like any other. */
+async function expandBeef(envelope: unknown, view: ChainView): Promise<unknown> {
+  if (!isBeefEnvelope(envelope)) return envelope;
+  const r = await resolveBeefEnvelope(envelope, view);
+  if (!r.ok) throw rejection(r);
+  return r.envelope;
 }
