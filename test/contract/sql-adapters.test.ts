@@ -142,4 +142,16 @@ await describeWith(['postgres'], 'Neon bridge and server adapters', () => {
     expect(e).toMatchObject({ code: 'unavailable' });
     await sql.close();
   });
+
+  it('reports a connection the server drops (57P01) as unavailable, and a bad statement as SqlError', async () => {
+    const sql = createPgSql({ url: db.url, max: 1 });
+    const dropped = await sql.query('SELECT pg_terminate_backend(pg_backend_pid())').then(() => null, (e: unknown) => e);
+    expect(dropped).toBeInstanceOf(StrataError);
+    expect(dropped).toMatchObject({ code: 'unavailable' });
+    // the pool replaces the dropped connection; a wrong statement is the caller's error, not an outage
+    const wrong = await sql.query('SELECT no_such_column FROM pg_class').then(() => null, (e: unknown) => e);
+    expect(wrong).not.toBeInstanceOf(StrataError);
+    expect(wrong).toMatchObject({ name: 'SqlError', code: '42703' });
+    await sql.close();
+  });
 });

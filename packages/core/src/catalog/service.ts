@@ -9,7 +9,7 @@ import type { Deps } from '../deps';
 import { StrataError, type FieldIssue } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
 import type { AuditEntry } from '../audit/audit';
-import { sqlState, type Statement } from '../ports/sql';
+import type { Statement } from '../ports/sql';
 import { storeChainView, verifyEnvelope } from '../spv/index';
 import { AgentSearch, getAgent, interpretPingResult, parseAgentId, pingAgent, registerAgent, searchAgents, type Agent } from './agents';
 import { parseHex64, parseVersionId, sha256HexUtf8 } from './hex';
@@ -63,34 +63,12 @@ export function onPublished(deps: Deps, hook: PublishHook): () => void {
 
 const now = (deps: Deps) => new Date(deps.clock.now());
 
-/**
- * Errors that mean "Postgres cannot serve us now" though the driver raised them as SQL errors:
- * connection exceptions, resource exhaustion, admin shutdown/terminate, and a database that
- * refuses connections (55000 on connect). They become 503 `unavailable`, never 500.
- */
-export function unavailableFrom(e: unknown): StrataError | null {
-  if (e instanceof StrataError) return null;
-  const code = sqlState(e);
-  const msg = String((e as { message?: unknown })?.message ?? '');
-  const down = code !== undefined && (/^(08|53|57P0)/.test(code) || (code === '55000' && /accepting connections/.test(msg)));
-  return down ? new StrataError('unavailable', 'The database is unavailable; retry later.', { cause: e }) : null;
-}
-
-/** A loader whose connection-class failures surface as `unavailable`. */
-function load<T>(fn: () => Promise<T>): () => Promise<T> {
-  return () => fn().catch((e: unknown) => Promise.reject(unavailableFrom(e) ?? e));
-}
-
 async function write(call: Call<unknown>, statements: Statement[], invalidate: Invalidation, audit: Omit<AuditEntry, 'actor' | 'requestId'>) {
   const { deps, ctx } = call;
-  try {
-    return await commitWrite(
-      { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
-      { statements, invalidate, audit: { ...audit, actor: ctx.actor, requestId: ctx.requestId } },
-    );
-  } catch (e) {
-    throw unavailableFrom(e) ?? e;
-  }
+  return commitWrite(
+    { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
+    { statements, invalidate, audit: { ...audit, actor: ctx.actor, requestId: ctx.requestId } },
+  );
 }
 
 export interface PublishResult {
@@ -151,7 +129,7 @@ export async function attachProof(call: Call<{ txid: string; envelope: unknown }
   const { deps, input } = call;
   const txid = parseHex64('txid', input.txid);
   const shape = parseEnvelopeShape(normaliseEnvelope(input.envelope));
-  const decl = await load(() => getDeclarationByTxid(deps.sql, txid))();
+  const decl = await getDeclarationByTxid(deps.sql, txid);
   if (!decl) throw new StrataError('not-found', 'No declaration has this txid.', { hint: 'txid not found' });
   const spvInput = { ...shape, proof: typeof shape.proof === 'string' ? { bump: shape.proof } : shape.proof };
   const r = await verifyEnvelope(spvInput, storeChainView(deps.sql));
@@ -198,7 +176,7 @@ export async function registerAgentVerb(call: Call<{ body: unknown }>) {
 /** Records a ping (status `up`). An agent registered with an identity key only accepts pings signed by it. */
 export async function pingAgentVerb(call: Call<{ agentId: string }>) {
   const { deps, ctx, input } = call;
-  const agent = await load(() => getAgent(deps.sql, input.agentId))();
+  const agent = await getAgent(deps.sql, input.agentId);
   if (!agent) throw new StrataError('not-found', 'No agent has this id.', { hint: 'agent not found' });
   if (agent.identityKey && agent.identityKey !== ctx.identityKey?.toLowerCase()) {
     throw new StrataError('forbidden', 'This agent only accepts pings signed by its identity key.', { hint: 'identity-mismatch' });
@@ -232,7 +210,7 @@ function invalidQuery(issues: readonly { path: PropertyKey[]; message: string }[
 export function getListingCached(call: Call<{ versionId: string }>): Promise<CacheResult<ListingDetail>> {
   const { deps, ctx } = call;
   const v = parseVersionId(call.input.versionId);
-  return deps.cache.get('assets', cacheKeys.asset(v), load(() => getListing(deps.sql, v)), { waitUntil: ctx.waitUntil });
+  return deps.cache.get('assets', cacheKeys.asset(v), () => getListing(deps.sql, v), { waitUntil: ctx.waitUntil });
 }
 
 export type ListingsPage = { items: ListingItem[]; limit: number; offset: number };
@@ -256,7 +234,7 @@ export async function listListingsCached(call: Call<ListingQuery>): Promise<Cach
     limit: q.limit,
     offset: q.offset,
   });
-  const loader = load(() => searchListings(deps.sql, { ...q, q: text }));
+  const loader = () => searchListings(deps.sql, { ...q, q: text });
   return deps.cache.get('listings', key, loader, { tags: [cacheTags.listings()], waitUntil: ctx.waitUntil });
 }
 
@@ -264,7 +242,7 @@ export async function listListingsCached(call: Call<ListingQuery>): Promise<Cach
 export function getProducerCached(call: Call<{ producerId: string }>): Promise<CacheResult<Producer>> {
   const { deps, ctx } = call;
   const id = parseProducerId(call.input.producerId);
-  return deps.cache.get('producers', cacheKeys.producer(id), load(() => getProducer(deps.sql, id)), { waitUntil: ctx.waitUntil });
+  return deps.cache.get('producers', cacheKeys.producer(id), () => getProducer(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 
 /** The producer of a dataset's latest version; stale once anything is published or a producer changes. */
@@ -275,7 +253,7 @@ export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): P
     throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId' });
   }
   const key = cacheKeys.producer(`ds.${sha256HexUtf8(datasetId)}`);
-  return deps.cache.get('producers', key, load(() => getProducerByDataset(deps.sql, datasetId)), {
+  return deps.cache.get('producers', key, () => getProducerByDataset(deps.sql, datasetId), {
     tags: [cacheTags.listings(), PRODUCERS_TAG],
     waitUntil: ctx.waitUntil,
   });
@@ -285,7 +263,7 @@ export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): P
 export function getAgentCached(call: Call<{ agentId: string }>): Promise<CacheResult<Agent>> {
   const { deps, ctx } = call;
   const id = parseAgentId(call.input.agentId);
-  return deps.cache.get('agents', cacheKeys.agent(id), load(() => getAgent(deps.sql, id)), { waitUntil: ctx.waitUntil });
+  return deps.cache.get('agents', cacheKeys.agent(id), () => getAgent(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 
 /** One agent search page, keyed by the normalised (trimmed, lower-cased) name filter. */
@@ -295,5 +273,5 @@ export function searchAgentsCached(call: Call<AgentSearch>): Promise<CacheResult
   if (!r.success) throw invalidQuery(r.error.issues);
   const q = r.data.q?.trim().toLowerCase() || undefined;
   const key = cacheKeys.agentSearch({ ...textParam('q', q), ...textParam('capability', r.data.capability), limit: r.data.limit, offset: r.data.offset });
-  return deps.cache.get('agents', key, load(() => searchAgents(deps.sql, { ...r.data, q })), { tags: [cacheTags.agents()], waitUntil: ctx.waitUntil });
+  return deps.cache.get('agents', key, () => searchAgents(deps.sql, { ...r.data, q }), { tags: [cacheTags.agents()], waitUntil: ctx.waitUntil });
 }

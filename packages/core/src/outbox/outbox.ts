@@ -39,15 +39,6 @@ export function outboxStatement(inv: Invalidation): Statement {
   return stmt('INSERT INTO cache_outbox (keys, tags) VALUES ($1::text[], $2::text[]) RETURNING id', [[...inv.keys], [...inv.tags]]);
 }
 
-/** True for errors that mean "Postgres could not be reached", as opposed to a bad statement. */
-function isUnavailable(e: unknown): boolean {
-  if (e instanceof StrataError) return e.code === 'unavailable';
-  const code = (e as { code?: unknown })?.code;
-  if (typeof code === 'string' && /^(08|57P0|53)/.test(code)) return true;
-  const msg = String((e as Error)?.message ?? e);
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|fetch failed|Error connecting to database|Connection terminated|socket|closed/i.test(msg);
-}
-
 /**
  * Commits `statements` with an outbox row and an audit row in ONE round trip, then applies the
  * invalidation (one Kv round trip). Postgres unreachable → StrataError('unavailable'), nothing written.
@@ -63,7 +54,10 @@ export async function commitWrite(
   try {
     rows = await deps.sql.batch(batch);
   } catch (e) {
-    if (isUnavailable(e)) throw new StrataError('unavailable', 'The database is unavailable; nothing was written. Retry later.', { cause: e });
+    // the adapters report an unreachable database as `unavailable`; the batch is atomic
+    if (e instanceof StrataError && e.code === 'unavailable') {
+      throw new StrataError('unavailable', 'The database is unavailable; nothing was written. Retry later.', { cause: e.cause ?? e });
+    }
     throw e;
   }
   const results = rows.slice(0, write.statements.length);
