@@ -8,7 +8,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createMemoryKv, createUpstashKv, KvCommandError } from '@strata/core/adapters/kv/index';
 import { manualClock } from '@strata/core/ports/clock';
 import type { Kv } from '@strata/core/ports/kv';
-import { isStrataError } from '@strata/core/errors';
 import { describeWith, REDIS_URL } from '../support/reachable';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
 

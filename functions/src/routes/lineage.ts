@@ -37,12 +37,6 @@ const BatchAck = z
   })
   .openapi('LineageBatchAck');
 
-const body = {
-  required: true,
-  description: 'OpenLineage JSON (RunEvent, DatasetEvent or JobEvent); `Content-Encoding: gzip` accepted.',
-  content: { 'application/json': { schema: z.any().openapi({ type: 'object' }) } },
-} as const;
-
 const single = createRoute({
   method: 'post',
   path: LINEAGE_PATH,

@@ -10,12 +10,10 @@ import { StrataError, type FieldIssue } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
 import type { AuditEntry } from '../audit/audit';
 import type { Statement } from '../ports/sql';
-import { storeChainView, verifyEnvelope } from '../spv/index';
 import { AgentSearch, getAgent, interpretPingResult, parseAgentId, pingAgent, registerAgent, searchAgents, type Agent } from './agents';
-import { parseHex64, parseVersionId, sha256HexUtf8 } from './hex';
+import { parseVersionId, sha256HexUtf8 } from './hex';
 import { interpretPublishResult, preparePublish, publishConflictFrom, type PublishOutcome } from './publish';
 import { getProducer, getProducerByDataset, parseProducerId, registerProducer, type Producer } from './producers';
-import { getDeclarationByTxid, interpretProofResult, parseEnvelopeShape, prepareProof } from './proof';
 import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail, type ListingItem } from './repo';
 
 export interface ServiceCtx {
@@ -112,40 +110,6 @@ export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>)
     for (const h of hooks) ctx.waitUntil(Promise.resolve().then(() => h(event, { deps, requestId: ctx.requestId })));
   }
   return { status: outcome, txid: prepared.txid, versionId: prepared.versionId, opretVout: prepared.vout };
-}
-
-/** A BUMP may come as `proof: "<hex>"` (the catalog's form) or `proof: {bump}` (the spv form). */
-function normaliseEnvelope(envelope: unknown): unknown {
-  if (typeof envelope !== 'object' || envelope === null) return envelope;
-  const proof = (envelope as { proof?: unknown }).proof;
-  if (typeof proof === 'object' && proof !== null && typeof (proof as { bump?: unknown }).bump === 'string') {
-    return { ...envelope, proof: (proof as { bump: string }).bump };
-  }
-  return envelope;
-}
-
-/** Verifies an SPV envelope for the declaration of `txid` and stores it; the declaration becomes `confirmed`. */
-export async function attachProof(call: Call<{ txid: string; envelope: unknown }>) {
-  const { deps, input } = call;
-  const txid = parseHex64('txid', input.txid);
-  const shape = parseEnvelopeShape(normaliseEnvelope(input.envelope));
-  const decl = await getDeclarationByTxid(deps.sql, txid);
-  if (!decl) throw new StrataError('not-found', 'No declaration has this txid.', { hint: 'txid not found' });
-  const spvInput = { ...shape, proof: typeof shape.proof === 'string' ? { bump: shape.proof } : shape.proof };
-  const r = await verifyEnvelope(spvInput, storeChainView(deps.sql));
-  if (!r.ok) {
-    if (r.reason === 'headers-unavailable') throw new StrataError('unavailable', 'Block headers are not available to verify the proof.', { hint: r.reason });
-    throw new StrataError('invalid-envelope', `The SPV envelope does not verify (${r.reason}).`, { hint: r.reason });
-  }
-  if (r.txid !== txid) throw new StrataError('invalid-envelope', 'The envelope proves a different transaction.', { hint: 'txid-mismatch' });
-  const statement = prepareProof({ txid, envelope: shape, verified: { blockHash: r.blockHash, height: r.blockHeight }, now: now(deps) });
-  const { results } = await write(call, [statement], { keys: [cacheKeys.asset(decl.versionId)], tags: [cacheTags.version(decl.versionId)] }, {
-    action: 'catalog.proof',
-    resource: `version:${decl.versionId}`,
-    after: { txid, blockHash: r.blockHash, height: r.blockHeight },
-  });
-  const versionId = interpretProofResult(results[0] ?? []);
-  return { status: 'confirmed' as const, txid, versionId, blockHash: r.blockHash, height: r.blockHeight, confirmations: r.confirmations };
 }
 
 const PRODUCERS_TAG = cacheTags.of('producers');
