@@ -7,8 +7,9 @@
  */
 import { z } from 'zod';
 import type { Delivery, Job, Queue } from '../../ports/queue';
-import { StrataError, fail } from '../../errors';
+import { fail } from '../../errors';
 import { JobSchema } from './job';
+import { packBySize, utf8Bytes } from './pack';
 
 /** The part of a Queues producer binding this adapter uses. */
 export interface QueueProducerBinding {
@@ -25,29 +26,7 @@ export interface QueueMessage {
   retry(options?: { delaySeconds?: number }): void;
 }
 
-const MAX_MESSAGES = 100;
-const MAX_BATCH_BYTES = 256_000;
-const MAX_MESSAGE_BYTES = 128_000;
-
-/** Splits serialised jobs into batches within the Cloudflare limits. */
-function packBatches(jobs: readonly Job[]): Job[][] {
-  const out: Job[][] = [];
-  let cur: Job[] = [];
-  let bytes = 0;
-  for (const job of jobs) {
-    const n = new TextEncoder().encode(JSON.stringify(job)).byteLength;
-    if (n > MAX_MESSAGE_BYTES) throw new StrataError('payload-too-large', `A ${n}-byte job exceeds the 128 KB Cloudflare Queues message limit.`);
-    if (cur.length === MAX_MESSAGES || bytes + n > MAX_BATCH_BYTES) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(job);
-    bytes += n;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
-}
+const LIMITS = { maxCount: 100, maxBatchBytes: 256_000, maxItemBytes: 128_000, label: '128 KB Cloudflare Queues' } as const;
 
 /** Creates a Queue that sends through a Cloudflare Queues producer binding. */
 export function createCloudflareQueue(binding: QueueProducerBinding): Queue & { readonly kind: 'cloudflare' } {
@@ -56,7 +35,7 @@ export function createCloudflareQueue(binding: QueueProducerBinding): Queue & { 
     /** Sends jobs as JSON messages, one `sendBatch` per ≤ 100. */
     async send(jobs) {
       const parsed = z.array(JobSchema).parse(jobs).map((j): Job => ({ type: j.type, payload: j.payload ?? null }));
-      for (const batch of packBatches(parsed)) {
+      for (const batch of packBySize(parsed, (job) => utf8Bytes(JSON.stringify(job)), LIMITS)) {
         try {
           await binding.sendBatch(batch.map((body) => ({ body, contentType: 'json' as const })));
         } catch (e) {

@@ -8,8 +8,9 @@
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { Job, Queue } from '../../ports/queue';
-import { StrataError, fail } from '../../errors';
+import { fail } from '../../errors';
 import { JobSchema } from './job';
+import { packBySize, utf8Bytes } from './pack';
 
 export const SqsQueueOptions = z.object({
   queueUrl: z.url(),
@@ -20,29 +21,11 @@ export const SqsQueueOptions = z.object({
 export type SqsQueueOptions = z.infer<typeof SqsQueueOptions> & { client?: SQSClient };
 
 /** SQS limits: 10 entries per batch, 256 KiB per message and per batch. */
-const MAX_ENTRIES = 10;
-const MAX_BYTES = 262_144;
-
-const utf8Length = (s: string) => new TextEncoder().encode(s).byteLength;
+const LIMITS = { maxCount: 10, maxBatchBytes: 262_144, maxItemBytes: 262_144, label: '256 KiB SQS' } as const;
 
 /** Splits message bodies into batches that respect both SQS limits. */
 export function packBatches(bodies: readonly string[]): string[][] {
-  const out: string[][] = [];
-  let cur: string[] = [];
-  let bytes = 0;
-  for (const body of bodies) {
-    const n = utf8Length(body);
-    if (n > MAX_BYTES) throw new StrataError('payload-too-large', `A ${n}-byte job exceeds the 256 KiB SQS message limit.`);
-    if (cur.length === MAX_ENTRIES || bytes + n > MAX_BYTES) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(body);
-    bytes += n;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
+  return packBySize(bodies, utf8Bytes, LIMITS);
 }
 
 /** Creates an SQS-backed Queue (send side). */
