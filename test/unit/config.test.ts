@@ -46,6 +46,8 @@ describe('parseConfig', () => {
     expect(problemsOf({ CACHE_TTLS_JSON: '{nope' })).toEqual([{ variable: 'CACHE_TTLS_JSON', message: 'is not valid JSON' }]);
     expect(problemsOf({ FEATURE_FLAGS_JSON: '{"unknownFlag": true}' })[0]!.variable).toBe('FEATURE_FLAGS_JSON');
     expect(problemsOf({ CACHE_TTLS_JSON: '{"assets": -5}' })[0]!.variable).toBe('CACHE_TTLS_JSON');
+    // a misspelt namespace would silently keep the defaults: refused at start instead
+    expect(problemsOf({ CACHE_TTLS_JSON: '{"asset": 60}' })[0]!.variable).toBe('CACHE_TTLS_JSON');
     const ok = parseConfig({ CACHE_TTLS_JSON: '{"assets": 60, "listings": {"fresh": 30, "stale": 90}}' });
     expect(ok.CACHE_TTLS_JSON).toEqual({ assets: 60, listings: { fresh: 30, stale: 90 } });
   });

@@ -3,6 +3,7 @@
  * call `parseConfig(process.env | env bindings)` once; nothing below them reads the environment.
  */
 import { z } from 'zod';
+import { CacheTtlsJson } from '../cache/namespaces';
 import { Secret } from './secret';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -24,24 +25,6 @@ function jsonOf<T extends z.ZodType>(schema: T) {
     })
     .pipe(schema);
 }
-
-/** `CACHE_TTLS_JSON`: per namespace a number (fresh seconds) or an object of windows in seconds. */
-export const CacheTtlOverrides = z.record(
-  z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'namespace names are lower-case words'),
-  z.union([
-    z.number().int().min(0).max(7 * 86400),
-    z
-      .object({
-        fresh: z.number().int().min(0).max(7 * 86400).optional(),
-        stale: z.number().int().min(0).max(7 * 86400).optional(),
-        grace: z.number().int().min(0).max(30 * 86400).optional(),
-        l1: z.number().int().min(0).max(3600).optional(),
-        negative: z.number().int().min(0).max(86400).optional(),
-      })
-      .strict(),
-  ]),
-);
-export type CacheTtlOverrides = z.infer<typeof CacheTtlOverrides>;
 
 export const FeatureFlags = z
   .object({
@@ -116,7 +99,8 @@ export const RawConfig = z
     INGEST_TOKEN: secret(16).optional(),
 
     // Caching and features
-    CACHE_TTLS_JSON: jsonOf(CacheTtlOverrides).optional(),
+    // the cache engine's own schema: an unknown namespace is a configuration error at start
+    CACHE_TTLS_JSON: jsonOf(CacheTtlsJson).optional(),
     FEATURE_FLAGS_JSON: jsonOf(FeatureFlags).optional(),
 
     // Limits
