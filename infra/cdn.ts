@@ -9,5 +9,5 @@ export const router = new sst.aws.Router('Cdn');
 
 router.routeBucket(`/${publicPrefix.replace(/\/$/, '')}`, content);
 
-/** What the app prepends to `public/<contentHash>` when `CDN_MODE=direct`. */
+/** The public base of `public/<contentHash>` objects, for the data-delivery routes (not built yet). */
 export const cdnBaseUrl = router.url;

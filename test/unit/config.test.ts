@@ -23,8 +23,8 @@ describe('parseConfig', () => {
   });
 
   it('names every bad variable in one error', () => {
-    const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://x', CDN_MODE: 'sometimes', ADMIN_TOKEN: 'short' });
-    expect(problems.map((p) => p.variable).sort()).toEqual(['ADMIN_TOKEN', 'CDN_MODE', 'DATABASE_URL', 'PORT']);
+    const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LINEAGE_INGEST_MODE: 'sometimes', ADMIN_TOKEN: 'short' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['ADMIN_TOKEN', 'DATABASE_URL', 'LINEAGE_INGEST_MODE', 'PORT']);
     const msg = (() => {
       try {
         parseConfig({ PORT: 'eighty' });
@@ -38,7 +38,7 @@ describe('parseConfig', () => {
 
   it('checks variables that go together', () => {
     expect(problemsOf({ UPSTASH_REDIS_REST_URL: 'https://kv.example.com' }).map((p) => p.variable)).toEqual(['UPSTASH_REDIS_REST_TOKEN']);
-    expect(problemsOf({ CDN_MODE: 'direct' }).map((p) => p.variable)).toEqual(['CDN_BASE_URL']);
+    expect(problemsOf({ S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' }).map((p) => p.variable)).toEqual(['S3_SECRET_ACCESS_KEY']);
     expect(problemsOf({ SQL_DRIVER: 'neon-http' }).map((p) => p.variable)).toEqual(['DATABASE_URL']);
   });
 

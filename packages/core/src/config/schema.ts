@@ -38,10 +38,6 @@ export const FeatureFlags = z
   .strict();
 export type FeatureFlags = z.infer<typeof FeatureFlags>;
 
-export const PaySplits = z
-  .record(z.string().min(1), z.number().min(0).max(1))
-  .refine((o) => Math.abs(Object.values(o).reduce((a, b) => a + b, 0) - 1) < 1e-9, 'splits must add up to 1');
-
 export const RawConfig = z
   .object({
     PORT: int(1, 65535).default(8787),
@@ -83,9 +79,6 @@ export const RawConfig = z
     S3_SECRET_ACCESS_KEY: secret(1).optional(),
     BLOB_DIR: z.string().min(1).default('./.strata/blobs'),
     BLOB_SIGNING_SECRET: secret(16).optional(),
-    PRESIGN_TTL_SEC: int(1, 604_800).default(900),
-    CDN_MODE: z.enum(['off', 'direct', 'signed']).default('off'),
-    CDN_BASE_URL: url.optional(),
 
     // Queue: absent QUEUE_URL → in-process
     QUEUE_URL: url.optional(),
@@ -115,11 +108,6 @@ export const RawConfig = z
     BUNDLE_MAX_DEPTH: int(1, 100).default(20),
     MIN_CONFS: int(0, 10_000).default(1),
     HEADERS_SOURCE: z.string().min(1).optional(),
-    HEADERS_TIP_CACHE_SEC: int(1, 3600).default(10),
-    PAY_SPLITS_JSON: jsonOf(PaySplits).optional(),
-    QUOTE_TTL_SEC: int(10, 86_400).default(600),
-    RECEIPT_TTL_SEC: int(60, 30 * 86_400).default(3600),
-    BROADCAST_MODE: z.enum(['dryrun', 'live']).default('dryrun'),
     OUTBOX_SWEEP_AFTER_SEC: int(0, 3600).default(5),
     AUDIT_RETAIN_MONTHS: int(1, 120).default(12),
   })
@@ -130,9 +118,6 @@ export const RawConfig = z
     }
     if (!!c.S3_ACCESS_KEY_ID !== !!c.S3_SECRET_ACCESS_KEY) {
       ctx.addIssue({ code: 'custom', path: ['S3_SECRET_ACCESS_KEY'], message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together' });
-    }
-    if (c.CDN_MODE !== 'off' && !c.CDN_BASE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['CDN_BASE_URL'], message: `is required when CDN_MODE=${c.CDN_MODE}` });
     }
     if (c.SQL_DRIVER !== 'auto' && !c.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: `is required when SQL_DRIVER=${c.SQL_DRIVER}` });
