@@ -10,6 +10,8 @@ import { TEST_ADMIN_TOKEN, TEST_INGEST_TOKEN, type TestStack } from '../support/
 export interface Isolate {
   readonly deps: Deps;
   readonly app: ReturnType<typeof createApp>;
+  /** Waits for this isolate's background work: cache fills and post-commit bookkeeping. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,10 @@ export async function isolateOf(stack: TestStack, env: Record<string, string> = 
   return {
     deps,
     app: createApp(deps),
+    async settle() {
+      await deps.background.drain();
+      await deps.cache.settle();
+    },
     async close() {
       await deps.cache.settle();
       await deps.close();

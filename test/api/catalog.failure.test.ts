@@ -37,7 +37,7 @@ await describeWith(['postgres', 'redis'], 'catalog failure paths (PostgreSQL + U
       expect((await submit(stack, a)).status).toBe(201);
       const url = '/listings?datasetId=ds-kvdown';
       expect(ids(await call(reader, 'GET', url))).toEqual([a.versionId]);
-      await reader.deps.cache.settle();
+      await reader.settle();
 
       await stack.upstash!.setDown(true);
       const b = makePublication({ datasetId: 'ds-kvdown' });
@@ -80,7 +80,7 @@ await describeWith(['postgres', 'redis'], 'catalog failure paths (PostgreSQL + U
       await sweepOutbox({ sql: stack.deps.sql, cache: cron(stack) });
       const url = '/listings?datasetId=ds-killed';
       await call(reader, 'GET', url);
-      await reader.deps.cache.settle();
+      await reader.settle();
 
       // the process "dies" right after the commit: invalidate never reaches Kv
       const dying = { ...stack.deps, cache: { ...stack.deps.cache, invalidate: () => Promise.reject(new Error('killed')) } };
