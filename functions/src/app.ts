@@ -71,7 +71,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.onError((err, c) => {
     if (isStrataError(err)) {
       if (err.code === 'unavailable' || err.code === 'internal') {
-        deps.log.error('request failed', { requestId: c.var.requestId, code: err.code, error: String(err.cause ?? err.message) });
+        deps.log.error('request failed', { requestId: c.get('requestId'), code: err.code, error: String(err.cause ?? err.message) });
       }
       return problem(c, { code: err.code, detail: err.message, hint: err.extra.hint, issues: err.extra.issues, retryAfterSec: err.extra.retryAfterSec });
     }
@@ -81,7 +81,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       if (status === 413) return problem(c, { code: 'payload-too-large', detail: err.message });
       if (status === 401) return problem(c, { code: 'unauthorized', detail: err.message });
     }
-    deps.log.error('unhandled error', { requestId: c.var.requestId, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    deps.log.error('unhandled error', { requestId: c.get('requestId'), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
     return problem(c, { code: 'internal', detail: 'An unexpected error occurred; the request id identifies it in the logs.' });
   });
 

@@ -17,7 +17,7 @@ export function requireToken(which: 'admin' | 'ingest'): MiddlewareHandler<AppEn
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new StrataError('unauthorized', `This operation needs the ${which} bearer token.`, { hint: 'Send Authorization: Bearer <token>.' });
-    const tokens = c.var.deps.tokens;
+    const tokens = c.get('deps').tokens;
     const expected = tokens[which].reveal();
     // the admin token may do everything the ingest token may
     const ok = timingSafeEqual(m[1]!, expected) || (which === 'ingest' && timingSafeEqual(m[1]!, tokens.admin.reveal()));

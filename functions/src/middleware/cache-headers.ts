@@ -57,7 +57,7 @@ export async function sendCached<T>(c: Context, result: CacheResult<T>, ns: Cach
     c.header('cache-control', 'no-store');
     return problem(c, { code: 'not-found', detail: notFound.detail, hint: notFound.hint });
   }
-  const windows = c.var.deps.cache.namespaces[ns];
+  const windows = c.get('deps').cache.namespaces[ns];
   const { body, etag } = serialise(result.value as object);
   const headers = {
     'cache-control': `public, max-age=${windows.l1}, stale-while-revalidate=${windows.stale}`,

@@ -36,7 +36,7 @@ export function identity(mode: 'required' | 'optional'): MiddlewareHandler<Ident
     if (!r.ok) throw new StrataError('invalid-signature', 'The identity signature is missing or not valid.', { hint: r.reason });
     let fresh: boolean;
     try {
-      fresh = await claimNonce(c.var.deps.kv, r.identityKey, nonce!, NONCE_TTL_SEC);
+      fresh = await claimNonce(c.get('deps').kv, r.identityKey, nonce!, NONCE_TTL_SEC);
     } catch (e) {
       throw new StrataError('unavailable', 'Signed requests cannot be checked for replay right now; retry later.', { hint: 'nonce-store-unavailable', cause: e });
     }

@@ -19,16 +19,16 @@ interface PlatformEnv {
  */
 export function clientAddress(c: Context<AppEnv>): string {
   const env = (c.env ?? {}) as PlatformEnv;
-  if (c.var.deps.runtime === 'worker') return c.req.header('cf-connecting-ip') ?? 'anonymous';
+  if (c.get('deps').runtime === 'worker') return c.req.header('cf-connecting-ip') ?? 'anonymous';
   return env.requestContext?.http?.sourceIp ?? env.requestContext?.identity?.sourceIp ?? env.incoming?.socket?.remoteAddress ?? 'anonymous';
 }
 
 /** Limits requests per client address within `scope` to RATE_LIMIT_PER_MIN (0 = off). */
-export function rateLimit(scope = 'public', limitOf: (c: Context<AppEnv>) => number = (c) => c.var.deps.config.RATE_LIMIT_PER_MIN): MiddlewareHandler<AppEnv> {
+export function rateLimit(scope = 'public', limitOf: (c: Context<AppEnv>) => number = (c) => c.get('deps').config.RATE_LIMIT_PER_MIN): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const limit = limitOf(c);
     if (limit <= 0) return next();
-    const d = await rateLimiterFor(c.var.deps, scope, limit).check(clientAddress(c));
+    const d = await rateLimiterFor(c.get('deps'), scope, limit).check(clientAddress(c));
     // Set before the handler: headers added afterwards make Hono rebuild the response.
     c.header('ratelimit-limit', String(d.limit));
     c.header('ratelimit-remaining', String(d.remaining));

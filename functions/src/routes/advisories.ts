@@ -57,12 +57,12 @@ const listRoute = createRoute({
 
 export function registerAdvisories(app: OpenAPIHono<AppEnv>): void {
   app.openapi(postRoute, async (c) => {
-    const a = await createAdvisory(c.var.deps, c.req.valid('json'), { actor: 'admin', requestId: c.var.requestId, waitUntil: c.var.waitUntil });
+    const a = await createAdvisory(c.get('deps'), c.req.valid('json'), { actor: 'admin', requestId: c.get('requestId'), waitUntil: c.get('waitUntil') });
     return c.json(a, 201);
   });
   app.openapi(listRoute, async (c) => {
     const versionId = parseVersionId(c.req.valid('query').versionId);
-    const items = await listAdvisoriesForVersion(c.var.deps, versionId);
+    const items = await listAdvisoriesForVersion(c.get('deps'), versionId);
     return c.json({ versionId, items }, 200, { 'cache-control': 'no-store' });
   });
 }

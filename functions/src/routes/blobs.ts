@@ -15,7 +15,7 @@ const RANGE = /^bytes=(\d+)-(\d*)$/;
 
 export function registerBlobs(app: OpenAPIHono<AppEnv>): void {
   app.on(['GET', 'PUT', 'HEAD'], '/blobs/*', async (c) => {
-    const { deps } = c.var;
+    const deps = c.get('deps');
     const secret = deps.blobSigningSecret;
     if (!secret) throw new StrataError('not-found', 'Blobs are served by the object store, not by this route.');
     const key = decodeURIComponent(new URL(c.req.url).pathname.slice('/blobs/'.length));

@@ -47,11 +47,11 @@ const route = createRoute({
 
 export function registerBundle(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const { deps } = c.var;
+    const deps = c.get('deps');
     const q = c.req.valid('query');
     const versionId = parseVersionId(q.versionId);
     const depth = Math.min(q.depth ?? deps.config.BUNDLE_DEFAULT_DEPTH, deps.config.BUNDLE_MAX_DEPTH);
-    const r = await getBundle(deps, { versionId, depth }, { waitUntil: c.var.waitUntil });
+    const r = await getBundle(deps, { versionId, depth }, { waitUntil: c.get('waitUntil') });
     const body = JSON.stringify(r.body);
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
     const etag = `W/"${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;

@@ -71,7 +71,7 @@ function out(d: DeadLetter): z.infer<typeof DeadLetterOut> {
 export function registerDeadLetters(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
     const { pending, limit } = c.req.valid('query');
-    const { sql } = c.var.deps;
+    const { sql } = c.get('deps');
     const [items, count] = await Promise.all([
       listDeadLetters(sql, { limit, ...(pending === undefined ? {} : { pending: pending === 'true' }) }),
       countPendingDeadLetters(sql),
@@ -80,7 +80,7 @@ export function registerDeadLetters(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(replayRoute, async (c) => {
     const { ids, limit } = c.req.valid('json');
-    const { deps } = c.var;
+    const deps = c.get('deps');
     const taken = await takeForReplay(deps.sql, { limit, ...(ids ? { ids } : {}) }, (jobs) => deps.queue.send(jobs));
     return c.json({ replayed: taken.length, items: taken.map(out) }, 200);
   });

@@ -41,7 +41,7 @@ const route = createRoute({
 
 export function registerDeclarations(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const r = await verifyAndStoreProof(c.var.deps, { txid: c.req.valid('param').txid, envelope: c.req.valid('json').envelope }, serviceCtx(c));
+    const r = await verifyAndStoreProof(c.get('deps'), { txid: c.req.valid('param').txid, envelope: c.req.valid('json').envelope }, serviceCtx(c));
     return c.json(r, 200);
   });
 }

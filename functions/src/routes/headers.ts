@@ -58,11 +58,11 @@ const tipRoute = createRoute({
 export function registerHeaders(app: OpenAPIHono<AppEnv>): void {
   app.openapi(postRoute, async (c) => {
     const body = c.req.valid('json');
-    const r = await storeHeaders(c.var.deps, body, { actor: 'admin', requestId: c.var.requestId, waitUntil: c.var.waitUntil });
+    const r = await storeHeaders(c.get('deps'), body, { actor: 'admin', requestId: c.get('requestId'), waitUntil: c.get('waitUntil') });
     return c.json({ inserted: r.inserted, tip: r.tip, reorg: r.reorg ? { ...r.reorg, removed: [...r.reorg.removed], added: [...r.reorg.added], versions: [...r.reorg.versions] } : null }, 200);
   });
   app.openapi(tipRoute, async (c) => {
-    const tip = await readTip(c.var.deps, { waitUntil: c.var.waitUntil });
+    const tip = await readTip(c.get('deps'), { waitUntil: c.get('waitUntil') });
     if (tip === null) throw new StrataError('not-found', 'No block headers are stored yet.', { hint: 'no-headers' });
     return c.json(tip, 200, { 'cache-control': 'no-cache' });
   });

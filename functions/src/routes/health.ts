@@ -41,18 +41,18 @@ const dbRoute = createRoute({
 
 export function registerHealth(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, async (c) => {
-    const h = await checkHealth(c.var.deps, ['database', 'cache', 'storage', 'queue']);
+    const h = await checkHealth(c.get('deps'), ['database', 'cache', 'storage', 'queue']);
     // fail-open when Kv does not answer now, or the limiter's own last check could not reach it
-    const failOpen = h.cache.ok === false || rateLimitHealth(c.var.deps).failOpen;
+    const failOpen = h.cache.ok === false || rateLimitHealth(c.get('deps')).failOpen;
     const body = { ...h, rateLimit: { failOpen, detail: failOpen ? 'Kv unreachable: rate limits fail open' : 'rate limits enforced through Kv' } };
     return c.json(body as z.infer<typeof Health>, h.failing.length === 0 ? 200 : 503);
   });
   app.openapi(dbRoute, async (c) => {
-    const h = await checkHealth(c.var.deps, ['database', 'cache']);
+    const h = await checkHealth(c.get('deps'), ['database', 'cache']);
     return c.json({ status: h.status, timestamp: h.timestamp, failing: h.failing, database: h.database, cache: h.cache }, h.failing.length === 0 ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
-    const text = await c.var.deps.metrics.render();
+    const text = await c.get('deps').metrics.render();
     return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4' });
   });
 }

@@ -115,7 +115,7 @@ export async function readJsonBody(c: Context<AppEnv>, cap: number): Promise<unk
 }
 
 function ctxOf(c: Context<AppEnv>): LineageCtx {
-  return { waitUntil: c.var.waitUntil, requestId: c.var.requestId, actor: 'ingest' };
+  return { waitUntil: c.get('waitUntil'), requestId: c.get('requestId'), actor: 'ingest' };
 }
 
 function batchBody(r: IngestReport): z.infer<typeof BatchAck> {
@@ -124,7 +124,7 @@ function batchBody(r: IngestReport): z.infer<typeof BatchAck> {
 
 export function registerLineage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(single, async (c) => {
-    const { deps } = c.var;
+    const deps = c.get('deps');
     const event = await readJsonBody(c, deps.config.OL_MAX_EVENT_BYTES);
     if (Array.isArray(event)) throw new StrataError('bad-request', 'This endpoint takes one event.', { hint: `POST arrays to ${LINEAGE_BATCH_PATH}.` });
     const report = await ingestLineage(deps, ctxOf(c), [event]);
@@ -139,7 +139,7 @@ export function registerLineage(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(batch, async (c) => {
-    const { deps } = c.var;
+    const deps = c.get('deps');
     const parsed = await readJsonBody(c, OL_BATCH_MAX_BYTES);
     const events = Array.isArray(parsed) ? parsed : (parsed as { events?: unknown } | null)?.events;
     if (!Array.isArray(events)) throw new StrataError('bad-request', 'The body must be a JSON array of events (or {"events": [...]}).');

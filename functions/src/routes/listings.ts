@@ -98,16 +98,16 @@ const detailRoute = createRoute({
 export function registerListings(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
     const { policyPreview, policyId, ...input } = c.req.valid('query');
-    const r = await listListingsCached({ deps: c.var.deps, ctx: serviceCtx(c), input });
-    const { deps } = c.var;
+    const r = await listListingsCached({ deps: c.get('deps'), ctx: serviceCtx(c), input });
+    const deps = c.get('deps');
     if (policyPreview !== 'true' || deps.config.FEATURE_FLAGS_JSON?.policyPreview === false || !r.value) {
       return (await sendCached(c, r, 'listings', { detail: 'No listings.' })) as never;
     }
-    const items = await previewForListings(deps, r.value.items, policyId, c.var.waitUntil);
+    const items = await previewForListings(deps, r.value.items, policyId, c.get('waitUntil'));
     return (await sendCached(c, { ...r, value: { ...r.value, items } }, 'listings', { detail: 'No listings.' })) as never;
   });
   app.openapi(detailRoute, async (c) => {
-    const r = await getListingCached({ deps: c.var.deps, ctx: serviceCtx(c), input: { versionId: c.req.valid('param').versionId } });
+    const r = await getListingCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { versionId: c.req.valid('param').versionId } });
     return (await sendCached(c, r, 'assets', { detail: 'No version has this id.', hint: 'versionId not found' })) as never;
   });
 }

@@ -34,7 +34,7 @@ const graphRoute = createRoute({
   path: '/openlineage/lineage',
   tags: ['lineage'],
   summary: 'Lineage graph around one dataset (cached; rate limited per client)',
-  middleware: [rateLimit('lineage', (c) => c.var.deps.config.OL_QUERY_RATE_PER_MIN)] as const,
+  middleware: [rateLimit('lineage', (c) => c.get('deps').config.OL_QUERY_RATE_PER_MIN)] as const,
   request: { query: GraphQuery },
   responses: {
     200: { description: '`simple` or `cyto` graph', content: { 'application/json': { schema: Json } } },
@@ -99,7 +99,7 @@ const reconcileRoute = createRoute({
 });
 
 function adminCtx(c: Context<AppEnv>): LineageCtx {
-  return { waitUntil: c.var.waitUntil, requestId: c.var.requestId, actor: 'admin' };
+  return { waitUntil: c.get('waitUntil'), requestId: c.get('requestId'), actor: 'admin' };
 }
 
 const notFound = (what: string) => new StrataError('not-found', `No ${what}.`);
@@ -107,33 +107,33 @@ const notFound = (what: string) => new StrataError('not-found', `No ${what}.`);
 export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(graphRoute, async (c) => {
     const q = c.req.valid('query');
-    const r = await lineageQueryCached(c.var.deps, { waitUntil: c.var.waitUntil }, q);
+    const r = await lineageQueryCached(c.get('deps'), { waitUntil: c.get('waitUntil') }, q);
     return sendCached(c, { value: r.body as object, status: r.cache === 'bypass' ? 'miss' : r.cache, tier: 'origin' }, 'lineage', { detail: 'No such dataset.' }) as never;
   });
   app.openapi(datasetRoute, async (c) => {
     const { namespace, name } = c.req.valid('param');
-    const d = await getDataset(c.var.deps.sql, namespace, name);
+    const d = await getDataset(c.get('deps').sql, namespace, name);
     if (!d) throw notFound(`dataset ${name} in namespace ${namespace}`);
     return c.json({ dataset: d }, 200);
   });
   app.openapi(jobRoute, async (c) => {
     const { namespace, name } = c.req.valid('param');
-    const j = await getJob(c.var.deps.sql, namespace, name);
+    const j = await getJob(c.get('deps').sql, namespace, name);
     if (!j) throw notFound(`job ${name} in namespace ${namespace}`);
     return c.json({ job: j }, 200);
   });
   app.openapi(runRoute, async (c) => {
-    const r = await getRun(c.var.deps.sql, c.req.valid('param').runId);
+    const r = await getRun(c.get('deps').sql, c.req.valid('param').runId);
     if (!r) throw notFound('run with this id');
     return c.json({ run: r }, 200);
   });
   app.openapi(searchRoute, async (c) => {
     const { q, limit } = c.req.valid('query');
-    const results = await searchDatasets(c.var.deps.sql, { q, limit });
+    const results = await searchDatasets(c.get('deps').sql, { q, limit });
     return c.json({ q, limit, results }, 200);
   });
   app.openapi(healthRoute, async (c) => {
-    const { deps } = c.var;
+    const deps = c.get('deps');
     const started = performance.now();
     try {
       const rows = await deps.sql.query<{ datasets: number; edges: number }>(
@@ -150,18 +150,18 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(hookRoute('publish'), async (c) => {
     const { versionId } = c.req.valid('json');
-    const r = await emitPublishEvent(c.var.deps, adminCtx(c), versionId);
+    const r = await emitPublishEvent(c.get('deps'), adminCtx(c), versionId);
     const e = r.results[0]!;
     return c.json({ versionId, status: e.status, eventHash: e.eventHash, duplicate: e.duplicate ?? false }, 201);
   });
   app.openapi(hookRoute('recall'), async (c) => {
     const { versionId, reason } = c.req.valid('json');
-    const r = await emitRecallEvent(c.var.deps, adminCtx(c), { versionId, reason });
+    const r = await emitRecallEvent(c.get('deps'), adminCtx(c), { versionId, reason });
     const e = r.results[0]!;
     return c.json({ versionId, status: e.status, eventHash: e.eventHash, duplicate: e.duplicate ?? false }, 201);
   });
   app.openapi(reconcileRoute, async (c) => {
-    const r = await reconcilePublishEvents(c.var.deps, adminCtx(c), c.req.valid('query').limit);
+    const r = await reconcilePublishEvents(c.get('deps'), adminCtx(c), c.req.valid('query').limit);
     return c.json({ emitted: r.emitted.length, versionIds: r.emitted }, 200);
   });
 }

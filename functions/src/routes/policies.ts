@@ -65,10 +65,10 @@ const evaluateRoute = (path: string) =>
   });
 
 export function registerPolicies(app: OpenAPIHono<AppEnv>): void {
-  const ctx = (c: { var: AppEnv['Variables'] }) => ({ actor: 'admin', requestId: c.var.requestId, waitUntil: c.var.waitUntil });
+  const ctx = (c: { get<K extends keyof AppEnv['Variables']>(key: K): AppEnv['Variables'][K] }) => ({ actor: 'admin', requestId: c.get('requestId'), waitUntil: c.get('waitUntil') });
 
   app.openapi(routes.create, async (c) => {
-    const { policyId } = await createPolicy(c.var.deps, await c.req.json(), ctx(c));
+    const { policyId } = await createPolicy(c.get('deps'), await c.req.json(), ctx(c));
     return c.json({ status: 'ok' as const, policyId }, 201);
   });
   app.openapi(routes.list, async (c) => {
@@ -76,20 +76,20 @@ export function registerPolicies(app: OpenAPIHono<AppEnv>): void {
     if (!r.success) {
       throw new StrataError('validation-failed', 'The query is not valid.', { issues: r.error.issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message })) });
     }
-    const items = await readPolicies(c.var.deps, r.data, c.var.waitUntil);
+    const items = await readPolicies(c.get('deps'), r.data, c.get('waitUntil'));
     return c.json({ items, limit: r.data.limit, offset: r.data.offset }, 200);
   });
   app.openapi(routes.get, async (c) => {
-    const p = await readPolicy(c.var.deps, c.req.valid('param').id, c.var.waitUntil);
+    const p = await readPolicy(c.get('deps'), c.req.valid('param').id, c.get('waitUntil'));
     if (!p) throw new StrataError('not-found', 'No policy has this id.');
     return c.json(p, 200);
   });
   app.openapi(routes.patch, async (c) => {
-    await updatePolicy(c.var.deps, c.req.valid('param').id, await c.req.json(), ctx(c));
+    await updatePolicy(c.get('deps'), c.req.valid('param').id, await c.req.json(), ctx(c));
     return c.json({ status: 'ok' as const }, 200);
   });
   app.openapi(routes.delete, async (c) => {
-    await deletePolicy(c.var.deps, c.req.valid('param').id, ctx(c));
+    await deletePolicy(c.get('deps'), c.req.valid('param').id, ctx(c));
     return c.json({ status: 'ok' as const }, 200);
   });
 
@@ -103,9 +103,9 @@ export function registerPolicies(app: OpenAPIHono<AppEnv>): void {
       }
       if (body.policyId !== undefined && typeof body.policyId !== 'string') throw new StrataError('bad-request', 'policyId must be a string.');
       const r = await evaluatePolicy(
-        c.var.deps,
+        c.get('deps'),
         { versionId, ...(body.policyId !== undefined ? { policyId: body.policyId as string } : { policy: body.policy }) },
-        c.var.waitUntil,
+        c.get('waitUntil'),
       );
       return c.json(r as z.infer<typeof Decision>, 200, { 'cache-control': 'no-store' });
     });

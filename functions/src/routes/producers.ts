@@ -73,14 +73,14 @@ const byDatasetRoute = createRoute({
 export function registerProducers(app: OpenAPIHono<AppEnv>): void {
   app.openapi(registerRoute, async (c) => {
     const body: unknown = c.req.valid('json') ?? {};
-    return c.json(await registerProducerVerb({ deps: c.var.deps, ctx: serviceCtx(c), input: { body } }), 200);
+    return c.json(await registerProducerVerb({ deps: c.get('deps'), ctx: serviceCtx(c), input: { body } }), 200);
   });
   app.openapi(getRoute, async (c) => {
-    const r = await getProducerCached({ deps: c.var.deps, ctx: serviceCtx(c), input: { producerId: c.req.valid('param').id } });
+    const r = await getProducerCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { producerId: c.req.valid('param').id } });
     return (await sendCached(c, r, 'producers', { detail: 'No producer has this id.', hint: 'producer not found' })) as never;
   });
   app.openapi(byDatasetRoute, async (c) => {
-    const r = await getProducerByDatasetCached({ deps: c.var.deps, ctx: serviceCtx(c), input: { datasetId: c.req.valid('query').datasetId } });
+    const r = await getProducerByDatasetCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { datasetId: c.req.valid('query').datasetId } });
     return (await sendCached(c, r, 'producers', { detail: 'No producer has published this dataset.', hint: 'producer not found' })) as never;
   });
 }

@@ -38,7 +38,7 @@ const route = createRoute({
 export function registerSubmit(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
-    const r = await publish({ deps: c.var.deps, ctx: serviceCtx(c), input: { rawTx: body.rawTx, manifest: body.manifest } });
+    const r = await publish({ deps: c.get('deps'), ctx: serviceCtx(c), input: { rawTx: body.rawTx, manifest: body.manifest } });
     return c.json(r, r.status === 'created' ? 201 : 200);
   });
 }
