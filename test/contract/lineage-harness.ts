@@ -62,7 +62,7 @@ export async function forEachLineageStore(name: string, suite: (store: OpenStore
       });
       beforeEach(async () => {
         await sql!.query(
-          'TRUNCATE ol_event_hashes, ol_events, ol_jobs, ol_runs, ol_datasets, ol_edges, ol_run_io, ol_job_io RESTART IDENTITY CASCADE',
+          'TRUNCATE ol_event_hashes, ol_events, ol_jobs, ol_runs, ol_datasets, ol_edges, ol_job_io RESTART IDENTITY CASCADE',
         );
       });
       suite(() => sql!);

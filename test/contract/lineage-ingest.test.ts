@@ -43,6 +43,14 @@ await forEachLineageStore('lineage ingest', (store) => {
       `SELECT state, count(*)::int AS n, count(*) FILTER (WHERE start_time < end_time)::int AS timed FROM ol_runs GROUP BY state`,
     );
     expect(states).toEqual([{ state: 'COMPLETE', n: 13, timed: 13 }]);
+
+    // a job's and a run's inputs and outputs, as the events declared them (the run's from its stored events)
+    const ds = (...names: string[]) => names.map((name) => ({ namespace: 'food_delivery', name }));
+    const io = { inputs: ds('public.categories', 'public.menu_items', 'public.menus', 'public.orders'), outputs: ds('public.orders_7_days') };
+    expect(await getJob(sql, 'food_delivery', 'etl_orders_7_days')).toMatchObject(io);
+    expect(await getRun(sql, 'FFBA2C14-4170-48DA-BEC3-AB5FD4EC9A3F')).toMatchObject({ job_name: 'etl_orders_7_days', ...io });
+    // the COMPLETE event of etl_menus names no datasets: the run keeps what its START declared
+    expect(await getRun(sql, '4d3b8069-69b6-4708-ade0-3275112c9f04')).toMatchObject({ inputs: [], outputs: ds('public.menus') });
   });
 
   it('absorbs duplicates: across calls, inside one batch, and whatever the key order', async () => {
@@ -54,7 +62,7 @@ await forEachLineageStore('lineage ingest', (store) => {
       events: await count(sql, 'SELECT count(*)::int AS n FROM ol_events'),
       runs: await count(sql, 'SELECT count(*)::int AS n FROM ol_runs'),
       edges: await count(sql, 'SELECT count(*)::int AS n FROM ol_edges'),
-      io: await count(sql, 'SELECT count(*)::int AS n FROM ol_run_io'),
+      io: await count(sql, 'SELECT count(*)::int AS n FROM ol_job_io'),
       updated: (await sql.query(`SELECT max(updated_at)::text AS t FROM ol_datasets`))[0]?.t,
     });
     const before = await snapshot();
@@ -168,7 +176,7 @@ await forEachLineageStore('lineage ingest', (store) => {
     };
     const out = await ingestEvents(counting, await seedEvents());
     expect(out.stored).toBe(26);
-    expect(calls).toEqual(['batch:7']);
+    expect(calls).toEqual(['batch:6']);
   });
 
   it('property: any event the parser accepts is stored without a database error', async () => {

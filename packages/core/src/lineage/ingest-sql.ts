@@ -48,24 +48,35 @@ ON CONFLICT (namespace, name) DO UPDATE SET
   facets_time = greatest(j.facets_time, excluded.facets_time),
   updated_at = now()`;
 
-/** $1: [{h, t, run, jns, jn, type, rank, facets}] one per RunEvent. */
+/**
+ * $1: [{h, t, run, jns, jn, type, rank, facets}] one per RunEvent. State, times and job come from
+ * ONE aggregate per run (joining several per-run CTEs let the planner, which guesses 1 row for
+ * them, pick a nested loop: quadratic in the batch).
+ */
 export const UPSERT_RUNS = `
 WITH input AS (
   SELECT x.* FROM jsonb_to_recordset($1::jsonb)
     AS x(h text, t timestamptz, run text, jns text, jn text, type text, rank int, facets jsonb) ${FRESH}
-), kv AS (
-  SELECT DISTINCT ON (run, k) run, k, v FROM input, jsonb_each(facets) AS f(k, v) ORDER BY run, k, t DESC
-), fa AS (
-  SELECT run, jsonb_object_agg(k, v) AS facets FROM kv GROUP BY run
 ), st AS (
-  SELECT DISTINCT ON (run) run, jns, jn, type, rank, t FROM input ORDER BY run, rank DESC, t DESC
-), tm AS (
-  SELECT run, min(t) FILTER (WHERE type = 'START') AS start_t, max(t) AS last_t FROM input GROUP BY run
+  SELECT run,
+         (array_agg(jns ORDER BY rank DESC, t DESC))[1] AS jns,
+         (array_agg(jn ORDER BY rank DESC, t DESC))[1] AS jn,
+         (array_agg(type ORDER BY rank DESC, t DESC))[1] AS type,
+         max(rank) AS rank,
+         (array_agg(t ORDER BY rank DESC, t DESC))[1] AS t,
+         min(t) FILTER (WHERE type = 'START') AS start_t,
+         max(t) AS last_t,
+         bool_or(facets <> '{}'::jsonb) AS has_facets
+  FROM input GROUP BY run
+), fa AS (
+  SELECT run, jsonb_object_agg(k, v) AS facets FROM (
+    SELECT DISTINCT ON (run, k) run, k, v FROM input, jsonb_each(facets) AS f(k, v) ORDER BY run, k, t DESC
+  ) kv GROUP BY run
 )
 INSERT INTO ol_runs AS r (run_id, job_namespace, job_name, state, state_rank, state_time, start_time, end_time, facets, facets_time)
-SELECT st.run, st.jns, st.jn, st.type, st.rank, st.t, tm.start_t, CASE WHEN st.rank = 3 THEN st.t END,
-       coalesce(fa.facets, '{}'), tm.last_t
-FROM st JOIN tm USING (run) LEFT JOIN fa USING (run) ORDER BY 1
+SELECT st.run, st.jns, st.jn, st.type, st.rank, st.t, st.start_t, CASE WHEN st.rank = 3 THEN st.t END,
+       CASE WHEN st.has_facets THEN coalesce((SELECT fa.facets FROM fa WHERE fa.run = st.run), '{}') ELSE '{}' END, st.last_t
+FROM st ORDER BY 1
 ON CONFLICT (run_id) DO UPDATE SET
   state      = CASE WHEN (excluded.state_rank, excluded.state_time) > (r.state_rank, r.state_time) THEN excluded.state ELSE r.state END,
   end_time   = CASE WHEN (excluded.state_rank, excluded.state_time) > (r.state_rank, r.state_time) THEN excluded.end_time ELSE r.end_time END,
@@ -99,15 +110,6 @@ ON CONFLICT (namespace, name) DO UPDATE SET
   last_seen = greatest(d.last_seen, excluded.last_seen),
   updated_at = now()`;
 
-/** Shared input of the two I/O statements: $1: [{h, t, run, jns, jn, role: 'in'|'out', ns, name}]. */
-const IO_INPUT = `
-WITH input AS (
-  SELECT x.h, x.t, x.run, x.jns, x.jn, x.role, d.id
-  FROM jsonb_to_recordset($1::jsonb) AS x(h text, t timestamptz, run text, jns text, jn text, role text, ns text, name text)
-  ${FRESH}
-  JOIN ol_datasets d ON d.namespace = x.ns AND d.name = x.name
-)`;
-
 /**
  * Dataset → dataset edges. $1: [{h, t, run, sns, sn, dns, dn}], the input × output pairs of each
  * event, built in the caller (a self-join of the I/O rows here is quadratic in the batch size).
@@ -130,16 +132,19 @@ ON CONFLICT (src_id, dst_id) DO UPDATE SET
   first_seen = least(e.first_seen, excluded.first_seen),
   last_seen = greatest(e.last_seen, excluded.last_seen)`;
 
-/** Per-run inputs and outputs (RunEvents only). */
-export const INSERT_RUN_IO = `${IO_INPUT}
-INSERT INTO ol_run_io (run_id, direction, dataset_id, first_seen)
-SELECT run, role, id, min(t) FROM input WHERE run IS NOT NULL GROUP BY run, role, id ORDER BY 1, 2, 3
-ON CONFLICT (run_id, direction, dataset_id) DO UPDATE SET first_seen = least(ol_run_io.first_seen, excluded.first_seen)`;
-
-/** Job ↔ dataset edges, union over all runs and JobEvents. */
-export const UPSERT_JOB_IO = `${IO_INPUT}
+/**
+ * Job ↔ dataset links, union over all runs and JobEvents. $1: [{h, t, jns, jn, role: 'in'|'out', ns, name}].
+ * (A run's own inputs and outputs are read from its stored events: lookup.ts.)
+ */
+export const UPSERT_JOB_IO = `
+WITH input AS (
+  SELECT x.t, x.jns, x.jn, x.role, d.id
+  FROM jsonb_to_recordset($1::jsonb) AS x(h text, t timestamptz, jns text, jn text, role text, ns text, name text)
+  ${FRESH}
+  JOIN ol_datasets d ON d.namespace = x.ns AND d.name = x.name
+)
 INSERT INTO ol_job_io AS j (job_namespace, job_name, direction, dataset_id, first_seen, last_seen)
-SELECT jns, jn, role, id, min(t), max(t) FROM input WHERE jn IS NOT NULL GROUP BY jns, jn, role, id ORDER BY 1, 2, 3, 4
+SELECT jns, jn, role, id, min(t), max(t) FROM input GROUP BY jns, jn, role, id ORDER BY 1, 2, 3, 4
 ON CONFLICT (job_namespace, job_name, direction, dataset_id) DO UPDATE SET
   first_seen = least(j.first_seen, excluded.first_seen),
   last_seen = greatest(j.last_seen, excluded.last_seen)`;

@@ -1,6 +1,6 @@
 /**
  * Ingest: validate each event, hash it, and store the whole batch in ONE atomic `sql.batch`
- * (7 set-based statements whatever the batch size). Invalid events are reported per index and
+ * (6 set-based statements whatever the batch size). Invalid events are reported per index and
  * the valid ones are stored (partial success); exact retries are absorbed by the event hash.
  */
 import type { FieldIssue } from '../errors';
@@ -8,7 +8,7 @@ import { StrataError } from '../errors';
 import type { Row, Sql, Statement } from '../ports/sql';
 import { stmt } from '../ports/sql';
 import { eventHash } from './canonical';
-import { INSERT_EVENTS, INSERT_RUN_IO, UPSERT_DATASETS, UPSERT_EDGES, UPSERT_JOBS, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
+import { INSERT_EVENTS, UPSERT_DATASETS, UPSERT_EDGES, UPSERT_JOBS, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
 import { OL_LIMITS } from './limits';
 import type { EventType, OlEvent } from './schema';
 import { parseEvent } from './schema';
@@ -51,18 +51,12 @@ export interface PreparedEvent {
 export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepared: PreparedEvent[]; rejected: IngestResult[] }> {
   const prepared: PreparedEvent[] = [];
   const rejected: IngestResult[] = [];
-  const hashing: Promise<string>[] = [];
   for (const [index, raw] of raws.entries()) {
     const r = parseEvent(raw);
     if (!r.ok) rejected.push({ index, ok: false, issues: r.issues });
-    else {
-      prepared.push({ index, hash: '', event: r.event });
-      hashing.push(eventHash(r.event.raw));
-    }
+    else prepared.push({ index, hash: eventHash(r.event.raw), event: r.event });
   }
-  // WebCrypto digests run off the main thread: start them all, then collect
-  const hashes = await Promise.all(hashing);
-  return { prepared: prepared.map((p, i) => ({ ...p, hash: hashes[i]! })), rejected };
+  return { prepared, rejected };
 }
 
 /** Builds the batch's statements from events already known to be valid and distinct. */
@@ -82,7 +76,7 @@ export function buildIngestStatements(events: readonly PreparedEvent[]) {
     for (const [role, list] of [['in', e.inputs], ['out', e.outputs]] as const) {
       for (const d of list) {
         rows.datasets.push({ h, t, ns: d.namespace, name: d.name, facets: d.facets });
-        if (e.kind !== 'dataset') rows.io.push({ h, t, run, jns, jn, role, ns: d.namespace, name: d.name });
+        if (e.kind !== 'dataset' && jn !== null) rows.io.push({ h, t, jns, jn, role, ns: d.namespace, name: d.name });
       }
     }
     if (e.kind !== 'dataset') {
@@ -96,7 +90,6 @@ export function buildIngestStatements(events: readonly PreparedEvent[]) {
     stmt(UPSERT_RUNS, j(rows.runs)),
     stmt(UPSERT_DATASETS, j(rows.datasets)),
     stmt(UPSERT_EDGES, j(rows.edges)),
-    stmt(INSERT_RUN_IO, j(rows.io)),
     stmt(UPSERT_JOB_IO, j(rows.io)),
   ];
 }

@@ -15,8 +15,17 @@ export interface DatasetDetail {
   readonly updated_at: string;
 }
 
+/** A dataset a job or run reads (`inputs`) or writes (`outputs`). */
+export interface DatasetName {
+  readonly namespace: string;
+  readonly name: string;
+}
+
 export interface JobDetail extends DatasetDetail {
   readonly latest_run_id: string | null;
+  /** Datasets any run or JobEvent of this job declared, by namespace and name (at most IO_LIMIT each). */
+  readonly inputs: readonly DatasetName[];
+  readonly outputs: readonly DatasetName[];
 }
 
 export interface RunDetail {
@@ -29,6 +38,9 @@ export interface RunDetail {
   readonly facets: Facets;
   readonly created_at: string;
   readonly updated_at: string;
+  /** Datasets this run's events declared (union over its events; at most IO_LIMIT each). */
+  readonly inputs: readonly DatasetName[];
+  readonly outputs: readonly DatasetName[];
 }
 
 export interface SearchResult {
@@ -38,6 +50,9 @@ export interface SearchResult {
   readonly facets: Facets;
   readonly updated_at: string;
 }
+
+/** Most inputs (and outputs) listed for one job or run, first by namespace and name. */
+export const IO_LIMIT = 1000;
 
 // timestamps are rendered in SQL so every adapter returns the same ISO strings
 const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -52,11 +67,27 @@ export async function getDataset(sql: Sql, namespace: string, name: string): Pro
   return rows[0] ?? null;
 }
 
+/** A job's inputs or outputs from `ol_job_io` (kept per job as events arrive), as a JSON array. */
+const jobIo = (direction: 'in' | 'out') => `coalesce((
+  SELECT jsonb_agg(jsonb_build_object('namespace', namespace, 'name', name) ORDER BY namespace, name) FROM (
+    SELECT d.namespace, d.name FROM ol_job_io io JOIN ol_datasets d ON d.id = io.dataset_id
+     WHERE io.job_namespace = j.namespace AND io.job_name = j.name AND io.direction = '${direction}'
+     ORDER BY d.namespace, d.name LIMIT ${IO_LIMIT}) io), '[]'::jsonb)`;
+
+/** A run's inputs or outputs, read from its stored events (indexed by run id; a run has a handful). */
+const runIo = (field: 'inputs' | 'outputs') => `coalesce((
+  SELECT jsonb_agg(jsonb_build_object('namespace', namespace, 'name', name) ORDER BY namespace, name) FROM (
+    SELECT DISTINCT d->>'namespace' AS namespace, d->>'name' AS name
+      FROM ol_events e CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(e.payload->'${field}') = 'array' THEN e.payload->'${field}' ELSE '[]'::jsonb END) d
+     WHERE e.run_id = r.run_id
+     ORDER BY 1, 2 LIMIT ${IO_LIMIT}) io), '[]'::jsonb)`;
+
 /** One job with its latest facets, or null. */
 export async function getJob(sql: Sql, namespace: string, name: string): Promise<JobDetail | null> {
   const rows = await sql.query<JobDetail & Record<string, unknown>>(
-    `SELECT namespace, name, facets, latest_run_id, ${ISO('created_at')} AS created_at, ${ISO('updated_at')} AS updated_at
-       FROM ol_jobs WHERE namespace = $1 AND name = $2`,
+    `SELECT j.namespace, j.name, j.facets, j.latest_run_id, ${ISO('j.created_at')} AS created_at, ${ISO('j.updated_at')} AS updated_at,
+            ${jobIo('in')} AS inputs, ${jobIo('out')} AS outputs
+       FROM ol_jobs j WHERE j.namespace = $1 AND j.name = $2`,
     [namespace, name],
   );
   return rows[0] ?? null;
@@ -69,8 +100,9 @@ export async function getRun(sql: Sql, runId: string): Promise<RunDetail | null>
     `SELECT job_namespace AS namespace, job_name, run_id, state, facets,
             CASE WHEN start_time IS NULL THEN NULL ELSE ${ISO('start_time')} END AS start_time,
             CASE WHEN end_time IS NULL THEN NULL ELSE ${ISO('end_time')} END AS end_time,
-            ${ISO('created_at')} AS created_at, ${ISO('updated_at')} AS updated_at
-       FROM ol_runs WHERE run_id = $1`,
+            ${ISO('created_at')} AS created_at, ${ISO('updated_at')} AS updated_at,
+            ${runIo('inputs')} AS inputs, ${runIo('outputs')} AS outputs
+       FROM ol_runs r WHERE run_id = $1`,
     [id],
   );
   return rows[0] ?? null;
