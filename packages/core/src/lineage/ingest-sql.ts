@@ -2,6 +2,10 @@
  * The set-based statements of one ingest batch (tables: migrations/0020_lineage.sql). Each takes
  * one jsonb array parameter, so N events are a fixed number of statements, never N × M.
  *
+ * Order: events, runs, new datasets, edges, job links, jobs, dataset merge. Statements whose rows
+ * other batches rarely touch come first; the two that update rows shared by concurrent batches
+ * (jobs, existing datasets) come last, so row locks are held for the end of the batch only.
+ *
  * Statement 1 claims the event hashes; every later statement joins its input to
  * `ol_event_hashes` rows written by this very transaction (`xact = pg_current_xact_id()`), so
  * events that were already stored (duplicates, queue redeliveries) never touch derived rows.
@@ -87,28 +91,59 @@ ON CONFLICT (run_id) DO UPDATE SET
   facets_time = greatest(r.facets_time, excluded.facets_time),
   updated_at = now()`;
 
-/** $1: [{h, t, ns, name, facets}] one per dataset mention (inputs, outputs, DatasetEvent). */
-export const UPSERT_DATASETS = `
+/** Per-dataset aggregate of the batch's mentions: newest value per facet name, first/last seen. */
+const DATASET_AGG = `
 WITH input AS (
   SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS x(h text, t timestamptz, ns text, name text, facets jsonb) ${FRESH}
-), kv AS (
-  SELECT DISTINCT ON (ns, name, k) ns, name, k, v FROM input, jsonb_each(facets) AS f(k, v) ORDER BY ns, name, k, t DESC
 ), fa AS (
-  SELECT ns, name, jsonb_object_agg(k, v) AS facets FROM kv GROUP BY ns, name
+  SELECT ns, name, jsonb_object_agg(k, v) AS facets FROM (
+    SELECT DISTINCT ON (ns, name, k) ns, name, k, v FROM input, jsonb_each(facets) AS f(k, v) ORDER BY ns, name, k, t DESC
+  ) kv GROUP BY ns, name
 ), agg AS (
-  SELECT ns, name, min(t) AS first_t, max(t) AS last_t,
-         coalesce(max(t) FILTER (WHERE facets <> '{}'::jsonb), '-infinity') AS facets_t
-  FROM input GROUP BY ns, name
+  SELECT a.ns, a.name, a.first_t, a.last_t, a.facets_t, coalesce(fa.facets, '{}'::jsonb) AS facets FROM (
+    SELECT ns, name, min(t) AS first_t, max(t) AS last_t,
+           coalesce(max(t) FILTER (WHERE facets <> '{}'::jsonb), '-infinity') AS facets_t
+    FROM input GROUP BY ns, name
+  ) a LEFT JOIN fa USING (ns, name)
+)`;
+
+/**
+ * Step 1 of 2 for datasets: insert the ones not stored yet, complete (facets, first/last seen),
+ * and leave existing rows alone — DO NOTHING takes no row lock, so concurrent batches that
+ * mention the same datasets do not queue here. $1: [{h, t, ns, name, facets}] one per mention.
+ */
+export const INSERT_NEW_DATASETS = `${DATASET_AGG}
+INSERT INTO ol_datasets (namespace, name, facets, facets_time, first_seen, last_seen)
+SELECT ns, name, facets, facets_t, first_t, last_t FROM agg ORDER BY 1, 2
+ON CONFLICT (namespace, name) DO NOTHING`;
+
+/**
+ * Step 2 of 2, run LAST in the batch (before the outbox and audit rows): merge facets and
+ * first/last seen into rows stored before, touching only rows whose values change. It is the
+ * only statement that updates datasets other batches also touch, so their row locks are held
+ * from here to the commit, not for the whole batch. Rows are locked in key order (no deadlock
+ * between concurrent batches); a plain UPDATE skips rows other batches have inserted and not
+ * yet committed (those batches' own rows), so it never waits on step 1 of another batch.
+ * Facet merge: a facet replaces the one of the same name when newer; older events only add
+ * facet names not yet present. Same $1 as INSERT_NEW_DATASETS.
+ */
+export const MERGE_DATASETS = `${DATASET_AGG}, locked AS (
+  -- the aggregate travels with the locked id: joining agg again would meet the planner's 1-row guess for CTEs (a nested loop)
+  SELECT d.id, a.facets, a.facets_t, a.first_t, a.last_t FROM agg a JOIN ol_datasets d ON d.namespace = a.ns AND d.name = a.name
+  WHERE (CASE WHEN a.facets_t >= d.facets_time THEN d.facets || a.facets ELSE a.facets || d.facets END,
+         greatest(d.facets_time, a.facets_t), least(d.first_seen, a.first_t), greatest(d.last_seen, a.last_t))
+        IS DISTINCT FROM (d.facets, d.facets_time, d.first_seen, d.last_seen)
+  ORDER BY d.namespace, d.name
+  FOR UPDATE OF d
 )
-INSERT INTO ol_datasets AS d (namespace, name, facets, facets_time, first_seen, last_seen)
-SELECT a.ns, a.name, coalesce(fa.facets, '{}'), a.facets_t, a.first_t, a.last_t
-FROM agg a LEFT JOIN fa USING (ns, name) ORDER BY 1, 2
-ON CONFLICT (namespace, name) DO UPDATE SET
-  facets = CASE WHEN excluded.facets_time >= d.facets_time THEN d.facets || excluded.facets ELSE excluded.facets || d.facets END,
-  facets_time = greatest(d.facets_time, excluded.facets_time),
-  first_seen = least(d.first_seen, excluded.first_seen),
-  last_seen = greatest(d.last_seen, excluded.last_seen),
-  updated_at = now()`;
+UPDATE ol_datasets d SET
+  facets = CASE WHEN l.facets_t >= d.facets_time THEN d.facets || l.facets ELSE l.facets || d.facets END,
+  facets_time = greatest(d.facets_time, l.facets_t),
+  first_seen = least(d.first_seen, l.first_t),
+  last_seen = greatest(d.last_seen, l.last_t),
+  updated_at = now()
+FROM locked l
+WHERE d.id = l.id`;
 
 /**
  * Dataset → dataset edges. $1: [{h, t, run, sns, sn, dns, dn}], the input × output pairs of each

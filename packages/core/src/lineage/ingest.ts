@@ -1,6 +1,6 @@
 /**
  * Ingest: validate each event, hash it, and store the whole batch in ONE atomic `sql.batch`
- * (6 set-based statements whatever the batch size). Invalid events are reported per index and
+ * (7 set-based statements whatever the batch size). Invalid events are reported per index and
  * the valid ones are stored (partial success); exact retries are absorbed by the event hash.
  */
 import type { FieldIssue } from '../errors';
@@ -8,7 +8,7 @@ import { StrataError } from '../errors';
 import type { Row, Sql, Statement } from '../ports/sql';
 import { stmt } from '../ports/sql';
 import { eventHash } from './canonical';
-import { INSERT_EVENTS, UPSERT_DATASETS, UPSERT_EDGES, UPSERT_JOBS, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
+import { INSERT_EVENTS, INSERT_NEW_DATASETS, MERGE_DATASETS, UPSERT_EDGES, UPSERT_JOBS, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
 import { OL_LIMITS } from './limits';
 import type { EventType, OlEvent } from './schema';
 import { parseEvent } from './schema';
@@ -84,13 +84,16 @@ export function buildIngestStatements(events: readonly PreparedEvent[]) {
     }
   }
   const j = (v: unknown[]) => [JSON.stringify(v)];
+  const datasets = j(rows.datasets);
   return [
     stmt(INSERT_EVENTS, j(rows.events)),
-    stmt(UPSERT_JOBS, j(rows.jobs)),
     stmt(UPSERT_RUNS, j(rows.runs)),
-    stmt(UPSERT_DATASETS, j(rows.datasets)),
+    stmt(INSERT_NEW_DATASETS, datasets),
     stmt(UPSERT_EDGES, j(rows.edges)),
     stmt(UPSERT_JOB_IO, j(rows.io)),
+    // the two statements that update rows concurrent batches share: last, so their locks are brief
+    stmt(UPSERT_JOBS, j(rows.jobs)),
+    stmt(MERGE_DATASETS, datasets),
   ];
 }
 
