@@ -9,7 +9,6 @@
  * reads. Rate limiting and lineage hooks are off (the limiter would add one Kv round trip per
  * request to both sides). Writes bench/results/catalog.json.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -20,11 +19,14 @@ import { sha256HexUtf8 } from '@strata/core/catalog/hex';
 import type { Deps } from '@strata/core/deps';
 import { parseConfig } from '@strata/core/config/index';
 import { createDeps } from '@strata/core/deps';
+import { createNeonHttpSql } from '@strata/core/adapters/sql/neon-http';
+import { bridgeProcess } from './rtt/sql';
+import { runJsonProcess, upstashBridgeProcess } from './processes';
+import { instrumentSql } from '@strata/core/observability/instrument';
 import { migrate } from '@strata/core/migrate/files';
 import { createApp } from '@strata/functions/app';
 import { nodePlatform } from '@strata/functions/platform/node';
 import { createTestDatabase } from '../test/support/pg';
-import { REDIS_URL } from '../test/support/reachable';
 import { acquireRedisDb } from '../test/support/redis-db';
 
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 100_000);
@@ -124,15 +126,8 @@ async function seed(deps: Deps, count: number): Promise<string[]> {
   return ids;
 }
 
-function load(url: string, paths: string[], duration: number): Promise<{ rps: number; total: number; p50: number; p99: number; errors: number; non2xx: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/catalog-load.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    child.stdin.end(JSON.stringify({ url, paths, connections: CONNECTIONS, duration }));
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
-  });
+function load(url: string, paths: string[], duration: number) {
+  return runJsonProcess<{ rps: number; total: number; p50: number; p99: number; errors: number; non2xx: number }>('./catalog-load.ts', { url, paths, connections: CONNECTIONS, duration });
 }
 
 function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<{ url: string; close(): void }> {
@@ -157,25 +152,10 @@ function hitsOf(deps: Deps, ns: string): { hits: number; total: number } {
   return { hits, total };
 }
 
-/** The Upstash bridge in its own process; resolves with its URL and a stopper. */
-function startBridgeProcess(db: number): Promise<{ url: string; token: string; stop(): void }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/upstash-bridge-process.ts'], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, STRATA_BRIDGE_REDIS_URL: REDIS_URL, STRATA_BRIDGE_DB: String(db) },
-    });
-    child.stdout.once('data', (d: Buffer) => {
-      const o = JSON.parse(d.toString()) as { url: string; token: string };
-      resolve({ ...o, stop: () => child.stdin.end() });
-    });
-    child.on('error', reject);
-  });
-}
-
 const started = Date.now();
 const db = await createTestDatabase('strata_bench');
 const redisDb = await acquireRedisDb();
-const bridge = await startBridgeProcess(redisDb.db);
+const bridge = await upstashBridgeProcess(redisDb.db);
 const deps = await createDeps(
   parseConfig({
     DATABASE_URL: db.url,
@@ -212,6 +192,11 @@ console.error(`seeded ${ids.length} versions in ${seedSec.toFixed(1)} s`);
 
 const cached = await listen(createApp(stack.deps).fetch);
 const uncached = await listen(createApp({ ...stack.deps, cache: passThroughCache(stack.deps.cache) }).fetch);
+// the same reads with the driver Lambda and Workers use by default (SQL_DRIVER=auto → neon-http): one HTTP
+// POST per query to the Neon bridge, which runs in its own process in front of the same database
+const neonBridge = await bridgeProcess(db.url, { poolMax: 10 });
+const neonSql = instrumentSql(createNeonHttpSql({ url: db.url, fetchEndpoint: `http://127.0.0.1:${neonBridge.port}/sql` }), stack.deps.metrics);
+const uncachedNeon = await listen(createApp({ ...stack.deps, sql: neonSql, cache: passThroughCache(stack.deps.cache) }).fetch);
 
 const rand = seeded(42);
 const pickVersion = zipf(ids.length, ZIPF_S, rand);
@@ -226,12 +211,16 @@ const listingPaths = Array.from({ length: 30_000 }, () => {
 
 const phase = async (name: string, url: string, paths: string[], ns?: string) => {
   const before = ns ? hitsOf(stack.deps, ns) : { hits: 0, total: 0 };
+  const cpu0 = process.cpuUsage();
   const r = await load(url, paths, DURATION);
+  // the server is this process (the load generator and the bridges are others): its CPU per request
+  const cpu = process.cpuUsage(cpu0);
+  const serverCpuUsPerRequest = { user: Math.round(cpu.user / r.total), system: Math.round(cpu.system / r.total) };
   const after = ns ? hitsOf(stack.deps, ns) : { hits: 0, total: 0 };
   const hitRatio = after.total - before.total > 0 ? (after.hits - before.hits) / (after.total - before.total) : null;
-  console.error(`${name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${hitRatio === null ? '' : `, hit ratio ${(hitRatio * 100).toFixed(1)} %`}${r.non2xx ? `, non-2xx ${r.non2xx}` : ''}`);
+  console.error(`${name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${hitRatio === null ? '' : `, hit ratio ${(hitRatio * 100).toFixed(1)} %`}, server CPU ${serverCpuUsPerRequest.user}+${serverCpuUsPerRequest.system} µs/request${r.non2xx ? `, non-2xx ${r.non2xx}` : ''}`);
   if (r.errors || r.non2xx) throw new Error(`${name}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-  return { ...r, hitRatio };
+  return { ...r, hitRatio, serverCpuUsPerRequest };
 };
 
 // a cold pass first (its hit ratio is reported as such), then every distinct path once: the
@@ -246,6 +235,7 @@ await warmUp(listingPaths);
 await stack.settle();
 const cachedDetail = await phase('detail, cached', cached.url, detailPaths, 'assets');
 const uncachedDetail = await phase('detail, Postgres only', uncached.url, detailPaths);
+const uncachedNeonDetail = await phase('detail, Postgres only over Neon HTTP', uncachedNeon.url, detailPaths);
 const cachedListings = await phase('listings, cached', cached.url, listingPaths, 'listings');
 const uncachedListings = await phase('listings, Postgres only', uncached.url, listingPaths);
 // hits only: the 200 hottest versions, already cached
@@ -266,11 +256,21 @@ const results = {
     durationSecPerPhase: DURATION,
     server: '@hono/node-server, one process; autocannon in a child process on the same machine',
     tiers: 'local PostgreSQL 15 (node-postgres, pool 10) + Redis 7 through the Upstash REST bridge',
+    neonHttpBaseline: 'the same database through the Neon HTTP driver (the Lambda/Worker default) and the Neon bridge in its own process (pool 10)',
     notes: 'rate limiting and lineage hooks off; one cold-start pass, then each distinct path requested once before the measured phases; the Upstash bridge runs in its own process',
   },
   cachedDetailRps: Math.round(cachedDetail.rps),
   uncachedDetailRps: Math.round(uncachedDetail.rps),
   detailSpeedup: Math.round((cachedDetail.rps / uncachedDetail.rps) * 10) / 10,
+  serverCpuUsPerRequest: {
+    note: 'user + system CPU of the server process per request (process.cpuUsage over the phase)',
+    cachedDetail: cachedDetail.serverCpuUsPerRequest,
+    uncachedDetail: uncachedDetail.serverCpuUsPerRequest,
+    uncachedDetailNeonHttp: uncachedNeonDetail.serverCpuUsPerRequest,
+  },
+  uncachedDetailNeonHttpRps: Math.round(uncachedNeonDetail.rps),
+  uncachedDetailNeonHttpP99Ms: uncachedNeonDetail.p99,
+  detailSpeedupVsNeonHttp: Math.round((cachedDetail.rps / uncachedNeonDetail.rps) * 10) / 10,
   hitRatio: Math.round((cachedDetail.hitRatio ?? 0) * 1000) / 1000,
   coldStartHitRatio: Math.round((cold.hitRatio ?? 0) * 1000) / 1000,
   coldStartRps: Math.round(cold.rps),
@@ -295,6 +295,9 @@ await writeFile('bench/results/catalog.json', `${JSON.stringify(results, null, 2
 console.log(JSON.stringify(results, null, 2));
 cached.close();
 uncached.close();
+uncachedNeon.close();
+await neonSql.close();
+await neonBridge.stop();
 await deps.close();
 bridge.stop();
 await db.drop();

@@ -28,10 +28,10 @@ async function measureSql(iterations: number, sql: Sql): Promise<Percentiles> {
 }
 
 /** Starts the bridge in a child process; resolves with its port and a stop function. */
-export async function bridgeProcess(pgUrl: string): Promise<{ port: number; stop: () => Promise<void> }> {
+export async function bridgeProcess(pgUrl: string, opts: { poolMax?: number } = {}): Promise<{ port: number; stop: () => Promise<void> }> {
   const entry = fileURLToPath(new URL('./neon-bridge-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, STRATA_BRIDGE_PG_URL: pgUrl },
+    env: { ...process.env, STRATA_BRIDGE_PG_URL: pgUrl, STRATA_BRIDGE_POOL_MAX: String(opts.poolMax ?? 4) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -53,7 +53,8 @@ function readBody(req: http.IncomingMessage, limit = 10 * 1024 * 1024): Promise<
 }
 
 /** Starts the bridge on 127.0.0.1 (`port` 0 or omitted → a free port). */
-export async function startNeonBridge(opts: { pgUrl: string; port?: number }): Promise<NeonBridge> {
+/** `poolMax`: PostgreSQL connections per user/database behind the bridge (default 4). */
+export async function startNeonBridge(opts: { pgUrl: string; port?: number; poolMax?: number }): Promise<NeonBridge> {
   const upstream = new URL(opts.pgUrl);
   const upstreamHost = upstream.hostname;
   const upstreamPort = Number(upstream.port || 5432);
@@ -69,7 +70,7 @@ export async function startNeonBridge(opts: { pgUrl: string; port?: number }): P
     const key = JSON.stringify([user, password, database]);
     let pool = pools.get(key);
     if (!pool) {
-      pool = new pg.Pool({ host: upstreamHost, port: upstreamPort, user, password, database, max: 4 });
+      pool = new pg.Pool({ host: upstreamHost, port: upstreamPort, user, password, database, max: opts.poolMax ?? 4 });
       pool.on('error', () => {});
       pools.set(key, pool);
     }
