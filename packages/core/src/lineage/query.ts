@@ -1,5 +1,8 @@
 /**
- * Lineage graph queries: one recursive CTE per direction, all sent in one round trip.
+ * Lineage graph queries: one recursive CTE per direction, in ONE statement (for `both`, the two
+ * walks are subqueries of one SELECT): one round trip, and no transaction around it, so a
+ * transport that wraps a multi-statement batch in BEGIN/COMMIT (node-postgres, Neon HTTP's
+ * batch) is not asked to.
  *
  * The walk is `UNION` over (dataset id, depth): a dataset reached again at the same depth is
  * dropped, cycles end at the depth cap, and the work is bounded by nodes × depth rather than
@@ -11,7 +14,6 @@
  */
 import { fail } from '../errors';
 import type { Sql } from '../ports/sql';
-import { stmt } from '../ports/sql';
 import { OL_QUERY_LIMITS } from './limits';
 import type { DatasetKey } from './node-id';
 import { datasetNodeId, parseNodeId } from './node-id';
@@ -60,8 +62,8 @@ export interface LineageGraph {
 /** Column pairs per direction; fixed strings chosen by an enum, never by input. */
 const COLUMNS = { down: { here: 'src_id', next: 'dst_id' }, up: { here: 'dst_id', next: 'src_id' } } as const;
 
-/** The walk for one direction ($1 candidates jsonb, $2 depth, $3 row cap, $4 maxNodes). */
-export function walkSql(dir: 'up' | 'down'): string {
+/** The walk for one direction ($1 candidates jsonb, $2 depth, $3 row cap, $4 maxNodes): one row of WalkRow columns. */
+function walkSql(dir: 'up' | 'down'): string {
   const { here, next } = COLUMNS[dir];
   return `
 WITH RECURSIVE root AS (
@@ -89,6 +91,11 @@ SELECT
      FROM kept a JOIN ol_edges e ON e.${here} = a.id JOIN kept b ON b.id = e.${next}) AS edges,
   EXISTS (SELECT 1 FROM kept a JOIN ol_edges e ON e.${here} = a.id
            WHERE a.depth = $2::int AND NOT EXISTS (SELECT 1 FROM kept b WHERE b.id = e.${next})) AS beyond`;
+}
+
+/** One statement walking every direction asked for; column `up` / `down` holds that walk's row as JSON. */
+export function lineageSql(dirs: readonly ('up' | 'down')[]): string {
+  return `SELECT ${dirs.map((d) => `row_to_json(${d}) AS ${d}`).join(', ')}\nFROM ${dirs.map((d) => `(${walkSql(d)}\n) AS ${d}`).join(',\n')}`;
 }
 
 interface WalkRow {
@@ -129,8 +136,8 @@ export async function lineageGraph(sql: Sql, q: LineageQuery): Promise<LineageGr
   if (!['up', 'down', 'both'].includes(direction)) throw fail.validation([{ path: 'direction', message: 'must be up, down or both' }]);
   const dirs: ('up' | 'down')[] = direction === 'both' ? ['up', 'down'] : [direction];
   const params = [JSON.stringify(candidatesOf(q)), depth, (maxNodes + 1) * (depth + 1), maxNodes];
-  const results = await sql.batch(dirs.map((d) => stmt(walkSql(d), params)));
-  const walks = results.map((rows) => rows[0] as unknown as WalkRow);
+  const row = (await sql.query(lineageSql(dirs), params))[0] as Record<string, WalkRow | string>;
+  const walks = dirs.map((d) => json(row[d]!));
 
   const byId = new Map<string, LineageNode>();
   let budgetCut = false;
