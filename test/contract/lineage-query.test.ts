@@ -14,6 +14,7 @@ import {
   toSimple,
 } from '../../packages/core/src/lineage/index';
 import type { LineageGraph } from '../../packages/core/src/lineage/index';
+import type { Row, Sql, SqlParam, Statement } from '../../packages/core/src/ports/sql';
 import { fixture, fixtureFiles, forEachLineageStore, seedEvents } from './lineage-harness';
 
 const names = (g: LineageGraph | null) => (g?.nodes ?? []).map((n) => n.name).sort();
@@ -148,9 +149,20 @@ await forEachLineageStore('lineage query', (store) => {
   it('agrees with the seed baseline BFS on the demo seed, in far fewer round trips', async () => {
     const sql = store();
     await ingestEvents(sql, await seedEvents());
+    // our side observed through a wrapper of the real adapter: one statement per graph, no batch or transaction
+    const calls: string[] = [];
+    const counting: Sql = {
+      kind: sql.kind,
+      close: () => sql.close(),
+      query: <T extends Row = Row>(text: string, params?: readonly SqlParam[]) => (calls.push('query'), sql.query<T>(text, params)),
+      batch: (statements: readonly Statement[]) => (calls.push('batch'), sql.batch(statements)),
+      transaction: (fn) => (calls.push('transaction'), sql.transaction(fn)),
+    };
     for (const direction of ['up', 'down', 'both'] as const) {
       const q = { namespace: 'food_delivery', name: 'public.delivery_7_days', depth: 10, direction };
-      const g = await lineageGraph(sql, q);
+      calls.length = 0;
+      const g = await lineageGraph(counting, q);
+      expect(calls).toEqual(['query']);
       const b = await seedBaselineBfs(sql, q);
       expect({ nodes: g?.nodes.length, edges: g?.edges.length }).toEqual({ nodes: b?.nodes, edges: b?.edges });
       expect(b!.queries).toBeGreaterThan(2);
