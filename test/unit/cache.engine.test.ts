@@ -293,6 +293,29 @@ function engineSuite(makeKv: (clock: Clock) => Kv) {
     const again = await c.get('bundles', key, async () => null);
     expect(again.value).toEqual({ proofs: [{ confirmations: 0 }] });
   });
+
+  it('large values are stored gzip-compressed and read back by another isolate; small ones stay JSON; a corrupt one is a miss', async () => {
+    const { isolate, kv } = setup();
+    const [a, b] = [isolate(), isolate()];
+    const graph = { nodes: Array.from({ length: 400 }, (_, i) => ({ id: `dataset:bench:l08.d${String(i).padStart(5, '0')}`, facets: {}, distance: i % 5 })) };
+    const big = cacheKeys.lineage('dataset:bench:l08.d00001', 5, 'both', 'simple');
+    const small = cacheKeys.asset(randomVersionId());
+    await a.get('lineage', big, async () => graph);
+    await a.get('assets', small, async () => ({ n: 1 }));
+    await a.settle();
+    const [storedBig, storedSmall] = await kv.mget([big, small]);
+    expect(storedBig!.startsWith('z1:')).toBe(true);
+    expect(storedBig!.length * 4).toBeLessThan(JSON.stringify(graph).length);
+    expect(JSON.parse(storedSmall!)).toMatchObject({ v: { n: 1 } });
+    expect(await b.get('lineage', big, async () => null)).toEqual({ value: graph, status: 'hit', tier: 'l2' });
+
+    // damaged bytes (truncated gzip, bad base64) count as absent: the next isolate loads from the origin
+    for (const damaged of [storedBig!.slice(0, -40), `z1:${'%'.repeat(20)}`]) {
+      await kv.set(big, damaged);
+      const r = await isolate().get('lineage', big, async () => ({ reloaded: true }));
+      expect(r).toEqual({ value: { reloaded: true }, status: 'miss', tier: 'origin' });
+    }
+  });
 }
 
 describe('cache engine: memory Kv', () => {

@@ -18,7 +18,7 @@
  */
 import { systemClock } from '../ports/clock';
 import { createKvGuard } from './breaker';
-import { decodeEntry, deepFreeze, markerKeys, markersMatch, type Entry } from './entry';
+import { decodeEntry, deepFreeze, encodeEntry, markerKeys, markersMatch, type Entry } from './entry';
 import { invalidationCommands, markerTtlMs, newMarkerToken, parseInvalidation, type InvalidationResult } from './invalidate';
 import { isCacheKey, isCacheTag, leaseKey } from './keys';
 import { createL1 } from './l1';
@@ -80,7 +80,7 @@ export function createCache(opts: CacheOptions): Cache {
       const vals = await guard.run(() => kv.mget([key, ...markers]));
       const current: Record<string, string | null> = {};
       markers.forEach((m, i) => (current[m] = vals[i + 1] ?? null));
-      return { entry: decodeEntry(vals[0]), current };
+      return { entry: await decodeEntry(vals[0]), current };
     } catch {
       return null;
     }
@@ -90,8 +90,8 @@ export function createCache(opts: CacheOptions): Cache {
     const px = Math.ceil(e.g - clock.now());
     if (px <= 0) return;
     try {
-      const json = JSON.stringify(e);
-      await guard.run(() => kv.set(key, json, { px }));
+      const stored = await encodeEntry(e);
+      await guard.run(() => kv.set(key, stored, { px }));
       counters.c.fills.ok++;
     } catch {
       counters.c.fills.failed++;
