@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDlm1Tx } from '@strata/core/catalog/dlm1';
 import { embeddedDeps, type TestStack } from '../support/deps';
-import { makeManifest, makePublication } from '../support/dlm1';
+import { PrivateKey } from '@bsv/sdk';
+import { makeManifest, makePublication, type Publication } from '../support/dlm1';
 import { call } from './catalog-http';
 
 let stack: TestStack;
@@ -48,6 +49,63 @@ describe('POST /submit with bad input', () => {
     const before = await stored();
     expectProblem(await call(stack, 'POST', '/submit', { body }), status, error);
     expect(await stored()).toBe(before);
+  });
+
+  describe('manifest signatures (over the versionId)', () => {
+    const signer = PrivateKey.fromRandom();
+    const other = PrivateKey.fromRandom();
+    const sign = (key: PrivateKey, message: string) => key.sign(message, 'utf8').toDER('hex') as string;
+    const withSignatures = (p: Publication, signatures: unknown) => ({ rawTx: p.rawTx, manifest: { ...p.manifest, signatures } });
+    const producer = (key: PrivateKey, signature: string) => ({ producer: { publicKey: key.toPublicKey().toString(), signature } });
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+
+    it.each<[string, (p: Publication) => unknown, string]>([
+      ['signed by another key', (p) => withSignatures(p, producer(signer, sign(other, p.versionId))), 'manifest.signatures.producer.signature'],
+      ['over another message', (p) => withSignatures(p, producer(signer, sign(signer, `${p.versionId}x`))), 'manifest.signatures.producer.signature'],
+      ['not a signature at all', (p) => withSignatures(p, producer(signer, 'ab'.repeat(40))), 'manifest.signatures.producer.signature'],
+      ['a public key off the curve', (p) => withSignatures(p, { producer: { publicKey: `02${'ff'.repeat(32)}`, signature: sign(signer, p.versionId) } }), 'manifest.signatures.producer.publicKey'],
+      [
+        'a bad endorsement beside a good producer signature',
+        (p) => withSignatures(p, { ...producer(signer, sign(signer, p.versionId)), endorsements: [{ publicKey: other.toPublicKey().toString(), signature: sign(signer, p.versionId) }] }),
+        'manifest.signatures.endorsements.0.signature',
+      ],
+      [
+        'an expired endorsement',
+        (p) => withSignatures(p, { endorsements: [{ publicKey: other.toPublicKey().toString(), signature: sign(other, p.versionId), expiresAt: '2020-01-01T00:00:00Z' }] }),
+        'manifest.signatures.endorsements.0.expiresAt',
+      ],
+    ])('%s → 400 naming the field, nothing stored', async (_name, body, field) => {
+      const p = makePublication({ datasetId: 'ds-signed' });
+      const before = await stored();
+      const r = await call(stack, 'POST', '/submit', { body: body(p) });
+      expectProblem(r, 400, 'validation-failed');
+      expect(r.body.issues.map((i: { path: string }) => i.path)).toContain(field);
+      expect(await stored()).toBe(before);
+    });
+
+    it("the producer's key must be the manifest's provenance.producer.identityKey", async () => {
+      const p = makePublication({ datasetId: 'ds-signed', provenance: { createdAt: '2025-01-01T00:00:00Z', producer: { identityKey: other.toPublicKey().toString() } } });
+      const before = await stored();
+      const r = await call(stack, 'POST', '/submit', { body: withSignatures(p, producer(signer, sign(signer, p.versionId))) });
+      expectProblem(r, 400, 'validation-failed');
+      expect(r.body.issues).toContainEqual({ path: 'manifest.signatures.producer.publicKey', message: 'must equal provenance.producer.identityKey' });
+      expect(await stored()).toBe(before);
+    });
+
+    it('valid producer (DER) and endorsement (compact r‖s) signatures publish, and are kept with the manifest', async () => {
+      const p = makePublication({ datasetId: 'ds-signed', provenance: { createdAt: '2025-01-01T00:00:00Z', producer: { identityKey: signer.toPublicKey().toString() } } });
+      const der = signer.sign(p.versionId, 'utf8');
+      const compact = other.sign(p.versionId, 'utf8');
+      const rs = compact.r.toHex(32) + compact.s.toHex(32);
+      const signatures = {
+        producer: { publicKey: signer.toPublicKey().toString(), signature: der.toDER('hex') as string },
+        endorsements: [{ role: 'auditor', publicKey: other.toPublicKey().toString(), signature: rs, expiresAt: later }],
+      };
+      const r = await call(stack, 'POST', '/submit', { body: withSignatures(p, signatures) });
+      expect(r.status).toBe(201);
+      const rows = await stack.deps.sql.query<{ body: { signatures: unknown } }>('SELECT body FROM manifests WHERE version_id = $1', [p.versionId]);
+      expect(rows[0]!.body.signatures).toEqual(signatures);
+    });
   });
 
   it('malformed JSON → 400 bad-request; an oversized body → 413', async () => {

@@ -42,6 +42,8 @@ describe('identity signatures', () => {
     expect(verifyIdentity({ ...h, identityKey: undefined, body })).toEqual({ ok: false, reason: 'missing/invalid X-Identity-Key' });
     // a well-formed string that is not a curve point
     expect(verifyIdentity({ ...h, identityKey: '02' + '00'.repeat(31) + '05', body })).toEqual({ ok: false, reason: 'missing/invalid X-Identity-Key' });
+    // x at or above the field prime: a second spelling of a key the library would silently reduce
+    expect(verifyIdentity({ ...h, identityKey: '02' + 'ff'.repeat(32), body })).toEqual({ ok: false, reason: 'missing/invalid X-Identity-Key' });
     expect(verifyIdentity({ ...h, nonce: 'short', body })).toEqual({ ok: false, reason: 'missing/invalid X-Nonce' });
     expect(verifyIdentity({ ...h, nonce: 'has space in it', body })).toEqual({ ok: false, reason: 'missing/invalid X-Nonce' });
     expect(verifyIdentity({ ...h, signature: 'xyz', body })).toEqual({ ok: false, reason: 'missing/invalid X-Signature' });

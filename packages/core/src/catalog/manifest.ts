@@ -6,6 +6,7 @@
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { StrataError, type FieldIssue } from '../errors';
+import { verifyMessageSignature } from '../identity/verify';
 import { sha256HexUtf8 } from './hex';
 
 /** Canonical manifests larger than this are refused (they live in a row and in bundles). */
@@ -149,4 +150,38 @@ export function versionIdOf(m: Manifest): string {
 /** Parents named by the manifest, lower-cased, in manifest order. */
 export function manifestParents(m: Manifest): string[] {
   return m.lineage?.parents ? [...m.lineage.parents] : [];
+}
+
+/**
+ * Checks the manifest's signatures against its version id (docs/adr/0017). Each signature —
+ * `signatures.producer` and every `signatures.endorsements[]` — is secp256k1 ECDSA (DER or
+ * 64-byte compact hex) by its `publicKey` over sha256(utf8(versionId)), versionId in lower-case
+ * hex: the same scheme as identity-signed requests, over the one value that names the content.
+ * The producer's key must be `provenance.producer.identityKey` when both are given; an
+ * endorsement whose `expiresAt` has passed is refused. Throws `validation-failed` listing every
+ * failing signature; a manifest without signatures passes.
+ */
+export function checkManifestSignatures(m: Manifest, versionId: string, now: Date, path = 'manifest'): void {
+  const issues: FieldIssue[] = [];
+  const check = (at: string, publicKey: string, signature: string) => {
+    const r = verifyMessageSignature(publicKey, versionId, signature);
+    if (r === 'invalid-key') issues.push({ path: `${at}.publicKey`, message: 'is not a valid compressed secp256k1 public key' });
+    else if (r === 'invalid-encoding') issues.push({ path: `${at}.signature`, message: 'must be a DER or 64-byte compact signature in hex' });
+    else if (r === 'signature-invalid') issues.push({ path: `${at}.signature`, message: `does not verify: expected a signature by publicKey over the versionId ${versionId}` });
+  };
+  const producer = m.signatures?.producer;
+  if (producer) {
+    const at = `${path}.signatures.producer`;
+    check(at, producer.publicKey, producer.signature);
+    const identityKey = m.provenance.producer?.identityKey;
+    if (identityKey && identityKey.toLowerCase() !== producer.publicKey.toLowerCase()) {
+      issues.push({ path: `${at}.publicKey`, message: 'must equal provenance.producer.identityKey' });
+    }
+  }
+  m.signatures?.endorsements?.forEach((e, i) => {
+    const at = `${path}.signatures.endorsements.${i}`;
+    check(at, e.publicKey, e.signature);
+    if (e.expiresAt !== undefined && Date.parse(e.expiresAt) <= now.getTime()) issues.push({ path: `${at}.expiresAt`, message: 'has passed' });
+  });
+  if (issues.length > 0) throw new StrataError('validation-failed', 'A manifest signature does not verify.', { issues });
 }

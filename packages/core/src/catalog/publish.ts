@@ -14,7 +14,7 @@ import { StrataError } from '../errors';
 import type { Row, Statement } from '../ports/sql';
 import { parseDlm1Tx } from './dlm1';
 import { producerIdOf } from './ids';
-import { manifestParents, parseManifest, versionIdOf, type Manifest } from './manifest';
+import { checkManifestSignatures, manifestParents, parseManifest, versionIdOf, type Manifest } from './manifest';
 
 export interface PreparedPublish {
   readonly versionId: string;
@@ -45,6 +45,7 @@ export function preparePublish(input: { rawTx: unknown; manifest: unknown; now: 
   if (manifest.versionId !== undefined && manifest.versionId !== versionId) {
     throw conflict(`manifest.versionId does not match the canonical manifest hash ${versionId}.`, 'versionId-mismatch');
   }
+  checkManifestSignatures(manifest, versionId, input.now);
   const decl = parseDlm1Tx(input.rawTx);
   if (decl.versionId !== versionId) {
     throw conflict(`The DLM1 output commits to ${decl.versionId}, the manifest hashes to ${versionId}.`, 'dlm1-versionId-mismatch');

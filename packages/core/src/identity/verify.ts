@@ -12,6 +12,8 @@ const IDENTITY_KEY = /^0[23][0-9a-fA-F]{64}$/;
 // base64/base64url/hex/uuid all fit; nothing that could confuse a Kv key or a log line
 const NONCE = /^[A-Za-z0-9+/=_.:-]{8,128}$/;
 const SIGNATURE = /^[0-9a-fA-F]{128,146}$/;
+/** secp256k1's field prime p. */
+const FIELD_PRIME = 2n ** 256n - 2n ** 32n - 977n;
 
 /** The seed's 401 hints, one per failure. */
 export type IdentityFailure =
@@ -46,6 +48,29 @@ function parseSignature(hex: string): Signature | null {
   }
 }
 
+/** Outcome of checking one signature over a message (see verifyMessageSignature). */
+export type MessageSignatureCheck = 'ok' | 'invalid-key' | 'invalid-encoding' | 'signature-invalid';
+
+/**
+ * Verifies `signatureHex` (DER, or 64-byte compact r‖s) by the compressed secp256k1 key
+ * `publicKeyHex` over sha256(utf8(message)) — the same scheme as identity-signed requests.
+ * Never throws.
+ */
+export function verifyMessageSignature(publicKeyHex: string, message: string, signatureHex: string): MessageSignatureCheck {
+  // x must be below the field prime: @bsv/sdk reduces larger values, which would give one key a second spelling
+  if (!IDENTITY_KEY.test(publicKeyHex) || BigInt(`0x${publicKeyHex.slice(2)}`) >= FIELD_PRIME) return 'invalid-key';
+  if (!SIGNATURE.test(signatureHex) || signatureHex.length % 2 !== 0) return 'invalid-encoding';
+  const sig = parseSignature(signatureHex);
+  if (!sig) return 'invalid-encoding';
+  try {
+    const key = PublicKey.fromString(publicKeyHex);
+    if (!key.validate()) return 'invalid-key';
+    return key.verify(message, sig, 'utf8') ? 'ok' : 'signature-invalid';
+  } catch {
+    return 'invalid-key';
+  }
+}
+
 /** Verifies the three identity headers against the body; never throws. */
 export function verifyIdentity(input: IdentityInput): IdentityResult {
   const { identityKey, nonce, signature, body } = input;
@@ -56,17 +81,17 @@ export function verifyIdentity(input: IdentityInput): IdentityResult {
   if (typeof signature !== 'string' || !SIGNATURE.test(signature) || signature.length % 2 !== 0) {
     return { ok: false, reason: 'missing/invalid X-Signature' };
   }
-  const sig = parseSignature(signature);
-  if (!sig) return { ok: false, reason: 'missing/invalid X-Signature' };
-  try {
-    const key = PublicKey.fromString(identityKey);
-    if (!key.validate()) return { ok: false, reason: 'missing/invalid X-Identity-Key' };
-    // PublicKey.verify hashes the message once with SHA-256: the digest is sha256(body + nonce)
-    const ok = key.verify(body + nonce, sig, 'utf8');
-    return ok ? { ok: true, identityKey: identityKey.toLowerCase() } : { ok: false, reason: 'signature-invalid' };
-  } catch {
-    // a 66-hex string that is not a point on the curve
-    return { ok: false, reason: 'missing/invalid X-Identity-Key' };
+  // PublicKey.verify hashes the message once with SHA-256: the digest is sha256(body + nonce)
+  switch (verifyMessageSignature(identityKey, body + nonce, signature)) {
+    case 'ok':
+      return { ok: true, identityKey: identityKey.toLowerCase() };
+    case 'invalid-encoding':
+      return { ok: false, reason: 'missing/invalid X-Signature' };
+    case 'invalid-key':
+      // a 66-hex string that is not a point on the curve
+      return { ok: false, reason: 'missing/invalid X-Identity-Key' };
+    case 'signature-invalid':
+      return { ok: false, reason: 'signature-invalid' };
   }
 }
 
