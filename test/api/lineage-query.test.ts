@@ -87,6 +87,61 @@ await forEachStack('lineage queries over HTTP', { OL_QUERY_RATE_PER_MIN: '100000
     expect((await graph(s, q)).headers.get('x-cache')).toBe('hit');
   });
 
+  it('LineageFacet (explicit lineage): dataset and job facets become dataset edges; JOB sources do not; caches follow', async () => {
+    const s = stack();
+    const facet = (schema: string, body: Record<string, unknown>) => ({ _producer: 'https://example.test/catalog', _schemaURL: `https://openlineage.io/spec/facets/1-0-0/LineageFacet.json#/$defs/${schema}`, ...body });
+    const ds = (namespace: string, name: string) => ({ namespace, name, type: 'DATASET' });
+    const orders = { node: 'dataset:pg://wh:5432:public.orders', depth: 3, direction: 'down' };
+    await ingest(s, { eventTime: '2025-01-01T00:00:00Z', producer: 'https://example.test', schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent', dataset: { namespace: 'pg://wh:5432', name: 'public.orders' } });
+    expect(nodeNames((await graph(s, orders)).body)).toEqual(['public.orders']);
+    await s.settle();
+    expect((await graph(s, orders)).headers.get('x-cache')).toBe('hit');
+
+    // a DatasetEvent whose lineage facet names its sources, entity- and field-level, in another namespace
+    const r1 = await ingest(s, {
+      eventTime: '2025-01-02T00:00:00Z', producer: 'https://example.test', schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent',
+      dataset: {
+        namespace: 'bq://proj', name: 'mart.customers',
+        facets: { lineage: facet('LineageDatasetFacet', { inputs: [ds('pg://wh:5432', 'public.orders')], fields: { id: { inputs: [{ ...ds('pg://wh:5432', 'public.users'), field: 'id' }] } } }) },
+      },
+    });
+    expect(r1.status).toBe(201);
+    // the cached graph of public.orders is stale at once: the event only named bq://proj as its dataset
+    const down = await graph(s, orders);
+    expect(down.headers.get('x-cache')).toBe('miss');
+    expect(nodeNames(down.body)).toEqual(['mart.customers', 'public.orders']);
+    const up = await graph(s, { node: 'dataset:bq://proj:mart.customers', depth: 3, direction: 'up' });
+    expect(edgeNames(up.body)).toEqual(['public.orders>mart.customers', 'public.users>mart.customers']);
+
+    // a JobEvent's lineage entries: DATASET targets get edges from DATASET sources; JOB sources and JOB targets make none
+    const r2 = await ingest(s, {
+      eventTime: '2025-01-03T00:00:00Z', producer: 'https://example.test', schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent',
+      job: {
+        namespace: 'airflow://prod', name: 'daily.enrichment',
+        facets: {
+          lineage: facet('LineageJobFacet', {
+            entries: [
+              { ...ds('bq://proj', 'mart.enriched'), inputs: [ds('bq://proj', 'mart.customers'), { type: 'JOB', namespace: 'airflow://prod', name: 'daily.other' }] },
+              { type: 'JOB', inputs: [ds('bq://proj', 'mart.customers')] },
+            ],
+          }),
+        },
+      },
+    });
+    expect(r2.status).toBe(201);
+    const chain = await graph(s, { node: 'dataset:bq://proj:mart.enriched', depth: 5, direction: 'up' });
+    expect(edgeNames(chain.body)).toEqual(['mart.customers>mart.enriched', 'public.orders>mart.customers', 'public.users>mart.customers']);
+
+    // a malformed lineage facet is rejected by field, nothing stored
+    const bad = await ingest(s, {
+      eventTime: '2025-01-04T00:00:00Z', producer: 'https://example.test',
+      dataset: { namespace: 'bq://proj', name: 'mart.bad', facets: { lineage: facet('LineageDatasetFacet', { inputs: [{ type: 'DATASET', namespace: 'pg://wh:5432' }] }) } },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.issues)).toContain('dataset.facets.lineage.inputs.0');
+    expect((await graph(s, { node: 'dataset:bq://proj:mart.bad' })).status).toBe(404);
+  });
+
   it('errors: invalid node 400, unknown node 404 (until it is ingested), depth beyond the cap 400', async () => {
     const s = stack();
     const bad = await graph(s, { node: 'job:x:y' });

@@ -186,7 +186,10 @@ await forEachLineageStore('lineage ingest', (store) => {
     const sql = store();
     const text = fc.string({ minLength: 1, maxLength: 12, unit: 'binary' });
     const facets = fc.dictionary(text, fc.dictionary(text, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 }), { maxKeys: 3 });
-    const ds = fc.record({ namespace: text, name: text, facets });
+    // sometimes a LineageFacet naming other datasets (and jobs) as sources: explicit edges
+    const ref = fc.oneof(fc.record({ type: fc.constant('DATASET'), namespace: text, name: text }), fc.record({ type: fc.constant('JOB') }), fc.record({ type: fc.constant('JOB'), namespace: text, name: text }));
+    const dsFacets = fc.tuple(facets, fc.option(fc.record({ inputs: fc.array(ref, { maxLength: 3 }) }))).map(([f, lineage]) => (lineage ? { ...f, lineage } : f));
+    const ds = fc.record({ namespace: text, name: text, facets: dsFacets });
     const event = fc.record({
       eventType: fc.constantFrom('START', 'RUNNING', 'COMPLETE', 'FAIL', 'ABORT', 'OTHER'),
       eventTime: fc.date({ min: new Date('2000-01-01'), max: new Date('2099-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),

@@ -82,6 +82,11 @@ export function buildIngestStatements(events: readonly PreparedEvent[]) {
     if (e.kind !== 'dataset') {
       for (const i of e.inputs) for (const o of e.outputs) rows.edges.push({ h, t, run, sns: i.namespace, sn: i.name, dns: o.namespace, dn: o.name });
     }
+    // edges a LineageFacet states (any event kind); both ends must exist as datasets first
+    for (const { from, to } of e.explicitEdges) {
+      rows.datasets.push({ h, t, ns: from.namespace, name: from.name, facets: {} }, { h, t, ns: to.namespace, name: to.name, facets: {} });
+      rows.edges.push({ h, t, run, sns: from.namespace, sn: from.name, dns: to.namespace, dn: to.name });
+    }
   }
   const j = (v: unknown[]) => [JSON.stringify(v)];
   const datasets = j(rows.datasets);
@@ -97,8 +102,10 @@ export function buildIngestStatements(events: readonly PreparedEvent[]) {
   ];
 }
 
-function namespacesOf(e: OlEvent): string[] {
+/** Every namespace an event touches (datasets, explicit-lineage datasets, its job): the cache tags its ingest bumps. */
+export function namespacesOf(e: OlEvent): string[] {
   const out = [...e.inputs, ...e.outputs].map((d) => d.namespace);
+  for (const { from, to } of e.explicitEdges) out.push(from.namespace, to.namespace);
   if (e.job) out.push(e.job.namespace);
   return out;
 }

@@ -5,7 +5,7 @@
 import { fail } from '../errors';
 import type { Sql } from '../ports/sql';
 import { OL_QUERY_LIMITS } from './limits';
-import type { Facets } from './schema';
+import type { DatasetName, Facets } from './schema';
 
 export interface DatasetDetail {
   readonly namespace: string;
@@ -13,12 +13,6 @@ export interface DatasetDetail {
   readonly facets: Facets;
   readonly created_at: string;
   readonly updated_at: string;
-}
-
-/** A dataset a job or run reads (`inputs`) or writes (`outputs`). */
-export interface DatasetName {
-  readonly namespace: string;
-  readonly name: string;
 }
 
 export interface JobDetail extends DatasetDetail {

@@ -4,7 +4,8 @@
  * Lenient where Marquez is lenient (missing `schemaURL`, naive or nanosecond `eventTime`, extra
  * members kept), strict where lineage depends on it: `run.runId`, `job.namespace`/`job.name`,
  * dataset `namespace`/`name`. Facets are stored as given; the facets we know the meaning of are
- * validated (`parent` on runs, `ownership` on jobs and datasets).
+ * validated (`parent` on runs, `ownership` on jobs and datasets, `lineage` — LineageFacet 1-0-0 —
+ * on jobs and datasets, whose DATASET sources become edges).
  *
  * runId rule: any non-empty identifier (≤ 255 characters, no control characters). Marquez maps a
  * non-UUID runId to a name-based UUID rather than rejecting it, and Strata's own publish events
@@ -66,9 +67,32 @@ function facetMap(known: Record<string, z.ZodType>) {
 }
 export type Facets = Record<string, Record<string, unknown>>;
 
+/**
+ * LineageFacet 1-0-0 ("explicit lineage"): a source or target is a DATASET (namespace and name
+ * required) or a JOB (both or neither: neither means the event's own job).
+ */
+const LineageRef = z
+  .looseObject({ type: z.enum(['DATASET', 'JOB']), namespace: OlName.optional(), name: OlName.optional() })
+  .superRefine((r, ctx) => {
+    if (r.type === 'DATASET' && (r.namespace === undefined || r.name === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a DATASET needs namespace and name' });
+    }
+    if (r.type === 'JOB' && (r.namespace === undefined) !== (r.name === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a JOB gives namespace and name together, or neither (the event’s own job)' });
+    }
+  });
+const lineageInputs = z.array(LineageRef).max(OL_LIMITS.maxInputs, `exceeds maxInputs: limit ${OL_LIMITS.maxInputs}`);
+const lineageFields = z.record(z.string(), z.looseObject({ inputs: lineageInputs }));
+export const LineageDatasetFacet = z.looseObject({ inputs: lineageInputs.optional(), fields: lineageFields.optional() });
+export const LineageJobFacet = z.looseObject({
+  entries: z
+    .array(z.intersection(LineageRef, z.looseObject({ inputs: lineageInputs.optional(), fields: lineageFields.optional() })))
+    .max(OL_LIMITS.maxOutputs, `exceeds maxOutputs: limit ${OL_LIMITS.maxOutputs}`),
+});
+
 const RunFacets = facetMap({ parent: ParentRunFacet });
-const JobFacets = facetMap({ ownership: OwnershipFacet });
-const DatasetFacets = facetMap({ ownership: OwnershipFacet });
+const JobFacets = facetMap({ ownership: OwnershipFacet, lineage: LineageJobFacet });
+const DatasetFacets = facetMap({ ownership: OwnershipFacet, lineage: LineageDatasetFacet });
 
 const Dataset = z.looseObject({ namespace: OlName, name: OlName, facets: DatasetFacets });
 const InputDataset = Dataset.extend({ inputFacets: facetMap({}) });
@@ -124,7 +148,19 @@ export interface OlEvent {
   readonly inputs: readonly DatasetRef[];
   /** Outputs of a run or job; for a DatasetEvent, the one dataset it describes. */
   readonly outputs: readonly DatasetRef[];
+  /** Dataset → dataset edges stated by LineageFacets (`lineage` on datasets and on the job), deduplicated. */
+  readonly explicitEdges: readonly ExplicitEdge[];
   readonly raw: Record<string, unknown>;
+}
+
+export interface DatasetName {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface ExplicitEdge {
+  readonly from: DatasetName;
+  readonly to: DatasetName;
 }
 
 export type ParseResult = { ok: true; event: OlEvent } | { ok: false; issues: FieldIssue[] };
@@ -197,9 +233,43 @@ function pickJob(j: { namespace: string; name: string; facets: Facets }) {
   return { namespace: j.namespace, name: j.name, facets: j.facets };
 }
 
+type Ref = { type?: unknown; namespace?: unknown; name?: unknown };
+type LineageTarget = Ref & { inputs?: Ref[]; fields?: Record<string, { inputs?: Ref[] }> };
+
+/** The DATASET sources of a lineage target: entity-level inputs and every field's inputs. */
+function datasetSources(t: LineageTarget): DatasetName[] {
+  const all = [...(t.inputs ?? []), ...Object.values(t.fields ?? {}).flatMap((f) => f.inputs ?? [])];
+  return all.filter((r) => r.type === 'DATASET').map((r) => ({ namespace: String(r.namespace), name: String(r.name) }));
+}
+
+/**
+ * Dataset → dataset edges a LineageFacet states: each dataset's own `lineage` facet (its
+ * sources), and the job's `lineage.entries` whose target is a DATASET. JOB sources and targets
+ * are kept in the stored facet but make no edge: the graph is one of datasets.
+ */
+function explicitEdgesOf(e: Omit<OlEvent, 'explicitEdges'>): ExplicitEdge[] {
+  const edges = new Map<string, ExplicitEdge>();
+  const add = (from: DatasetName, to: DatasetName) => {
+    if (from.namespace === to.namespace && from.name === to.name) return;
+    edges.set(JSON.stringify([from.namespace, from.name, to.namespace, to.name]), { from, to });
+  };
+  for (const d of [...e.inputs, ...e.outputs]) {
+    const facet = d.facets.lineage as LineageTarget | undefined;
+    if (facet) for (const src of datasetSources(facet)) add(src, { namespace: d.namespace, name: d.name });
+  }
+  const entries = (e.job?.facets.lineage as { entries?: LineageTarget[] } | undefined)?.entries ?? [];
+  for (const t of entries) {
+    if (t.type !== 'DATASET') continue;
+    const to = { namespace: String(t.namespace), name: String(t.name) };
+    for (const src of datasetSources(t)) add(src, to);
+  }
+  return [...edges.values()];
+}
+
 /** Checks the caps that span several fields. */
-function finish(event: OlEvent): ParseResult {
-  const edges = event.inputs.length * event.outputs.length;
+function finish(parsed: Omit<OlEvent, 'explicitEdges'>): ParseResult {
+  const event: OlEvent = { ...parsed, explicitEdges: explicitEdgesOf(parsed) };
+  const edges = event.inputs.length * event.outputs.length + event.explicitEdges.length;
   if (edges > OL_LIMITS.maxEdgesPerEvent) {
     return { ok: false, issues: [{ path: 'inputs', message: `inputs × outputs ${capMessage('maxEdgesPerEvent', edges)}` }] };
   }

@@ -10,11 +10,10 @@ import { markApplied } from '../outbox/outbox';
 import type { Job } from '../ports/queue';
 import { stmt, type Statement } from '../ports/sql';
 import { sha256Hex } from './canonical';
-import { ingestEvents, prepareEvents, type IngestResult, type PreparedEvent } from './ingest';
+import { ingestEvents, namespacesOf, prepareEvents, type IngestResult, type PreparedEvent } from './ingest';
 import { OL_LIMITS, OL_QUERY_LIMITS } from './limits';
 import { datasetNodeId, parseNodeId } from './node-id';
 import { lineageGraph, type Direction, type LineageGraph } from './query';
-import type { OlEvent } from './schema';
 import { shapeGraph } from './shape';
 
 export interface LineageCtx {
@@ -62,18 +61,12 @@ export function namespaceTag(ns: string): string | null {
   }
 }
 
-function eventNamespaces(e: OlEvent): string[] {
-  const out = [...e.inputs, ...e.outputs].map((d) => d.namespace);
-  if (e.job) out.push(e.job.namespace);
-  return [...new Set(out)];
-}
-
 /**
  * The outbox and audit rows for an ingest batch. Both join the hashes THIS transaction claimed,
  * so a batch of duplicates writes neither, and the outbox names only namespaces of new events.
  */
 export function ingestSideStatements(events: readonly PreparedEvent[], ctx: Pick<LineageCtx, 'actor' | 'requestId'>): Statement[] {
-  const rows = events.map((p) => ({ h: p.hash, tags: eventNamespaces(p.event).map(namespaceTag).filter((t): t is string => t !== null) }));
+  const rows = events.map((p) => ({ h: p.hash, tags: [...new Set(namespacesOf(p.event))].map(namespaceTag).filter((t): t is string => t !== null) }));
   const hashes = JSON.stringify(events.map((p) => p.hash));
   return [
     stmt(
