@@ -10,6 +10,7 @@ import { manualClock } from '@strata/core/ports/clock';
 import { createRateLimiter, rateLimitId, retryAfterMs } from '@strata/core/ratelimit/index';
 import { describeWith } from '../support/reachable';
 import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
+import { makePublication } from '../support/dlm1';
 import { call } from './catalog-http';
 
 describe('sliding window limiter (memory Kv, manual clock)', () => {
@@ -86,6 +87,35 @@ describe('rate limiting over HTTP (embedded)', () => {
     expect((await call(stack, 'GET', '/listings', { ip: '198.51.100.2' })).status).toBe(200);
     // writes and health are not limited by the public read limiter
     expect((await call(stack, 'GET', '/health', { ip: '198.51.100.1' })).headers.get('ratelimit-limit')).toBeNull();
+  });
+});
+
+describe('publish rate limiting over HTTP (embedded)', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await embeddedDeps({ RATE_LIMIT_SUBMIT_PER_MIN: '2', RATE_LIMIT_PER_MIN: '100' });
+  });
+  afterAll(async () => stack?.close());
+
+  it('POST /submit has its own per-client budget: over it 429 and nothing stored; reads keep theirs', async () => {
+    const submit = (ip: string) => {
+      const p = makePublication({ datasetId: 'ds-limited' });
+      return call(stack, 'POST', '/submit', { ip, body: { rawTx: p.rawTx, manifest: p.manifest } }).then((r) => ({ r, p }));
+    };
+    for (let i = 0; i < 2; i++) {
+      const { r } = await submit('198.51.100.7');
+      expect(r.status).toBe(201);
+      expect(r.headers.get('ratelimit-limit')).toBe('2');
+    }
+    const { r: over, p } = await submit('198.51.100.7');
+    expect(over.status).toBe(429);
+    expect(over.body.error).toBe('rate-limited');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await stack.deps.sql.query('SELECT 1 FROM manifests WHERE version_id = $1', [p.versionId])).toEqual([]);
+    expect((await submit('198.51.100.8')).r.status).toBe(201);
+    const read = await call(stack, 'GET', '/listings', { ip: '198.51.100.7' });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('ratelimit-limit')).toBe('100');
   });
 });
 

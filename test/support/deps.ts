@@ -70,6 +70,8 @@ export async function embeddedDeps(env: Record<string, string> = {}, platform: P
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     INGEST_TOKEN: TEST_INGEST_TOKEN,
     LOG_LEVEL: 'silent',
+    // suites publish many versions from one (anonymous) client; the submit limit has its own test
+    RATE_LIMIT_SUBMIT_PER_MIN: '0',
     ...env,
   });
   const deps = await createDeps(config, { ...nodePlatform(), ...platform });
@@ -102,6 +104,7 @@ export async function serviceDeps(
     INGEST_TOKEN: TEST_INGEST_TOKEN,
     LOG_LEVEL: 'silent',
     KV_TIMEOUT_MS: '2000',
+    RATE_LIMIT_SUBMIT_PER_MIN: '0',
     ...opts.env,
   };
   if (opts.driver === 'neon-http' || opts.driver === 'neon-ws') {

@@ -4,6 +4,7 @@ import { RAW_TX_MAX_HEX } from '@strata/core/catalog/dlm1';
 import { publish } from '@strata/core/catalog/service';
 import type { AppEnv } from '../env';
 import { serviceCtx } from '../middleware/identity';
+import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 
 const SubmitBody = z
@@ -27,11 +28,13 @@ const route = createRoute({
   path: '/submit',
   tags: ['catalog'],
   summary: 'Publish a version (idempotent on the same tx; 409 when another tx declared it)',
+  // anyone may publish (the transaction is the proof of intent), so each client gets a budget
+  middleware: [rateLimit('submit', (c) => c.get('deps').config.RATE_LIMIT_SUBMIT_PER_MIN)] as const,
   request: { body: { required: true, content: { 'application/json': { schema: SubmitBody } } } },
   responses: {
     201: { description: 'Published', content: { 'application/json': { schema: SubmitResult } } },
     200: { description: 'Replay of the same transaction', content: { 'application/json': { schema: SubmitResult } } },
-    ...errorResponses(409, 413, 503),
+    ...errorResponses(409, 413, 429, 503),
   },
 });
 

@@ -45,7 +45,6 @@ export function preparePublish(input: { rawTx: unknown; manifest: unknown; now: 
   if (manifest.versionId !== undefined && manifest.versionId !== versionId) {
     throw conflict(`manifest.versionId does not match the canonical manifest hash ${versionId}.`, 'versionId-mismatch');
   }
-  checkManifestSignatures(manifest, versionId, input.now);
   const decl = parseDlm1Tx(input.rawTx);
   if (decl.versionId !== versionId) {
     throw conflict(`The DLM1 output commits to ${decl.versionId}, the manifest hashes to ${versionId}.`, 'dlm1-versionId-mismatch');
@@ -55,6 +54,8 @@ export function preparePublish(input: { rawTx: unknown; manifest: unknown; now: 
   if (!sameSet(parents, decl.parents)) {
     throw conflict('The DLM1 output does not commit to exactly the manifest lineage.parents.', 'dlm1-parents-mismatch');
   }
+  // last of the checks: signature verification is the expensive one
+  checkManifestSignatures(manifest, versionId, input.now);
   const identityKey = manifest.provenance.producer?.identityKey ?? null;
   const producerId = identityKey ? producerIdOf(identityKey) : null;
   const now = input.now;

@@ -99,6 +99,8 @@ export const RawConfig = z
     // Limits
     BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
     RATE_LIMIT_PER_MIN: int(0, 1_000_000).default(600),
+    /** POST /submit per client address per minute (0 = off): publishing is unauthenticated and verifies signatures. */
+    RATE_LIMIT_SUBMIT_PER_MIN: int(0, 1_000_000).default(60),
     OL_QUERY_RATE_PER_MIN: int(0, 1_000_000).default(60),
     OL_QUERY_MAX_DEPTH: int(1, 50).default(10),
     OL_QUERY_MAX_NODES: int(10, 1_000_000).default(5_000),
