@@ -11,6 +11,8 @@ export const jobSchedules = [
   { job: 'headers-refresh', aws: 'rate(5 minutes)', cloudflare: '*/5 * * * *' },
   // partitions are monthly; running daily makes a missed night harmless
   { job: 'audit-archive', aws: 'cron(15 3 * * ? *)', cloudflare: '15 3 * * *' },
+  // OpenLineage events are partitioned by month; daily keeps three months made ahead
+  { job: 'lineage-partitions', aws: 'cron(25 3 * * ? *)', cloudflare: '25 3 * * *' },
 ] as const;
 
 /** The job names the cron entry must accept. */

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKeys } from '@strata/core/cache/index';
 import { runScheduledJobs } from '@strata/core/jobs/schedule';
+import { ingestEvents } from '@strata/core/lineage/ingest';
+import { manualClock } from '@strata/core/ports/clock';
 import { getTip } from '@strata/core/spv/header-store';
 import { mineChain } from '../support/chain';
 import { embeddedDeps, type TestStack } from '../support/deps';
@@ -64,6 +66,25 @@ describe('scheduled and queued core jobs', () => {
     await rm(join(dir, 'headers.json'));
     const [failed] = await runScheduledJobs(stack.deps, ['headers-refresh']);
     expect(failed).toMatchObject({ job: 'headers-refresh', status: 'failed' });
+  });
+
+  it('lineage-partitions makes this month and the next two, so events stop landing in the default partition', async () => {
+    const ev = (runId: string, eventTime: string) => ({ eventType: 'START', eventTime, producer: 'https://example.test', run: { runId }, job: { namespace: 'jobs', name: 'j' } });
+    // a date far past the months the migration made: the event goes to the default partition
+    await ingestEvents(stack.deps.sql, [ev('late-1', '2031-05-20T10:00:00Z')]);
+    const inDefault = async () => (await stack.deps.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM ol_events_default WHERE run_id LIKE 'late-%'"))[0]!.n;
+    expect(await inDefault()).toBe(1);
+    const later = { ...stack.deps, clock: manualClock(Date.parse('2031-05-31T23:00:00Z')) };
+    const [run] = await runScheduledJobs(later, ['lineage-partitions']);
+    expect(run).toMatchObject({ job: 'lineage-partitions', status: 'ok', result: { created: 3 } });
+    expect((await runScheduledJobs(later, ['lineage-partitions']))[0]).toMatchObject({ status: 'ok', result: { created: 0 } });
+    // the earlier row moved into its month; a new one in the next month lands in its own partition
+    await ingestEvents(stack.deps.sql, [ev('late-2', '2031-07-01T00:00:00Z')]);
+    expect(await inDefault()).toBe(0);
+    const parts = await stack.deps.sql.query<{ p: string; n: number }>(
+      "SELECT tableoid::regclass::text AS p, count(*)::int AS n FROM ol_events WHERE run_id LIKE 'late-%' GROUP BY 1 ORDER BY 1",
+    );
+    expect(parts).toEqual([{ p: 'ol_events_203105', n: 1 }, { p: 'ol_events_203107', n: 1 }]);
   });
 
   it('reports jobs that have no implementation as skipped', async () => {

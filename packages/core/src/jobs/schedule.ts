@@ -9,12 +9,13 @@ import type { Deps } from '../deps';
 import { archiveAuditLog } from '../audit/archive';
 import { sweepOutbox } from '../outbox/outbox';
 import { reconcilePublishEvents } from '../lineage/jobs';
+import { ensureEventPartitions } from '../lineage/lookup';
 import { refreshHeaders } from '../spv/refresh';
 import { takeForReplay } from './dead-letters';
 import { fail } from '../errors';
 
 /** Every job name the schedules may fire (keep in step with infra/schedules.ts). */
-export const SCHEDULE_NAMES = ['outbox-sweep', 'dead-letter-replay', 'receipt-reconcile', 'headers-refresh', 'audit-archive'] as const;
+export const SCHEDULE_NAMES = ['outbox-sweep', 'dead-letter-replay', 'receipt-reconcile', 'headers-refresh', 'audit-archive', 'lineage-partitions'] as const;
 export const ScheduleName = z.enum(SCHEDULE_NAMES);
 export type ScheduleName = z.infer<typeof ScheduleName>;
 
@@ -43,6 +44,14 @@ export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
   'dead-letter-replay': async (deps) => {
     const replayed = await takeForReplay(deps.sql, { limit: 100 }, (jobs) => deps.queue.send(jobs));
     return { replayed: replayed.length };
+  },
+  /**
+   * Creates the monthly `ol_events` partitions for this month and the next two (the migration
+   * made only its own three): without it, events after that land in the default partition.
+   */
+  'lineage-partitions': async (deps) => {
+    const created = await ensureEventPartitions(deps.sql, { from: new Date(deps.clock.now()), months: 3 });
+    return { created };
   },
   /** Archives audit partitions past AUDIT_RETAIN_MONTHS and creates the next ones. */
   'audit-archive': async (deps) => {
