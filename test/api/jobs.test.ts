@@ -2,10 +2,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKeys } from '@strata/core/cache/index';
 import { runScheduledJobs } from '@strata/core/jobs/schedule';
 import { ingestEvents } from '@strata/core/lineage/ingest';
+import { getRun } from '@strata/core/lineage/lookup';
+import { lineageGraph } from '@strata/core/lineage/query';
 import { manualClock } from '@strata/core/ports/clock';
 import { getTip } from '@strata/core/spv/header-store';
 import { mineChain } from '../support/chain';
@@ -90,5 +93,57 @@ describe('scheduled and queued core jobs', () => {
   it('reports jobs that have no implementation as skipped', async () => {
     const [run] = await runScheduledJobs(stack.deps, ['receipt-reconcile']);
     expect(run).toEqual({ job: 'receipt-reconcile', status: 'skipped', reason: 'not implemented' });
+  });
+});
+
+describe('lineage-partitions with a retention window (OL_EVENTS_RETAIN_MONTHS=2)', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await embeddedDeps({ OL_EVENTS_RETAIN_MONTHS: '2' });
+  });
+  afterAll(async () => stack?.close());
+
+  const ev = (runId: string, eventType: string, eventTime: string, io: { inputs?: string[]; outputs?: string[] } = {}) => ({
+    eventType, eventTime, producer: 'https://example.test', run: { runId }, job: { namespace: 'ret', name: 'j' },
+    inputs: (io.inputs ?? []).map((name) => ({ namespace: 'ret', name })), outputs: (io.outputs ?? []).map((name) => ({ namespace: 'ret', name })),
+  });
+  const count = async (sql: string, params: unknown[] = []) => (await stack.deps.sql.query<{ n: number }>(sql, params as never))[0]!.n;
+  const lines = async (key: string) => {
+    const obj = await stack.deps.blobs.get(key);
+    return obj ? gunzipSync(obj.body).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { event_hash: string; payload: { run: { runId: string } } }) : null;
+  };
+
+  it('archives and drops raw events before the window with their dedupe rows; the graph, runs and jobs stay', async () => {
+    const late = ev('ret-1', 'COMPLETE', '2031-01-20T00:00:00Z', { inputs: ['a'], outputs: ['b'] });
+    await ingestEvents(stack.deps.sql, [ev('ret-1', 'START', '2031-01-10T00:00:00Z'), late, ev('ret-2', 'COMPLETE', '2031-03-05T00:00:00Z', { inputs: ['c'], outputs: ['d'] })]);
+    const job = { ...stack.deps, clock: manualClock(Date.parse('2031-04-15T12:00:00Z')) };
+    const [run] = await runScheduledJobs(job, ['lineage-partitions']);
+    // window = April and March 2031: January goes with its rows; March stays (the empty months the
+    // migration made in its own present, years before this clock, go too)
+    expect(run).toMatchObject({ status: 'ok' });
+    const archived = (run as unknown as { result: { archived: string[] } }).result.archived;
+    expect(archived.filter((a) => a.startsWith('ol_events_2031'))).toEqual(['ol_events_203101 (2 rows)']);
+    expect(archived.filter((a) => !a.startsWith('ol_events_2031')).every((a) => a.endsWith('(0 rows)'))).toBe(true);
+    expect((await lines('lineage/events/ol_events_203101.jsonl.gz'))!.map((l) => l.payload.run.runId)).toEqual(['ret-1', 'ret-1']);
+    expect(await stack.deps.blobs.head('lineage/events/ol_events_203102.jsonl.gz')).toBeNull();
+    expect(await count(`SELECT count(*)::int AS n FROM ol_events WHERE event_time < '2031-03-01'`)).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM ol_event_hashes WHERE event_time < '2031-03-01'`)).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM ol_events_203103`)).toBe(1);
+    expect(await count(`SELECT count(*)::int AS n FROM ol_events_default`)).toBe(0);
+    // what queries read is untouched
+    expect(await getRun(stack.deps.sql, 'ret-1')).toMatchObject({ state: 'COMPLETE' });
+    const g = await lineageGraph(stack.deps.sql, { namespace: 'ret', name: 'b', depth: 2, direction: 'up' });
+    expect(g?.nodes.map((n) => n.name).sort()).toEqual(['a', 'b']);
+
+    // a redelivery of an archived event is new again, changes nothing derived, and the next run
+    // archives it to a second file: the first one is never overwritten
+    const again = await ingestEvents(stack.deps.sql, [late]);
+    expect(again).toMatchObject({ stored: 1, duplicates: 0 });
+    expect(await getRun(stack.deps.sql, 'ret-1')).toMatchObject({ state: 'COMPLETE' });
+    const [second] = await runScheduledJobs(job, ['lineage-partitions']);
+    expect(second).toMatchObject({ status: 'ok', result: { archived: ['ol_events_203101 (1 rows)'] } });
+    expect(await lines('lineage/events/ol_events_203101.jsonl.gz')).toHaveLength(2);
+    // the blob store has no listing verb; the second file's key carries the run's clock
+    expect((await lines(`lineage/events/ol_events_203101.${Date.parse('2031-04-15T12:00:00Z')}.jsonl.gz`))!.map((l) => l.event_hash)).toEqual([again.results[0]!.ok ? again.results[0]!.eventHash : '']);
   });
 });

@@ -1,15 +1,14 @@
 /**
  * Audit archival (migrations/0002_audit_log.sql): monthly partitions older than the retention
  * window are written to the blob store as gzipped JSON Lines, checked there, then detached and
- * dropped in one transaction. Partitions for the coming months are created ahead. Runs on Node,
- * Lambda and Workers (CompressionStream and WebCrypto only). Idempotent: a run interrupted
- * after the upload simply uploads the same immutable month again.
+ * dropped in one transaction (util/partition-archive.ts). Partitions for the coming months are
+ * created ahead.
  */
 import { z } from 'zod';
 import type { BlobStore } from '../ports/blob';
 import type { Clock } from '../ports/clock';
 import type { Sql } from '../ports/sql';
-import { fail } from '../errors';
+import { archivePartition, monthlyPartitionsBefore } from '../util/partition-archive';
 
 export const ArchiveOptions = z.object({
   /** Months kept in PostgreSQL, counting the current one as the first. */
@@ -32,54 +31,22 @@ export interface ArchiveResult {
   readonly archived: readonly ArchivedPartition[];
 }
 
-const PARTITION = /^audit_log_(\d{4})(\d{2})$/;
-
 /** Blob key of an archived month. */
 export const archiveKey = (partition: string) => `audit/${partition}.jsonl.gz`;
 
-/** Monthly partitions of audit_log whose month starts before `cutoff` (UTC), oldest first. */
-async function partitionsBefore(sql: Sql, cutoff: Date): Promise<string[]> {
-  const rows = await sql.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid
-      WHERE i.inhparent = 'audit_log'::regclass ORDER BY c.relname`,
-  );
-  return rows
-    .map((r) => r.name)
-    .filter((name) => {
-      const m = PARTITION.exec(name);
-      return m !== null && Date.UTC(Number(m[1]), Number(m[2]) - 1, 1) < cutoff.getTime();
-    });
-}
-
-/** Reads one partition page by page into gzipped JSON Lines. */
-async function gzipPartition(sql: Sql, partition: string, pageSize: number): Promise<{ gz: Uint8Array; rows: number }> {
-  const gzip = new CompressionStream('gzip');
-  const collected = new Response(gzip.readable).arrayBuffer();
-  const writer = gzip.writable.getWriter();
-  const enc = new TextEncoder();
-  let rows = 0;
+/** The partition's rows, page by page in id order (the name comes from monthlyPartitionsBefore). */
+async function* auditPages(sql: Sql, partition: string, pageSize: number): AsyncIterable<object[]> {
   let after = '0';
   for (;;) {
-    // the partition name comes from pg_inherits and matched PARTITION, so quoting it is safe
-    const page = await sql.query<{ id: string; at: Date }>(
+    const page = await sql.query<{ id: string }>(
       `SELECT id, at, actor, action, resource, request_id, before, after FROM "${partition}"
         WHERE id > $1::bigint ORDER BY id LIMIT $2`,
       [after, pageSize],
     );
-    if (page.length === 0) break;
-    await writer.write(enc.encode(page.map((r) => `${JSON.stringify(r)}\n`).join('')));
-    rows += page.length;
+    if (page.length > 0) yield page;
+    if (page.length < pageSize) return;
     after = String(page[page.length - 1]!.id);
-    if (page.length < pageSize) break;
   }
-  await writer.close();
-  return { gz: new Uint8Array(await collected), rows };
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-  return [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -96,17 +63,10 @@ export async function archiveAuditLog(
   const cutoff = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (o.retainMonths - 1), 1));
 
   const archived: ArchivedPartition[] = [];
-  for (const partition of await partitionsBefore(deps.sql, cutoff)) {
-    const { gz, rows } = await gzipPartition(deps.sql, partition, o.pageSize);
+  for (const { name: partition } of await monthlyPartitionsBefore(deps.sql, 'audit_log', 'audit_log', cutoff)) {
     const key = archiveKey(partition);
-    await deps.blobs.put(key, gz, { contentType: 'application/gzip', sha256Hex: await sha256Hex(gz) });
-    const head = await deps.blobs.head(key);
-    if (head?.size !== gz.byteLength) throw fail.unavailable(`Archive of ${partition} did not verify in the blob store; partition kept.`);
-    await deps.sql.batch([
-      { text: `ALTER TABLE audit_log DETACH PARTITION "${partition}"` },
-      { text: `DROP TABLE "${partition}"` },
-    ]);
-    archived.push({ partition, key, rows, bytes: gz.byteLength });
+    const r = await archivePartition(deps, { parent: 'audit_log', partition, key, pages: auditPages(deps.sql, partition, o.pageSize) });
+    archived.push({ partition, key, ...r });
   }
   return { created: made[0]?.n ?? 0, archived };
 }

@@ -112,6 +112,8 @@ export const RawConfig = z
     HEADERS_SOURCE: z.string().min(1).optional(),
     OUTBOX_SWEEP_AFTER_SEC: int(0, 3600).default(5),
     AUDIT_RETAIN_MONTHS: int(1, 120).default(12),
+    /** Months of raw OpenLineage events kept in PostgreSQL (older months go to the blob store); 0 keeps all. */
+    OL_EVENTS_RETAIN_MONTHS: int(0, 120).default(0),
   })
   .superRefine((c, ctx) => {
     if (!!c.UPSTASH_REDIS_REST_URL !== !!c.UPSTASH_REDIS_REST_TOKEN) {

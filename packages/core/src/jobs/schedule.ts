@@ -9,7 +9,7 @@ import type { Deps } from '../deps';
 import { archiveAuditLog } from '../audit/archive';
 import { sweepOutbox } from '../outbox/outbox';
 import { reconcilePublishEvents } from '../lineage/jobs';
-import { ensureEventPartitions } from '../lineage/lookup';
+import { maintainEventStore } from '../lineage/retention';
 import { refreshHeaders } from '../spv/refresh';
 import { takeForReplay } from './dead-letters';
 import { fail } from '../errors';
@@ -46,12 +46,12 @@ export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
     return { replayed: replayed.length };
   },
   /**
-   * Creates the monthly `ol_events` partitions for this month and the next two (the migration
-   * made only its own three): without it, events after that land in the default partition.
+   * Keeps the monthly `ol_events` partitions made three months ahead (the migration made only
+   * its own three) and archives months before OL_EVENTS_RETAIN_MONTHS (lineage/retention.ts).
    */
   'lineage-partitions': async (deps) => {
-    const created = await ensureEventPartitions(deps.sql, { from: new Date(deps.clock.now()), months: 3 });
-    return { created };
+    const r = await maintainEventStore(deps, { retainMonths: deps.config.OL_EVENTS_RETAIN_MONTHS });
+    return { created: r.created, archived: r.archived.map((a) => `${a.partition} (${a.rows} rows)`) };
   },
   /** Archives audit partitions past AUDIT_RETAIN_MONTHS and creates the next ones. */
   'audit-archive': async (deps) => {
