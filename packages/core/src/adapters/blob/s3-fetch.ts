@@ -19,14 +19,10 @@ import {
   validateRange,
   validateSha256Hex,
 } from './key';
+import { S3Credentials, S3Location } from './s3-options';
 
-export const S3FetchOptions = z.object({
-  bucket: z.string().min(3).max(63),
-  region: z.string().min(1),
-  endpoint: z.url().optional(),
-  forcePathStyle: z.boolean().optional(),
-  credentials: z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }),
-});
+/** Workers have no credential chain: keys are required. */
+export const S3FetchOptions = S3Location.extend({ credentials: S3Credentials });
 export type S3FetchOptions = z.infer<typeof S3FetchOptions> & { clock?: Clock };
 
 const CHECKSUM_HEADER = 'x-amz-checksum-sha256';

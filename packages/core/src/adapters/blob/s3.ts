@@ -26,14 +26,10 @@ import {
   validateRange,
   validateSha256Hex,
 } from './key';
+import { S3Credentials, S3Location } from './s3-options';
 
-export const S3BlobStoreOptions = z.object({
-  bucket: z.string().min(3).max(63),
-  region: z.string().min(1),
-  endpoint: z.url().optional(),
-  forcePathStyle: z.boolean().optional(),
-  credentials: z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }).optional(),
-});
+/** Without credentials the SDK's default chain applies (the Lambda role). */
+export const S3BlobStoreOptions = S3Location.extend({ credentials: S3Credentials.optional() });
 export type S3BlobStoreOptions = z.infer<typeof S3BlobStoreOptions> & {
   /** A preconfigured client (its checksum settings are then the caller's business). */
   client?: S3Client;
