@@ -15,15 +15,14 @@ export interface Isolate {
   close(): Promise<void>;
 }
 
-/** Opens another Deps + app over the stack's database and Upstash bridge. */
+/** Opens another Deps + app over the stack's database and Kv (Upstash bridge or Redis over TCP). */
 export async function isolateOf(stack: TestStack, env: Record<string, string> = {}, platform: Partial<Platform> = {}): Promise<Isolate> {
-  if (!stack.db || !stack.upstash) throw new Error('isolateOf needs a serviceDeps stack');
+  if (!stack.db || !stack.kvEnv) throw new Error('isolateOf needs a serviceDeps stack');
   const config = parseConfig({
     DATABASE_URL: stack.db.url,
     SQL_DRIVER: 'pg',
     SQL_POOL_MAX: '3',
-    UPSTASH_REDIS_REST_URL: stack.upstash.url,
-    UPSTASH_REDIS_REST_TOKEN: stack.upstash.token,
+    ...stack.kvEnv,
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     INGEST_TOKEN: TEST_INGEST_TOKEN,
     LOG_LEVEL: 'silent',

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '@strata/core/config/index';
+import { createDeps, DepsError } from '@strata/core/deps';
 import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
 import { describeWith } from '../support/reachable';
 
@@ -93,33 +95,50 @@ describe('app foundation (embedded default)', () => {
   });
 });
 
-await describeWith(['postgres', 'redis'], 'app foundation (PostgreSQL + Upstash bridge)', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await serviceDeps({ env: { KV_TIMEOUT_MS: '300' } });
+it('refuses REDIS_URL where there is no TCP socket (Workers), naming the alternative', async () => {
+  const config = parseConfig({
+    DATABASE_URL: 'postgres://user@db.example.com/app',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    ADMIN_TOKEN: 'test-admin-token-0123456789',
+    INGEST_TOKEN: 'test-ingest-token-0123456789',
+    LOG_LEVEL: 'silent',
   });
-  afterAll(() => stack.close());
-
-  it('names the real tiers', async () => {
-    const body = await json(await stack.app.request('/health'));
-    expect(body.database.tier).toBe('pg');
-    expect(body.cache.tier).toBe('upstash');
-  });
-
-  it('answers 503 degraded naming the cache tier when Kv is down, and recovers', async () => {
-    await stack.upstash!.setDown(true);
-    try {
-      const res = await stack.app.request('/health/db');
-      expect(res.status).toBe(503);
-      const body = await json(res);
-      expect(body.status).toBe('degraded');
-      expect(body.failing).toEqual(['cache']);
-      expect(body.database.ok).toBe(true);
-      const full = await json(await stack.app.request('/health'));
-      expect(full.rateLimit.failOpen).toBe(true);
-    } finally {
-      await stack.upstash!.setDown(false);
-    }
-    expect((await stack.app.request('/health/db')).status).toBe(200);
-  });
+  const err = await createDeps(config, { runtime: 'worker' }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(DepsError);
+  expect((err as Error).message).toMatch(/REDIS_URL needs a TCP connection.*UPSTASH_REDIS_REST_URL.*on worker/);
 });
+
+for (const kv of ['upstash', 'redis'] as const) {
+  await describeWith(['postgres', 'redis'], `app foundation (PostgreSQL + ${kv === 'upstash' ? 'Upstash bridge' : 'Redis over TCP'})`, () => {
+    let stack: TestStack;
+    beforeAll(async () => {
+      stack = await serviceDeps({ kv, env: { KV_TIMEOUT_MS: '300' } });
+    });
+    afterAll(() => stack.close());
+
+    it('names the real tiers', async () => {
+      const body = await json(await stack.app.request('/health'));
+      expect(body.database.tier).toBe('pg');
+      expect(body.cache.tier).toBe(kv);
+    });
+
+    it('answers 503 degraded naming the cache tier when Kv is down, and recovers', async () => {
+      await stack.kvDown!(true);
+      try {
+        const res = await stack.app.request('/health/db');
+        expect(res.status).toBe(503);
+        const body = await json(res);
+        expect(body.status).toBe('degraded');
+        expect(body.failing).toEqual(['cache']);
+        expect(body.database.ok).toBe(true);
+        const full = await json(await stack.app.request('/health'));
+        expect(full.rateLimit.failOpen).toBe(true);
+      } finally {
+        await stack.kvDown!(false);
+      }
+      // the TCP client reconnects with backoff (at most 2 s)
+      for (let i = 0; i < 60 && (await stack.app.request('/health/db')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await stack.app.request('/health/db')).status).toBe(200);
+    });
+  });
+}

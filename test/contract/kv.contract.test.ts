@@ -1,14 +1,17 @@
 /**
- * One Kv contract, run against every adapter: memory always, Upstash (through the local REST
- * bridge in front of redis-server, with the real @upstash/redis client) when Redis is reachable.
+ * One Kv contract, run against every adapter: memory always; when Redis is reachable, Upstash
+ * (through the local REST bridge in front of redis-server, with the real @upstash/redis client)
+ * and Redis over TCP (ioredis, straight to redis-server).
  * Upstash keys get a random prefix per test and are deleted afterwards, so files never collide.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryKv, createUpstashKv, KvCommandError } from '@strata/core/adapters/kv/index';
+import { createRedisKv } from '@strata/core/adapters/kv/redis';
 import { manualClock } from '@strata/core/ports/clock';
 import type { Kv } from '@strata/core/ports/kv';
 import { describeWith, REDIS_URL } from '../support/reachable';
+import { acquireRedisDb } from '../support/redis-db';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
 
 interface Fixture {
@@ -237,6 +240,31 @@ await describeWith(['redis'], 'Kv contract: Upstash via REST bridge', () => {
         ]);
         await kv.del([a, b, n]);
       });
+    }
+  });
+});
+
+await describeWith(['redis'], 'Kv contract: Redis over TCP', () => {
+  kvContract(() => ({ kv: createRedisKv({ url: REDIS_URL, timeoutMs }), advance: sleep }));
+
+  it('rejects a URL that is not redis:// or rediss://', () => {
+    expect(() => createRedisKv({ url: 'http://127.0.0.1:6379' })).toThrow(/redis:\/\/ or rediss:\/\//);
+  });
+
+  it('talks to the database index given as the URL path', async () => {
+    const lease = await acquireRedisDb();
+    const inDb = createRedisKv({ url: `${REDIS_URL}/${lease.db}`, timeoutMs });
+    const inZero = createRedisKv({ url: REDIS_URL, timeoutMs });
+    const k = `kvtest:${randomUUID()}:db`;
+    try {
+      await inDb.set(k, 'here');
+      expect(await inDb.mget([k])).toEqual(['here']);
+      expect(await inZero.mget([k])).toEqual([null]);
+    } finally {
+      await inDb.del([k]);
+      await inDb.close();
+      await inZero.close();
+      await lease.release();
     }
   });
 });

@@ -35,10 +35,10 @@ beforeAll(async () => {
   meta = await buildWorker();
 }, 60_000);
 
-it('the Worker bundle holds no Node-only tier (PGlite, node-postgres, fs blobs, AWS SDK)', () => {
+it('the Worker bundle holds no Node-only tier (PGlite, node-postgres, Redis over TCP, fs blobs, AWS SDK)', () => {
   const inputs = bundledInputs(meta, WORKER_OUT);
   expect(inputs.length).toBeGreaterThan(50);
-  const forbidden = inputs.filter((p) => /@electric-sql\/pglite|node_modules\/pg\/|node_modules\/ws\/|@aws-sdk\/|adapters\/blob\/fs|adapters\/sql\/(pglite|pg-pool)/.test(p));
+  const forbidden = inputs.filter((p) => /@electric-sql\/pglite|node_modules\/pg\/|node_modules\/ws\/|node_modules\/ioredis\/|@aws-sdk\/|adapters\/blob\/fs|adapters\/sql\/(pglite|pg-pool)|adapters\/kv\/redis/.test(p));
   expect(forbidden).toEqual([]);
   const imports = Object.values(meta.outputs)[0]!.imports.map((i) => i.path);
   expect(imports.filter((p) => /^(node:)?(fs|fs\/promises|child_process|net|tls)$/.test(p))).toEqual([]);

@@ -2,7 +2,8 @@
  * Real Deps for tests. `embeddedDeps()` is the embedded default (PGlite in memory, memory Kv,
  * filesystem blobs in a temp dir, in-process queue), migrated. `serviceDeps()` puts the same
  * app on the local PostgreSQL (node-postgres or Neon through the bridge) and on Redis through
- * the Upstash bridge — the real client libraries end to end.
+ * the Upstash bridge or over TCP (through a proxy tests can take down) — the real client
+ * libraries end to end.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { createTestDatabase, type TestDatabase } from './pg';
 import { REDIS_URL } from './reachable';
 import { acquireRedisDb } from './redis-db';
 import { startNeonBridge } from './neon-bridge';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { startUpstashBridge, type UpstashBridge } from './upstash-bridge';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -26,6 +28,12 @@ export interface TestStack {
   readonly app: ReturnType<typeof createApp>;
   /** The Upstash bridge, when Kv is Upstash (tests take it down and up). */
   readonly upstash?: UpstashBridge;
+  /** The TCP proxy in front of Redis, when Kv is Redis over TCP. */
+  readonly redisProxy?: TcpProxy;
+  /** The Kv variables of a service stack (another isolate uses the same Kv with them). */
+  readonly kvEnv?: Readonly<Record<string, string>>;
+  /** Takes the stack's Kv service down (`true`: connections refused) or brings it back. */
+  kvDown?(down: boolean | 'hang'): Promise<void>;
   readonly db?: TestDatabase;
   /** Waits for background work (cache fills, outbox marks, queue deliveries). */
   settle(): Promise<void>;
@@ -80,11 +88,12 @@ export async function embeddedDeps(env: Record<string, string> = {}, platform: P
 
 /**
  * The app on real services: a fresh database on the local PostgreSQL (through `driver`) and
- * Redis through the Upstash bridge (its own db index so files do not collide).
+ * Redis (its own db index so files do not collide) through the Upstash bridge, or with
+ * `kv: 'redis'` over TCP through a proxy.
  */
 export async function serviceDeps(
   /** `redisDb` pins an index; by default a free one is leased and flushed. */
-  opts: { driver?: 'pg' | 'neon-http' | 'neon-ws'; redisDb?: number; env?: Record<string, string>; platform?: Partial<Platform> } = {},
+  opts: { driver?: 'pg' | 'neon-http' | 'neon-ws'; kv?: 'upstash' | 'redis'; redisDb?: number; env?: Record<string, string>; platform?: Partial<Platform> } = {},
 ): Promise<TestStack> {
   const dir = await mkdtemp(join(tmpdir(), 'strata-test-'));
   const cleanup: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
@@ -92,13 +101,25 @@ export async function serviceDeps(
   cleanup.push(() => db.drop());
   const lease = opts.redisDb === undefined ? await acquireRedisDb() : { db: opts.redisDb, release: async () => undefined };
   cleanup.push(() => lease.release());
-  const upstash = await startUpstashBridge({ redisUrl: REDIS_URL, token: 'test-upstash-token', db: lease.db });
-  cleanup.push(() => upstash.close());
+  let upstash: UpstashBridge | undefined;
+  let redisProxy: TcpProxy | undefined;
+  let kvEnv: Record<string, string>;
+  if (opts.kv === 'redis') {
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    redisProxy = proxy;
+    cleanup.push(() => proxy.close());
+    kvEnv = { REDIS_URL: `redis://${proxy.host}:${proxy.port}/${lease.db}` };
+  } else {
+    const bridge = await startUpstashBridge({ redisUrl: REDIS_URL, token: 'test-upstash-token', db: lease.db });
+    upstash = bridge;
+    cleanup.push(() => bridge.close());
+    kvEnv = { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token };
+  }
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     SQL_DRIVER: opts.driver ?? 'pg',
-    UPSTASH_REDIS_REST_URL: upstash.url,
-    UPSTASH_REDIS_REST_TOKEN: upstash.token,
+    ...kvEnv,
     BLOB_DIR: join(dir, 'blobs'),
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     INGEST_TOKEN: TEST_INGEST_TOKEN,
@@ -115,5 +136,14 @@ export async function serviceDeps(
     env.NEON_SECURE_WS = 'false';
   }
   const deps = await createDeps(parseConfig(env), { ...nodePlatform(), ...opts.platform });
-  return finish(deps, cleanup, { upstash, db });
+  const kvDown = async (down: boolean | 'hang') => {
+    if (upstash) await upstash.setDown(down);
+    else await redisProxy!.setDown(down);
+    // back up: wait until this stack's client has reconnected (the TCP client backs off up to 2 s)
+    for (let i = 0; down === false && i < 100; i++) {
+      if (await deps.kv.ping().then(() => true, () => false)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return finish(deps, cleanup, { upstash, redisProxy, db, kvDown, kvEnv });
 }

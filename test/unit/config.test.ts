@@ -40,6 +40,9 @@ describe('parseConfig', () => {
     expect(problemsOf({ UPSTASH_REDIS_REST_URL: 'https://kv.example.com' }).map((p) => p.variable)).toEqual(['UPSTASH_REDIS_REST_TOKEN']);
     expect(problemsOf({ S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' }).map((p) => p.variable)).toEqual(['S3_SECRET_ACCESS_KEY']);
     expect(problemsOf({ SQL_DRIVER: 'neon-http' }).map((p) => p.variable)).toEqual(['DATABASE_URL']);
+    // one Kv: Redis over TCP or Upstash's REST API, never both
+    expect(problemsOf({ REDIS_URL: 'redis://127.0.0.1:6379', UPSTASH_REDIS_REST_URL: 'https://kv.example.com', UPSTASH_REDIS_REST_TOKEN: 't' }).map((p) => p.variable)).toEqual(['REDIS_URL']);
+    expect(problemsOf({ REDIS_URL: 'http://127.0.0.1:6379' })).toEqual([{ variable: 'REDIS_URL', message: 'must be a redis:// or rediss:// URL' }]);
   });
 
   it('rejects malformed JSON settings with the variable named', () => {
@@ -56,6 +59,9 @@ describe('parseConfig', () => {
     const secret = 'postgres://user:hunter2-very-secret@db.example.com/app';
     const c = parseConfig({ DATABASE_URL: secret, ADMIN_TOKEN: 'admin-token-hunter2-0000', UPSTASH_REDIS_REST_URL: 'https://kv.example.com', UPSTASH_REDIS_REST_TOKEN: 'tok-hunter2' });
     expect(c.DATABASE_URL!.reveal()).toBe(secret);
+    const r = parseConfig({ REDIS_URL: 'rediss://default:hunter2-redis@cache.example.com:6380/0' });
+    expect(r.REDIS_URL!.reveal()).toContain('hunter2-redis');
+    expect([JSON.stringify(r), inspect(r, { depth: 5 }), JSON.stringify(describeConfig(r))].join('\n')).not.toContain('hunter2');
     const printed = [JSON.stringify(c), inspect(c, { depth: 5 }), String(c.ADMIN_TOKEN), JSON.stringify(describeConfig(c))].join('\n');
     expect(printed).not.toContain('hunter2');
     // a bad secret-bearing value is reported without its value

@@ -31,6 +31,8 @@ export const lambdaPlatform: Platform = {
   runtime: 'lambda',
   webSocketConstructor: ws,
   openPgSql: (url, max) => createPgSql({ url, max }),
+  // loaded only when REDIS_URL is set (Upstash needs no client library beyond fetch)
+  openRedisKv: async (o) => (await import('@strata/core/adapters/kv/redis')).createRedisKv(o),
   openS3BlobStore: (o) => lazyBlobStore('s3', async () => (await import('@strata/core/adapters/blob/s3')).createS3BlobStore(o)),
   openSqsQueue: (o) => lazyQueue('sqs', async () => (await import('@strata/core/adapters/queue/sqs')).createSqsQueue(o)),
 };

@@ -1,7 +1,8 @@
 /**
  * What only a Node host can offer createDeps: the embedded tiers (PGlite on disk, filesystem
- * blobs), node-postgres for a plain DATABASE_URL, `ws` for Neon's WebSocket Pool, and tokens
- * generated on first start. Kept out of core so edge bundles never include node:fs.
+ * blobs), node-postgres for a plain DATABASE_URL, `ws` for Neon's WebSocket Pool, Redis over
+ * TCP for REDIS_URL, and tokens generated on first start. Kept out of core so edge bundles
+ * never include node:fs.
  */
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -39,6 +40,7 @@ export function nodePlatform(runtime: 'node' | 'lambda' = 'node'): Platform {
     webSocketConstructor: ws,
     openEmbeddedSql: (dir) => createPgliteSql({ dataDir: dir }),
     openPgSql: (url, max) => createPgSql({ url, max }),
+    openRedisKv: async (o) => (await import('@strata/core/adapters/kv/redis')).createRedisKv(o),
     openFsBlobStore: (o) => createFsBlobStore(o),
     openS3BlobStore: (o) => createS3BlobStore(o),
     openSqsQueue: (o) => createSqsQueue(o),

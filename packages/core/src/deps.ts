@@ -34,6 +34,8 @@ export interface Platform {
   readonly openEmbeddedSql?: (dir: string) => Promise<Sql>;
   /** Node only: node-postgres for a plain DATABASE_URL. */
   readonly openPgSql?: (url: string, max: number) => Sql;
+  /** Node and Lambda: Redis over TCP/TLS (ioredis) for REDIS_URL; Workers have no such socket. */
+  readonly openRedisKv?: (o: { url: string; timeoutMs: number }) => Promise<Kv>;
   /** Node only: filesystem blobs whose presigned URLs Strata's /blobs route serves. */
   readonly openFsBlobStore?: (o: { root: string; publicBaseUrl: string; signingSecret: string }) => BlobStore;
   /** Node only: tokens generated on first start when neither is configured. */
@@ -118,7 +120,11 @@ async function openSql(config: Config, platform: Platform): Promise<Sql> {
   return createNeonHttpSql({ url, ...(config.NEON_FETCH_ENDPOINT ? { fetchEndpoint: config.NEON_FETCH_ENDPOINT } : {}), sessions: pool });
 }
 
-function openKv(config: Config, clock: Clock): Kv {
+async function openKv(config: Config, platform: Platform, clock: Clock): Promise<Kv> {
+  if (config.REDIS_URL) {
+    const open = need(platform.openRedisKv, 'REDIS_URL needs a TCP connection (Node or Lambda); use UPSTASH_REDIS_REST_URL', platform.runtime);
+    return open({ url: config.REDIS_URL.reveal(), timeoutMs: config.KV_TIMEOUT_MS });
+  }
   if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
     return createUpstashKv({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN.reveal(), timeoutMs: config.KV_TIMEOUT_MS });
   }
@@ -143,7 +149,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
 
   const rawSql = await openSql(config, platform);
   const sql = instrumentSql(rawSql, metrics);
-  const kv = instrumentKv(openKv(config, clock), metrics);
+  const kv = instrumentKv(await openKv(config, platform, clock), metrics);
 
   let blobs: BlobStore;
   let blobSigningSecret: Secret | null = null;

@@ -63,7 +63,12 @@ export const RawConfig = z
     PGLITE_DIR: z.string().min(1).default('./.strata/pglite'),
     SQL_POOL_MAX: int(1, 100).default(10),
 
-    // Kv: absent → in-process memory
+    // Kv: absent → in-process memory. REDIS_URL (Node and Lambda: Redis's own protocol) or Upstash's REST API.
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+      .transform((v) => new Secret(v))
+      .optional(),
     UPSTASH_REDIS_REST_URL: z.string().regex(/^https?:\/\/[^\s#$./?].\S*$/, 'must be an http(s) URL').optional(),
     UPSTASH_REDIS_REST_TOKEN: secret(1).optional(),
     KV_TIMEOUT_MS: int(10, 10_000).default(250),
@@ -119,6 +124,9 @@ export const RawConfig = z
     if (!!c.UPSTASH_REDIS_REST_URL !== !!c.UPSTASH_REDIS_REST_TOKEN) {
       const missing = c.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other Upstash variable is set' });
+    }
+    if (c.REDIS_URL && c.UPSTASH_REDIS_REST_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'set REDIS_URL or UPSTASH_REDIS_REST_URL, not both (one Kv serves the cache, limits and leases)' });
     }
     if (!!c.S3_ACCESS_KEY_ID !== !!c.S3_SECRET_ACCESS_KEY) {
       ctx.addIssue({ code: 'custom', path: ['S3_SECRET_ACCESS_KEY'], message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together' });

@@ -1,0 +1,144 @@
+/**
+ * How the Redis (TCP) Kv fails when Redis is down, through a TCP proxy in front of the real
+ * redis-server: refused connections, a server that accepts and never answers, and Redis gone
+ * before the first command. Every case must surface as StrataError `unavailable`, within the
+ * timeout; the same Kv must recover by itself; and a command refused during the outage must
+ * never run later (no offline queue).
+ */
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { createRedisKv } from '@strata/core/adapters/kv/redis';
+import { isStrataError } from '@strata/core/errors';
+import type { Kv } from '@strata/core/ports/kv';
+import { describeWith, REDIS_URL } from '../support/reachable';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+
+async function failure(p: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const start = performance.now();
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { error, ms: performance.now() - start };
+}
+
+const expectUnavailable = (error: unknown) => {
+  expect(isStrataError(error) && error.code === 'unavailable', String(error)).toBe(true);
+};
+
+/** Retries `f` until it resolves (the client reconnects with backoff of at most 2 s). */
+async function eventually<T>(f: () => Promise<T>, withinMs = 8_000): Promise<T> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+await describeWith(['redis'], 'Redis Kv when the server is down', () => {
+  let proxy: TcpProxy;
+  const kvs: Kv[] = [];
+  const target = new URL(REDIS_URL);
+  const make = (timeoutMs: number, url = `redis://${proxy.host}:${proxy.port}`): Kv => {
+    const kv = createRedisKv({ url, timeoutMs });
+    kvs.push(kv);
+    return kv;
+  };
+  const key = () => `kvtest:${randomUUID()}:down`;
+
+  beforeAll(async () => {
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  });
+  afterEach(async () => {
+    await proxy.setDown(false);
+    for (const kv of kvs.splice(0)) await kv.close();
+  });
+  afterAll(async () => proxy?.close());
+
+  it('the first command of a new client waits for the connection being opened', async () => {
+    const kv = make(2_000);
+    expect(await kv.mget(['kvtest:first'])).toEqual([null]);
+  });
+
+  it('refused connections fail fast as unavailable, then the same client recovers', async () => {
+    const kv = make(2_000);
+    const k = key();
+    await kv.set(k, 'v');
+    await proxy.setDown(true);
+    const { error, ms } = await failure(kv.mget([k]));
+    expectUnavailable(error);
+    expect(ms).toBeLessThan(1_000);
+    // while it is down, every call keeps failing fast rather than waiting for the timeout
+    const again = await failure(kv.set(k, 'w'));
+    expectUnavailable(again.error);
+    expect(again.ms).toBeLessThan(1_000);
+    await proxy.setDown(false);
+    expect(await eventually(() => kv.mget([k]))).toEqual(['v']);
+    await kv.del([k]);
+  });
+
+  it('a command refused during the outage never runs afterwards', async () => {
+    const kv = make(2_000);
+    const k = key();
+    await kv.ping();
+    await proxy.setDown(true);
+    expectUnavailable((await failure(kv.set(k, 'late', { nx: true, px: 60_000 }))).error);
+    expectUnavailable((await failure(kv.incr(`${k}:n`))).error);
+    await proxy.setDown(false);
+    await eventually(() => kv.ping());
+    // give a queued command every chance to have been flushed on reconnect
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await kv.mget([k, `${k}:n`])).toEqual([null, null]);
+  });
+
+  it('a server that accepts and never answers is cut off by timeoutMs, and the client recovers when it answers again', async () => {
+    const kv = make(200);
+    const k = key();
+    await kv.set(k, 'before');
+    await proxy.setDown('hang');
+    const { error, ms } = await failure(kv.incr(`${k}:n`, { px: 1_000 }));
+    expectUnavailable(error);
+    expect(ms).toBeGreaterThanOrEqual(150);
+    expect(ms).toBeLessThan(1_500);
+    await proxy.setDown(false);
+    expect(await eventually(() => kv.mget([k]))).toEqual(['before']);
+    await kv.del([k, `${k}:n`]);
+  });
+
+  it('Redis unreachable from the start: commands fail as unavailable within the timeout; it connects once Redis is there', async () => {
+    // a port nobody listens on (taken and released), then a proxy started on it later
+    const free = net.createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));
+    const port = (free.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const kv = make(300, `redis://127.0.0.1:${port}`);
+    const { error, ms } = await failure(kv.mget(['kvtest:nothing']));
+    expectUnavailable(error);
+    expect(ms).toBeLessThan(1_000);
+    const late = net.createServer((c) => {
+      const up = net.connect({ host: target.hostname, port: Number(target.port || 6379) });
+      c.pipe(up).pipe(c);
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+    });
+    await new Promise<void>((r) => late.listen(port, '127.0.0.1', () => r()));
+    try {
+      expect(await eventually(() => kv.mget(['kvtest:nothing']))).toEqual([null]);
+    } finally {
+      await kv.close();
+      await new Promise<void>((r) => late.close(() => r()));
+    }
+  });
+
+  it('a closed Kv refuses further commands as unavailable', async () => {
+    const kv = make(1_000);
+    await kv.ping();
+    await kv.close();
+    expectUnavailable((await failure(kv.mget(['kvtest:x']))).error);
+  });
+});
