@@ -165,6 +165,10 @@ await forEachLineageStore('lineage query', (store) => {
       expect(calls).toEqual(['query']);
       const b = await seedBaselineBfs(sql, q);
       expect({ nodes: g?.nodes.length, edges: g?.edges.length }).toEqual({ nodes: b?.nodes, edges: b?.edges });
+      // the same answer: the same datasets with the same facets
+      const byName = (xs: readonly { namespace: string; name: string; facets: unknown }[]) =>
+        [...xs].map((n) => ({ namespace: n.namespace, name: n.name, facets: n.facets })).sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
+      expect(byName(b!.datasets)).toEqual(byName(g!.nodes));
       expect(b!.queries).toBeGreaterThan(2);
     }
   });

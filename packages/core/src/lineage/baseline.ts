@@ -1,12 +1,18 @@
 /**
  * The seed's traversal, kept only as the benchmark baseline: breadth-first, one adjacency read
- * per visited node (the Redis-SET walk of origin D41, transposed onto the edge table). Do not
- * use it to serve requests; `lineageGraph` does the same walk in one round trip.
+ * per visited node (the Redis-SET walk of origin D41, transposed onto the edge table), then the
+ * visited nodes enriched with their names and latest facets — the seed's algorithm does that too
+ * (origin.md §6, "enrich each node with the latest_facets_json badges"), and without it the
+ * baseline would answer less than the endpoint does. The enrichment is one batched read, the
+ * cheapest way to do it, so the baseline's cost is its per-node walk. Do not use it to serve
+ * requests; `lineageGraph` does the same walk and enrichment in one round trip.
  */
 import type { Sql } from '../ports/sql';
 
 export interface BaselineResult {
   readonly nodes: number;
+  /** Every visited dataset with its latest facets. */
+  readonly datasets: readonly { readonly namespace: string; readonly name: string; readonly facets: unknown }[];
   readonly edges: number;
   /** Round trips spent (one per adjacency read, plus the root lookup). */
   readonly queries: number;
@@ -50,5 +56,10 @@ export async function seedBaselineBfs(
       frontier = next;
     }
   }
-  return { nodes: visited.size, edges: edges.size, queries };
+  queries++;
+  const datasets = await sql.query<{ namespace: string; name: string; facets: unknown }>(
+    `SELECT namespace, name, facets FROM ol_datasets WHERE id = ANY($1::bigint[])`,
+    [[...visited]],
+  );
+  return { nodes: visited.size, datasets, edges: edges.size, queries };
 }
