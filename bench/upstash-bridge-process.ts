@@ -6,7 +6,7 @@
 import { startUpstashBridge } from '../test/support/upstash-bridge';
 
 const redisUrl = process.env.STRATA_BRIDGE_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const bridge = await startUpstashBridge({ redisUrl, token: 'bench-upstash-token', db: Number(process.env.STRATA_BRIDGE_DB ?? 0) });
+const bridge = await startUpstashBridge({ redisUrl, token: 'bench-upstash-token', db: Number(process.env.STRATA_BRIDGE_DB ?? 0), record: false });
 process.stdout.write(`${JSON.stringify({ url: bridge.url, token: bridge.token })}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => {
