@@ -9,23 +9,10 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createRedisKv } from '@strata/core/adapters/kv/redis';
-import { isStrataError } from '@strata/core/errors';
 import type { Kv } from '@strata/core/ports/kv';
+import { expectUnavailable, failure } from '../support/failure';
 import { describeWith, REDIS_URL } from '../support/reachable';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-
-async function failure(p: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const start = performance.now();
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  return { error, ms: performance.now() - start };
-}
-
-const expectUnavailable = (error: unknown) => {
-  expect(isStrataError(error) && error.code === 'unavailable', String(error)).toBe(true);
-};
 
 /** Retries `f` until it resolves (the client reconnects with backoff of at most 2 s). */
 async function eventually<T>(f: () => Promise<T>, withinMs = 8_000): Promise<T> {

@@ -6,23 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createUpstashKv } from '@strata/core/adapters/kv/index';
-import { isStrataError } from '@strata/core/errors';
 import type { Kv } from '@strata/core/ports/kv';
+import { expectUnavailable, failure } from '../support/failure';
 import { describeWith, REDIS_URL } from '../support/reachable';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
-
-async function failure(p: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const start = performance.now();
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  return { error, ms: performance.now() - start };
-}
-
-const expectUnavailable = (error: unknown) => {
-  expect(isStrataError(error) && error.code === 'unavailable').toBe(true);
-};
 
 await describeWith(['redis'], 'Upstash Kv when the service is down', () => {
   let bridge: UpstashBridge;

@@ -4,7 +4,8 @@
  * accept and never answer (bytes swallowed in both directions).
  */
 import net from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOn, stopListening } from './listen';
 
 export type ProxyDownMode = 'refuse' | 'hang';
 
@@ -49,21 +50,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (mode !== 'hang') client.write(d);
     });
   });
-  const listen = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      open.clear();
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
-    });
+  const listen = (port: number) => listenOn(server, port);
+  const stop = () => stopListening(server, open);
   const port = await listen(0);
   return {
     host: '127.0.0.1',

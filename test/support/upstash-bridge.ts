@@ -6,9 +6,10 @@
  * inside batches with an overall 200. Tests can also take it down to exercise failure paths.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import Redis from 'ioredis';
 import { z } from 'zod';
+import { listenOn, stopListening } from './listen';
 
 export interface UpstashBridgeOptions {
   readonly redisUrl: string;
@@ -163,23 +164,12 @@ export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<Up
     s.on('close', () => sockets.delete(s));
   });
 
-  const listen = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const r of hanging) r.destroy();
-      hanging.clear();
-      for (const s of sockets) s.destroy();
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
-    });
-
+  const listen = (port: number) => listenOn(server, port);
+  const stop = () => {
+    for (const r of hanging) r.destroy();
+    hanging.clear();
+    return stopListening(server, sockets);
+  };
   const port = await listen(opts.port ?? 0);
   return {
     url: `http://127.0.0.1:${port}`,

@@ -23,7 +23,7 @@ import { Redis, type ChainableCommander } from 'ioredis';
 import { z } from 'zod';
 import { fail } from '../../errors';
 import type { Kv, KvCommand, KvResult } from '../../ports/kv';
-import { assertPx, checkCommands, KvCommandError } from './shared';
+import { assertPx, batchResults, checkCommands, KvCommandError } from './shared';
 
 const RedisKvOptions = z.object({
   url: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
@@ -133,17 +133,10 @@ export function createRedisKv(options: RedisKvOptions): Kv {
       if (!replies) throw fail.unavailable('Kv is unavailable: the transaction was discarded');
       return replies;
     });
-    const results: KvResult[] = [];
-    let i = 0;
-    let firstError: Error | undefined;
-    for (const c of commands) {
-      const [err, r] = raw[i] ?? [null, null];
-      i += c.op === 'incr' && c.px !== undefined ? 2 : 1;
-      if (err) firstError ??= toKvError(err);
-      results.push(c.op === 'set' ? r !== null && r !== undefined && !err : ((r ?? null) as KvResult));
-    }
-    if (firstError) throw firstError;
-    return results;
+    return batchResults(
+      commands,
+      raw.map(([err, value]) => ({ error: err ? toKvError(err) : null, value })),
+    );
   };
 
   return {

@@ -3,7 +3,7 @@
  * with the same Redis error text before anything is sent.
  */
 import { z } from 'zod';
-import type { KvCommand } from '../../ports/kv';
+import type { KvCommand, KvResult } from '../../ports/kv';
 
 /** A command the server rejected (Redis error text, e.g. "ERR value is not an integer or out of range"). */
 export class KvCommandError extends Error {
@@ -42,4 +42,29 @@ export function checkCommands(commands: readonly KvCommand[]): void {
     if (c.op === 'set') assertPx(c.px, 'set');
     if (c.op === 'incr') assertPx(c.px, 'pexpire');
   }
+}
+
+/** One reply of a batch, as an adapter read it: the command's error (already sorted) or its value. */
+export interface BatchReply {
+  readonly error: Error | null;
+  readonly value: unknown;
+}
+
+/**
+ * The port's results for `commands` from a batch's replies in command order (an incr with px
+ * took two: INCR and its PEXPIRE … NX). Every command ran; the first failure is thrown after.
+ */
+export function batchResults(commands: readonly KvCommand[], replies: readonly BatchReply[]): KvResult[] {
+  const results: KvResult[] = [];
+  let i = 0;
+  let firstError: Error | undefined;
+  for (const c of commands) {
+    const reply = replies[i];
+    i += c.op === 'incr' && c.px !== undefined ? 2 : 1;
+    if (reply?.error) firstError ??= reply.error;
+    const r = reply?.error ? null : reply?.value;
+    results.push(c.op === 'set' ? r !== null && r !== undefined : ((r ?? null) as KvResult));
+  }
+  if (firstError) throw firstError;
+  return results;
 }

@@ -18,8 +18,8 @@ import { Redis } from '@upstash/redis';
 import type { Requester } from '@upstash/redis';
 import { z } from 'zod';
 import { fail } from '../../errors';
-import type { Kv, KvCommand, KvResult } from '../../ports/kv';
-import { assertPx, checkCommands, KvCommandError } from './shared';
+import type { Kv, KvCommand } from '../../ports/kv';
+import { assertPx, batchResults, checkCommands, KvCommandError } from './shared';
 import { createFetchRequester } from './upstash-requester';
 
 const UpstashKvOptions = z.object({
@@ -136,19 +136,11 @@ export function createUpstashKv(options: UpstashKvOptions): Kv {
       if (commands.length === 0) return [];
       const batch = o.atomic ? redis.multi() : redis.pipeline();
       for (const c of commands) append(batch, c);
-      const raw = await guarded(() => batch.exec<unknown[]>({ keepErrors: true }));
-      const results: KvResult[] = [];
-      let i = 0;
-      let firstError: Error | undefined;
-      for (const c of commands) {
-        const entry = raw[i] as { result: unknown; error?: string } | undefined;
-        i += c.op === 'incr' && c.px !== undefined ? 2 : 1;
-        if (entry?.error) firstError ??= toKvError(new Error(entry.error));
-        const r = entry?.result;
-        results.push(c.op === 'set' ? r !== null && r !== undefined : ((r ?? null) as KvResult));
-      }
-      if (firstError) throw firstError;
-      return results;
+      const raw = await guarded(() => batch.exec<{ result: unknown; error?: string }[]>({ keepErrors: true }));
+      return batchResults(
+        commands,
+        raw.map((e) => ({ error: e?.error ? toKvError(new Error(e.error)) : null, value: e?.result })),
+      );
     },
     /** PING through the same HTTP path as every other call. */
     async ping() {
