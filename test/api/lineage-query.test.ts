@@ -4,6 +4,8 @@
  * miss, stale at once after an ingest into ANY namespace of the graph), errors and the rate limit.
  */
 import { expect, it } from 'vitest';
+import { cacheKeys } from '@strata/core/cache/index';
+import { namespaceTag } from '@strata/core/lineage/service';
 import { fixture, fixtureFiles, seedEvents } from '../contract/lineage-harness';
 import { call, edgeNames, forEachStack, graph, ingest, ingestBatch, link, nodeNames } from './lineage-http';
 
@@ -75,6 +77,30 @@ await forEachStack('lineage queries over HTTP', { OL_QUERY_RATE_PER_MIN: '100000
     const second = await graph(s, q);
     expect(second.headers.get('x-cache')).toBe('hit');
     expect(second.body).toEqual(first.body);
+    // from L2 (the entry holds the body as JSON text): the same bytes and the same validator
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
+    s.deps.cache.clearL1();
+    const fromL2 = await graph(s, q);
+    expect(fromL2.headers.get('x-cache')).toBe('hit');
+    expect(fromL2.headers.get('etag')).toBe(etag);
+    expect(fromL2.body).toEqual(first.body);
+    const notModified = await s.app.request(`/openlineage/lineage?node=${encodeURIComponent(q.node)}&depth=3&direction=up`, { headers: { 'if-none-match': etag } });
+    expect(notModified.status).toBe(304);
+    // an entry another version wrote in another shape is dropped and replaced, never sent
+    s.deps.cache.clearL1();
+    await s.deps.kv.del([cacheKeys.lineage(q.node, 3, 'up', 'simple')]);
+    await s.deps.cache.get('lineage', cacheKeys.lineage(q.node, 3, 'up', 'simple'), async () => ({ body: { stale: true }, namespaces: ['cache-a', 'cache-b'] }), {
+      tags: [namespaceTag('cache-a')!, namespaceTag('cache-b')!],
+    });
+    await s.settle();
+    s.deps.cache.clearL1();
+    const aroundOld = await graph(s, q);
+    expect(aroundOld.status).toBe(200);
+    expect(aroundOld.body).toEqual(first.body);
+    await s.settle();
+    s.deps.cache.clearL1();
+    expect((await graph(s, q)).headers.get('x-cache')).toBe('hit');
     // an event touching only cache-b (not the root's namespace) extends the upstream graph
     await ingest(s, link('c2', [['cache-b', 'source']], [['cache-b', 'raw']]));
     const third = await graph(s, q);

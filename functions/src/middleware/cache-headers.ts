@@ -3,7 +3,8 @@
  * over the JSON body with `If-None-Match` → 304, and `Cache-Control` whose max-age is the
  * namespace's L1 window — the staleness any isolate may already show — so HTTP caches add no
  * new kind of staleness after a write (docs/adr/0003). Serialisation and the ETag are memoised
- * per cached value object, so an L1 hit does not re-serialise.
+ * per cached value object, so an L1 hit does not re-serialise; values that carry their body as
+JSON text (lineage graphs) skip serialisation altogether, on L2 hits too.
  */
 import type { Context } from 'hono';
 import type { CacheNamespace, CacheResult, CacheStatus } from '@strata/core/cache/index';
@@ -39,6 +40,15 @@ function serialise(value: object): Serialised {
   return s;
 }
 
+/** The same for a value that already holds its JSON text (the ETag is still memoised per value). */
+function serialisedText(value: { readonly json: string }): Serialised {
+  const known = memo.get(value);
+  if (known) return known;
+  const s = { body: value.json, etag: `W/"${fnv64(value.json)}"` };
+  if (Object.isFrozen(value)) memo.set(value, s);
+  return s;
+}
+
 /** True when `If-None-Match` names `etag` (weak comparison, lists and `*` allowed). */
 export function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
@@ -51,21 +61,37 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
 
 /** Responds with a cached read: 200 JSON (or 304), or a 404 problem when the value is null. */
 export async function sendCached<T>(c: Context, result: CacheResult<T>, ns: CacheNamespace, notFound: { detail: string; hint?: string }): Promise<Response> {
-  const xCache = X_CACHE[result.status];
-  if (result.value === null) {
+  return respond(c, result.status, result.value === null ? null : serialise(result.value as object), ns, notFound);
+}
+
+/**
+ * `sendCached` for a cached value that carries its response body as JSON text (`json`): a hit
+ * read from Kv then costs no parse of the body into objects and no serialisation back.
+ */
+export async function sendCachedJson(
+  c: Context,
+  result: CacheResult<{ readonly json: string } | null>,
+  ns: CacheNamespace,
+  notFound: { detail: string; hint?: string },
+): Promise<Response> {
+  return respond(c, result.status, result.value === null ? null : serialisedText(result.value), ns, notFound);
+}
+
+async function respond(c: Context, status: CacheStatus, s: Serialised | null, ns: CacheNamespace, notFound: { detail: string; hint?: string }): Promise<Response> {
+  const xCache = X_CACHE[status];
+  if (s === null) {
     c.header('x-cache', xCache);
     c.header('cache-control', 'no-store');
     return problem(c, { code: 'not-found', detail: notFound.detail, hint: notFound.hint });
   }
   const windows = c.get('deps').cache.namespaces[ns];
-  const { body, etag } = serialise(result.value as object);
   const headers = {
     'cache-control': `public, max-age=${windows.l1}, stale-while-revalidate=${windows.stale}`,
-    etag,
+    etag: s.etag,
     'x-cache': xCache,
     vary: 'accept-encoding',
   };
   // through the context, so the request id and rate-limit headers set earlier are kept
-  if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
-  return c.body(body, 200, { ...headers, 'content-type': 'application/json' });
+  if (etagMatches(c.req.header('if-none-match'), s.etag)) return c.body(null, 304, headers);
+  return c.body(s.body, 200, { ...headers, 'content-type': 'application/json' });
 }

@@ -11,7 +11,7 @@ import { OL_QUERY_LIMITS } from '@strata/core/lineage/limits';
 import { lineageQueryCached, type LineageCtx } from '@strata/core/lineage/service';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
-import { sendCached } from '../middleware/cache-headers';
+import { sendCachedJson } from '../middleware/cache-headers';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 
@@ -108,7 +108,7 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(graphRoute, async (c) => {
     const q = c.req.valid('query');
     const r = await lineageQueryCached(c.get('deps'), { waitUntil: c.get('waitUntil') }, q);
-    return sendCached(c, { value: r.body as object, status: r.cache === 'bypass' ? 'miss' : r.cache, tier: 'origin' }, 'lineage', { detail: 'No such dataset.' }) as never;
+    return sendCachedJson(c, { value: r.value, status: r.cache === 'bypass' ? 'miss' : r.cache, tier: 'origin' }, 'lineage', { detail: 'No such dataset.' }) as never;
   });
   app.openapi(datasetRoute, async (c) => {
     const { namespace, name } = c.req.valid('param');

@@ -202,10 +202,17 @@ export interface GraphRequest {
 }
 
 interface CachedGraph {
-  readonly body: unknown;
+  /**
+   * The response body as JSON text: an L2 hit then parses one string rather than rebuilding
+   * every node as objects, and the HTTP layer sends it without serialising it again.
+   */
+  readonly json: string;
   /** Every namespace of the graph's nodes: the tags the entry must carry to be invalidated correctly. */
   readonly namespaces: readonly string[];
 }
+
+const isCachedGraph = (v: unknown): v is CachedGraph =>
+  typeof (v as CachedGraph).json === 'string' && Array.isArray((v as CachedGraph).namespaces);
 
 /** Facets bigger than this (serialized) are left out of graph responses; node detail has them whole. */
 export const MAX_NODE_FACET_BYTES = 16 * 1024;
@@ -230,7 +237,7 @@ const MAX_TAGS = 32;
  * given before the read, a first read tagged by the root's namespace candidates that finds
  * more namespaces is repeated under a key for the wider tag set, until the set is closed.
  */
-export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'waitUntil'>, q: GraphRequest): Promise<{ body: unknown; cache: CacheStatus | 'bypass' }> {
+export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'waitUntil'>, q: GraphRequest): Promise<{ value: { readonly json: string }; cache: CacheStatus | 'bypass' }> {
   const maxDepth = Math.min(deps.config.OL_QUERY_MAX_DEPTH, OL_QUERY_LIMITS.maxDepth);
   if (!Number.isInteger(q.depth) || q.depth < 1 || q.depth > maxDepth) throw fail.validation([{ path: 'query.depth', message: `must be an integer from 1 to ${maxDepth}` }]);
   const exact = q.node === undefined;
@@ -243,7 +250,7 @@ export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'wait
   const load = async (): Promise<CachedGraph | null> => {
     const g = await lineageGraph(deps.sql, exact ? { namespace: q.namespace!, name: q.name!, depth: q.depth, direction: q.direction, maxNodes } : { node, depth: q.depth, direction: q.direction, maxNodes });
     if (!g) return null;
-    return { body: shapeGraph(trimFacets(g), q.format), namespaces: [...new Set(g.nodes.map((n) => n.namespace))].sort() };
+    return { json: JSON.stringify(shapeGraph(trimFacets(g), q.format)), namespaces: [...new Set(g.nodes.map((n) => n.namespace))].sort() };
   };
   const uncached = async () => ({ value: await load(), cache: 'bypass' as const });
 
@@ -259,7 +266,14 @@ export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'wait
     if (tags.length > MAX_TAGS || tags.some((t) => t === null)) break;
     const key = round === 0 ? base : `${base}|ns=${(await sha256Hex([...tagNs].sort().join('\n'))).slice(0, 32)}`;
     if (!isCacheKey(key)) break;
-    const r = await deps.cache.get<CachedGraph>('lineage', key, load, { tags: tags as string[], waitUntil: ctx.waitUntil });
+    const get = () => deps.cache.get<CachedGraph>('lineage', key, load, { tags: tags as string[], waitUntil: ctx.waitUntil });
+    let r = await get();
+    if (r.value !== null && !isCachedGraph(r.value)) {
+      // written by another version in another shape (a rolling deploy): dropped and loaded afresh, never sent
+      await deps.cache.invalidate({ keys: [key] });
+      r = await get();
+      if (r.value !== null && !isCachedGraph(r.value)) return finish(await uncached());
+    }
     const v = r.value;
     if (v === null || v.namespaces.every((ns) => tagNs.has(ns))) return finish({ value: v, cache: r.status });
     for (const ns of v.namespaces) tagNs.add(ns);
@@ -268,6 +282,7 @@ export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'wait
 
   function finish(r: { value: CachedGraph | null; cache: CacheStatus | 'bypass' }) {
     if (r.value === null) throw fail.notFound(`No dataset matches ${node}.`, 'Ingest an event that names it, or check the node id.');
-    return { body: r.value.body, cache: r.cache };
+    // the cached object itself (frozen, the same on every L1 hit), so the HTTP layer's memo holds
+    return { value: r.value, cache: r.cache };
   }
 }
