@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lazyBlobStore } from '@strata/core/adapters/lazy';
 import { parseConfig } from '@strata/core/config/index';
 import { createDeps, DepsError } from '@strata/core/deps';
 import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
@@ -99,11 +100,18 @@ it('refuses REDIS_URL where there is no TCP socket (Workers), naming the alterna
   const config = parseConfig({
     DATABASE_URL: 'postgres://user@db.example.com/app',
     REDIS_URL: 'redis://127.0.0.1:6379',
+    S3_BUCKET: 'strata-test',
     ADMIN_TOKEN: 'test-admin-token-0123456789',
     INGEST_TOKEN: 'test-ingest-token-0123456789',
     LOG_LEVEL: 'silent',
   });
-  const err = await createDeps(config, { runtime: 'worker' }).catch((e: unknown) => e);
+  // a Worker's platform as far as the Kv step: a queue binding and an S3 store
+  const err = await createDeps(config, {
+    runtime: 'worker',
+    queue: { kind: 'memory', send: async () => undefined },
+    // never loaded: the start fails at the Kv step first
+    openS3BlobStore: () => lazyBlobStore('s3', async () => Promise.reject(new Error('not loaded'))),
+  }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(DepsError);
   expect((err as Error).message).toMatch(/REDIS_URL needs a TCP connection.*UPSTASH_REDIS_REST_URL.*on worker/);
 });

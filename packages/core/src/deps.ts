@@ -149,7 +149,6 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
 
   const rawSql = await openSql(config, platform);
   const sql = instrumentSql(rawSql, metrics);
-  const kv = instrumentKv(await openKv(config, platform, clock), metrics);
 
   let blobs: BlobStore;
   let blobSigningSecret: Secret | null = null;
@@ -170,15 +169,6 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     blobs = open({ root: config.BLOB_DIR, publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`, signingSecret: blobSigningSecret.reveal() });
   }
 
-  const cache = createCache({
-    kv,
-    clock,
-    namespaces: resolveNamespaces(config.CACHE_TTLS_JSON ?? {}),
-    metrics: { read: (ns, tier, outcome, ms) => metrics.observe('strata_cache_read_ms', { ns, tier, outcome }, ms) },
-    l1MaxEntries: config.L1_MAX_ENTRIES,
-    kvTimeoutMs: config.KV_TIMEOUT_MS,
-    waitUntil: (p) => background.track(p),
-  });
   const jobs = createJobRouter(log);
   registerCoreJobs(jobs);
   registerLineageJobs(jobs);
@@ -196,6 +186,24 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     });
   }
 
+  // Last of the tiers: a Redis client connects as soon as it exists, so nothing that can still
+  // refuse the configuration comes after it (a start that fails leaves no socket behind).
+  let kv: Kv;
+  try {
+    kv = instrumentKv(await openKv(config, platform, clock), metrics);
+  } catch (e) {
+    await sql.close().catch(() => undefined);
+    throw e;
+  }
+  const cache = createCache({
+    kv,
+    clock,
+    namespaces: resolveNamespaces(config.CACHE_TTLS_JSON ?? {}),
+    metrics: { read: (ns, tier, outcome, ms) => metrics.observe('strata_cache_read_ms', { ns, tier, outcome }, ms) },
+    l1MaxEntries: config.L1_MAX_ENTRIES,
+    kvTimeoutMs: config.KV_TIMEOUT_MS,
+    waitUntil: (p) => background.track(p),
+  });
   const deps: Deps = {
     config,
     runtime: platform.runtime,
