@@ -86,6 +86,8 @@ export function createRedisKv(options: RedisKvOptions): Kv {
   // Errors surface per command; an unhandled 'error' event would otherwise be printed by ioredis.
   redis.on('error', () => undefined);
   let closed = false;
+  /** The one wait for a connection being opened, shared by every call made meanwhile. */
+  let opening: Promise<void> | null = null;
 
   /** Resolves once the connection is ready: at once if it is, after at most `timeoutMs` while one is being opened. */
   const ready = (): Promise<void> => {
@@ -94,7 +96,12 @@ export function createRedisKv(options: RedisKvOptions): Kv {
     if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait') {
       return Promise.reject(fail.unavailable(`Kv is unavailable: Redis connection is ${redis.status}`));
     }
-    return new Promise<void>((resolve, reject) => {
+    opening ??= waitForConnection().finally(() => (opening = null));
+    return opening;
+  };
+
+  const waitForConnection = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
         clearTimeout(timer);
         redis.off('ready', onReady);
@@ -109,7 +116,6 @@ export function createRedisKv(options: RedisKvOptions): Kv {
       redis.once('close', onClose);
       if (redis.status === 'wait') redis.connect().catch(() => undefined);
     });
-  };
 
   const run = async <T>(op: () => Promise<T>): Promise<T> => {
     await ready();
