@@ -4,7 +4,7 @@
  * namespace's L1 window — the staleness any isolate may already show — so HTTP caches add no
  * new kind of staleness after a write (docs/adr/0003). Serialisation and the ETag are memoised
  * per cached value object, so an L1 hit does not re-serialise; values that carry their body as
-JSON text (lineage graphs) skip serialisation altogether, on L2 hits too.
+ * JSON text (lineage graphs) skip serialisation altogether, on L2 hits too.
  */
 import type { Context } from 'hono';
 import type { CacheNamespace, CacheResult, CacheStatus } from '@strata/core/cache/index';
@@ -31,23 +31,19 @@ function fnv64(text: string): string {
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0') + text.length.toString(16);
 }
 
-function serialise(value: object): Serialised {
+/** The body and its ETag, memoised per frozen cached value (an L1 hit returns the same object). */
+function memoised(value: object, body: () => string): Serialised {
   const known = memo.get(value);
   if (known) return known;
-  const body = JSON.stringify(value);
-  const s = { body, etag: `W/"${fnv64(body)}"` };
+  const text = body();
+  const s = { body: text, etag: `W/"${fnv64(text)}"` };
   if (Object.isFrozen(value)) memo.set(value, s);
   return s;
 }
 
-/** The same for a value that already holds its JSON text (the ETag is still memoised per value). */
-function serialisedText(value: { readonly json: string }): Serialised {
-  const known = memo.get(value);
-  if (known) return known;
-  const s = { body: value.json, etag: `W/"${fnv64(value.json)}"` };
-  if (Object.isFrozen(value)) memo.set(value, s);
-  return s;
-}
+const serialise = (value: object): Serialised => memoised(value, () => JSON.stringify(value));
+/** For a value that already holds its JSON text: nothing to serialise. */
+const serialisedText = (value: { readonly json: string }): Serialised => memoised(value, () => value.json);
 
 /** True when `If-None-Match` names `etag` (weak comparison, lists and `*` allowed). */
 export function etagMatches(header: string | undefined, etag: string): boolean {
