@@ -74,7 +74,12 @@ describe('app foundation (embedded default)', () => {
   });
 
   it('serves the OpenAPI document and the interactive reference', async () => {
-    const doc = await json(await stack.app.request('/openapi.json'));
+    const first = await stack.app.request('/openapi.json');
+    expect(first.headers.get('content-type')).toMatch(/^application\/json/);
+    const text = await first.text();
+    // generated once, then the same document
+    expect(await (await stack.app.request('/openapi.json')).text()).toBe(text);
+    const doc = JSON.parse(text) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/health');
     expect(doc.components.schemas.Problem).toBeDefined();
