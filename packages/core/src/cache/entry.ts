@@ -7,7 +7,8 @@
  * token into the markers, so any fill that started earlier — even one that lands in Kv after the
  * invalidation — carries the old token and can never look valid again.
  */
-import { gunzipSync, gzipSync, strFromU8, strToU8 } from 'fflate';
+import { Buffer } from 'node:buffer';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { keyVersionKey, tagVersionKey } from './keys';
 
@@ -39,41 +40,28 @@ export function markerKeys(key: string, tags: readonly string[]): string[] {
  * Entries whose JSON is at least this long are stored gzip-compressed: `z1:` + base64 of the gzip
  * bytes. Large values (lineage graphs run to 100 KB and more of repetitive JSON) shrink 5–10×,
  * which is what a Kv round trip, Kv memory and Upstash's bandwidth bill are paid in; small ones
- * (catalog rows) stay plain JSON, where compression would cost more than it saves. fflate is
- * synchronous and portable: the web CompressionStream path measured slower than the bytes it
- * saved (stream and thread-pool hops on every read).
+ * (catalog rows) stay plain JSON, where compression would cost more than it saves.
+ *
+ * Compression is node:zlib's synchronous API, native on every runtime Strata runs on (Node,
+ * Lambda, and Workers with `nodejs_compat`). Measured on a 33 KB graph entry: gunzip 51 µs
+ * native against 160 µs for fflate in JavaScript; the whole decode 240 → ~120 µs. The web
+ * CompressionStream path measured slower still (stream and thread-pool hops on every read).
  */
 export const COMPRESS_FROM_BYTES = 8 * 1024;
 const COMPRESSED = 'z1:';
-
-/** base64 of bytes without Buffer (Workers), in chunks so String.fromCharCode never gets too many arguments. */
-function toBase64(bytes: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
-
-function fromBase64(text: string): Uint8Array {
-  const bin = atob(text);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /** The stored form of an entry: JSON, or `z1:` + base64(gzip(JSON)) from COMPRESS_FROM_BYTES on. */
 export async function encodeEntry(e: Entry): Promise<string> {
   const json = JSON.stringify(e);
   if (json.length < COMPRESS_FROM_BYTES) return json;
-  return COMPRESSED + toBase64(gzipSync(strToU8(json), { level: 6 }));
+  return COMPRESSED + gzipSync(json, { level: 6 }).toString('base64');
 }
 
 /** Parses stored bytes (either form); anything unreadable counts as absent (a format change or a foreign writer). */
 export async function decodeEntry(raw: string | null | undefined): Promise<Entry | null> {
   if (raw === null || raw === undefined) return null;
   try {
-    const json = raw.startsWith(COMPRESSED)
-      ? strFromU8(gunzipSync(fromBase64(raw.slice(COMPRESSED.length))))
-      : raw;
+    const json = raw.startsWith(COMPRESSED) ? gunzipSync(Buffer.from(raw.slice(COMPRESSED.length), 'base64')).toString('utf8') : raw;
     const parsed = EntrySchema.safeParse(JSON.parse(json));
     return parsed.success ? (parsed.data as Entry) : null;
   } catch {
