@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import { cacheKeys } from '@strata/core/cache/index';
 import { namespaceTag } from '@strata/core/lineage/service';
+import { fnv64 } from '@strata/core/util/hash';
 import { fixture, fixtureFiles, seedEvents } from '../contract/lineage-harness';
 import { call, edgeNames, forEachStack, graph, ingest, ingestBatch, link, nodeNames } from './lineage-http';
 
@@ -87,6 +88,21 @@ await forEachStack('lineage queries over HTTP', { OL_QUERY_RATE_PER_MIN: '100000
     expect(fromL2.body).toEqual(first.body);
     const notModified = await s.app.request(`/openlineage/lineage?node=${encodeURIComponent(q.node)}&depth=3&direction=up`, { headers: { 'if-none-match': etag } });
     expect(notModified.status).toBe(304);
+    // the validator is the body's own fnv64, whether carried in the entry or computed: an entry
+    // written before entries carried it is served as it is, with the same ETag
+    const url = `/openlineage/lineage?node=${encodeURIComponent(q.node)}&depth=3&direction=up`;
+    const text = await (await s.app.request(url)).text();
+    expect(etag).toBe(`W/"${fnv64(text)}"`);
+    const olderKey = cacheKeys.lineage(q.node, 3, 'up', 'simple');
+    s.deps.cache.clearL1();
+    await s.deps.kv.del([olderKey]);
+    await s.deps.cache.get('lineage', olderKey, async () => ({ json: text, namespaces: ['cache-a', 'cache-b'] }), { tags: [namespaceTag('cache-a')!, namespaceTag('cache-b')!] });
+    await s.settle();
+    s.deps.cache.clearL1();
+    const older = await s.app.request(url);
+    expect(older.headers.get('x-cache')).toBe('hit');
+    expect(older.headers.get('etag')).toBe(etag);
+    expect(await older.text()).toBe(text);
     // an entry another version wrote in another shape is dropped and replaced, never sent
     s.deps.cache.clearL1();
     await s.deps.kv.del([cacheKeys.lineage(q.node, 3, 'up', 'simple')]);

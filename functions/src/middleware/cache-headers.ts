@@ -8,6 +8,7 @@
  */
 import type { Context } from 'hono';
 import type { CacheNamespace, CacheResult, CacheStatus } from '@strata/core/cache/index';
+import { fnv64 } from '@strata/core/util/hash';
 import { problem } from '../problem';
 
 interface Serialised {
@@ -19,31 +20,28 @@ const memo = new WeakMap<object, Serialised>();
 
 const X_CACHE: Record<CacheStatus, string> = { hit: 'hit', miss: 'miss', stale: 'stale', 'stale-if-error': 'stale' };
 
-/** 64-bit FNV-1a (two 32-bit lanes) of a string: a weak validator needs no cryptographic hash, and this is synchronous everywhere. */
-function fnv64(text: string): string {
-  let a = 0x811c9dc5;
-  let b = 0xcbf29ce4;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193) >>> 0;
-    b = Math.imul(b ^ c, 0x01000193 ^ 0x5bd1e995) >>> 0;
-  }
-  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0') + text.length.toString(16);
-}
-
-/** The body and its ETag, memoised per frozen cached value (an L1 hit returns the same object). */
-function memoised(value: object, body: () => string): Serialised {
+/**
+ * The body and its ETag, memoised per frozen cached value (an L1 hit returns the same object).
+ * `tag` is the body's fnv64 when the value already carries it (computed once, at the fill).
+ */
+function memoised(value: object, body: () => string, tag?: string): Serialised {
   const known = memo.get(value);
   if (known) return known;
   const text = body();
-  const s = { body: text, etag: `W/"${fnv64(text)}"` };
+  const s = { body: text, etag: `W/"${tag ?? fnv64(text)}"` };
   if (Object.isFrozen(value)) memo.set(value, s);
   return s;
 }
 
 const serialise = (value: object): Serialised => memoised(value, () => JSON.stringify(value));
-/** For a value that already holds its JSON text: nothing to serialise. */
-const serialisedText = (value: { readonly json: string }): Serialised => memoised(value, () => value.json);
+/** For a value that already holds its JSON text (and perhaps its fnv64): nothing to serialise or hash. */
+const serialisedText = (value: JsonText): Serialised => memoised(value, () => value.json, value.fnv64);
+
+/** A cached value that carries its response body as JSON text, and optionally that text's fnv64. */
+export interface JsonText {
+  readonly json: string;
+  readonly fnv64?: string;
+}
 
 /** True when `If-None-Match` names `etag` (weak comparison, lists and `*` allowed). */
 export function etagMatches(header: string | undefined, etag: string): boolean {
@@ -66,7 +64,7 @@ export async function sendCached<T>(c: Context, result: CacheResult<T>, ns: Cach
  */
 export async function sendCachedJson(
   c: Context,
-  result: CacheResult<{ readonly json: string } | null>,
+  result: CacheResult<JsonText | null>,
   ns: CacheNamespace,
   notFound: { detail: string; hint?: string },
 ): Promise<Response> {

@@ -10,6 +10,7 @@ import { markApplied } from '../outbox/outbox';
 import type { Job } from '../ports/queue';
 import { stmt, type Statement } from '../ports/sql';
 import { sha256Hex } from './canonical';
+import { fnv64 } from '../util/hash';
 import { ingestEvents, namespacesOf, prepareEvents, type IngestResult, type PreparedEvent } from './ingest';
 import { OL_LIMITS, OL_QUERY_LIMITS } from './limits';
 import { datasetNodeId, parseNodeId } from './node-id';
@@ -207,12 +208,19 @@ interface CachedGraph {
    * every node as objects, and the HTTP layer sends it without serialising it again.
    */
   readonly json: string;
+  /**
+   * fnv64 of `json` (util/hash), computed once when the graph is loaded: the HTTP layer's weak
+   * ETag, so an L2 hit does not hash the body again. Absent in entries written before it existed.
+   */
+  readonly fnv64?: string;
   /** Every namespace of the graph's nodes: the tags the entry must carry to be invalidated correctly. */
   readonly namespaces: readonly string[];
 }
 
 const isCachedGraph = (v: unknown): v is CachedGraph =>
-  typeof (v as CachedGraph).json === 'string' && Array.isArray((v as CachedGraph).namespaces);
+  typeof (v as CachedGraph).json === 'string' &&
+  Array.isArray((v as CachedGraph).namespaces) &&
+  ((v as CachedGraph).fnv64 === undefined || typeof (v as CachedGraph).fnv64 === 'string');
 
 /** Facets bigger than this (serialized) are left out of graph responses; node detail has them whole. */
 export const MAX_NODE_FACET_BYTES = 16 * 1024;
@@ -237,7 +245,7 @@ const MAX_TAGS = 32;
  * given before the read, a first read tagged by the root's namespace candidates that finds
  * more namespaces is repeated under a key for the wider tag set, until the set is closed.
  */
-export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'waitUntil'>, q: GraphRequest): Promise<{ value: { readonly json: string }; cache: CacheStatus | 'bypass' }> {
+export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'waitUntil'>, q: GraphRequest): Promise<{ value: { readonly json: string; readonly fnv64?: string }; cache: CacheStatus | 'bypass' }> {
   const maxDepth = Math.min(deps.config.OL_QUERY_MAX_DEPTH, OL_QUERY_LIMITS.maxDepth);
   if (!Number.isInteger(q.depth) || q.depth < 1 || q.depth > maxDepth) throw fail.validation([{ path: 'query.depth', message: `must be an integer from 1 to ${maxDepth}` }]);
   const exact = q.node === undefined;
@@ -250,7 +258,8 @@ export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'wait
   const load = async (): Promise<CachedGraph | null> => {
     const g = await lineageGraph(deps.sql, exact ? { namespace: q.namespace!, name: q.name!, depth: q.depth, direction: q.direction, maxNodes } : { node, depth: q.depth, direction: q.direction, maxNodes });
     if (!g) return null;
-    return { json: JSON.stringify(shapeGraph(trimFacets(g), q.format)), namespaces: [...new Set(g.nodes.map((n) => n.namespace))].sort() };
+    const json = JSON.stringify(shapeGraph(trimFacets(g), q.format));
+    return { json, fnv64: fnv64(json), namespaces: [...new Set(g.nodes.map((n) => n.namespace))].sort() };
   };
   const uncached = async () => ({ value: await load(), cache: 'bypass' as const });
 
