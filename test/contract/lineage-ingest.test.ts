@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
+import { eventHash } from '../../packages/core/src/lineage/canonical';
 import {
   ensureEventPartitions,
   getDataset,
@@ -125,6 +126,8 @@ await forEachLineageStore('lineage ingest', (store) => {
     const raws = await Promise.all(files.map(fixture));
     const out = await ingestEvents(sql, raws);
     expect(out.invalid).toBe(0);
+    // every event's hash is SHA-256 of its RFC 8785 form, whatever order or spacing it was sent in
+    expect(out.results.map((r) => (r.ok ? r.eventHash : null))).toEqual(raws.map((r) => eventHash(r)));
     const large = await fixture('marquez-repo/events/event_large.json');
     const idx = files.indexOf('marquez-repo/events/event_large.json');
     const hash = out.results[idx]?.ok ? out.results[idx].eventHash : '';

@@ -7,7 +7,7 @@ import type { FieldIssue } from '../errors';
 import { StrataError } from '../errors';
 import type { Row, Sql, Statement } from '../ports/sql';
 import { stmt } from '../ports/sql';
-import { eventHash } from './canonical';
+import { sha256Hex } from './canonical';
 import { INSERT_EVENTS, INSERT_NEW_DATASETS, MERGE_DATASETS, UPSERT_EDGES, UPSERT_JOBS, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
 import { OL_LIMITS } from './limits';
 import type { EventType, OlEvent } from './schema';
@@ -54,7 +54,7 @@ export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepare
   for (const [index, raw] of raws.entries()) {
     const r = parseEvent(raw);
     if (!r.ok) rejected.push({ index, ok: false, issues: r.issues });
-    else prepared.push({ index, hash: eventHash(r.event.raw), event: r.event });
+    else prepared.push({ index, hash: sha256Hex(r.event.canonical), event: r.event });
   }
   return { prepared, rejected };
 }

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import type { FieldIssue } from '../errors';
+import { canonicalJson } from './canonical';
 import { normalizeEventTime } from './event-time';
 import { jsonProblem, utf8Length } from './json-guard';
 import { OL_LIMITS, capMessage } from './limits';
@@ -151,6 +152,8 @@ export interface OlEvent {
   /** Dataset → dataset edges stated by LineageFacets (`lineage` on datasets and on the job), deduplicated. */
   readonly explicitEdges: readonly ExplicitEdge[];
   readonly raw: Record<string, unknown>;
+  /** `raw` as RFC 8785 canonical JSON: its SHA-256 is the event hash (canonical.ts). */
+  readonly canonical: string;
 }
 
 export interface DatasetName {
@@ -188,7 +191,9 @@ function parseUnsafe(raw: unknown): ParseResult {
   }
   const problem = jsonProblem(raw);
   if (problem) return { ok: false, issues: [problem] };
-  const bytes = utf8Length(JSON.stringify(raw));
+  // the RFC 8785 text is needed for the event hash anyway; it is as long as any compact JSON of the event
+  const canonical = canonicalJson(raw);
+  const bytes = utf8Length(canonical);
   if (bytes > OL_LIMITS.maxEventBytes) return { ok: false, issues: [{ path: '', message: `event size ${capMessage('maxEventBytes', bytes)} bytes` }] };
   const obj = raw as Record<string, unknown>;
   // run present → RunEvent; job without run → JobEvent; dataset alone → DatasetEvent (spec's oneOf)
@@ -197,7 +202,7 @@ function parseUnsafe(raw: unknown): ParseResult {
     if (!r.success) return { ok: false, issues: zodIssues(r.error) };
     const d = r.data;
     return finish({
-      ...common(d, obj),
+      ...common(d, obj, canonical),
       kind: 'run',
       eventType: d.eventType ?? null,
       run: { runId: d.run.runId, facets: d.run.facets },
@@ -211,7 +216,7 @@ function parseUnsafe(raw: unknown): ParseResult {
     if (!r.success) return { ok: false, issues: zodIssues(r.error) };
     const d = r.data;
     return finish({
-      ...common(d, obj),
+      ...common(d, obj, canonical),
       kind: 'job',
       eventType: d.eventType ?? null,
       run: null,
@@ -222,11 +227,11 @@ function parseUnsafe(raw: unknown): ParseResult {
   }
   const r = DatasetEventSchema.safeParse(obj);
   if (!r.success) return { ok: false, issues: zodIssues(r.error) };
-  return finish({ ...common(r.data, obj), kind: 'dataset', eventType: null, run: null, job: null, inputs: [], outputs: [ref(r.data.dataset)] });
+  return finish({ ...common(r.data, obj, canonical), kind: 'dataset', eventType: null, run: null, job: null, inputs: [], outputs: [ref(r.data.dataset)] });
 }
 
-function common(d: { eventTime: string; producer: string }, raw: Record<string, unknown>) {
-  return { eventTime: d.eventTime, producer: d.producer, raw };
+function common(d: { eventTime: string; producer: string }, raw: Record<string, unknown>, canonical: string) {
+  return { eventTime: d.eventTime, producer: d.producer, raw, canonical };
 }
 
 function pickJob(j: { namespace: string; name: string; facets: Facets }) {
