@@ -1,12 +1,11 @@
 /**
  * RFC 8785 canonical JSON and its SHA-256, the identity of a raw OpenLineage event: a retry of
  * the same event hashes the same whatever the key order or whitespace it was sent with.
- * Hashing is synchronous pure JS (@noble/hashes), so the same code runs on Node, Lambda and
- * Workers: a batch of 500 small events hashes in ~3 ms, where WebCrypto's per-call hop to a
- * worker thread cost ~13 ms (docs/adr/0015).
+ * Hashing is node:crypto's synchronous `createHash` (native on Node and Lambda, and on Workers
+ * with `nodejs_compat`): 500 small events hash in ~0.6 ms, against ~3 ms for @noble/hashes in
+ * JavaScript and ~13 ms for WebCrypto's per-call hop to a worker thread (docs/adr/0015).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 /** RFC 8785 (JCS) serialization of a JSON value. */
@@ -18,7 +17,7 @@ export function canonicalJson(value: unknown): string {
 
 /** Lower-case hex SHA-256 of a string's UTF-8 bytes. */
 export function sha256Hex(text: string): string {
-  return bytesToHex(sha256(utf8ToBytes(text)));
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** The event hash: SHA-256 hex of the RFC 8785 canonical JSON of the event as received. */
