@@ -115,11 +115,31 @@ describe('leniency and normalisation', () => {
     ['2020-12-28T19:52:00-0130', '2020-12-28T21:22:00.000Z'],
     ['2020-12-28 19:52', '2020-12-28T19:52:00.000Z'],
     ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
+    // already normal (the fast path), and a leap second, which is normal in form but not in value
+    ['2024-02-29T12:34:56.789Z', '2024-02-29T12:34:56.789Z'],
+    ['2016-12-31T23:59:60.000Z', '2017-01-01T00:00:00.000Z'],
   ])('reads %s as %s', (input, expected) => {
     expect(normalizeEventTime(input)).toBe(expected);
   });
 
-  it.each(['2023-02-29T00:00:00Z', '2020-13-01T00:00:00Z', '2020-12-28T24:00:00Z', '{{RUN_START_TIME}}', '2020-12-28', '0099-01-01T00:00:00Z', '2020-12-28T10:00:00+19:00'])(
+  it('a text in the normal form is its own normal form exactly when it names a real instant', () => {
+    for (let month = 1; month <= 12; month++) {
+      for (const day of [28, 29, 30, 31, 32]) {
+        for (const year of [1900, 2000, 2023, 2024]) {
+          const text = `${year}-${String(month).padStart(2, '0')}-${day}T01:02:03.004Z`;
+          const real = day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+          expect(normalizeEventTime(text)).toBe(real ? text : null);
+        }
+      }
+    }
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), (d) => {
+        expect(normalizeEventTime(d.toISOString())).toBe(d.toISOString());
+      }),
+    );
+  });
+
+  it.each(['2023-02-29T00:00:00Z', '2023-02-29T00:00:00.000Z', '0999-12-31T00:00:00.000Z', '2020-13-01T00:00:00Z', '2020-12-28T24:00:00Z', '{{RUN_START_TIME}}', '2020-12-28', '0099-01-01T00:00:00Z', '2020-12-28T10:00:00+19:00'])(
     'rejects %s',
     (input) => expect(normalizeEventTime(input)).toBeNull(),
   );

@@ -26,8 +26,17 @@ function offsetMinutes(zone: string | undefined): number | null {
   return sign * (h * 60 + m);
 }
 
+/** Already in the normal form: most integrations send `toISOString()` output. */
+const NORMAL_RE = /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** ISO-8601 UTC with milliseconds (`2020-12-28T09:52:00.001Z`), or null when the text is not a timestamp. */
 export function normalizeEventTime(text: string): string | null {
+  // fast path: a text in the normal form that round-trips through Date unchanged is its own
+  // normal form (a day past the month's end or a leap second does not round-trip: full parse below)
+  if (NORMAL_RE.test(text)) {
+    const ms = Date.parse(text);
+    if (!Number.isNaN(ms) && new Date(ms).toISOString() === text) return text;
+  }
   const m = TIME_RE.exec(text);
   if (!m) return null;
   const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
