@@ -95,6 +95,29 @@ await forEachStack('lineage ingest over HTTP', { OL_QUERY_RATE_PER_MIN: '100000'
     expect(none.body.issues.map((i: { path: string }) => i.path)).toContain('body.0.run.runId');
   });
 
+  it('batch: stored and already-stored events interleaved — only the new ones reach derived rows, the outbox and the audit', async () => {
+    const s = stack();
+    const a = link('mix-a', [['mix-old', 'a-in']], [['mix-old', 'a-out']], { eventTime: '2024-03-01T10:00:00Z' });
+    const b = link('mix-b', [['mix-old', 'b-in']], [['mix-old', 'b-out']], { eventTime: '2024-03-01T10:00:00Z' });
+    expect((await ingestBatch(s, [a, b])).body).toMatchObject({ stored: 2, duplicates: 0 });
+    await s.settle();
+    const outboxBefore = (await s.deps.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM cache_outbox'))[0]!.n;
+    const auditBefore = (await s.deps.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE action = 'lineage.ingest'"))[0]!.n;
+    const c = link('mix-c', [['mix-new', 'c-in']], [['mix-new', 'c-out']], { eventTime: '2024-03-02T10:00:00Z' });
+    const d = link('mix-d', [['mix-new', 'd-in']], [['mix-new', 'd-out']], { eventTime: '2024-03-02T11:00:00Z' });
+    const mixed = await ingestBatch(s, [b, c, a, d]);
+    expect(mixed.body.results.map((r: { status: string }) => r.status)).toEqual(['duplicate', 'stored', 'duplicate', 'stored']);
+    await s.settle();
+    const outbox = await s.deps.sql.query<{ tags: string[] }>('SELECT tags FROM cache_outbox ORDER BY id OFFSET $1', [outboxBefore]);
+    expect(outbox).toEqual([{ tags: ['lineage:ns:jobs', 'lineage:ns:mix-new'] }]);
+    const audit = await s.deps.sql.query<{ after: { stored: number } }>("SELECT after FROM audit_log WHERE action = 'lineage.ingest' ORDER BY id OFFSET $1", [auditBefore]);
+    expect(audit).toEqual([{ after: { stored: 2 } }]);
+    const runs = await s.deps.sql.query<{ run_id: string }>("SELECT run_id FROM ol_runs WHERE run_id LIKE 'mix-%' ORDER BY 1");
+    expect(runs.map((r) => r.run_id)).toEqual(['mix-a', 'mix-b', 'mix-c', 'mix-d']);
+    const edges = await s.deps.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM ol_edges e JOIN ol_datasets s ON s.id = e.src_id WHERE s.namespace = 'mix-new'");
+    expect(edges[0]!.n).toBe(2);
+  });
+
   it('caps name themselves: events per batch and body size', async () => {
     const s = stack();
     const many = Array.from({ length: 1001 }, (_, i) => link(`cap-${i}`, [], [['caps', `d${i}`]]));

@@ -32,8 +32,9 @@ export interface IngestOutcome {
 export interface IngestOptions {
   /**
    * Statements committed in the SAME batch as the events (outbox and audit rows), built from the
-   * distinct valid events. They run after the event statements, so they can join
-   * `ol_event_hashes` on `xact = pg_current_xact_id()` to see which events were new.
+   * distinct valid events. They run after the event statements, so they can keep the rows of
+   * events stored by this batch with `FRESH` (ingest-sql.ts), `x.i` being the event's position
+   * in `events`.
    */
   readonly extraStatements?: (events: readonly PreparedEvent[]) => Statement[];
 }
@@ -62,30 +63,30 @@ export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepare
 /** Builds the batch's statements from events already known to be valid and distinct. */
 export function buildIngestStatements(events: readonly PreparedEvent[]) {
   const rows = { events: [] as unknown[], jobs: [] as unknown[], runs: [] as unknown[], datasets: [] as unknown[], io: [] as unknown[], edges: [] as unknown[] };
-  for (const { hash: h, event: e } of events) {
+  for (const [i, { hash: h, event: e }] of events.entries()) {
     const t = e.eventTime;
     const run = e.run?.runId ?? null;
     const jns = e.job?.namespace ?? null;
     const jn = e.job?.name ?? null;
-    rows.events.push({ h, t, kind: e.kind, type: e.eventType, jns, jn, run, raw: e.raw });
-    if (e.job) rows.jobs.push({ h, t, ns: e.job.namespace, name: e.job.name, facets: e.job.facets, run });
+    rows.events.push({ i, h, t, kind: e.kind, type: e.eventType, jns, jn, run, raw: e.raw });
+    if (e.job) rows.jobs.push({ i, t, ns: e.job.namespace, name: e.job.name, facets: e.job.facets, run });
     if (e.run && e.job) {
       const type = e.eventType ?? 'OTHER';
-      rows.runs.push({ h, t, run, jns, jn, type, rank: STATE_RANK[type], facets: e.run.facets });
+      rows.runs.push({ i, t, run, jns, jn, type, rank: STATE_RANK[type], facets: e.run.facets });
     }
     for (const [role, list] of [['in', e.inputs], ['out', e.outputs]] as const) {
       for (const d of list) {
-        rows.datasets.push({ h, t, ns: d.namespace, name: d.name, facets: d.facets });
-        if (e.kind !== 'dataset' && jn !== null) rows.io.push({ h, t, jns, jn, role, ns: d.namespace, name: d.name });
+        rows.datasets.push({ i, t, ns: d.namespace, name: d.name, facets: d.facets });
+        if (e.kind !== 'dataset' && jn !== null) rows.io.push({ i, t, jns, jn, role, ns: d.namespace, name: d.name });
       }
     }
     if (e.kind !== 'dataset') {
-      for (const i of e.inputs) for (const o of e.outputs) rows.edges.push({ h, t, run, sns: i.namespace, sn: i.name, dns: o.namespace, dn: o.name });
+      for (const input of e.inputs) for (const o of e.outputs) rows.edges.push({ i, t, run, sns: input.namespace, sn: input.name, dns: o.namespace, dn: o.name });
     }
     // edges a LineageFacet states (any event kind); both ends must exist as datasets first
     for (const { from, to } of e.explicitEdges) {
-      rows.datasets.push({ h, t, ns: from.namespace, name: from.name, facets: {} }, { h, t, ns: to.namespace, name: to.name, facets: {} });
-      rows.edges.push({ h, t, run, sns: from.namespace, sn: from.name, dns: to.namespace, dn: to.name });
+      rows.datasets.push({ i, t, ns: from.namespace, name: from.name, facets: {} }, { i, t, ns: to.namespace, name: to.name, facets: {} });
+      rows.edges.push({ i, t, run, sns: from.namespace, sn: from.name, dns: to.namespace, dn: to.name });
     }
   }
   const j = (v: unknown[]) => [JSON.stringify(v)];
@@ -126,7 +127,10 @@ export async function ingestEvents(sql: Sql, raws: readonly unknown[], options: 
   if (unique.length > 0) {
     const statements = buildIngestStatements(unique);
     const rows = await sql.batch([...statements, ...(options.extraStatements?.(unique) ?? [])]);
-    for (const row of rows[0] ?? []) fresh.add(String(row.event_hash));
+    // one flag per event of `unique`, by position: '1' stored by this batch
+    const flags = String(rows[0]?.[0]?.fresh ?? '');
+    if (flags.length !== unique.length) throw new StrataError('internal', `ingest: ${flags.length} freshness flags for ${unique.length} events`);
+    for (const [i, p] of unique.entries()) if (flags[i] === '1') fresh.add(p.hash);
     extraResults = rows.slice(statements.length);
   }
 

@@ -12,6 +12,7 @@ import { stmt, type Statement } from '../ports/sql';
 import { sha256Hex } from './canonical';
 import { fnv64 } from '../util/hash';
 import { ingestEvents, namespacesOf, prepareEvents, type IngestResult, type PreparedEvent } from './ingest';
+import { FRESH } from './ingest-sql';
 import { OL_LIMITS, OL_QUERY_LIMITS } from './limits';
 import { datasetNodeId, parseNodeId } from './node-id';
 import { lineageGraph, type Direction, type LineageGraph } from './query';
@@ -63,17 +64,16 @@ export function namespaceTag(ns: string): string | null {
 }
 
 /**
- * The outbox and audit rows for an ingest batch. Both join the hashes THIS transaction claimed,
- * so a batch of duplicates writes neither, and the outbox names only namespaces of new events.
+ * The outbox and audit rows for an ingest batch. Both keep only the events THIS batch stored
+ * (FRESH: the flags statement 1 set), so a batch of duplicates writes neither, and the outbox
+ * names only namespaces of new events.
  */
 export function ingestSideStatements(events: readonly PreparedEvent[], ctx: Pick<LineageCtx, 'actor' | 'requestId'>): Statement[] {
-  const rows = events.map((p) => ({ h: p.hash, tags: [...new Set(namespacesOf(p.event))].map(namespaceTag).filter((t): t is string => t !== null) }));
-  const hashes = JSON.stringify(events.map((p) => p.hash));
+  const rows = events.map((p, i) => ({ i, tags: [...new Set(namespacesOf(p.event))].map(namespaceTag).filter((t): t is string => t !== null) }));
   return [
     stmt(
       `WITH fresh AS (
-         SELECT x.tags FROM jsonb_to_recordset($1::jsonb) AS x(h text, tags jsonb)
-         JOIN ol_event_hashes f ON f.event_hash = x.h AND f.xact = pg_current_xact_id()
+         SELECT x.tags FROM jsonb_to_recordset($1::jsonb) AS x(i int, tags jsonb) WHERE ${FRESH}
        ), t AS (SELECT DISTINCT jsonb_array_elements_text(tags) AS tag FROM fresh)
        INSERT INTO cache_outbox (keys, tags)
        SELECT '{}'::text[], array_agg(tag ORDER BY tag) FROM t HAVING count(*) > 0
@@ -83,10 +83,10 @@ export function ingestSideStatements(events: readonly PreparedEvent[], ctx: Pick
     stmt(
       `INSERT INTO audit_log (actor, action, resource, request_id, after)
        SELECT $2, 'lineage.ingest', 'lineage:events', $3, jsonb_build_object('stored', count(*))
-       FROM jsonb_array_elements_text($1::jsonb) AS h(hash)
-       JOIN ol_event_hashes f ON f.event_hash = h.hash AND f.xact = pg_current_xact_id()
+       FROM generate_series(0, $1::int - 1) AS x(i)
+       WHERE ${FRESH}
        HAVING count(*) > 0`,
-      [hashes, ctx.actor, ctx.requestId],
+      [events.length, ctx.actor, ctx.requestId],
     ),
   ];
 }
