@@ -5,22 +5,14 @@
  * POST /api/v1/lineage/batch with `clients` concurrent clients, after one untimed warm-up body;
  * prints `{events, seconds}`. Every body must be stored in full (200, stored = batch).
  */
+import { syntheticEvent } from './lineage-events';
+
 interface Input { base: string; token: string; first: number; bodies: number; batch: number; clients: number }
 let raw = '';
 for await (const chunk of process.stdin) raw += String(chunk);
 const o = JSON.parse(raw) as Input;
 
-const body = (b: number) =>
-  JSON.stringify(
-    Array.from({ length: o.batch }, (_, i) => {
-      const n = o.first + b * o.batch + i;
-      return {
-        eventType: 'COMPLETE', eventTime: new Date(Date.UTC(2024, 4, 1) + n * 1000).toISOString(), producer: 'https://bench.example/producer',
-        run: { runId: `bench-run-${n}` }, job: { namespace: 'ingest', name: `job-${n % 997}` },
-        inputs: [{ namespace: 'ingest', name: `t${n % 5000}` }], outputs: [{ namespace: 'ingest', name: `t${(n * 7 + 1) % 5000}` }],
-      };
-    }),
-  );
+const body = (b: number) => JSON.stringify(Array.from({ length: o.batch }, (_, i) => syntheticEvent(o.first + b * o.batch + i)));
 const bodies = Array.from({ length: o.bodies + 1 }, (_, b) => body(b));
 const post = async (text: string) => {
   const res = await fetch(`${o.base}/api/v1/lineage/batch`, { method: 'POST', headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' }, body: text });

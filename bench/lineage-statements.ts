@@ -10,21 +10,14 @@ import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
 import { buildIngestStatements, prepareEvents } from '@strata/core/lineage/ingest';
 import { migrate } from '@strata/core/migrate/files';
 import { createTestDatabase } from '../test/support/pg';
+import { syntheticEvent } from './lineage-events';
 
 const BATCH = 500;
 const WARM = 20;
 const TIMED = 40;
 const NAMES = ['events', 'runs', 'new datasets', 'edges', 'job links', 'jobs', 'dataset merge'];
 
-const events = (b: number) =>
-  Array.from({ length: BATCH }, (_, i) => {
-    const n = b * BATCH + i;
-    return {
-      eventType: 'COMPLETE', eventTime: new Date(Date.UTC(2024, 4, 1) + n * 1000).toISOString(), producer: 'https://bench.example/producer',
-      run: { runId: `bench-run-${n}` }, job: { namespace: 'ingest', name: `job-${n % 997}` },
-      inputs: [{ namespace: 'ingest', name: `t${n % 5000}` }], outputs: [{ namespace: 'ingest', name: `t${(n * 7 + 1) % 5000}` }],
-    };
-  });
+const events = (b: number) => Array.from({ length: BATCH }, (_, i) => syntheticEvent(b * BATCH + i));
 
 const db = await createTestDatabase('strata_bench_ols');
 const sql = createPgSql({ url: db.url, max: 1 });

@@ -2,7 +2,9 @@
  * Lineage benchmark, one run on local PostgreSQL and Redis (over TCP and through the Upstash
  * bridge), with the Node app served over real HTTP:
  *  (a) ingest throughput of POST /api/v1/lineage/batch (distinct events, several clients), served
- *      by the Node app with its Kv on Redis over TCP (REDIS_URL), as a Node host runs it;
+ *      by the Node app with its Kv on Redis over TCP (REDIS_URL), as a Node host runs it; beside
+ *      it, the same statements run straight on the database (the ceiling for the endpoint on this
+ *      machine at that moment) and one round through the Upstash bridge;
  *  (b) GET /openlineage/lineage latency at depth 3 and 5 on a synthetic graph of 100k datasets
  *      and 200k edges — uncached (each node asked once), cached in L2 (L1 cleared) and in L1.
  *      L2 is read two ways: by a server whose Kv is Redis over TCP (REDIS_URL, how a Node host
@@ -22,6 +24,9 @@ import { serve } from '@hono/node-server';
 import { parseConfig } from '@strata/core/config/index';
 import { createDeps } from '@strata/core/deps';
 import { seedBaselineBfs } from '@strata/core/lineage/baseline';
+import { buildIngestStatements, prepareEvents } from '@strata/core/lineage/ingest';
+import type { Statement } from '@strata/core/ports/sql';
+import { syntheticEvent } from './lineage-events';
 import { createNeonHttpSql } from '@strata/core/adapters/sql/neon-http';
 import { bridgeProcess } from './rtt/sql';
 import { cpuSampler } from './machine';
@@ -114,6 +119,25 @@ async function main(): Promise<void> {
     results.ingest = { eventsPerRound: BODIES * BATCH, batchSize: BATCH, clients: CLIENTS, rounds: rounds.map((r, i) => ({ seconds: Math.round(r.seconds * 1000) / 1000, eventsPerSec: rates[i], cpu: r.cpu })) };
     results.ingestEventsPerSec = median;
     console.log('ingest', JSON.stringify(results.ingest), median, 'events/s (median of 3)');
+    // the database's own share, in the same run: statements for new events of the same shape,
+    // built beforehand (no HTTP, no validation, no hashing timed), run as the app runs them (one
+    // transaction per 500 events, `sql.batch`) by 4 concurrent workers — the ceiling the endpoint
+    // approaches as its own work shrinks
+    {
+      const first = 5 * (BODIES + 1) * BATCH;
+      const batches: Statement[][] = [];
+      for (let b = 0; b < BODIES; b++) {
+        const evs = Array.from({ length: BATCH }, (_, i) => syntheticEvent(first + b * BATCH + i));
+        batches.push(buildIngestStatements((await prepareEvents(evs)).prepared));
+      }
+      let next = 0;
+      const t = performance.now();
+      await Promise.all(Array.from({ length: CLIENTS }, async () => {
+        while (next < batches.length) await depsTcp.sql.batch(batches[next++]!);
+      }));
+      results.ingestSqlOnlyEventsPerSec = Math.round((BODIES * BATCH) / ((performance.now() - t) / 1000));
+      console.log('ingest, the same statements without the app (4 connections)', results.ingestSqlOnlyEventsPerSec, 'events/s');
+    }
     // one more round of new events to the server whose Kv is the Upstash REST bridge (the deployed
     // stacks' transport): the bridge is one more process on the same two cores
     {
