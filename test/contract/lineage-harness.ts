@@ -4,11 +4,13 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
+import { createNeonHttpSql } from '../../packages/core/src/adapters/sql/neon-http';
 import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
 import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
 import { readMigrations } from '../../packages/core/src/migrate/files';
 import { migrateFrom } from '../../packages/core/src/migrate/runner';
 import type { Sql } from '../../packages/core/src/ports/sql';
+import { startNeonBridge } from '../support/neon-bridge';
 import { createTestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
 
@@ -43,18 +45,19 @@ export async function migrateLineage(sql: Sql): Promise<void> {
 export type OpenStore = () => Sql;
 
 /**
- * Registers `suite` once per store: PGlite always, local PostgreSQL (node-postgres adapter, a
- * throwaway database) when reachable. `store()` returns the migrated Sql; tables are emptied
+ * Registers `suite` once per store: PGlite always; when local PostgreSQL is reachable, a throwaway
+ * database through the node-postgres adapter and another through Neon's HTTP driver (the bridge). `store()` returns the migrated Sql; tables are emptied
  * before each test so every test seeds its own data.
  */
 export async function forEachLineageStore(name: string, suite: (store: OpenStore) => void): Promise<void> {
-  const register = (label: string, open: () => Promise<{ sql: Sql; done: () => Promise<void> }>) =>
+  const register = (label: string, open: () => Promise<{ sql: Sql; done: () => Promise<void>; migrated?: boolean }>) =>
     describe(`${name} [${label}]`, () => {
       let sql: Sql | undefined;
       let done: (() => Promise<void>) | undefined;
       beforeAll(async () => {
-        ({ sql, done } = await open());
-        await migrateLineage(sql);
+        const opened = await open();
+        ({ sql, done } = opened);
+        if (!opened.migrated) await migrateLineage(sql);
       });
       afterAll(async () => {
         await sql?.close();
@@ -73,6 +76,24 @@ export async function forEachLineageStore(name: string, suite: (store: OpenStore
     register('postgres', async () => {
       const db = await createTestDatabase('strata_ol');
       return { sql: createPgSql({ url: db.url, max: 2 }), done: () => db.drop() };
+    });
+    // Neon's HTTP transport, as Workers and Lambda use it: a batch is one HTTP transaction, so the
+    // statements of an ingest batch (and the setting the first one leaves for the others) share it
+    register('neon-http', async () => {
+      const db = await createTestDatabase('strata_oln');
+      // migrations take an interactive transaction, which the HTTP driver alone does not offer
+      const migrator = createPgSql({ url: db.url, max: 1 });
+      await migrateLineage(migrator);
+      await migrator.close();
+      const bridge = await startNeonBridge({ pgUrl: db.url });
+      return {
+        migrated: true,
+        sql: createNeonHttpSql({ url: db.url, fetchEndpoint: bridge.httpUrl }),
+        done: async () => {
+          await bridge.close();
+          await db.drop();
+        },
+      };
     });
   });
 }
