@@ -108,7 +108,7 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(graphRoute, async (c) => {
     const q = c.req.valid('query');
     const r = await lineageQueryCached(c.get('deps'), { waitUntil: c.get('waitUntil') }, q);
-    return sendCachedJson(c, { value: r.value, status: r.cache === 'bypass' ? 'miss' : r.cache, tier: 'origin' }, 'lineage', { detail: 'No such dataset.' }) as never;
+    return sendCachedJson(c, { value: r.value, status: r.cache === 'bypass' ? 'miss' : r.cache, tier: r.tier }, 'lineage', { detail: 'No such dataset.' }) as never;
   });
   app.openapi(datasetRoute, async (c) => {
     const { namespace, name } = c.req.valid('param');

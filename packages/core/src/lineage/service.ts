@@ -3,7 +3,7 @@
  * cache outbox row and the audit row in the SAME batch as the events, and cached graph queries
  * tagged by every namespace the graph touches (docs/adr/0008-lineage-hooks.md).
  */
-import { cacheKeys, cacheTags, isCacheKey, isCacheTag, type CacheStatus, type WaitUntil } from '../cache/index';
+import { cacheKeys, cacheTags, isCacheKey, isCacheTag, type CacheStatus, type CacheTier, type WaitUntil } from '../cache/index';
 import type { Deps } from '../deps';
 import { fail, StrataError, type FieldIssue } from '../errors';
 import { markApplied } from '../outbox/outbox';
@@ -245,7 +245,7 @@ const MAX_TAGS = 32;
  * given before the read, a first read tagged by the root's namespace candidates that finds
  * more namespaces is repeated under a key for the wider tag set, until the set is closed.
  */
-export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'waitUntil'>, q: GraphRequest): Promise<{ value: { readonly json: string; readonly fnv64?: string }; cache: CacheStatus | 'bypass' }> {
+export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'waitUntil'>, q: GraphRequest): Promise<{ value: { readonly json: string; readonly fnv64?: string }; cache: CacheStatus | 'bypass'; tier: CacheTier }> {
   const maxDepth = Math.min(deps.config.OL_QUERY_MAX_DEPTH, OL_QUERY_LIMITS.maxDepth);
   if (!Number.isInteger(q.depth) || q.depth < 1 || q.depth > maxDepth) throw fail.validation([{ path: 'query.depth', message: `must be an integer from 1 to ${maxDepth}` }]);
   const exact = q.node === undefined;
@@ -261,7 +261,7 @@ export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'wait
     const json = JSON.stringify(shapeGraph(trimFacets(g), q.format));
     return { json, fnv64: fnv64(json), namespaces: [...new Set(g.nodes.map((n) => n.namespace))].sort() };
   };
-  const uncached = async () => ({ value: await load(), cache: 'bypass' as const });
+  const uncached = async () => ({ value: await load(), cache: 'bypass' as const, tier: 'origin' as const });
 
   let base: string;
   try {
@@ -284,14 +284,14 @@ export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'wait
       if (r.value !== null && !isCachedGraph(r.value)) return finish(await uncached());
     }
     const v = r.value;
-    if (v === null || v.namespaces.every((ns) => tagNs.has(ns))) return finish({ value: v, cache: r.status });
+    if (v === null || v.namespaces.every((ns) => tagNs.has(ns))) return finish({ value: v, cache: r.status, tier: r.tier });
     for (const ns of v.namespaces) tagNs.add(ns);
   }
   return finish(await uncached());
 
-  function finish(r: { value: CachedGraph | null; cache: CacheStatus | 'bypass' }) {
+  function finish(r: { value: CachedGraph | null; cache: CacheStatus | 'bypass'; tier: CacheTier }) {
     if (r.value === null) throw fail.notFound(`No dataset matches ${node}.`, 'Ingest an event that names it, or check the node id.');
     // the cached object itself (frozen, the same on every L1 hit), so the HTTP layer's memo holds
-    return { value: r.value, cache: r.cache };
+    return { value: r.value, cache: r.cache, tier: r.tier };
   }
 }
