@@ -46,18 +46,17 @@ export type OpenStore = () => Sql;
 
 /**
  * Registers `suite` once per store: PGlite always; when local PostgreSQL is reachable, a throwaway
- * database through the node-postgres adapter and another through Neon's HTTP driver (the bridge). `store()` returns the migrated Sql; tables are emptied
+ * database through the node-postgres adapter and another through Neon's HTTP driver (the
+ * bridge). Each `open` returns its store migrated; `store()` returns it, and tables are emptied
  * before each test so every test seeds its own data.
  */
 export async function forEachLineageStore(name: string, suite: (store: OpenStore) => void): Promise<void> {
-  const register = (label: string, open: () => Promise<{ sql: Sql; done: () => Promise<void>; migrated?: boolean }>) =>
+  const register = (label: string, open: () => Promise<{ sql: Sql; done: () => Promise<void> }>) =>
     describe(`${name} [${label}]`, () => {
       let sql: Sql | undefined;
       let done: (() => Promise<void>) | undefined;
       beforeAll(async () => {
-        const opened = await open();
-        ({ sql, done } = opened);
-        if (!opened.migrated) await migrateLineage(sql);
+        ({ sql, done } = await open());
       });
       afterAll(async () => {
         await sql?.close();
@@ -71,11 +70,17 @@ export async function forEachLineageStore(name: string, suite: (store: OpenStore
       suite(() => sql!);
     });
 
-  register('pglite', async () => ({ sql: await createPgliteSql(), done: async () => {} }));
+  register('pglite', async () => {
+    const sql = await createPgliteSql();
+    await migrateLineage(sql);
+    return { sql, done: async () => {} };
+  });
   await describeWith(['postgres'], `${name} on PostgreSQL`, () => {
     register('postgres', async () => {
       const db = await createTestDatabase('strata_ol');
-      return { sql: createPgSql({ url: db.url, max: 2 }), done: () => db.drop() };
+      const sql = createPgSql({ url: db.url, max: 2 });
+      await migrateLineage(sql);
+      return { sql, done: () => db.drop() };
     });
     // Neon's HTTP transport, as Workers and Lambda use it: a batch is one HTTP transaction, so the
     // statements of an ingest batch (and the setting the first one leaves for the others) share it
@@ -87,7 +92,6 @@ export async function forEachLineageStore(name: string, suite: (store: OpenStore
       await migrator.close();
       const bridge = await startNeonBridge({ pgUrl: db.url });
       return {
-        migrated: true,
         sql: createNeonHttpSql({ url: db.url, fetchEndpoint: bridge.httpUrl }),
         done: async () => {
           await bridge.close();
