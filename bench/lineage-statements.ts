@@ -15,7 +15,7 @@ import { syntheticEvent } from './lineage-events';
 const BATCH = 500;
 const WARM = 20;
 const TIMED = 40;
-const NAMES = ['events', 'runs', 'new datasets', 'edges', 'job links', 'jobs', 'dataset merge'];
+const NAMES = ['events', 'runs', 'new datasets', 'new jobs', 'job links', 'edges', 'job merge', 'dataset merge'];
 
 const events = (b: number) => Array.from({ length: BATCH }, (_, i) => syntheticEvent(b * BATCH + i));
 

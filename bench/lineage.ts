@@ -149,8 +149,8 @@ async function main(): Promise<void> {
     // (b) synthetic graph, set-based: 20 layers × 5000 datasets; 200k edges from layer L to L+1
     const tSeed = performance.now();
     await deps.sql.query(
-      `INSERT INTO ol_datasets (namespace, name, facets_time, first_seen, last_seen)
-       SELECT $1, 'l' || lpad(l::text, 2, '0') || '.d' || lpad(i::text, 5, '0'), now(), now(), now()
+      `INSERT INTO ol_datasets (namespace, name, facets_time)
+       SELECT $1, 'l' || lpad(l::text, 2, '0') || '.d' || lpad(i::text, 5, '0'), now()
        FROM generate_series(0, $2::int - 1) l, generate_series(0, $3::int - 1) i`,
       [NS, LAYERS, PER_LAYER],
     );

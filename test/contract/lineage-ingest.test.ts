@@ -152,6 +152,43 @@ await forEachLineageStore('lineage ingest', (store) => {
     expect((await getDataset(sql, 'm', 'ds'))?.facets).toEqual({ a: { v: 'new' }, b: { v: 'newest' } });
   });
 
+  it('merges job facets the same way; the latest run is the one with the newest state', async () => {
+    const sql = store();
+    const ev = (runId: string, type: string, time: string, facets?: Record<string, unknown>) =>
+      ({ ...runEvent(runId, type, time), job: { namespace: 'jf', name: 'job', ...(facets ? { facets } : {}) } });
+    await ingestEvents(sql, [ev('r2', 'START', '2024-01-02T00:00:00Z', { a: { v: 'new' } })]);
+    await ingestEvents(sql, [ev('r1', 'COMPLETE', '2024-01-01T00:00:00Z', { a: { v: 'old' }, b: { v: 'old' } })]);
+    expect(await getJob(sql, 'jf', 'job')).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'old' } }, latest_run_id: 'r2' });
+    // an event without facets changes neither; a later state of an older run makes it the latest
+    await ingestEvents(sql, [ev('r1', 'OTHER', '2024-01-03T00:00:00Z'), ev('r3', 'START', '2024-01-01T12:00:00Z')]);
+    expect(await getJob(sql, 'jf', 'job')).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'old' } }, latest_run_id: 'r2' });
+    await ingestEvents(sql, [ev('r3', 'COMPLETE', '2024-01-04T00:00:00Z', { b: { v: 'newest' } })]);
+    expect(await getJob(sql, 'jf', 'job')).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'newest' } }, latest_run_id: 'r3' });
+  });
+
+  it('an event that brings no new facets leaves its dataset and job rows unwritten', async () => {
+    const sql = store();
+    const ev = (n: number, facets: Record<string, unknown> = {}) => ({
+      ...runEvent(`w${n}`, 'COMPLETE', `2024-02-0${n}T00:00:00Z`),
+      job: { namespace: 'w', name: 'job', facets },
+      inputs: [{ namespace: 'w', name: 'in', facets }],
+      outputs: [{ namespace: 'w', name: 'out' }],
+    });
+    const versions = () => sql.query(`SELECT 'd:' || name AS k, xmin::text AS x FROM ol_datasets WHERE namespace = 'w' UNION ALL SELECT 'j:' || name, xmin::text FROM ol_jobs WHERE namespace = 'w' ORDER BY 1`);
+    await ingestEvents(sql, [ev(1, { doc: { v: 1 } })]);
+    const before = await versions();
+    expect(before).toHaveLength(3);
+    await ingestEvents(sql, [ev(2)]);
+    // the same facets again, newer: the facet time moves, so the rows that carry them are written
+    await ingestEvents(sql, [ev(3, { doc: { v: 1 } })]);
+    const after = await versions();
+    expect(after.find((r) => r.k === 'd:out')).toEqual(before.find((r) => r.k === 'd:out'));
+    expect(after.find((r) => r.k === 'd:in')).not.toEqual(before.find((r) => r.k === 'd:in'));
+    expect(after.find((r) => r.k === 'j:job')).not.toEqual(before.find((r) => r.k === 'j:job'));
+    // activity is on the edge: first and last seen span all three events
+    expect(await sql.query(`SELECT first_seen::date::text AS f, last_seen::date::text AS l FROM ol_edges`)).toEqual([{ f: '2024-02-01', l: '2024-02-03' }]);
+  });
+
   it('publish then recall: one run, RETRACTED on the run and the dataset, job detail readable', async () => {
     const sql = store();
     const versionId = 'a'.repeat(64);
@@ -182,7 +219,7 @@ await forEachLineageStore('lineage ingest', (store) => {
     };
     const out = await ingestEvents(counting, await seedEvents());
     expect(out.stored).toBe(26);
-    expect(calls).toEqual(['batch:7']);
+    expect(calls).toEqual(['batch:8']);
   });
 
   it('property: any event the parser accepts is stored without a database error', async () => {
@@ -247,8 +284,8 @@ await describeWith(['postgres'], 'lineage ingest: concurrent batches on PostgreS
 
   // Batches that share datasets and jobs, so concurrent batches contend for the same rows in
   // different orders. Values that the merge rules resolve by time (facets by name, latest run,
-  // first/last seen) get distinct times; a facet's value depends only on its dataset and name,
-  // so the expected end state does not depend on which batch commits first.
+  // first/last seen) get distinct times; a facet's value depends only on its dataset (or job) and
+  // name, so the expected end state does not depend on which batch commits first.
   function batches(seed: number): unknown[][] {
     let x = seed;
     const rand = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n);
@@ -256,6 +293,11 @@ await describeWith(['postgres'], 'lineage ingest: concurrent batches on PostgreS
       namespace: i % 3 === 0 ? 'conc:a' : 'conc:b',
       name: `t${i}`,
       ...(i % 4 === 0 ? { facets: { [`f${i % 3}`]: { _producer: 'p', _schemaURL: 's', v: `t${i}` } } } : {}),
+    });
+    const job = (i: number) => ({
+      namespace: 'conc',
+      name: `job-${i}`,
+      ...(i % 3 === 0 ? { facets: { [`g${i % 2}`]: { _producer: 'p', _schemaURL: 's', v: `job-${i}` } } } : {}),
     });
     let time = Date.UTC(2024, 0, 1);
     return Array.from({ length: 8 }, (_, b) =>
@@ -268,7 +310,7 @@ await describeWith(['postgres'], 'lineage ingest: concurrent batches on PostgreS
           eventTime: new Date(time).toISOString(),
           producer: 'https://example.test/conc',
           run: { runId: `conc-${b}-${rand(60)}` },
-          job: { namespace: 'conc', name: `job-${rand(12)}` },
+          job: job(rand(12)),
           inputs: ins,
           outputs: outs.filter((o) => !ins.some((i) => i.name === o.name && i.namespace === o.namespace)),
         };
@@ -277,8 +319,9 @@ await describeWith(['postgres'], 'lineage ingest: concurrent batches on PostgreS
   }
 
   const state = async (sql: Sql) => ({
-    datasets: await sql.query(`SELECT namespace, name, facets, facets_time::text, first_seen::text, last_seen::text FROM ol_datasets ORDER BY 1, 2`),
-    jobs: await sql.query(`SELECT namespace, name, facets, facets_time::text, latest_run_id FROM ol_jobs ORDER BY 1, 2`),
+    datasets: await sql.query(`SELECT namespace, name, facets, facets_time::text FROM ol_datasets ORDER BY 1, 2`),
+    jobs: await sql.query(`SELECT namespace, name, facets, facets_time::text FROM ol_jobs ORDER BY 1, 2`),
+    latestRuns: await Promise.all(Array.from({ length: 12 }, async (_, i) => (await getJob(sql, 'conc', `job-${i}`))?.latest_run_id)),
     runs: await sql.query(`SELECT run_id, job_namespace, job_name, state, start_time::text, end_time::text, state_time::text FROM ol_runs ORDER BY 1`),
     edges: await sql.query(
       `SELECT s.namespace AS sns, s.name AS sn, d.namespace AS dns, d.name AS dn, e.first_seen::text, e.last_seen::text, e.last_run_id

@@ -115,10 +115,10 @@ await describeWith(['postgres', 'redis'], 'Worker in workerd against the local s
   it('a large lineage graph is cached gzip-compressed in Redis by workerd and read back from there', async () => {
     // a hub with 80 parents, each with a facet: the cached graph is well over the 8 KB threshold
     await svc.pg.query(
-      `INSERT INTO ol_datasets (namespace, name, facets, facets_time, first_seen, last_seen)
-       SELECT 'edge', 'parent-' || i, jsonb_build_object('documentation', jsonb_build_object('description', repeat('x', 60) || i)), now(), now(), now()
+      `INSERT INTO ol_datasets (namespace, name, facets, facets_time)
+       SELECT 'edge', 'parent-' || i, jsonb_build_object('documentation', jsonb_build_object('description', repeat('x', 60) || i)), now()
          FROM generate_series(1, 80) i
-       UNION ALL SELECT 'edge', 'hub', '{}', now(), now(), now()`,
+       UNION ALL SELECT 'edge', 'hub', '{}', now()`,
     );
     await svc.pg.query(
       `INSERT INTO ol_edges (src_id, dst_id, first_seen, last_seen)

@@ -2,9 +2,14 @@
  * The set-based statements of one ingest batch (tables: migrations/0020_lineage.sql). Each takes
  * one jsonb array parameter, so N events are a fixed number of statements, never N × M.
  *
- * Order: events, runs, new datasets, edges, job links, jobs, dataset merge. Statements whose rows
- * other batches rarely touch come first; the two that update rows shared by concurrent batches
- * (jobs, existing datasets) come last, so row locks are held for the end of the batch only.
+ * Order: events, runs, new datasets, new jobs, job links, edges, job merge, dataset merge.
+ * Statements whose rows other batches rarely touch come first; those that update rows concurrent
+ * batches share come last, so row locks are held for the end of the batch only.
+ *
+ * Datasets and jobs are written in two steps each (ADR 0022): `INSERT … ON CONFLICT DO NOTHING`
+ * for new ones, and at the end a merge that updates only rows whose facets change. Their rows
+ * hold no per-event activity (first/last seen live on edges and job links, a job's latest run is
+ * read from `ol_runs`), so a mention without facets writes and locks nothing there.
  *
  * Statement 1 claims the event hashes in `ol_event_hashes` and records which events of the batch
  * it stored as a string of '0'/'1' flags, one per event by its position `i` in the batch, in the
@@ -52,25 +57,6 @@ SELECT set_config('strata.ol_fresh',
   (SELECT string_agg(CASE WHEN c.event_hash IS NULL THEN '0' ELSE '1' END, '' ORDER BY x.i) FROM input x LEFT JOIN claimed c ON c.event_hash = x.h),
   true) AS fresh`;
 
-/** $1: [{i, t, ns, name, facets, run}] one per event with a job. */
-export const UPSERT_JOBS = `
-WITH input AS (
-  SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS x(i int, t timestamptz, ns text, name text, facets jsonb, run text) WHERE ${FRESH}
-), kv AS (
-  SELECT DISTINCT ON (ns, name, k) ns, name, k, v FROM input, jsonb_each(facets) AS f(k, v) ORDER BY ns, name, k, t DESC
-), fa AS (
-  SELECT ns, name, jsonb_object_agg(k, v) AS facets FROM kv GROUP BY ns, name
-), agg AS (
-  SELECT DISTINCT ON (ns, name) ns, name, t, run FROM input ORDER BY ns, name, t DESC
-)
-INSERT INTO ol_jobs AS j (namespace, name, facets, facets_time, latest_run_id)
-SELECT a.ns, a.name, coalesce(fa.facets, '{}'), a.t, a.run FROM agg a LEFT JOIN fa USING (ns, name) ORDER BY 1, 2
-ON CONFLICT (namespace, name) DO UPDATE SET
-  facets = CASE WHEN excluded.facets_time >= j.facets_time THEN j.facets || excluded.facets ELSE excluded.facets || j.facets END,
-  latest_run_id = CASE WHEN excluded.facets_time >= j.facets_time THEN coalesce(excluded.latest_run_id, j.latest_run_id) ELSE j.latest_run_id END,
-  facets_time = greatest(j.facets_time, excluded.facets_time),
-  updated_at = now()`;
-
 /**
  * $1: [{i, t, run, jns, jn, type, rank, facets}] one per RunEvent. State, times and job come from
  * ONE aggregate per run (joining several per-run CTEs let the planner, which guesses 1 row for
@@ -110,8 +96,12 @@ ON CONFLICT (run_id) DO UPDATE SET
   facets_time = greatest(r.facets_time, excluded.facets_time),
   updated_at = now()`;
 
-/** Per-dataset aggregate of the batch's mentions: newest value per facet name, first/last seen. */
-const DATASET_AGG = `
+/**
+ * Per-entity aggregate of a batch's rows `[{i, t, ns, name, facets}]` (dataset mentions, or events
+ * with a job): the newest value per facet name, and the newest event time that carried facets
+ * ('-infinity' when none did).
+ */
+const FACETS_AGG = `
 WITH input AS (
   SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS x(i int, t timestamptz, ns text, name text, facets jsonb) WHERE ${FRESH}
 ), fa AS (
@@ -119,50 +109,52 @@ WITH input AS (
     SELECT DISTINCT ON (ns, name, k) ns, name, k, v FROM input, jsonb_each(facets) AS f(k, v) ORDER BY ns, name, k, t DESC
   ) kv GROUP BY ns, name
 ), agg AS (
-  SELECT a.ns, a.name, a.first_t, a.last_t, a.facets_t, coalesce(fa.facets, '{}'::jsonb) AS facets FROM (
-    SELECT ns, name, min(t) AS first_t, max(t) AS last_t,
-           coalesce(max(t) FILTER (WHERE facets <> '{}'::jsonb), '-infinity') AS facets_t
-    FROM input GROUP BY ns, name
+  SELECT a.ns, a.name, a.facets_t, coalesce(fa.facets, '{}'::jsonb) AS facets FROM (
+    SELECT ns, name, coalesce(max(t) FILTER (WHERE facets <> '{}'::jsonb), '-infinity') AS facets_t FROM input GROUP BY ns, name
   ) a LEFT JOIN fa USING (ns, name)
 )`;
 
+type FacetTable = 'ol_datasets' | 'ol_jobs';
+
 /**
- * Step 1 of 2 for datasets: insert the ones not stored yet, complete (facets, first/last seen),
- * and leave existing rows alone — DO NOTHING takes no row lock, so concurrent batches that
- * mention the same datasets do not queue here. $1: [{i, t, ns, name, facets}] one per mention.
+ * Step 1 of 2: insert the datasets (or jobs) not stored yet, with their facets, and leave
+ * existing rows alone — DO NOTHING takes no row lock, so concurrent batches that mention the same
+ * names do not queue here (a name another batch is inserting waits for that batch to end).
+ * $1: [{i, t, ns, name, facets}] one per mention.
  */
-export const INSERT_NEW_DATASETS = `${DATASET_AGG}
-INSERT INTO ol_datasets (namespace, name, facets, facets_time, first_seen, last_seen)
-SELECT ns, name, facets, facets_t, first_t, last_t FROM agg ORDER BY 1, 2
+const insertNew = (table: FacetTable) => `${FACETS_AGG}
+INSERT INTO ${table} (namespace, name, facets, facets_time)
+SELECT ns, name, facets, facets_t FROM agg ORDER BY 1, 2
 ON CONFLICT (namespace, name) DO NOTHING`;
 
 /**
- * Step 2 of 2, run LAST in the batch (before the outbox and audit rows): merge facets and
- * first/last seen into rows stored before, touching only rows whose values change. It is the
- * only statement that updates datasets other batches also touch, so their row locks are held
- * from here to the commit, not for the whole batch. Rows are locked in key order (no deadlock
- * between concurrent batches); a plain UPDATE skips rows other batches have inserted and not
- * yet committed (those batches' own rows), so it never waits on step 1 of another batch.
- * Facet merge: a facet replaces the one of the same name when newer; older events only add
- * facet names not yet present. Same $1 as INSERT_NEW_DATASETS.
+ * Step 2 of 2, run at the end of the batch: merge facets into rows stored before, touching only
+ * rows whose facets or facet time change. Its row locks are held from here to the commit, not for
+ * the whole batch. Rows are locked in key order (no deadlock between concurrent batches); a plain
+ * UPDATE skips rows other batches have inserted and not yet committed, so it never waits on step 1
+ * of another batch. A facet replaces the one of the same name when newer; older events only add
+ * facet names not yet present. $1: the rows of step 1 that carry facets (the others change
+ * nothing here).
  */
-export const MERGE_DATASETS = `${DATASET_AGG}, locked AS (
-  -- the aggregate travels with the locked id: joining agg again would meet the planner's 1-row guess for CTEs (a nested loop)
-  SELECT d.id, a.facets, a.facets_t, a.first_t, a.last_t FROM agg a JOIN ol_datasets d ON d.namespace = a.ns AND d.name = a.name
-  WHERE (CASE WHEN a.facets_t >= d.facets_time THEN d.facets || a.facets ELSE a.facets || d.facets END,
-         greatest(d.facets_time, a.facets_t), least(d.first_seen, a.first_t), greatest(d.last_seen, a.last_t))
-        IS DISTINCT FROM (d.facets, d.facets_time, d.first_seen, d.last_seen)
+const mergeFacets = (table: FacetTable) => `${FACETS_AGG}, locked AS (
+  -- the aggregate travels with the locked row: joining agg again would meet the planner's 1-row guess for CTEs (a nested loop)
+  SELECT d.namespace, d.name, a.facets, a.facets_t FROM agg a JOIN ${table} d ON d.namespace = a.ns AND d.name = a.name
+  WHERE (CASE WHEN a.facets_t >= d.facets_time THEN d.facets || a.facets ELSE a.facets || d.facets END, greatest(d.facets_time, a.facets_t))
+        IS DISTINCT FROM (d.facets, d.facets_time)
   ORDER BY d.namespace, d.name
   FOR UPDATE OF d
 )
-UPDATE ol_datasets d SET
+UPDATE ${table} d SET
   facets = CASE WHEN l.facets_t >= d.facets_time THEN d.facets || l.facets ELSE l.facets || d.facets END,
   facets_time = greatest(d.facets_time, l.facets_t),
-  first_seen = least(d.first_seen, l.first_t),
-  last_seen = greatest(d.last_seen, l.last_t),
   updated_at = now()
 FROM locked l
-WHERE d.id = l.id`;
+WHERE d.namespace = l.namespace AND d.name = l.name`;
+
+export const INSERT_NEW_DATASETS = insertNew('ol_datasets');
+export const MERGE_DATASETS = mergeFacets('ol_datasets');
+export const INSERT_NEW_JOBS = insertNew('ol_jobs');
+export const MERGE_JOBS = mergeFacets('ol_jobs');
 
 /**
  * Dataset → dataset edges. $1: [{i, t, run, sns, sn, dns, dn}], the input × output pairs of each

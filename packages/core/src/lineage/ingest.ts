@@ -1,6 +1,6 @@
 /**
  * Ingest: validate each event, hash it, and store the whole batch in ONE atomic `sql.batch`
- * (7 set-based statements whatever the batch size). Invalid events are reported per index and
+ * (8 set-based statements whatever the batch size). Invalid events are reported per index and
  * the valid ones are stored (partial success); exact retries are absorbed by the event hash.
  */
 import type { FieldIssue } from '../errors';
@@ -8,9 +8,9 @@ import { StrataError } from '../errors';
 import type { Row, Sql, Statement } from '../ports/sql';
 import { stmt } from '../ports/sql';
 import { sha256Hex } from './canonical';
-import { INSERT_EVENTS, INSERT_NEW_DATASETS, MERGE_DATASETS, UPSERT_EDGES, UPSERT_JOBS, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
+import { INSERT_EVENTS, INSERT_NEW_DATASETS, INSERT_NEW_JOBS, MERGE_DATASETS, MERGE_JOBS, UPSERT_EDGES, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
 import { OL_LIMITS } from './limits';
-import type { EventType, OlEvent } from './schema';
+import type { EventType, Facets, OlEvent } from './schema';
 import { parseEvent } from './schema';
 
 export type IngestResult =
@@ -62,14 +62,16 @@ export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepare
 
 /** Builds the batch's statements from events already known to be valid and distinct. */
 export function buildIngestStatements(events: readonly PreparedEvent[]) {
-  const rows = { events: [] as unknown[], jobs: [] as unknown[], runs: [] as unknown[], datasets: [] as unknown[], io: [] as unknown[], edges: [] as unknown[] };
+  // datasets and jobs: one row per mention, aggregated per name in SQL
+  type FacetRow = { i: number; t: string; ns: string; name: string; facets: Facets };
+  const rows = { events: [] as unknown[], jobs: [] as FacetRow[], runs: [] as unknown[], datasets: [] as FacetRow[], io: [] as unknown[], edges: [] as unknown[] };
   for (const [i, { hash: h, event: e }] of events.entries()) {
     const t = e.eventTime;
     const run = e.run?.runId ?? null;
     const jns = e.job?.namespace ?? null;
     const jn = e.job?.name ?? null;
     rows.events.push({ i, h, t, kind: e.kind, type: e.eventType, jns, jn, run, raw: e.raw });
-    if (e.job) rows.jobs.push({ i, t, ns: e.job.namespace, name: e.job.name, facets: e.job.facets, run });
+    if (e.job) rows.jobs.push({ i, t, ns: e.job.namespace, name: e.job.name, facets: e.job.facets });
     if (e.run && e.job) {
       const type = e.eventType ?? 'OTHER';
       rows.runs.push({ i, t, run, jns, jn, type, rank: STATE_RANK[type], facets: e.run.facets });
@@ -90,16 +92,18 @@ export function buildIngestStatements(events: readonly PreparedEvent[]) {
     }
   }
   const j = (v: unknown[]) => [JSON.stringify(v)];
-  const datasets = j(rows.datasets);
+  // the merges only need the rows that carry facets: a mention without any changes nothing there
+  const withFacets = (v: FacetRow[]) => j(v.filter((r) => Object.keys(r.facets).length > 0));
   return [
     stmt(INSERT_EVENTS, j(rows.events)),
     stmt(UPSERT_RUNS, j(rows.runs)),
-    stmt(INSERT_NEW_DATASETS, datasets),
-    stmt(UPSERT_EDGES, j(rows.edges)),
+    stmt(INSERT_NEW_DATASETS, j(rows.datasets)),
+    stmt(INSERT_NEW_JOBS, j(rows.jobs)),
     stmt(UPSERT_JOB_IO, j(rows.io)),
+    stmt(UPSERT_EDGES, j(rows.edges)),
     // the two statements that update rows concurrent batches share: last, so their locks are brief
-    stmt(UPSERT_JOBS, j(rows.jobs)),
-    stmt(MERGE_DATASETS, datasets),
+    stmt(MERGE_JOBS, withFacets(rows.jobs)),
+    stmt(MERGE_DATASETS, withFacets(rows.datasets)),
   ];
 }
 

@@ -76,10 +76,14 @@ const runIo = (field: 'inputs' | 'outputs') => `coalesce((
      WHERE e.run_id = r.run_id
      ORDER BY 1, 2 LIMIT ${IO_LIMIT}) io), '[]'::jsonb)`;
 
-/** One job with its latest facets, or null. */
+/** The job's run with the newest state time (ol_runs_job_idx), ties broken by run id. */
+const LATEST_RUN = `(SELECT r.run_id FROM ol_runs r WHERE r.job_namespace = j.namespace AND r.job_name = j.name
+   ORDER BY r.state_time DESC, r.run_id DESC LIMIT 1)`;
+
+/** One job with its latest facets and latest run, or null. */
 export async function getJob(sql: Sql, namespace: string, name: string): Promise<JobDetail | null> {
   const rows = await sql.query<JobDetail & Record<string, unknown>>(
-    `SELECT j.namespace, j.name, j.facets, j.latest_run_id, ${ISO('j.created_at')} AS created_at, ${ISO('j.updated_at')} AS updated_at,
+    `SELECT j.namespace, j.name, j.facets, ${LATEST_RUN} AS latest_run_id, ${ISO('j.created_at')} AS created_at, ${ISO('j.updated_at')} AS updated_at,
             ${jobIo('in')} AS inputs, ${jobIo('out')} AS outputs
        FROM ol_jobs j WHERE j.namespace = $1 AND j.name = $2`,
     [namespace, name],
