@@ -64,13 +64,16 @@ export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepare
 export function buildIngestStatements(events: readonly PreparedEvent[]) {
   // datasets and jobs: one row per mention, aggregated per name in SQL
   type FacetRow = { i: number; t: string; ns: string; name: string; facets: Facets };
-  const rows = { events: [] as unknown[], jobs: [] as FacetRow[], runs: [] as unknown[], datasets: [] as FacetRow[], io: [] as unknown[], edges: [] as unknown[] };
+  const rows = { events: [] as string[], jobs: [] as FacetRow[], runs: [] as unknown[], datasets: [] as FacetRow[], io: [] as unknown[], edges: [] as unknown[] };
   for (const [i, { hash: h, event: e }] of events.entries()) {
     const t = e.eventTime;
     const run = e.run?.runId ?? null;
     const jns = e.job?.namespace ?? null;
     const jn = e.job?.name ?? null;
-    rows.events.push({ i, h, t, kind: e.kind, type: e.eventType, jns, jn, run, raw: e.raw });
+    // the event itself goes in as its RFC 8785 text, already built for the hash: the same jsonb
+    // value as serialising `raw` again (jsonb keeps no key order), without a second pass over it
+    const head = JSON.stringify({ i, h, t, kind: e.kind, type: e.eventType, jns, jn, run });
+    rows.events.push(`${head.slice(0, -1)},"raw":${e.canonical}}`);
     if (e.job) rows.jobs.push({ i, t, ns: e.job.namespace, name: e.job.name, facets: e.job.facets });
     if (e.run && e.job) {
       const type = e.eventType ?? 'OTHER';
@@ -95,7 +98,7 @@ export function buildIngestStatements(events: readonly PreparedEvent[]) {
   // the merges only need the rows that carry facets: a mention without any changes nothing there
   const withFacets = (v: FacetRow[]) => j(v.filter((r) => Object.keys(r.facets).length > 0));
   return [
-    stmt(INSERT_EVENTS, j(rows.events)),
+    stmt(INSERT_EVENTS, [`[${rows.events.join(',')}]`]),
     stmt(UPSERT_RUNS, j(rows.runs)),
     stmt(INSERT_NEW_DATASETS, j(rows.datasets)),
     stmt(INSERT_NEW_JOBS, j(rows.jobs)),
