@@ -201,37 +201,37 @@ function parseUnsafe(raw: unknown): ParseResult {
     const r = RunEventSchema.safeParse(obj);
     if (!r.success) return { ok: false, issues: zodIssues(r.error) };
     const d = r.data;
+    const job = pickJob(d.job);
+    const inputs = (d.inputs ?? []).map(ref);
+    const outputs = (d.outputs ?? []).map(ref);
     return finish({
-      ...common(d, obj, canonical),
-      kind: 'run',
-      eventType: d.eventType ?? null,
-      run: { runId: d.run.runId, facets: d.run.facets },
-      job: pickJob(d.job),
-      inputs: (d.inputs ?? []).map(ref),
-      outputs: (d.outputs ?? []).map(ref),
+      kind: 'run', eventType: d.eventType ?? null, eventTime: d.eventTime, producer: d.producer,
+      run: { runId: d.run.runId, facets: d.run.facets }, job, inputs, outputs,
+      explicitEdges: explicitEdgesOf(inputs, outputs, job), raw: obj, canonical,
     });
   }
   if ('job' in obj) {
     const r = JobEventSchema.safeParse(obj);
     if (!r.success) return { ok: false, issues: zodIssues(r.error) };
     const d = r.data;
+    const job = pickJob(d.job);
+    const inputs = (d.inputs ?? []).map(ref);
+    const outputs = (d.outputs ?? []).map(ref);
     return finish({
-      ...common(d, obj, canonical),
-      kind: 'job',
-      eventType: d.eventType ?? null,
-      run: null,
-      job: pickJob(d.job),
-      inputs: (d.inputs ?? []).map(ref),
-      outputs: (d.outputs ?? []).map(ref),
+      kind: 'job', eventType: d.eventType ?? null, eventTime: d.eventTime, producer: d.producer,
+      run: null, job, inputs, outputs,
+      explicitEdges: explicitEdgesOf(inputs, outputs, job), raw: obj, canonical,
     });
   }
   const r = DatasetEventSchema.safeParse(obj);
   if (!r.success) return { ok: false, issues: zodIssues(r.error) };
-  return finish({ ...common(r.data, obj, canonical), kind: 'dataset', eventType: null, run: null, job: null, inputs: [], outputs: [ref(r.data.dataset)] });
-}
-
-function common(d: { eventTime: string; producer: string }, raw: Record<string, unknown>, canonical: string) {
-  return { eventTime: d.eventTime, producer: d.producer, raw, canonical };
+  const d = r.data;
+  const outputs = [ref(d.dataset)];
+  return finish({
+    kind: 'dataset', eventType: null, eventTime: d.eventTime, producer: d.producer,
+    run: null, job: null, inputs: [], outputs,
+    explicitEdges: explicitEdgesOf([], outputs, null), raw: obj, canonical,
+  });
 }
 
 function pickJob(j: { namespace: string; name: string; facets: Facets }) {
@@ -252,17 +252,19 @@ function datasetSources(t: LineageTarget): DatasetName[] {
  * sources), and the job's `lineage.entries` whose target is a DATASET. JOB sources and targets
  * are kept in the stored facet but make no edge: the graph is one of datasets.
  */
-function explicitEdgesOf(e: Omit<OlEvent, 'explicitEdges'>): ExplicitEdge[] {
+function explicitEdgesOf(inputs: readonly DatasetRef[], outputs: readonly DatasetRef[], job: OlEvent['job']): ExplicitEdge[] {
+  // most events state no lineage facet at all
+  if (job?.facets.lineage === undefined && !inputs.some((d) => d.facets.lineage) && !outputs.some((d) => d.facets.lineage)) return [];
   const edges = new Map<string, ExplicitEdge>();
   const add = (from: DatasetName, to: DatasetName) => {
     if (from.namespace === to.namespace && from.name === to.name) return;
     edges.set(JSON.stringify([from.namespace, from.name, to.namespace, to.name]), { from, to });
   };
-  for (const d of [...e.inputs, ...e.outputs]) {
+  for (const d of [...inputs, ...outputs]) {
     const facet = d.facets.lineage as LineageTarget | undefined;
     if (facet) for (const src of datasetSources(facet)) add(src, { namespace: d.namespace, name: d.name });
   }
-  const entries = (e.job?.facets.lineage as { entries?: LineageTarget[] } | undefined)?.entries ?? [];
+  const entries = (job?.facets.lineage as { entries?: LineageTarget[] } | undefined)?.entries ?? [];
   for (const t of entries) {
     if (t.type !== 'DATASET') continue;
     const to = { namespace: String(t.namespace), name: String(t.name) };
@@ -272,8 +274,7 @@ function explicitEdgesOf(e: Omit<OlEvent, 'explicitEdges'>): ExplicitEdge[] {
 }
 
 /** Checks the caps that span several fields. */
-function finish(parsed: Omit<OlEvent, 'explicitEdges'>): ParseResult {
-  const event: OlEvent = { ...parsed, explicitEdges: explicitEdgesOf(parsed) };
+function finish(event: OlEvent): ParseResult {
   const edges = event.inputs.length * event.outputs.length + event.explicitEdges.length;
   if (edges > OL_LIMITS.maxEdgesPerEvent) {
     return { ok: false, issues: [{ path: 'inputs', message: `inputs × outputs ${capMessage('maxEdgesPerEvent', edges)}` }] };
