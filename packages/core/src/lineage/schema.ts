@@ -200,28 +200,12 @@ function parseUnsafe(raw: unknown): ParseResult {
   if ('run' in obj || !('job' in obj || 'dataset' in obj)) {
     const r = RunEventSchema.safeParse(obj);
     if (!r.success) return { ok: false, issues: zodIssues(r.error) };
-    const d = r.data;
-    const job = pickJob(d.job);
-    const inputs = (d.inputs ?? []).map(ref);
-    const outputs = (d.outputs ?? []).map(ref);
-    return finish({
-      kind: 'run', eventType: d.eventType ?? null, eventTime: d.eventTime, producer: d.producer,
-      run: { runId: d.run.runId, facets: d.run.facets }, job, inputs, outputs,
-      explicitEdges: explicitEdgesOf(inputs, outputs, job), raw: obj, canonical,
-    });
+    return withJob('run', r.data, { runId: r.data.run.runId, facets: r.data.run.facets }, obj, canonical);
   }
   if ('job' in obj) {
     const r = JobEventSchema.safeParse(obj);
     if (!r.success) return { ok: false, issues: zodIssues(r.error) };
-    const d = r.data;
-    const job = pickJob(d.job);
-    const inputs = (d.inputs ?? []).map(ref);
-    const outputs = (d.outputs ?? []).map(ref);
-    return finish({
-      kind: 'job', eventType: d.eventType ?? null, eventTime: d.eventTime, producer: d.producer,
-      run: null, job, inputs, outputs,
-      explicitEdges: explicitEdgesOf(inputs, outputs, job), raw: obj, canonical,
-    });
+    return withJob('job', r.data, null, obj, canonical);
   }
   const r = DatasetEventSchema.safeParse(obj);
   if (!r.success) return { ok: false, issues: zodIssues(r.error) };
@@ -231,6 +215,28 @@ function parseUnsafe(raw: unknown): ParseResult {
     kind: 'dataset', eventType: null, eventTime: d.eventTime, producer: d.producer,
     run: null, job: null, inputs: [], outputs,
     explicitEdges: explicitEdgesOf([], outputs, null), raw: obj, canonical,
+  });
+}
+
+/**
+ * A RunEvent or JobEvent as an OlEvent. Every event object is built in one literal with the same
+ * members in the same order (the DatasetEvent's too), never spread from a partial one: copying
+ * with spreads made parsing ~40 % slower.
+ */
+function withJob(
+  kind: 'run' | 'job',
+  d: z.output<typeof JobEventSchema>,
+  run: OlEvent['run'],
+  raw: Record<string, unknown>,
+  canonical: string,
+): ParseResult {
+  const job = pickJob(d.job);
+  const inputs = (d.inputs ?? []).map(ref);
+  const outputs = (d.outputs ?? []).map(ref);
+  return finish({
+    kind, eventType: d.eventType ?? null, eventTime: d.eventTime, producer: d.producer,
+    run, job, inputs, outputs,
+    explicitEdges: explicitEdgesOf(inputs, outputs, job), raw, canonical,
   });
 }
 
