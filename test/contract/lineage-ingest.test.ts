@@ -159,7 +159,8 @@ await forEachLineageStore('lineage ingest', (store) => {
     await ingestEvents(sql, [ev('r2', 'START', '2024-01-02T00:00:00Z', { a: { v: 'new' } })]);
     await ingestEvents(sql, [ev('r1', 'COMPLETE', '2024-01-01T00:00:00Z', { a: { v: 'old' }, b: { v: 'old' } })]);
     expect(await getJob(sql, 'jf', 'job')).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'old' } }, latest_run_id: 'r2' });
-    // an event without facets changes neither; a later state of an older run makes it the latest
+    // events without facets change no facets; a later event that does not advance an older run's
+    // state (OTHER after COMPLETE) does not make that run the latest, a newer state does (r3 below)
     await ingestEvents(sql, [ev('r1', 'OTHER', '2024-01-03T00:00:00Z'), ev('r3', 'START', '2024-01-01T12:00:00Z')]);
     expect(await getJob(sql, 'jf', 'job')).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'old' } }, latest_run_id: 'r2' });
     await ingestEvents(sql, [ev('r3', 'COMPLETE', '2024-01-04T00:00:00Z', { b: { v: 'newest' } })]);
