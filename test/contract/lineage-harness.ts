@@ -14,7 +14,7 @@ import { startNeonBridge } from '../support/neon-bridge';
 import { createTestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
 
-export const FIXTURES = new URL('../../../shared/fixtures/openlineage/', import.meta.url);
+export const FIXTURES = new URL('../fixtures/openlineage/', import.meta.url);
 
 /** Parsed JSON of one fixture, by path relative to the fixtures folder. */
 export async function fixture(rel: string): Promise<unknown> {
