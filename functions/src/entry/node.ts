@@ -1,26 +1,39 @@
-/** Local server: `npm start`. Embedded default with no configuration; migrates itself. */
-import { serve } from '@hono/node-server';
-import { parseConfig } from '@strata/core/config/index';
-import { createDeps } from '@strata/core/deps';
-import { migrate } from '@strata/core/migrate/files';
-import { createApp } from '../app';
-import { nodePlatform } from '../platform/node';
+/**
+ * Local server: `npm start` (node itself, tsx loaded as a hook: one process, so a signal to npm,
+ * to the process group or to node reaches the server). Embedded default with no configuration.
+ * SIGINT/SIGTERM stop it gracefully (a second one forces the exit); start-up problems print one
+ * line each on stderr and exit 1, without a stack.
+ */
+import { StartError, startNodeServer, type NodeServer } from '../platform/node-server';
 
-const config = parseConfig(process.env);
-const deps = await createDeps(config, nodePlatform());
-if (!config.DATABASE_URL || process.env.MIGRATE_ON_START === 'true') {
-  const { applied } = await migrate(deps.sql);
-  if (applied.length) deps.log.info('migrations applied', { applied });
-}
-const server = serve({ fetch: createApp(deps).fetch, port: config.PORT, hostname: process.env.HOST ?? '127.0.0.1' }, (info) =>
-  deps.log.info('strata listening', { url: `http://${info.address}:${info.port}`, tiers: deps.tiers }),
-);
+const say = (line: string) => process.stderr.write(`strata: ${line}\n`);
 
-async function shutdown(): Promise<void> {
-  server.close();
-  await deps.background.drain();
-  await deps.close();
-  process.exit(0);
+let server: NodeServer;
+try {
+  server = await startNodeServer(process.env);
+} catch (e) {
+  if (e instanceof StartError) for (const p of e.problems) say(p);
+  else say(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
 }
-process.once('SIGINT', () => void shutdown());
-process.once('SIGTERM', () => void shutdown());
+
+// Whatever ends the process, the data directory's lock says so (a killed process is detected by its pid).
+process.once('exit', () => server.lock?.releaseSync());
+
+let signals = 0;
+const onSignal = (signal: NodeJS.Signals) => {
+  signals++;
+  if (signals > 1) {
+    say(`${signal} again: exiting without waiting`);
+    process.exit(130);
+  }
+  server.stop(signal).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      say(`stopping failed: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);

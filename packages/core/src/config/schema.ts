@@ -38,9 +38,24 @@ export const FeatureFlags = z
   .strict();
 export type FeatureFlags = z.infer<typeof FeatureFlags>;
 
+/** `SCHEDULE_INTERVALS_JSON`: seconds per scheduled job name (see jobs/schedule.ts). */
+export const ScheduleIntervals = z
+  .object({
+    'outbox-sweep': int(0, 86_400 * 7),
+    'dead-letter-replay': int(0, 86_400 * 7),
+    'headers-refresh': int(0, 86_400 * 7),
+    'audit-archive': int(0, 86_400 * 7),
+    'lineage-partitions': int(0, 86_400 * 7),
+  })
+  .partial()
+  .strict();
+export type ScheduleIntervals = z.infer<typeof ScheduleIntervals>;
+
 export const RawConfig = z
   .object({
     PORT: int(1, 65535).default(8787),
+    /** Address the Node server listens on (`0.0.0.0` for every interface). */
+    HOST: z.string().regex(/^[\w.:-]{1,253}$/, 'an IP address or host name').default('127.0.0.1'),
     STAGE: z.string().regex(/^[a-z0-9-]{1,40}$/, 'lower-case letters, digits and dashes').default('local'),
     PUBLIC_BASE_URL: url.optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -62,6 +77,8 @@ export const RawConfig = z
     NEON_SECURE_WS: bool.default(true),
     PGLITE_DIR: z.string().min(1).default('./.strata/pglite'),
     SQL_POOL_MAX: int(1, 100).default(10),
+    /** Node server: apply pending migrations at start. Unset: yes on the embedded database, no with DATABASE_URL (then a database behind the code answers 503). */
+    MIGRATE_ON_START: bool.optional(),
 
     // Kv: absent → in-process memory. REDIS_URL (Node and Lambda: Redis's own protocol) or Upstash's REST API.
     REDIS_URL: z
@@ -119,6 +136,12 @@ export const RawConfig = z
     AUDIT_RETAIN_MONTHS: int(1, 120).default(12),
     /** Months of raw OpenLineage events kept in PostgreSQL (older months go to the blob store); 0 keeps all. */
     OL_EVENTS_RETAIN_MONTHS: int(0, 120).default(0),
+
+    // Node host (npm start)
+    /** Seconds between runs of each scheduled job on a Node host (0 = off); unnamed jobs keep the cloud's interval. */
+    SCHEDULE_INTERVALS_JSON: jsonOf(ScheduleIntervals).optional(),
+    /** How long a stopping Node server waits for in-flight requests, scheduled jobs and background work. */
+    SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   })
   .superRefine((c, ctx) => {
     if (!!c.UPSTASH_REDIS_REST_URL !== !!c.UPSTASH_REDIS_REST_TOKEN) {

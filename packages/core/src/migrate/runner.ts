@@ -104,3 +104,15 @@ export async function migrateFrom(sql: Sql, files: readonly { name: string; sql:
   }
   return { applied: done };
 }
+
+/**
+ * The files of `files` not yet applied to `sql`, in order (all of them on an empty database).
+ * Read-only: a server uses it to refuse traffic on a database that is behind its code.
+ */
+export async function pendingMigrations(sql: Sql, files: readonly { name: string; sql: string }[]): Promise<string[]> {
+  const ordered = orderMigrations(files);
+  const exists = await sql.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
+  if (!exists[0]?.t) return ordered.map((f) => f.name);
+  const applied = new Set((await sql.query<{ id: number }>('SELECT id FROM schema_migrations')).map((r) => Number(r.id)));
+  return ordered.filter((f) => !applied.has(f.id)).map((f) => f.name);
+}
