@@ -13,12 +13,12 @@ import { ConfigError, parseConfig } from '@strata/core/config/index';
 import { migrate, pending, readMigrations } from '@strata/core/migrate/files';
 import { MigrationError } from '@strata/core/migrate/runner';
 import type { Sql } from '@strata/core/ports/sql';
+import { oneLine } from '../platform/one-line';
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from '../platform/data-dir-lock';
 
 const USAGE = 'usage: npm run migrate [-- --check]   (target: DATABASE_URL, or the embedded database under PGLITE_DIR)';
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`strata migrate: ${line}\n`);
-const redact = (s: string) => s.replace(/\w+:\/\/\S+/g, '<url>');
 
 /** Where a URL points, without its credentials. */
 function describeUrl(raw: string): string {
@@ -83,7 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof DataDirLockedError || e instanceof MigrationError) err(e.message);
-    else err(`cannot migrate ${target}: ${redact(e instanceof Error ? e.message : String(e))}`);
+    else err(`cannot migrate ${target}: ${oneLine(e)}`);
     return 1;
   } finally {
     await sql?.close().catch(() => undefined);

@@ -18,6 +18,7 @@ import { MigrationError } from '@strata/core/migrate/runner';
 import { createApp } from '../app';
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from './data-dir-lock';
 import { nodePlatform, TOKENS_FILE } from './node';
+import { oneLine } from './one-line';
 import { schemaGate } from './schema-gate';
 
 /** Why the server cannot start: one line per problem, each fit for an operator. */
@@ -39,9 +40,6 @@ export interface NodeServer {
   stop(reason?: string): Promise<void>;
 }
 
-/** Messages may carry connection strings: never print one. */
-const redact = (s: string) => s.replace(/\w+:\/\/\S+/g, '<url>').slice(0, 300);
-const messageOf = (e: unknown) => redact(e instanceof Error ? e.message : String(e));
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((ok, fail) => {
@@ -98,7 +96,7 @@ export async function startNodeServer(env: Readonly<Record<string, string | unde
       deps = await createDeps(config, { ...nodePlatform(), ...(o.logSink ? { logSink: o.logSink } : {}) });
     } catch (e) {
       if (e instanceof DepsError) throw new StartError([`configuration: ${e.message}`]);
-      throw new StartError([`database: cannot open it: ${messageOf(e)}`]);
+      throw new StartError([`database: cannot open it: ${oneLine(e)}`]);
     }
     undo.push(() => deps.close());
 
@@ -111,8 +109,8 @@ export async function startNodeServer(env: Readonly<Record<string, string | unde
       }
       missing = await pending(deps.sql);
     } catch (e) {
-      if (e instanceof MigrationError) throw new StartError([`migrations: ${messageOf(e)}`]);
-      throw new StartError([`database: unreachable (${messageOf(e)}); check DATABASE_URL and that the server is up`]);
+      if (e instanceof MigrationError) throw new StartError([`migrations: ${oneLine(e)}`]);
+      throw new StartError([`database: unreachable (${oneLine(e)}); check DATABASE_URL and that the server is up`]);
     }
     if (missing.length) deps.log.warn('database is behind: answering 503 until it is migrated', { missing, fix: 'npm run migrate' });
 
@@ -121,7 +119,7 @@ export async function startNodeServer(env: Readonly<Record<string, string | unde
     const down = (['database', 'cache', 'storage'] as const).filter((t) => !health[t].ok);
     if (down.length) {
       const variable = { database: 'DATABASE_URL', cache: config.REDIS_URL ? 'REDIS_URL' : 'UPSTASH_REDIS_REST_URL', storage: config.S3_BUCKET ? 'S3_*' : 'BLOB_DIR' };
-      throw new StartError(down.map((t) => `${t} (${health[t].tier}): unreachable (${redact(health[t].error ?? 'no answer')}); check ${variable[t]}`));
+      throw new StartError(down.map((t) => `${t} (${health[t].tier}): unreachable (${oneLine(health[t].error ?? 'no answer')}); check ${variable[t]}`));
     }
 
     const app = createApp(deps);
