@@ -6,7 +6,7 @@
  * unreachable database each a one-line message without a stack.
  */
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readMigrations } from '@strata/core/migrate/files';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
@@ -14,6 +14,8 @@ import { eventually, freePort, killGroup, listening, processExists, runStrata, t
 
 const TOKENS = { ADMIN_TOKEN: 'process-admin-token-0123456789', INGEST_TOKEN: 'process-ingest-token-0123456789' };
 const STACK_FRAME = /^\s{4}at /m;
+// each test starts node processes: seconds on a quiet machine, much longer on a loaded one
+vi.setConfig({ testTimeout: 180_000 });
 
 /** Exactly one stderr line per expected problem, and no stack frame anywhere. */
 function expectCleanFailure(stderr: string, expected: RegExp[]): void {

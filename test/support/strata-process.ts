@@ -42,7 +42,7 @@ export function runStrata(how: How, env: Record<string, string>, args: string[] 
     pid: child.pid!,
     stdout: () => out,
     stderr: () => err,
-    async waitForLog(msg, ms = 25_000) {
+    async waitForLog(msg, ms = 90_000) {
       const deadline = Date.now() + ms;
       let exitedWith: number | string | undefined;
       void exit.then((c) => (exitedWith = c));
@@ -57,7 +57,7 @@ export function runStrata(how: How, env: Record<string, string>, args: string[] 
       }
       throw new Error(`no "${msg}" within ${ms} ms:\n${out}\n${err}`);
     },
-    exited(ms = 25_000) {
+    exited(ms = 90_000) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       return Promise.race([
         exit,
