@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
 import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
-import { MigrationError, migrateFrom, orderMigrations } from '@strata/core/migrate/runner';
+import { MigrationError, migrateFrom, orderMigrations, pendingMigrations } from '@strata/core/migrate/runner';
 import { readMigrations } from '@strata/core/migrate/files';
 import { createTestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
@@ -37,6 +37,17 @@ describe('migration runner (PGlite)', () => {
     await expect(migrateFrom(sql, bad)).rejects.toBeInstanceOf(MigrationError);
     const tables = await sql.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
     expect(tables.map((r) => r.t)).toEqual(['a', 'schema_migrations']);
+    await sql.close();
+  });
+
+  it('lists pending migrations without applying anything: all on an empty database, then only the new ones', async () => {
+    const sql = await createPgliteSql();
+    expect(await pendingMigrations(sql, files)).toEqual(['0001_a.sql', '0002_b.sql']);
+    expect(await sql.query("SELECT to_regclass('schema_migrations')::text AS t")).toEqual([{ t: null }]);
+    await migrateFrom(sql, [files[0]!]);
+    expect(await pendingMigrations(sql, files)).toEqual(['0002_b.sql']);
+    await migrateFrom(sql, files);
+    expect(await pendingMigrations(sql, files)).toEqual([]);
     await sql.close();
   });
 

@@ -56,7 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
       sql = createPgSql({ url: config.DATABASE_URL.reveal(), max: 1 });
     } else {
       target = `the embedded database in ${config.PGLITE_DIR}`;
-      lock = await acquireDataDirLock(config.PGLITE_DIR, { role: 'migrate' });
+      if (!config.PGLITE_DIR.includes('://')) lock = await acquireDataDirLock(config.PGLITE_DIR, { role: 'migrate' });
       sql = await createPgliteSql({ dataDir: config.PGLITE_DIR });
     }
 

@@ -81,7 +81,8 @@ export async function startNodeServer(env: Readonly<Record<string, string | unde
   };
   try {
     let lock: DataDirLock | null = null;
-    if (!config.DATABASE_URL) {
+    // memory:// and other PGlite URLs are private to this process: nothing to share
+    if (!config.DATABASE_URL && !config.PGLITE_DIR.includes('://')) {
       try {
         lock = await acquireDataDirLock(config.PGLITE_DIR, { role: 'server' });
       } catch (e) {
