@@ -123,18 +123,22 @@ await describeWith(['postgres'], 'Node host on PostgreSQL, as child processes', 
     });
   }
 
-  it('a busy port and an unreachable database: one line each, exit 1, no stack', async () => {
+  it('a busy port, an unreachable database and an unreachable Redis: one line each, exit 1, no stack', async () => {
     const blocker = net.createServer();
     const port = await new Promise<number>((r) => blocker.listen(0, '127.0.0.1', () => r((blocker.address() as net.AddressInfo).port)));
     const nowhere = await freePort();
     try {
       const busy = track(runStrata('node-start', { DATABASE_URL: db.url, PORT: String(port), ...TOKENS }));
       const down = track(runStrata('node-start', { DATABASE_URL: `postgres://strata:secret-pw@127.0.0.1:${nowhere}/x`, PORT: String(await freePort()), ...TOKENS }));
+      const noRedis = track(runStrata('node-start', { DATABASE_URL: db.url, REDIS_URL: `redis://:secret-pw@127.0.0.1:${nowhere}/0`, PORT: String(await freePort()), ...TOKENS }));
       expect(await busy.exited()).toBe(1);
       expectCleanFailure(busy.stderr(), [new RegExp(`^strata: PORT: 127\\.0\\.0\\.1:${port} is already in use`)]);
       expect(await down.exited()).toBe(1);
       expectCleanFailure(down.stderr(), [/^strata: database: unreachable \(.*ECONNREFUSED.*\); check DATABASE_URL/]);
       expect(down.stderr()).not.toContain('secret-pw');
+      expect(await noRedis.exited()).toBe(1);
+      expectCleanFailure(noRedis.stderr(), [/^strata: cache \(redis\): unreachable \(.+\); check REDIS_URL$/]);
+      expect(noRedis.stderr()).not.toContain('secret-pw');
     } finally {
       blocker.close();
     }

@@ -6,6 +6,8 @@
  * detail nor the listings page cached before survives the sweep interval plus a margin.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +20,7 @@ import { makePublication } from '../support/dlm1';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith, REDIS_URL } from '../support/reachable';
 import { acquireRedisDb } from '../support/redis-db';
-import { eventually, freePort } from '../support/strata-process';
+import { eventually, freePort, listening } from '../support/strata-process';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 const quietDeps = { log: createLogger('silent') } as unknown as Deps;
@@ -160,5 +162,37 @@ await describeWith(['postgres', 'redis'], 'Redis outage on a Node host (PostgreS
     expect([detail.status, detail.cache]).toEqual([200, 'hit']);
     expect(list.cache).toBe('hit');
     expect(list.body.items!.map((i) => i.versionId).sort()).toEqual([a.versionId, b.versionId].sort());
+  });
+
+  it('stop(): the request in flight finishes, no new connection is taken, the schedules stop and the tiers close', async () => {
+    const pub = makePublication({ datasetId: 'ds-inflight' });
+    const body = JSON.stringify({ rawTx: pub.rawTx, manifest: pub.manifest });
+    const arrived = new Promise<void>((r) => server.http.once('request', () => r()));
+    const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/submit', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const answered = new Promise<number>((resolve, reject) => {
+      req.once('response', (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.once('error', reject);
+    });
+    req.write(body.slice(0, 64)); // headers and the start of the body: the request is in flight
+    await arrived;
+
+    const stopped = server.stop('test');
+    expect(await listening(server.port)).toBe(false);
+    req.end(body.slice(64));
+    expect(await answered).toBe(201);
+    await stopped;
+    expect(server.schedules.stats()['outbox-sweep']!.running).toBe(false);
+    await expect(server.deps.sql.query('SELECT 1')).rejects.toThrow();
+    const check = new pg.Client({ connectionString: db.url });
+    await check.connect();
+    try {
+      const rows = await check.query('SELECT 1 FROM assets WHERE version_id = $1', [pub.versionId]);
+      expect(rows.rowCount).toBe(1);
+    } finally {
+      await check.end();
+    }
   });
 });

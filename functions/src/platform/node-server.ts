@@ -36,6 +36,8 @@ export interface NodeServer {
   readonly deps: Deps;
   readonly schedules: Schedules;
   readonly lock: DataDirLock | null;
+  /** The listening HTTP server. */
+  readonly http: Server;
   /** Stops accepting connections, finishes in-flight requests and jobs, closes the tiers (bounded). */
   stop(reason?: string): Promise<void>;
 }
@@ -167,7 +169,7 @@ export async function startNodeServer(env: Readonly<Record<string, string | unde
         deps.log.info('strata stopped', { reason });
       })());
 
-    return { url, port, config, deps, schedules, lock, stop };
+    return { url, port, config, deps, schedules, lock, http: server, stop };
   } catch (e) {
     await unwind();
     throw e;
