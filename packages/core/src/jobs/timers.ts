@@ -52,6 +52,8 @@ export function intervalsFromConfig(configured: ScheduleIntervals | undefined): 
 
 export function startSchedules(deps: Deps, o: ScheduleOptions): Schedules {
   const jobs = o.jobs ?? scheduleJobs;
+  // A routine run every minute is noise in a terminal: its summary goes to debug; failures stay errors.
+  const quiet: Deps = { ...deps, log: { ...deps.log, info: deps.log.debug } };
   let stopped = false;
   const state = new Map<ScheduleName, { intervalMs: number; runs: number; skipped: number; running?: Promise<void>; last?: ScheduleRun }>();
   const timers: ReturnType<typeof setTimeout>[] = [];
@@ -65,7 +67,7 @@ export function startSchedules(deps: Deps, o: ScheduleOptions): Schedules {
       return;
     }
     s.runs++;
-    s.running = runScheduledJobs(deps, [name], jobs).then(
+    s.running = runScheduledJobs(quiet, [name], jobs).then(
       (runs) => {
         s.last = runs[0];
       },
