@@ -102,8 +102,10 @@ await describeWith(['postgres'], 'Node host on PostgreSQL, as child processes', 
     expect(await server.exited()).toBe(0);
   });
 
-  for (const target of ['npm process', 'process group'] as const) {
-    it(`npm start serves the migrated database; SIGTERM to the ${target} leaves no listener and no process`, async () => {
+  // serves the database the migrate test above migrated with the CLI
+  it('npm start serves the migrated database; SIGTERM to the npm process or to its process group, or SIGINT to node, leaves no listener and no process', async () => {
+    // three servers at once (PostgreSQL has no single-writer rule): stopped through npm's pid, its group, and node's own pid
+    const run = async (target: 'npm process' | 'process group' | 'node process', signal: NodeJS.Signals = 'SIGTERM') => {
       const port = await freePort();
       const npm = track(runStrata('npm-start', { DATABASE_URL: db.url, PORT: String(port), ...TOKENS }));
       const started = await npm.waitForLog('strata listening');
@@ -111,17 +113,18 @@ await describeWith(['postgres'], 'Node host on PostgreSQL, as child processes', 
       expect(started.missingMigrations).toBeUndefined();
       const nodePid = Number(started.pid);
       expect(nodePid).toBeGreaterThan(0);
-      const health = await fetch(`http://127.0.0.1:${port}/health`);
-      expect(health.status).toBe(200);
+      expect(nodePid).not.toBe(npm.pid); // npm is still there: the signal must travel through it
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/listings`)).status).toBe(200);
 
-      process.kill(target === 'npm process' ? npm.pid : -npm.pid, 'SIGTERM');
+      process.kill(target === 'npm process' ? npm.pid : target === 'process group' ? -npm.pid : nodePid, signal);
       await npm.exited();
-      expect(await eventually(async () => !processExists(nodePid), 10_000)).toBe(true);
-      expect(await listening(port)).toBe(false);
+      expect(await eventually(async () => !processExists(nodePid), 10_000), `${target}: node still running`).toBe(true);
+      expect(await listening(port), `${target}: port still open`).toBe(false);
       expect(npm.stdout()).toContain('"msg":"strata stopped"');
-    });
-  }
+    };
+    await Promise.all([run('npm process'), run('process group'), run('node process', 'SIGINT')]);
+  });
 
   it('a busy port, an unreachable database and an unreachable Redis: one line each, exit 1, no stack', async () => {
     const blocker = net.createServer();
