@@ -7,9 +7,30 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SCHEDULE_NAMES } from '@strata/core/jobs/schedule';
+import { ScheduleIntervals } from '@strata/core/config/schema';
+import { SCHEDULE_NAMES, scheduleJobs } from '@strata/core/jobs/schedule';
+import { DEFAULT_INTERVALS_SEC } from '@strata/core/jobs/timers';
 import { migrationFiles, migrationsHash } from '../../infra/migrations-hash';
 import { cloudflareCronJobs, jobSchedules } from '../../infra/schedules';
+
+/** Seconds between runs of an EventBridge expression: `rate(N unit)`, or a daily `cron(m h * * ? *)`. */
+function everySec(aws: string): number {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(aws);
+  if (rate) return Number(rate[1]) * { minute: 60, minutes: 60, hour: 3600, hours: 3600, day: 86_400, days: 86_400 }[rate[2] as 'minute'];
+  if (/^cron\(\d+ \d+ \* \* \? \*\)$/.test(aws)) return 86_400;
+  throw new Error(`unparsed schedule ${aws}`);
+}
+
+describe('Node host schedules', () => {
+  it('run every implemented job at the cloud\'s interval by default, and SCHEDULE_INTERVALS_JSON names exactly those jobs', () => {
+    const implemented = Object.keys(scheduleJobs).sort();
+    expect(Object.keys(DEFAULT_INTERVALS_SEC).sort()).toEqual(implemented);
+    expect(Object.keys(ScheduleIntervals.shape).sort()).toEqual(implemented);
+    for (const { job, aws } of jobSchedules) {
+      if (job in DEFAULT_INTERVALS_SEC) expect(DEFAULT_INTERVALS_SEC[job as keyof typeof DEFAULT_INTERVALS_SEC], job).toBe(everySec(aws));
+    }
+  });
+});
 
 describe('infra schedules', () => {
   it('fire exactly the jobs the cron entry knows', () => {
