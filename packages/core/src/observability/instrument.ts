@@ -4,7 +4,7 @@
  */
 import type { Kv } from '../ports/kv';
 import type { Sql } from '../ports/sql';
-import type { Metrics } from './metrics';
+import { keyed, type Metrics } from './metrics';
 
 export interface RoundTrips {
   sql: number;
@@ -63,12 +63,21 @@ export function countKv(kv: Kv, onTrip: (op: string) => void): Kv {
   };
 }
 
+const ROUND_TRIPS = 'strata_storage_round_trips_total';
+
+/** One counter series per op, made on first use (round trips are counted on every request). */
+function tripCounter(metrics: Metrics, tier: 'sql' | 'kv'): (op: string) => void {
+  metrics.describe(ROUND_TRIPS, 'Storage round trips by tier (sql, kv) and operation; a transaction counts each statement.');
+  const series = keyed((op: string) => metrics.counterSeries(ROUND_TRIPS, { tier, op }));
+  return (op) => series(op).inc();
+}
+
 /** Counts into `metrics` as strata_storage_round_trips_total{tier,op}. */
 export function instrumentSql(sql: Sql, metrics: Metrics): Sql {
-  return countSql(sql, (op) => metrics.inc('strata_storage_round_trips_total', { tier: 'sql', op }));
+  return countSql(sql, tripCounter(metrics, 'sql'));
 }
 
 /** Counts into `metrics` as strata_storage_round_trips_total{tier,op}. */
 export function instrumentKv(kv: Kv, metrics: Metrics): Kv {
-  return countKv(kv, (op) => metrics.inc('strata_storage_round_trips_total', { tier: 'kv', op }));
+  return countKv(kv, tripCounter(metrics, 'kv'));
 }
