@@ -86,8 +86,11 @@ function histogram(buckets: readonly number[]): Histogram {
     sum: 0,
     count: 0,
     observe(v) {
-      // cumulative: every bucket whose bound is >= v
-      for (let i = buckets.length - 1; i >= 0 && v <= buckets[i]!; i--) h.counts[i]!++;
+      // one increment per observation (the bucket v falls in; past the last → only +Inf);
+      // render makes the counts cumulative
+      let i = 0;
+      while (i < buckets.length && v > buckets[i]!) i++;
+      if (i < buckets.length) h.counts[i]!++;
       h.sum += v;
       h.count++;
     },
@@ -187,7 +190,8 @@ export function createMetrics(): Metrics {
         head(name, 'histogram');
         for (const [k, h] of fam.series) {
           const sep = k ? `${k},` : '';
-          fam.buckets.forEach((b, i) => lines.push(`${name}_bucket{${sep}le="${b}"} ${h.counts[i]}`));
+          let cumulative = 0;
+          fam.buckets.forEach((b, i) => lines.push(`${name}_bucket{${sep}le="${b}"} ${(cumulative += h.counts[i]!)}`));
           lines.push(`${name}_bucket{${sep}le="+Inf"} ${h.count}`);
           lines.push(`${name}_sum${k ? `{${k}}` : ''} ${fmt(h.sum)}`);
           lines.push(`${name}_count${k ? `{${k}}` : ''} ${h.count}`);
@@ -228,19 +232,34 @@ export function createMetrics(): Metrics {
 export function keyed<A extends string, S>(make: (a: A) => S): (a: A) => S;
 export function keyed<A extends string, B extends string, S>(make: (a: A, b: B) => S): (a: A, b: B) => S;
 export function keyed<A extends string, B extends string, C extends string, S>(make: (a: A, b: B, c: C) => S): (a: A, b: B, c: C) => S;
-export function keyed<S>(make: (...v: string[]) => S): (...v: string[]) => S {
-  const root = new Map<string, unknown>();
-  const depth = make.length;
-  return (...v: string[]) => {
-    let m = root;
-    for (let i = 0; i < depth - 1; i++) {
-      let next = m.get(v[i]!) as Map<string, unknown> | undefined;
-      if (!next) m.set(v[i]!, (next = new Map()));
-      m = next;
-    }
-    const last = v[depth - 1]!;
-    let s = m.get(last) as S | undefined;
-    if (s === undefined) m.set(last, (s = make(...v)));
+export function keyed<S>(make: (a: string, b?: string, c?: string) => S): (a: string, b?: string, c?: string) => S {
+  // one function per arity, without rest parameters: a lookup allocates nothing
+  if (make.length <= 1) {
+    const m = new Map<string, S>();
+    return (a) => {
+      let s = m.get(a);
+      if (s === undefined) m.set(a, (s = make(a)));
+      return s;
+    };
+  }
+  if (make.length === 2) {
+    const m = new Map<string, Map<string, S>>();
+    return (a, b) => {
+      let inner = m.get(a);
+      if (!inner) m.set(a, (inner = new Map()));
+      let s = inner.get(b!);
+      if (s === undefined) inner.set(b!, (s = make(a, b)));
+      return s;
+    };
+  }
+  const m = new Map<string, Map<string, Map<string, S>>>();
+  return (a, b, c) => {
+    let mid = m.get(a);
+    if (!mid) m.set(a, (mid = new Map()));
+    let inner = mid.get(b!);
+    if (!inner) mid.set(b!, (inner = new Map()));
+    let s = inner.get(c!);
+    if (s === undefined) inner.set(c!, (s = make(a, b, c)));
     return s;
   };
 }
