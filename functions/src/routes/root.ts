@@ -18,6 +18,7 @@ const route = createRoute({
   path: '/',
   tags: ['operations'],
   summary: 'Where to start: links to the API reference, the OpenAPI document, health and metrics',
+  description: 'Public, no token. JSON `{name, description, links}` by default; a small HTML page with the same links when the `Accept` header prefers `text/html` (a browser). `links.docs` is absent when the docs feature flag is off.',
   responses: {
     200: {
       description: 'JSON, or HTML when the client prefers text/html',
