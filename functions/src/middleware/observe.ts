@@ -28,16 +28,24 @@ export function routeTemplate(c: Context): string {
 export function observe(deps: Deps): MiddlewareHandler<AppEnv> {
   const record = createRequestRecorder(deps.metrics);
   const log = deps.log;
-  return async (c, next) => {
-    const started = performance.now();
-    await next();
+  const done = (c: Context<AppEnv>, status: number, started: number): void => {
     const ms = performance.now() - started;
     const route = routeTemplate(c);
-    const status = c.res.status;
     const method = c.req.method;
     record(route, method, status, ms);
     const line = { method, route, status, durationMs: Math.round(ms * 100) / 100, requestId: c.get('requestId') };
     if (status >= 500) log.warn('request', line);
     else log.info('request', line);
+  };
+  return async (c, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } catch (e) {
+      // only a non-Error throw gets past Hono's onError; the app's fallback answers it with a 500
+      done(c, 500, started);
+      throw e;
+    }
+    done(c, c.res.status, started);
   };
 }
