@@ -78,6 +78,9 @@ describe('metrics and access log after real traffic', () => {
     // 404 on no route at all
     expect((await call(stack, 'GET', `/no/such/route/${SECRET_QUERY}`)).status).toBe(404);
 
+    // /health reaches every tier, the blob store included
+    expect((await call(stack, 'GET', '/health')).status).toBe(200);
+
     const before = await scrape();
     const ev = link('m-1', [['m', 'in']], [['m', 'out']]);
     expect((await call(stack, 'POST', '/api/v1/lineage', { body: ev, headers: ingestAuth })).status).toBe(201);
@@ -128,6 +131,7 @@ describe('metrics and access log after real traffic', () => {
     // storage round trips
     expect(m.sum('strata_storage_round_trips_total', { tier: 'sql' })).toBeGreaterThan(0);
     expect(m.sum('strata_storage_round_trips_total', { tier: 'kv' })).toBeGreaterThan(0);
+    expect(m.get('strata_storage_round_trips_total', { tier: 'blob', op: 'ping' })).toBe(1);
 
     // lineage ingest: three events received since `before` — one stored, one duplicate, one refused
     const delta = (outcome: string) => m.get('strata_lineage_events_total', { outcome })! - (before.get('strata_lineage_events_total', { outcome }) ?? 0);

@@ -17,7 +17,7 @@ import { createJobRouter, type JobRouter } from './jobs/router';
 import { recordDeadLetter } from './jobs/dead-letters';
 import { installLineageHooks, registerLineageJobs } from './lineage/jobs';
 import { createBackground, type Background } from './observability/background';
-import { instrumentKv, instrumentSql } from './observability/instrument';
+import { instrumentBlobs, instrumentKv, instrumentSql } from './observability/instrument';
 import { createLogger, type Logger } from './observability/log';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { cacheReadRecorder } from './observability/cache-reads';
@@ -208,6 +208,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     kvTimeoutMs: config.KV_TIMEOUT_MS,
     waitUntil: (p) => background.track(p),
   });
+  blobs = instrumentBlobs(blobs, metrics);
   const deps: Deps = {
     config,
     runtime: platform.runtime,
