@@ -10,6 +10,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Deps } from '@strata/core/deps';
 import { isStrataError } from '@strata/core/errors';
 import type { AppEnv } from './env';
+import { observe } from './middleware/observe';
 import { requestContext } from './middleware/request-context';
 import { fieldIssues, Problem, problem } from './problem';
 import { registerRoutes } from './routes/index';
@@ -28,6 +29,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     },
   });
 
+  app.use('*', observe(deps));
   app.use('*', requestContext(deps));
   const origins = deps.config.CORS_ALLOW_ORIGINS;
   const corsHeaders = cors({

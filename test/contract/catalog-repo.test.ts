@@ -76,6 +76,9 @@ function catalogRepoSuite(name: string, open: () => Promise<Sql>, opts: { premig
           classification: 'public',
           createdAt: '2025-02-03T04:05:06Z',
         },
+        txid: child.txid,
+        declaration: { status: 'pending', opretVout: 0, blockHash: null, height: null },
+        parents: [p1.versionId, p2.versionId].sort(),
       });
       const decl = await getDeclarationByTxid(sql, child.txid);
       expect(decl).toMatchObject({ versionId: child.versionId, status: 'pending', opretVout: 0, rawTx: child.rawTx, proof: null });

@@ -101,6 +101,18 @@ await describeWith(['postgres', 'redis'], 'Worker in workerd against the local s
     expect(second.body).toEqual(first.body);
   });
 
+  it('/metrics in workerd: requests by route template and the backlog from PostgreSQL; no process series (no perf_hooks there)', async () => {
+    await call('/listings/not-hex');
+    const r = await mf.dispatchFetch('http://localhost/metrics');
+    expect(r.status).toBe(200);
+    const text = await r.text();
+    expect(text).toMatch(/^strata_http_requests_total\{method="GET",route="\/listings\/:versionId",status="400"\} [1-9]/m);
+    expect(text).toMatch(/^strata_outbox_pending \d+$/m);
+    expect(text).toMatch(/^strata_dead_letters_pending \d+$/m);
+    expect(text).toContain('strata_metrics_collector_up{collector="backlog"} 1');
+    expect(text).not.toMatch(/nodejs_eventloop|process_resident/);
+  });
+
   it('async OpenLineage ingest goes through the Cloudflare Queue and its consumer into PostgreSQL', async () => {
     const ev = (await fixture('marquez-repo/apples/1_pick_apples.json')) as Record<string, unknown>;
     const runId = (ev.run as { runId: string }).runId;

@@ -58,6 +58,16 @@ const ListingDetail = z
       classification: z.string(),
       createdAt: z.string(),
     }),
+    txid: z.string().nullable().openapi({ description: 'The transaction that declared this version.' }),
+    declaration: z
+      .object({
+        status: z.enum(['pending', 'confirmed']).openapi({ description: '`confirmed` once a verified SPV proof is attached (POST /declarations/{txid}/proof).' }),
+        opretVout: z.number().int(),
+        blockHash: z.string().nullable(),
+        height: z.number().int().nullable(),
+      })
+      .nullable(),
+    parents: z.array(z.string()).openapi({ description: 'Parent versionIds committed on chain, sorted.' }),
   })
   .openapi('ListingDetail');
 

@@ -9,6 +9,7 @@ import { emitPublishEvent, emitRecallEvent, reconcilePublishEvents } from '@stra
 import { getDataset, getJob, getRun, searchDatasets } from '@strata/core/lineage/lookup';
 import { OL_QUERY_LIMITS } from '@strata/core/lineage/limits';
 import { lineageQueryCached, type LineageCtx } from '@strata/core/lineage/service';
+import { lineageStoreCounts } from '@strata/core/lineage/store-counts';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { sendCachedJson } from '../middleware/cache-headers';
@@ -130,19 +131,15 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(searchRoute, async (c) => {
     const { q, limit } = c.req.valid('query');
     const results = await searchDatasets(c.get('deps').sql, { q, limit });
-    return c.json({ q, limit, results }, 200);
+    // the seed's clients read {query, results, count}; `limit` is the page size applied (docs/adr/0036)
+    return c.json({ query: q, results, count: results.length, limit }, 200);
   });
   app.openapi(healthRoute, async (c) => {
     const deps = c.get('deps');
     const started = performance.now();
     try {
-      const rows = await deps.sql.query<{ datasets: number; edges: number }>(
-        `SELECT (SELECT reltuples FROM pg_class WHERE relname = 'ol_datasets')::float8 AS datasets,
-                (SELECT reltuples FROM pg_class WHERE relname = 'ol_edges')::float8 AS edges,
-                (SELECT 1 FROM ol_edges LIMIT 1) AS probe`,
-      );
-      const est = (n: number | undefined) => Math.max(0, Math.round(Number(n ?? 0)));
-      return c.json({ status: 'ok', ingestMode: deps.config.LINEAGE_INGEST_MODE, latencyMs: Math.round(performance.now() - started), estimated: { datasets: est(rows[0]?.datasets), edges: est(rows[0]?.edges) } }, 200);
+      const { datasets, edges } = await lineageStoreCounts(deps.sql);
+      return c.json({ status: 'ok', ingestMode: deps.config.LINEAGE_INGEST_MODE, latencyMs: Math.round(performance.now() - started), datasets, edges }, 200);
     } catch (e) {
       deps.log.warn('lineage health failed', { error: String(e) });
       return c.json({ status: 'degraded', ingestMode: deps.config.LINEAGE_INGEST_MODE, error: 'lineage store unreachable' }, 503);

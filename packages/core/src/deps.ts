@@ -17,9 +17,11 @@ import { createJobRouter, type JobRouter } from './jobs/router';
 import { recordDeadLetter } from './jobs/dead-letters';
 import { installLineageHooks, registerLineageJobs } from './lineage/jobs';
 import { createBackground, type Background } from './observability/background';
-import { instrumentKv, instrumentSql } from './observability/instrument';
+import { instrumentBlobs, instrumentKv, instrumentSql } from './observability/instrument';
 import { createLogger, type Logger } from './observability/log';
 import { createMetrics, type Metrics } from './observability/metrics';
+import { cacheReadRecorder } from './observability/cache-reads';
+import { registerCollectors, type ProcessStats } from './observability/collectors';
 import type { BlobStore, Clock, Kv, Queue, Sql } from './ports/index';
 import { systemClock } from './ports/clock';
 
@@ -51,6 +53,8 @@ export interface Platform {
   readonly readTextFile?: (path: string) => Promise<string>;
   /** A queue the host provides (Cloudflare Queues binding). */
   readonly queue?: Queue;
+  /** Node and Lambda: memory and event-loop delay for /metrics (Workers have neither). */
+  readonly openProcessStats?: () => ProcessStats;
   /** Log line sink (default console). */
   readonly logSink?: (line: string) => void;
   readonly clock?: Clock;
@@ -199,11 +203,12 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     kv,
     clock,
     namespaces: resolveNamespaces(config.CACHE_TTLS_JSON ?? {}),
-    metrics: { read: (ns, tier, outcome, ms) => metrics.observe('strata_cache_read_ms', { ns, tier, outcome }, ms) },
+    metrics: { read: cacheReadRecorder(metrics) },
     l1MaxEntries: config.L1_MAX_ENTRIES,
     kvTimeoutMs: config.KV_TIMEOUT_MS,
     waitUntil: (p) => background.track(p),
   });
+  blobs = instrumentBlobs(blobs, metrics);
   const deps: Deps = {
     config,
     runtime: platform.runtime,
@@ -222,11 +227,13 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     readTextFile: platform.readTextFile ?? null,
     tiers: { database: rawSql.kind, cache: kv.kind, storage: blobs.kind, queue: queue.kind },
     async close() {
+      stopCollectors();
       await background.drain();
       if ('drain' in queue && typeof queue.drain === 'function') await (queue as { drain(): Promise<void> }).drain();
       await Promise.allSettled([sql.close(), kv.close()]);
     },
   };
+  const stopCollectors = registerCollectors({ metrics, sql, queue, ...(platform.openProcessStats ? { process: platform.openProcessStats() } : {}) });
   jobs.bind(deps);
   installLineageHooks(deps);
   return deps;

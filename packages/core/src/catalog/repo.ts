@@ -41,6 +41,12 @@ export interface ListingDetail {
     classification: string;
     createdAt: string;
   };
+  /** The transaction that declared the version (null only for a version stored without one). */
+  txid: string | null;
+  /** The on-chain declaration: `pending` until a verified SPV proof makes it `confirmed`. */
+  declaration: { status: 'pending' | 'confirmed'; opretVout: number; blockHash: string | null; height: number | null } | null;
+  /** Parent versionIds committed by the declaration, sorted. */
+  parents: string[];
 }
 
 /**
@@ -108,12 +114,24 @@ function toItem(r: Row, withMeta: boolean): ListingItem {
   return item;
 }
 
-/** The listing detail of a version, or null when it is unknown. */
+/**
+ * The listing detail of a version, or null when it is unknown: manifest, declaration and parents
+ * in one round trip. Cached under cacheKeys.asset(v), which the publish and the proof both
+ * invalidate through the outbox, so a proof arriving turns `pending` into `confirmed` at once.
+ */
 export async function getListing(sql: SqlSession, versionId: string): Promise<ListingDetail | null> {
   const v = parseVersionId(versionId);
-  const rows = await sql.query(`SELECT body FROM manifests m JOIN assets a USING (version_id) WHERE m.version_id = $1`, [v]);
-  const body = rows[0]?.body as Manifest | undefined;
-  if (!body) return null;
+  const rows = await sql.query(
+    `SELECT m.body, d.txid, d.status, d.opret_vout, d.block_hash, d.height,
+            ARRAY(SELECT e.parent_version_id FROM edges e WHERE e.child_version_id = m.version_id ORDER BY e.parent_version_id) AS parents
+       FROM manifests m JOIN assets a USING (version_id) LEFT JOIN declarations d USING (version_id)
+      WHERE m.version_id = $1`,
+    [v],
+  );
+  const row = rows[0];
+  const body = row?.body as Manifest | undefined;
+  if (!row || !body) return null;
+  const txid = (row.txid as string | null) ?? null;
   return {
     versionId: v,
     manifest: {
@@ -125,6 +143,17 @@ export async function getListing(sql: SqlSession, versionId: string): Promise<Li
       classification: body.policy.classification,
       createdAt: body.provenance.createdAt,
     },
+    txid,
+    declaration:
+      txid === null
+        ? null
+        : {
+            status: row.status as 'pending' | 'confirmed',
+            opretVout: Number(row.opret_vout),
+            blockHash: (row.block_hash as string | null) ?? null,
+            height: row.height === null || row.height === undefined ? null : Number(row.height),
+          },
+    parents: (row.parents as string[] | null) ?? [],
   };
 }
 

@@ -17,6 +17,7 @@ import { OL_LIMITS, OL_QUERY_LIMITS } from './limits';
 import { datasetNodeId, parseNodeId } from './node-id';
 import { lineageGraph, type Direction, type LineageGraph } from './query';
 import { shapeGraph } from './shape';
+import { lineageCounters } from './counters';
 
 export interface LineageCtx {
   readonly waitUntil: WaitUntil;
@@ -102,6 +103,9 @@ function toResult(r: IngestResult): EventResult {
  */
 export async function storeEvents(deps: Deps, ctx: LineageCtx, raws: readonly unknown[]): Promise<IngestReport> {
   const out = await ingestEvents(deps.sql, raws, { extraStatements: (events) => ingestSideStatements(events, ctx) });
+  const counters = lineageCounters(deps.metrics);
+  counters.stored.inc(out.stored);
+  counters.duplicate.inc(out.duplicates);
   const outbox = out.extraResults[0]?.[0] as { id: string; tags: string[] } | undefined;
   if (outbox) {
     const { applied } = await deps.cache.invalidate({ tags: outbox.tags });
@@ -180,14 +184,20 @@ export async function enqueueEvents(deps: Deps, ctx: LineageCtx, raws: readonly 
 }
 
 /** Ingests events the configured way (sync by default, queued with LINEAGE_INGEST_MODE=async). */
-export function ingestLineage(deps: Deps, ctx: LineageCtx, raws: readonly unknown[]): Promise<IngestReport> {
+export async function ingestLineage(deps: Deps, ctx: LineageCtx, raws: readonly unknown[]): Promise<IngestReport> {
+  const counters = lineageCounters(deps.metrics);
+  counters.received.inc(raws.length);
   const cap = Math.min(deps.config.OL_BATCH_MAX_EVENTS, OL_LIMITS.maxBatchEvents);
   if (raws.length > cap) {
+    counters.refused.inc(raws.length);
     throw new StrataError('payload-too-large', `batch of ${raws.length} events exceeds OL_BATCH_MAX_EVENTS: limit ${cap}`, {
       hint: 'Split the batch into several requests.',
     });
   }
-  return deps.config.LINEAGE_INGEST_MODE === 'async' ? enqueueEvents(deps, ctx, raws) : storeEvents(deps, ctx, raws);
+  const report = await (deps.config.LINEAGE_INGEST_MODE === 'async' ? enqueueEvents(deps, ctx, raws) : storeEvents(deps, ctx, raws));
+  counters.refused.inc(report.invalid);
+  counters.queued.inc(report.queued);
+  return report;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
  * Port wrappers that count storage round trips (ARCHITECTURE: round trips are the latency in
  * production). Used by createDeps for /metrics and by tests to assert round trips per request.
  */
+import type { BlobStore } from '../ports/blob';
 import type { Kv } from '../ports/kv';
 import type { Sql } from '../ports/sql';
-import type { Metrics } from './metrics';
+import { keyed, type Metrics } from './metrics';
 
 export interface RoundTrips {
   sql: number;
@@ -63,12 +64,40 @@ export function countKv(kv: Kv, onTrip: (op: string) => void): Kv {
   };
 }
 
+/** Wraps a BlobStore so each call that reaches the store counts one round trip (presigning is local). */
+export function countBlobs(blobs: BlobStore, onTrip: (op: string) => void): BlobStore {
+  return {
+    kind: blobs.kind,
+    put: (k, b, o) => (onTrip('put'), blobs.put(k, b, o)),
+    head: (k) => (onTrip('head'), blobs.head(k)),
+    get: (k, r) => (onTrip('get'), blobs.get(k, r)),
+    delete: (k) => (onTrip('delete'), blobs.delete(k)),
+    presignGet: (k, o) => blobs.presignGet(k, o),
+    presignPut: (k, o) => blobs.presignPut(k, o),
+    ping: () => (onTrip('ping'), blobs.ping()),
+  };
+}
+
+const ROUND_TRIPS = 'strata_storage_round_trips_total';
+
+/** One counter series per op, made on first use (round trips are counted on every request). */
+function tripCounter(metrics: Metrics, tier: 'sql' | 'kv' | 'blob'): (op: string) => void {
+  metrics.describe(ROUND_TRIPS, 'Storage round trips by tier (sql, kv, blob) and operation; a transaction counts each statement.');
+  const series = keyed((op: string) => metrics.counterSeries(ROUND_TRIPS, { tier, op }));
+  return (op) => series(op).inc();
+}
+
 /** Counts into `metrics` as strata_storage_round_trips_total{tier,op}. */
 export function instrumentSql(sql: Sql, metrics: Metrics): Sql {
-  return countSql(sql, (op) => metrics.inc('strata_storage_round_trips_total', { tier: 'sql', op }));
+  return countSql(sql, tripCounter(metrics, 'sql'));
 }
 
 /** Counts into `metrics` as strata_storage_round_trips_total{tier,op}. */
 export function instrumentKv(kv: Kv, metrics: Metrics): Kv {
-  return countKv(kv, (op) => metrics.inc('strata_storage_round_trips_total', { tier: 'kv', op }));
+  return countKv(kv, tripCounter(metrics, 'kv'));
+}
+
+/** Counts into `metrics` as strata_storage_round_trips_total{tier="blob",op}. */
+export function instrumentBlobs(blobs: BlobStore, metrics: Metrics): BlobStore {
+  return countBlobs(blobs, tripCounter(metrics, 'blob'));
 }

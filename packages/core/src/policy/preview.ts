@@ -17,8 +17,9 @@ import { loadEnabledPolicy, readPolicy, type RequestCtx } from './service';
 export const DEFAULT_POLICY_ID = 'pol_default';
 
 /**
- * Used when no `pol_default` row exists: the seed's default policy without its 30-day data age
- * limit (a catalog default that hides every older dataset is not a sensible out-of-box choice).
+ * The document migrations/0085_default_policy.sql stores as `pol_default`: the seed's default
+ * policy without its 30-day data age limit (a catalog default that hides every older dataset is
+ * not a sensible out-of-box choice). Only the stored row decides anything (docs/adr/0035).
  */
 export const BUILTIN_DEFAULT_POLICY: Policy = {
   minConfs: 6,
@@ -65,16 +66,21 @@ export async function previewPolicy(deps: PreviewDeps, versionId: string, policy
   return facts ? preview(policy, facts) : null;
 }
 
-/** The policy a preview uses: the given enabled one (else `policy-not-found`), or the default. */
-async function previewPolicyDoc(deps: PreviewDeps, policyId: string | undefined, waitUntil?: RequestCtx['waitUntil']): Promise<Policy> {
+/**
+ * The policy a preview uses: the given enabled one (else `policy-not-found`), or the stored
+ * `pol_default` — the same row /ready and /policies/evaluate resolve. With no policy named and
+ * `pol_default` disabled or deleted there is no default: null, and items get no preview.
+ */
+async function previewPolicyDoc(deps: PreviewDeps, policyId: string | undefined, waitUntil?: RequestCtx['waitUntil']): Promise<Policy | null> {
   if (policyId !== undefined) return loadEnabledPolicy(deps, policyId, waitUntil);
   const stored = await readPolicy(deps, DEFAULT_POLICY_ID, waitUntil);
-  return stored?.enabled ? stored.policy : BUILTIN_DEFAULT_POLICY;
+  return stored?.enabled ? stored.policy : null;
 }
 
 /**
  * Adds `policyPreview` to each listing item. Items whose version has no manifest get
- * `policyPreview: null`. Throws `policy-not-found` for an unknown or disabled `policyId`.
+ * `policyPreview: null`, and so does every item when no policy is named and `pol_default` is
+ * disabled or deleted. Throws `policy-not-found` for an unknown or disabled `policyId`.
  */
 export async function previewForListings<T extends { versionId: string }>(
   deps: PreviewDeps,
@@ -84,7 +90,8 @@ export async function previewForListings<T extends { versionId: string }>(
 ): Promise<Array<T & { policyPreview: PolicyPreview | null }>> {
   if (items.length === 0) return [];
   const policy = await previewPolicyDoc(deps, policyId, waitUntil);
-  const cacheId = policyId ?? 'default';
+  if (policy === null) return items.map((item) => ({ ...item, policyPreview: null }));
+  const cacheId = policyId ?? DEFAULT_POLICY_ID;
   // every miss on the page shares ONE query for all of the page's versions
   let page: Promise<Map<string, PolicyFacts>> | undefined;
   const factsFor = async (v: string) => (await (page ??= loadFacts(deps, items.map((i) => i.versionId)))).get(v);
