@@ -265,7 +265,10 @@ export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'wait
 
   let base: string;
   try {
-    base = cacheKeys.lineage(node, q.depth, q.direction, q.format) + (exact ? '|exact' : '');
+    // `|e2`: a `both` graph holds every edge among its nodes since the edge rule changed
+    // (docs/adr/0038): entries cached before, without the edges that bypass the root, are never read.
+    // `up` and `down` graphs did not change, so neither did their keys.
+    base = cacheKeys.lineage(node, q.depth, q.direction, q.format) + (q.direction === 'both' ? '|e2' : '') + (exact ? '|exact' : '');
   } catch {
     return finish(await uncached());
   }
