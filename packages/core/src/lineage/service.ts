@@ -101,7 +101,7 @@ function toResult(r: IngestResult): EventResult {
  * tags are bumped (the sweeper does it if this process dies first).
  */
 export async function storeEvents(deps: Deps, ctx: LineageCtx, raws: readonly unknown[]): Promise<IngestReport> {
-  const out = await ingestEvents(deps.sql, raws, { extraStatements: (events) => ingestSideStatements(events, ctx) });
+  const out = await ingestEvents(deps.sql, raws, { extraStatements: (events) => ingestSideStatements(events, ctx), maxEventBytes: deps.config.OL_MAX_EVENT_BYTES });
   const outbox = out.extraResults[0]?.[0] as { id: string; tags: string[] } | undefined;
   if (outbox) {
     const { applied } = await deps.cache.invalidate({ tags: outbox.tags });
@@ -145,7 +145,8 @@ function packJobs(events: readonly Sized[]): { jobs: Job<IngestJobPayload>[]; to
  * are stored at once; if the queue refuses, everything is stored at once rather than lost.
  */
 export async function enqueueEvents(deps: Deps, ctx: LineageCtx, raws: readonly unknown[]): Promise<IngestReport> {
-  const { prepared, rejected } = await prepareEvents(raws);
+  // the same cap as storing: an event refused here would be refused by the consumer too
+  const { prepared, rejected } = await prepareEvents(raws, { maxEventBytes: deps.config.OL_MAX_EVENT_BYTES });
   const seen = new Set<string>();
   const enc = new TextEncoder();
   const sized: Sized[] = [];
