@@ -50,12 +50,13 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
         }),
   });
   // Presigned uploads to the local blob route carry content, not API bodies: they have their own cap.
-  // The lineage batch route caps its (decompressed) body itself: OL_BATCH_MAX_BYTES in routes/lineage.ts.
+  // The lineage routes cap their (decompressed) bodies themselves (routes/lineage.ts): the batch at
+  // OL_BATCH_MAX_BYTES, one event at BODY_LIMIT_BYTES with a refusal naming the setting to raise.
   // Methods without a body skip the check: it touches the raw Request, which the Node server
   // otherwise never has to build (a measurable share of a cached read).
   const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS']);
   app.use('*', (c, next) =>
-    NO_BODY.has(c.req.method) || c.req.path.startsWith('/blobs/') || c.req.path === '/api/v1/lineage/batch' ? next() : limit(c, next),
+    NO_BODY.has(c.req.method) || c.req.path.startsWith('/blobs/') || c.req.path === '/api/v1/lineage/batch' || c.req.path === '/api/v1/lineage' ? next() : limit(c, next),
   );
 
   registerRoutes(app, deps);

@@ -129,6 +129,40 @@ await forEachStack('lineage queries over HTTP', { OL_QUERY_RATE_PER_MIN: '100000
     expect((await graph(s, q)).headers.get('x-cache')).toBe('hit');
   });
 
+  it('direction=both holds the edge that bypasses the root; an entry cached under the key of the old edge rule is never read', async () => {
+    const s = stack();
+    // t2 → t1 → xxx and t3 → t1, with t2 → xxx and t3 → xxx bypassing the root t1 (the reported case)
+    for (const [i, [a, b]] of ([['t2', 't1'], ['t3', 't1'], ['t1', 'xxx'], ['t2', 'xxx'], ['t3', 'xxx']] as const).entries()) {
+      expect((await ingest(s, link(`bp-${i}`, [['bypass', a]], [['bypass', b]]))).status).toBe(201);
+    }
+    const q = { node: 'dataset:bypass:t1', depth: 3, direction: 'both' };
+    // what the previous version cached for this graph: the union of the two walks, without the bypass edges
+    const node = (n: string) => `dataset:bypass:${n}`;
+    const stale = JSON.stringify({ root: node('t1'), nodes: [], edges: [{ from: node('t2'), to: node('t1') }], stale: true });
+    const oldKey = cacheKeys.lineage(q.node, 3, 'both', 'simple');
+    await s.deps.cache.get('lineage', oldKey, async () => ({ json: stale, fnv64: fnv64(stale), namespaces: ['bypass'] }), { tags: [namespaceTag('bypass')!] });
+    await s.settle();
+    s.deps.cache.clearL1();
+    const g = await graph(s, q);
+    expect(g.status).toBe(200);
+    expect(g.body.stale).toBeUndefined();
+    expect(nodeNames(g.body)).toEqual(['t1', 't2', 't3', 'xxx']);
+    expect(edgeNames(g.body)).toEqual(['t1>xxx', 't2>t1', 't2>xxx', 't3>t1', 't3>xxx']);
+    expect(g.body.stats).toEqual({ nodes: 4, edges: 5, truncated: false });
+    // cached in the new shape: a hit, from L1 and from L2, has the bypass edges too
+    await s.settle();
+    const hit = await graph(s, q);
+    expect(hit.headers.get('x-cache')).toBe('hit');
+    expect(hit.body).toEqual(g.body);
+    s.deps.cache.clearL1();
+    const fromL2 = await graph(s, q);
+    expect(fromL2.headers.get('x-cache')).toBe('hit');
+    expect(edgeNames(fromL2.body)).toEqual(['t1>xxx', 't2>t1', 't2>xxx', 't3>t1', 't3>xxx']);
+    // up and down from the root: all edges among their own nodes, as before
+    expect(edgeNames((await graph(s, { ...q, direction: 'up' })).body)).toEqual(['t2>t1', 't3>t1']);
+    expect(edgeNames((await graph(s, { ...q, direction: 'down' })).body)).toEqual(['t1>xxx']);
+  });
+
   it('LineageFacet (explicit lineage): dataset and job facets become dataset edges; JOB sources do not; caches follow', async () => {
     const s = stack();
     const facet = (schema: string, body: Record<string, unknown>) => ({ _producer: 'https://example.test/catalog', _schemaURL: `https://openlineage.io/spec/facets/1-0-0/LineageFacet.json#/$defs/${schema}`, ...body });

@@ -152,6 +152,38 @@ await forEachLineageStore('lineage ingest', (store) => {
     expect((await getDataset(sql, 'm', 'ds'))?.facets).toEqual({ a: { v: 'new' }, b: { v: 'newest' } });
   });
 
+  it('a deletion marker removes the stored facet of its name on datasets and jobs, as Marquez does; an older one removes nothing', async () => {
+    const sql = store();
+    const ev = (runId: string, time: string, jobFacets: Record<string, unknown>, dsFacets: Record<string, unknown>) => ({
+      ...runEvent(runId, 'COMPLETE', time),
+      job: { namespace: 'del', name: 'job', facets: jobFacets },
+      outputs: [{ namespace: 'del', name: 'ds', facets: dsFacets }],
+    });
+    const owners = { _producer: 'p', _schemaURL: 's', owners: [{ name: 'team:data' }] };
+    const doc = { _producer: 'p', _schemaURL: 's', description: 'd' };
+    await ingestEvents(sql, [ev('d1', '2024-03-01T00:00:00Z', { ownership: owners, documentation: doc }, { ownership: owners, documentation: doc })]);
+    // newer: ownership deleted (the bare marker, and the marker with the base facet members)
+    await ingestEvents(sql, [ev('d2', '2024-03-02T00:00:00Z', { ownership: { _deleted: true } }, { ownership: { _producer: 'p', _schemaURL: 's', _deleted: true } })]);
+    expect((await getJob(sql, 'del', 'job'))?.facets).toEqual({ documentation: doc });
+    expect((await getDataset(sql, 'del', 'ds'))?.facets).toEqual({ documentation: doc });
+    // an older marker does not delete a newer facet; a later facet of the name comes back
+    await ingestEvents(sql, [ev('d0', '2024-02-01T00:00:00Z', { documentation: { _deleted: true } }, { documentation: { _deleted: true } })]);
+    expect((await getDataset(sql, 'del', 'ds'))?.facets).toEqual({ documentation: doc });
+    await ingestEvents(sql, [ev('d3', '2024-03-03T00:00:00Z', { ownership: owners }, { ownership: owners })]);
+    expect((await getDataset(sql, 'del', 'ds'))?.facets).toEqual({ documentation: doc, ownership: owners });
+    // inside one batch the newest wins: a marker then the facet keeps it, the facet then a marker drops it
+    await ingestEvents(sql, [
+      ev('d4', '2024-03-04T00:00:00Z', {}, { ownership: { _deleted: true } }),
+      ev('d5', '2024-03-05T00:00:00Z', {}, { ownership: owners, documentation: { _deleted: true } }),
+    ]);
+    expect((await getDataset(sql, 'del', 'ds'))?.facets).toEqual({ ownership: owners });
+    // a dataset first seen with a marker is stored without that facet
+    await ingestEvents(sql, [{ ...runEvent('d6', 'COMPLETE', '2024-03-06T00:00:00Z'), outputs: [{ namespace: 'del', name: 'fresh', facets: { schema: { _deleted: true }, documentation: doc } }] }]);
+    expect((await getDataset(sql, 'del', 'fresh'))?.facets).toEqual({ documentation: doc });
+    // the raw events keep the markers as sent
+    expect(await count(sql, `SELECT count(*)::int AS n FROM ol_events WHERE payload -> 'job' -> 'facets' -> 'ownership' ->> '_deleted' = 'true'`)).toBe(1);
+  });
+
   it('merges job facets the same way; the latest run is the one with the newest state', async () => {
     const sql = store();
     const ev = (runId: string, type: string, time: string, facets?: Record<string, unknown>) =>

@@ -67,10 +67,11 @@ await forEachLineageStore('lineage query', (store) => {
     const both = await lineageGraph(sql, { node: 'dataset:food_delivery:public.delivery_7_days', depth: 10, direction: 'both' });
     // every seed dataset is an ancestor or a descendant of delivery_7_days
     expect(both?.nodes).toHaveLength(13);
-    // 12 of the 13 edges: customers → popular_orders_day_of_week joins an ancestor to a descendant
-    // without passing the root, so neither walk follows it (the seed's BFS agrees, see below)
-    expect(both?.edges).toHaveLength(12);
-    expect(edgeNames(both)).not.toContain('public.customers>public.popular_orders_day_of_week');
+    // all 13 edges: customers → popular_orders_day_of_week joins an ancestor to a descendant
+    // without passing the root; neither walk follows it (the seed's BFS finds 12, see below), but
+    // both its ends are in the graph, so the graph holds it (docs/lineage-graphs.md)
+    expect(both?.edges).toHaveLength(13);
+    expect(edgeNames(both)).toContain('public.customers>public.popular_orders_day_of_week');
     const shallow = await lineageGraph(sql, { node: 'dataset:food_delivery:public.popular_orders_day_of_week', depth: 3, direction: 'up' });
     expect(shallow).toMatchObject({ truncated: true, truncatedBy: 'depth' });
     expect(Math.max(...shallow!.nodes.map((n) => n.distance))).toBe(3);
@@ -164,12 +165,50 @@ await forEachLineageStore('lineage query', (store) => {
       const g = await lineageGraph(counting, q);
       expect(calls).toEqual(['query']);
       const b = await seedBaselineBfs(sql, q);
-      expect({ nodes: g?.nodes.length, edges: g?.edges.length }).toEqual({ nodes: b?.nodes, edges: b?.edges });
+      // the same nodes; edges: every stored edge between two of them, read here independently.
+      // One walk finds all of those; for `both` the seed's BFS misses the one edge that bypasses
+      // the root (customers → popular_orders_day_of_week), which our graph holds
+      const among = await sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ol_edges e JOIN ol_datasets s ON s.id = e.src_id JOIN ol_datasets d ON d.id = e.dst_id
+         WHERE s.namespace || '/' || s.name = ANY($1::text[]) AND d.namespace || '/' || d.name = ANY($1::text[])`,
+        [g!.nodes.map((n) => `${n.namespace}/${n.name}`)],
+      );
+      expect({ nodes: g?.nodes.length, edges: g?.edges.length }).toEqual({ nodes: b?.nodes, edges: among[0]!.n });
+      expect(b!.edges).toBe(direction === 'both' ? among[0]!.n - 1 : among[0]!.n);
       // the same answer: the same datasets with the same facets
       const byName = (xs: readonly { namespace: string; name: string; facets: unknown }[]) =>
         [...xs].map((n) => ({ namespace: n.namespace, name: n.name, facets: n.facets })).sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
       expect(byName(b!.datasets)).toEqual(byName(g!.nodes));
       expect(b!.queries).toBeGreaterThan(2);
     }
+  });
+  it('every edge between returned nodes, each direction: the bypass edge in both, edges at the depth boundary, none beyond it', async () => {
+    const sql = store();
+    // u1 → r ← u2 with u1 → u2; r → c1, r → c2 with c1 → c2; u1 → c1 bypasses r; c1 → c3 lies beyond depth 1
+    const pairs: [string, string][] = [['u1', 'r'], ['u2', 'r'], ['u1', 'u2'], ['r', 'c1'], ['r', 'c2'], ['c1', 'c2'], ['u1', 'c1'], ['c1', 'c3']];
+    await ingestEvents(sql, pairs.map(([a, b], i) => link(`e${i}`, [a], [b])));
+    const at = (direction: 'up' | 'down' | 'both', depth: number) => lineageGraph(sql, { namespace: 'g', name: 'r', depth, direction });
+
+    const up = await at('up', 1);
+    expect(names(up)).toEqual(['r', 'u1', 'u2']);
+    // u1 → u2 joins two nodes at depth 1: the walk stops there, the graph still holds the edge
+    expect(edgeNames(up)).toEqual(['u1>r', 'u1>u2', 'u2>r']);
+
+    const down = await at('down', 1);
+    expect(names(down)).toEqual(['c1', 'c2', 'r']);
+    expect(edgeNames(down)).toEqual(['c1>c2', 'r>c1', 'r>c2']);
+    // c1 → c3 leads past the boundary: not in the graph, and the graph says it was cut
+    expect(down).toMatchObject({ truncated: true, truncatedBy: 'depth' });
+
+    const both = await at('both', 1);
+    expect(names(both)).toEqual(['c1', 'c2', 'r', 'u1', 'u2']);
+    // u1 → c1 goes from an upstream node to a downstream one without passing r: neither walk
+    // follows it, and it is in the graph
+    expect(edgeNames(both)).toEqual(['c1>c2', 'r>c1', 'r>c2', 'u1>c1', 'u1>r', 'u1>u2', 'u2>r']);
+
+    const deeper = await at('both', 2);
+    expect(names(deeper)).toEqual(['c1', 'c2', 'c3', 'r', 'u1', 'u2']);
+    expect(edgeNames(deeper)).toEqual(['c1>c2', 'c1>c3', 'r>c1', 'r>c2', 'u1>c1', 'u1>r', 'u1>u2', 'u2>r']);
+    expect(deeper).toMatchObject({ truncated: false, truncatedBy: null });
   });
 });

@@ -198,6 +198,75 @@ describe('caps name the limit they enforce', () => {
   });
 });
 
+describe('facets as the specification has them', () => {
+  const ev = (extra: Record<string, unknown>) => ({ eventTime: '2024-01-01T00:00:00Z', producer: 'p', run: { runId: 'r' }, job: { namespace: 'n', name: 'j' }, ...extra });
+  const base = { _producer: 'https://example.test/p', _schemaURL: 'https://openlineage.io/spec/facets/1-0-1/OwnershipJobFacet.json' };
+  const issuesOf = (raw: unknown) => {
+    const r = parseEvent(raw);
+    return r.ok ? [] : r.issues.map((i) => i.path);
+  };
+
+  it('ownership: owners is optional on jobs and datasets, an owner name may be any string, an owner without one is refused', () => {
+    expect(issuesOf(ev({ job: { namespace: 'n', name: 'j', facets: { ownership: base } } }))).toEqual([]);
+    expect(issuesOf(ev({ outputs: [{ namespace: 'n', name: 'o', facets: { ownership: base } }] }))).toEqual([]);
+    expect(issuesOf(ev({ job: { namespace: 'n', name: 'j', facets: { ownership: { ...base, owners: [{ name: '' }, { name: 'team:data', type: 'MAINTAINER' }] } } } }))).toEqual([]);
+    expect(issuesOf(ev({ job: { namespace: 'n', name: 'j', facets: { ownership: { ...base, owners: [{ type: 'MAINTAINER' }] } } } }))).toEqual(['job.facets.ownership.owners.0.name']);
+    expect(issuesOf(ev({ inputs: [{ namespace: 'n', name: 'i', facets: { ownership: { ...base, owners: [{ name: 7 }] } } }] }))).toEqual(['inputs.0.facets.ownership.owners.0.name']);
+  });
+
+  it('the deletion marker {"_deleted": true} is accepted for any facet, in every facet map, whatever the facet otherwise requires', () => {
+    const del = { _deleted: true };
+    const r = parseEvent(
+      ev({
+        run: { runId: 'r', facets: { parent: del, nominalTime: del } },
+        job: { namespace: 'n', name: 'j', facets: { ownership: del, lineage: del, sql: del } },
+        inputs: [{ namespace: 'n', name: 'i', facets: { ownership: del, lineage: del, schema: del }, inputFacets: { dataQualityMetrics: del } }],
+        outputs: [{ namespace: 'n', name: 'o', facets: { ownership: { ...base, _deleted: true, owners: 'not a list' } }, outputFacets: { outputStatistics: del } }],
+      }),
+    );
+    expect(r.ok).toBe(true);
+    // a deleted lineage facet states no edges
+    if (r.ok) expect(r.event.explicitEdges).toEqual([]);
+    expect(parseEvent({ eventTime: '2024-01-01T00:00:00Z', producer: 'p', dataset: { namespace: 'n', name: 'd', facets: { ownership: del } } }).ok).toBe(true);
+    // _deleted: false is no marker: the facet is checked as usual
+    expect(issuesOf(ev({ job: { namespace: 'n', name: 'j', facets: { ownership: { _deleted: false, owners: [{}] } } } }))).toEqual(['job.facets.ownership.owners.0.name']);
+  });
+
+  it('parent: run.runId, job.namespace and job.name are required, and may be any strings', () => {
+    const parent = (run: unknown, job: unknown) => ev({ run: { runId: 'r', facets: { parent: { ...base, run, job } } } });
+    expect(issuesOf(parent({ runId: '' }, { namespace: '', name: '' }))).toEqual([]);
+    expect(issuesOf(parent({ runId: 'x' }, { namespace: 'n' }))).toEqual(['run.facets.parent.job.name']);
+    expect(issuesOf(parent({}, { namespace: 'n', name: 'p' }))).toEqual(['run.facets.parent.run.runId']);
+  });
+
+  it('explicit lineage: LineageJobFacet\'s lineage list states edges as LineageFacet\'s entries do; any source type is taken, only DATASET makes edges', () => {
+    const ds = (namespace: string, name: string) => ({ type: 'DATASET', namespace, name });
+    const r = parseEvent(
+      ev({
+        job: {
+          namespace: 'n', name: 'j',
+          facets: { lineage: { ...base, lineage: [{ ...ds('n', 't'), inputs: [ds('n', 's'), { type: 'STREAM', namespace: 'k', name: 'topic' }], fields: { c: { inputs: [{ ...ds('n', 'u'), field: 'c' }] } } }] } },
+        },
+      }),
+    );
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.event.explicitEdges.map((e) => `${e.from.name}>${e.to.name}`).sort()).toEqual(['s>t', 'u>t']);
+    expect(issuesOf(ev({ job: { namespace: 'n', name: 'j', facets: { lineage: { ...base } } } }))).toEqual(['job.facets.lineage.entries']);
+    expect(issuesOf(ev({ job: { namespace: 'n', name: 'j', facets: { lineage: { entries: [{ type: 'DATASET', namespace: 'n', name: 'a\u0001b' }] } } } }))).toEqual(['job.facets.lineage.entries.0.name']);
+  });
+
+  it('the event size cap is the caller\'s setting, and its refusal names OL_MAX_EVENT_BYTES', () => {
+    const big = ev({ run: { runId: 'r', facets: { blob: { data: 'x'.repeat(2 * 1024 * 1024) } } } });
+    const refused = parseEvent(big);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.issues[0]!.message).toMatch(/maxEventBytes: \d+ > limit 1048576 bytes; the limit is the OL_MAX_EVENT_BYTES setting/);
+    expect(parseEvent(big, { maxEventBytes: 3 * 1024 * 1024 }).ok).toBe(true);
+    const small = parseEvent(ev({}), { maxEventBytes: 64 });
+    expect(small.ok).toBe(false);
+    if (!small.ok) expect(small.issues[0]!.message).toMatch(/> limit 64 bytes/);
+  });
+});
+
 describe('event hash', () => {
   it('does not depend on key order or whitespace', async () => {
     const raw = (await fixture('marquez-repo/events/event_full.json')) as Record<string, unknown>;

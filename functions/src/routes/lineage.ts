@@ -16,6 +16,14 @@ export const LINEAGE_BATCH_PATH = '/api/v1/lineage/batch';
 /** Decompressed size cap of a batch body (the global BODY_LIMIT_BYTES does not apply to /batch). Lambda still caps the wire body at 6 MB. */
 export const OL_BATCH_MAX_BYTES = 8 * 1024 * 1024;
 
+/** What a body over its cap is told: which limit it met and what raises it. */
+export interface BodyCap {
+  readonly bytes: number;
+  /** e.g. `BODY_LIMIT_BYTES (1048576 bytes)`. */
+  readonly name: string;
+  readonly hint: string;
+}
+
 const IngestAck = z
   .object({ status: z.enum(['stored', 'duplicate', 'queued']), eventHash: z.string(), duplicate: z.boolean() })
   .openapi('LineageIngestAck');
@@ -62,7 +70,7 @@ const batch = createRoute({
   },
 });
 
-async function readCapped(stream: ReadableStream<Uint8Array>, cap: number, what: string): Promise<Uint8Array> {
+async function readCapped(stream: ReadableStream<Uint8Array>, cap: BodyCap, what: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let n = 0;
   const reader = stream.getReader();
@@ -70,9 +78,9 @@ async function readCapped(stream: ReadableStream<Uint8Array>, cap: number, what:
     const { done, value } = await reader.read();
     if (done) break;
     n += value.byteLength;
-    if (n > cap) {
+    if (n > cap.bytes) {
       await reader.cancel().catch(() => undefined);
-      throw new StrataError('payload-too-large', `The ${what} exceeds ${cap} bytes.`, { hint: 'Send fewer or smaller events per request.' });
+      throw new StrataError('payload-too-large', `The ${what} exceeds ${cap.name}.`, { hint: cap.hint });
     }
     parts.push(value);
   }
@@ -83,7 +91,7 @@ async function readCapped(stream: ReadableStream<Uint8Array>, cap: number, what:
 }
 
 /** The JSON body, gunzipped when sent with `Content-Encoding: gzip`, never more than `cap` bytes either way. */
-export async function readJsonBody(c: Context<AppEnv>, cap: number): Promise<unknown> {
+export async function readJsonBody(c: Context<AppEnv>, cap: BodyCap): Promise<unknown> {
   const type = (c.req.header('content-type') ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && !type.endsWith('+json')) {
     throw new StrataError('unsupported-media-type', `Content-Type ${type} is not accepted.`, { hint: 'Send Content-Type: application/json.' });
@@ -114,6 +122,28 @@ export async function readJsonBody(c: Context<AppEnv>, cap: number): Promise<unk
   }
 }
 
+/**
+ * The single-event body cap: BODY_LIMIT_BYTES (the global limit, applied here so the refusal can
+ * say which setting to raise). The event itself is then held to OL_MAX_EVENT_BYTES.
+ */
+function singleCap(config: { BODY_LIMIT_BYTES: number; OL_MAX_EVENT_BYTES: number }): BodyCap {
+  const { BODY_LIMIT_BYTES: body, OL_MAX_EVENT_BYTES: event } = config;
+  return {
+    bytes: body,
+    name: `BODY_LIMIT_BYTES (${body} bytes)`,
+    hint:
+      event > body
+        ? `Events may be up to OL_MAX_EVENT_BYTES (${event} bytes), but BODY_LIMIT_BYTES binds first: raise BODY_LIMIT_BYTES to accept larger events.`
+        : `Raise BODY_LIMIT_BYTES and OL_MAX_EVENT_BYTES (now ${event} bytes) to accept larger events.`,
+  };
+}
+
+const BATCH_CAP: BodyCap = {
+  bytes: OL_BATCH_MAX_BYTES,
+  name: `the batch body cap (${OL_BATCH_MAX_BYTES} bytes)`,
+  hint: 'Send fewer or smaller events per request (an event larger than this goes to POST /api/v1/lineage alone).',
+};
+
 function ctxOf(c: Context<AppEnv>): LineageCtx {
   return { waitUntil: c.get('waitUntil'), requestId: c.get('requestId'), actor: 'ingest' };
 }
@@ -125,7 +155,7 @@ function batchBody(r: IngestReport): z.infer<typeof BatchAck> {
 export function registerLineage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(single, async (c) => {
     const deps = c.get('deps');
-    const event = await readJsonBody(c, deps.config.OL_MAX_EVENT_BYTES);
+    const event = await readJsonBody(c, singleCap(deps.config));
     if (Array.isArray(event)) throw new StrataError('bad-request', 'This endpoint takes one event.', { hint: `POST arrays to ${LINEAGE_BATCH_PATH}.` });
     const report = await ingestLineage(deps, ctxOf(c), [event]);
     const r = report.results[0]!;
@@ -140,7 +170,7 @@ export function registerLineage(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(batch, async (c) => {
     const deps = c.get('deps');
-    const parsed = await readJsonBody(c, OL_BATCH_MAX_BYTES);
+    const parsed = await readJsonBody(c, BATCH_CAP);
     const events = Array.isArray(parsed) ? parsed : (parsed as { events?: unknown } | null)?.events;
     if (!Array.isArray(events)) throw new StrataError('bad-request', 'The body must be a JSON array of events (or {"events": [...]}).');
     if (events.length === 0) throw new StrataError('validation-failed', 'The batch is empty.', { issues: [{ path: 'body', message: 'must hold at least one event' }] });

@@ -35,6 +35,11 @@ const graphRoute = createRoute({
   path: '/openlineage/lineage',
   tags: ['lineage'],
   summary: 'Lineage graph around one dataset (cached; rate limited per client)',
+  description:
+    'Nodes: the root and its ancestors (`up`), descendants (`down`) or both, at most `depth` hops away. ' +
+    'Edges: every stored edge between two returned nodes, whichever walk reached them — also an edge at the depth boundary ' +
+    'and, for `both`, an edge from an upstream to a downstream node that bypasses the root; never an edge to a node not returned ' +
+    '(`stats.truncated` says the graph was cut). Worked example: docs/lineage-graphs.md.',
   middleware: [rateLimit('lineage', (c) => c.get('deps').config.OL_QUERY_RATE_PER_MIN)] as const,
   request: { query: GraphQuery },
   responses: {

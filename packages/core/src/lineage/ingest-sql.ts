@@ -23,7 +23,10 @@
  * statement) and inserted in key order, which keeps concurrent batches from deadlocking.
  *
  * Facet merge: a facet replaces the one of the same name (OpenLineage's rule); when the incoming
- * events are older than what is stored, they only fill in facet names not yet present.
+ * events are older than what is stored, they only fill in facet names not yet present. A dataset
+ * or job facet that is the deletion marker (`"_deleted": true`) removes the stored facet of its
+ * name, as in Marquez: it takes part in the merge like any facet and is then dropped with what it
+ * replaced. Rows carry `del` when one of their facets is a marker, so the rewrite runs only then.
  */
 
 /**
@@ -96,23 +99,34 @@ ON CONFLICT (run_id) DO UPDATE SET
   facets_time = greatest(r.facets_time, excluded.facets_time),
   updated_at = now()`;
 
+/** jsonb facets `f` without the deletion markers (a marker stands for "no such facet"). */
+const withoutDeleted = (f: string) =>
+  `(SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb) FROM jsonb_each(${f}) AS fd(k, v) WHERE v -> '_deleted' IS DISTINCT FROM 'true'::jsonb)`;
+
 /**
- * Per-entity aggregate of a batch's rows `[{i, t, ns, name, facets}]` (dataset mentions, or events
- * with a job): the newest value per facet name, and the newest event time that carried facets
- * ('-infinity' when none did).
+ * Per-entity aggregate of a batch's rows `[{i, t, ns, name, facets, del?}]` (dataset mentions, or
+ * events with a job): the newest value per facet name, the newest event time that carried facets
+ * ('-infinity' when none did), and whether any row held a deletion marker.
  */
 const FACETS_AGG = `
 WITH input AS (
-  SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS x(i int, t timestamptz, ns text, name text, facets jsonb) WHERE ${FRESH}
+  SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS x(i int, t timestamptz, ns text, name text, facets jsonb, del boolean) WHERE ${FRESH}
 ), fa AS (
   SELECT ns, name, jsonb_object_agg(k, v) AS facets FROM (
     SELECT DISTINCT ON (ns, name, k) ns, name, k, v FROM input, jsonb_each(facets) AS f(k, v) ORDER BY ns, name, k, t DESC
   ) kv GROUP BY ns, name
 ), agg AS (
-  SELECT a.ns, a.name, a.facets_t, coalesce(fa.facets, '{}'::jsonb) AS facets FROM (
-    SELECT ns, name, coalesce(max(t) FILTER (WHERE facets <> '{}'::jsonb), '-infinity') AS facets_t FROM input GROUP BY ns, name
+  SELECT a.ns, a.name, a.facets_t, a.del, coalesce(fa.facets, '{}'::jsonb) AS facets FROM (
+    SELECT ns, name, coalesce(max(t) FILTER (WHERE facets <> '{}'::jsonb), '-infinity') AS facets_t, coalesce(bool_or(del), false) AS del
+    FROM input GROUP BY ns, name
   ) a LEFT JOIN fa USING (ns, name)
 )`;
+
+/** The facets a row of `d` holds after merging the aggregate `a` (newer wins by name; markers dropped). */
+const merged = (d: string, a: string) => {
+  const m = `CASE WHEN ${a}.facets_t >= ${d}.facets_time THEN ${d}.facets || ${a}.facets ELSE ${a}.facets || ${d}.facets END`;
+  return `CASE WHEN ${a}.del THEN ${withoutDeleted(m)} ELSE ${m} END`;
+};
 
 type FacetTable = 'ol_datasets' | 'ol_jobs';
 
@@ -124,7 +138,7 @@ type FacetTable = 'ol_datasets' | 'ol_jobs';
  */
 const insertNew = (table: FacetTable) => `${FACETS_AGG}
 INSERT INTO ${table} (namespace, name, facets, facets_time)
-SELECT ns, name, facets, facets_t FROM agg ORDER BY 1, 2
+SELECT ns, name, CASE WHEN del THEN ${withoutDeleted('facets')} ELSE facets END, facets_t FROM agg ORDER BY 1, 2
 ON CONFLICT (namespace, name) DO NOTHING`;
 
 /**
@@ -138,14 +152,14 @@ ON CONFLICT (namespace, name) DO NOTHING`;
  */
 const mergeFacets = (table: FacetTable) => `${FACETS_AGG}, locked AS (
   -- the aggregate travels with the locked row: joining agg again would meet the planner's 1-row guess for CTEs (a nested loop)
-  SELECT d.namespace, d.name, a.facets, a.facets_t FROM agg a JOIN ${table} d ON d.namespace = a.ns AND d.name = a.name
-  WHERE (CASE WHEN a.facets_t >= d.facets_time THEN d.facets || a.facets ELSE a.facets || d.facets END, greatest(d.facets_time, a.facets_t))
+  SELECT d.namespace, d.name, a.facets, a.facets_t, a.del FROM agg a JOIN ${table} d ON d.namespace = a.ns AND d.name = a.name
+  WHERE (${merged('d', 'a')}, greatest(d.facets_time, a.facets_t))
         IS DISTINCT FROM (d.facets, d.facets_time)
   ORDER BY d.namespace, d.name
   FOR UPDATE OF d
 )
 UPDATE ${table} d SET
-  facets = CASE WHEN l.facets_t >= d.facets_time THEN d.facets || l.facets ELSE l.facets || d.facets END,
+  facets = ${merged('d', 'l')},
   facets_time = greatest(d.facets_time, l.facets_t),
   updated_at = now()
 FROM locked l

@@ -10,8 +10,8 @@ import { stmt } from '../ports/sql';
 import { sha256Hex } from './canonical';
 import { INSERT_EVENTS, INSERT_NEW_DATASETS, INSERT_NEW_JOBS, MERGE_DATASETS, MERGE_JOBS, UPSERT_EDGES, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
 import { OL_LIMITS } from './limits';
-import type { EventType, Facets, OlEvent } from './schema';
-import { parseEvent } from './schema';
+import type { EventType, Facets, OlEvent, ParseOptions } from './schema';
+import { isDeletedFacet, parseEvent } from './schema';
 
 export type IngestResult =
   | { readonly index: number; readonly ok: true; readonly eventHash: string; readonly duplicate: boolean }
@@ -37,6 +37,8 @@ export interface IngestOptions {
    * in `events`.
    */
   readonly extraStatements?: (events: readonly PreparedEvent[]) => Statement[];
+  /** Largest serialized event (the OL_MAX_EVENT_BYTES setting); OL_LIMITS.maxEventBytes when absent. */
+  readonly maxEventBytes?: number;
 }
 
 /** Run state order: terminal states outrank everything, so a late START never undoes them. */
@@ -49,21 +51,29 @@ export interface PreparedEvent {
 }
 
 /** Parses and hashes untrusted events; invalid ones become results right away. */
-export async function prepareEvents(raws: readonly unknown[]): Promise<{ prepared: PreparedEvent[]; rejected: IngestResult[] }> {
+export async function prepareEvents(raws: readonly unknown[], options: ParseOptions = {}): Promise<{ prepared: PreparedEvent[]; rejected: IngestResult[] }> {
   const prepared: PreparedEvent[] = [];
   const rejected: IngestResult[] = [];
   for (const [index, raw] of raws.entries()) {
-    const r = parseEvent(raw);
+    const r = parseEvent(raw, options);
     if (!r.ok) rejected.push({ index, ok: false, issues: r.issues });
     else prepared.push({ index, hash: sha256Hex(r.event.canonical), event: r.event });
   }
   return { prepared, rejected };
 }
 
+function hasDeletion(facets: Facets): boolean {
+  for (const k in facets) if (isDeletedFacet(facets[k])) return true;
+  return false;
+}
+
 /** Builds the batch's statements from events already known to be valid and distinct. */
 export function buildIngestStatements(events: readonly PreparedEvent[]) {
   // datasets and jobs: one row per mention, aggregated per name in SQL
-  type FacetRow = { i: number; t: string; ns: string; name: string; facets: Facets };
+  // `del` only on rows holding a deletion marker: the SQL rewrites facets for those alone
+  type FacetRow = { i: number; t: string; ns: string; name: string; facets: Facets; del?: true };
+  const facetRow = (i: number, t: string, ns: string, name: string, facets: Facets): FacetRow =>
+    hasDeletion(facets) ? { i, t, ns, name, facets, del: true } : { i, t, ns, name, facets };
   const rows = { events: [] as string[], jobs: [] as FacetRow[], runs: [] as unknown[], datasets: [] as FacetRow[], io: [] as unknown[], edges: [] as unknown[] };
   for (const [i, { hash: h, event: e }] of events.entries()) {
     const t = e.eventTime;
@@ -74,14 +84,14 @@ export function buildIngestStatements(events: readonly PreparedEvent[]) {
     // value as serialising `raw` again (jsonb keeps no key order), without a second pass over it
     const head = JSON.stringify({ i, h, t, kind: e.kind, type: e.eventType, jns, jn, run });
     rows.events.push(`${head.slice(0, -1)},"raw":${e.canonical}}`);
-    if (e.job) rows.jobs.push({ i, t, ns: e.job.namespace, name: e.job.name, facets: e.job.facets });
+    if (e.job) rows.jobs.push(facetRow(i, t, e.job.namespace, e.job.name, e.job.facets));
     if (e.run && e.job) {
       const type = e.eventType ?? 'OTHER';
       rows.runs.push({ i, t, run, jns, jn, type, rank: STATE_RANK[type], facets: e.run.facets });
     }
     for (const [role, list] of [['in', e.inputs], ['out', e.outputs]] as const) {
       for (const d of list) {
-        rows.datasets.push({ i, t, ns: d.namespace, name: d.name, facets: d.facets });
+        rows.datasets.push(facetRow(i, t, d.namespace, d.name, d.facets));
         if (e.kind !== 'dataset' && jn !== null) rows.io.push({ i, t, jns, jn, role, ns: d.namespace, name: d.name });
       }
     }
@@ -123,7 +133,7 @@ export async function ingestEvents(sql: Sql, raws: readonly unknown[], options: 
   if (raws.length > OL_LIMITS.maxBatchEvents) {
     throw new StrataError('payload-too-large', `batch of ${raws.length} events exceeds maxBatchEvents: limit ${OL_LIMITS.maxBatchEvents}`);
   }
-  const { prepared, rejected } = await prepareEvents(raws);
+  const { prepared, rejected } = await prepareEvents(raws, { maxEventBytes: options.maxEventBytes });
   // the same event twice in one batch: store it once, report the later copies as duplicates
   const firstByHash = new Map<string, PreparedEvent>();
   for (const p of prepared) if (!firstByHash.has(p.hash)) firstByHash.set(p.hash, p);

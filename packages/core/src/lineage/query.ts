@@ -4,6 +4,13 @@
  * transport that wraps a multi-statement batch in BEGIN/COMMIT (node-postgres, Neon HTTP's
  * batch) is not asked to.
  *
+ * Edges: a graph holds EVERY stored edge between two of the nodes it returns, whichever walk
+ * reached them (docs/lineage-graphs.md). For `up` and `down` that is the edges among the walk's
+ * nodes; for `both` it is the edges among the union of the two walks' nodes, so an edge from an
+ * upstream node to a downstream node that bypasses the root is there too (each walk alone cannot
+ * see it). At the depth boundary the same rule holds: an edge between two returned nodes is
+ * returned even if the walk did not follow it; edges to nodes beyond the boundary are not.
+ *
  * The walk is `UNION` over (dataset id, depth): a dataset reached again at the same depth is
  * dropped, cycles end at the depth cap, and the work is bounded by nodes × depth rather than
  * by the number of paths (a path-array walk enumerates paths, which explodes on DAGs with
@@ -62,8 +69,12 @@ export interface LineageGraph {
 /** Column pairs per direction; fixed strings chosen by an enum, never by input. */
 const COLUMNS = { down: { here: 'src_id', next: 'dst_id' }, up: { here: 'dst_id', next: 'src_id' } } as const;
 
-/** The walk for one direction ($1 candidates jsonb, $2 depth, $3 row cap, $4 maxNodes): one row of WalkRow columns. */
-function walkSql(dir: 'up' | 'down'): string {
+/**
+ * The walk for one direction ($1 candidates jsonb, $2 depth, $3 row cap, $4 maxNodes): one row of
+ * WalkRow columns. `ownEdges`: the edges among the walk's own nodes (a one-direction graph);
+ * otherwise the row carries the kept ids (`ids`) and the caller joins the edges among all walks.
+ */
+export function walkSql(dir: 'up' | 'down', ownEdges: boolean): string {
   const { here, next } = COLUMNS[dir];
   return `
 WITH RECURSIVE root AS (
@@ -87,22 +98,39 @@ SELECT
   (SELECT coalesce(json_agg(json_build_object('id', d.id::text, 'namespace', d.namespace, 'name', d.name,
             'facets', d.facets, 'distance', k.depth) ORDER BY k.depth, d.namespace, d.name), '[]'::json)
      FROM kept k JOIN ol_datasets d ON d.id = k.id) AS nodes,
-  (SELECT coalesce(json_agg(json_build_array(e.src_id::text, e.dst_id::text)), '[]'::json)
-     FROM kept a JOIN ol_edges e ON e.${here} = a.id JOIN kept b ON b.id = e.${next}) AS edges,
+  ${
+    ownEdges
+      ? `(SELECT coalesce(json_agg(json_build_array(e.src_id::text, e.dst_id::text)), '[]'::json)
+     FROM kept a JOIN ol_edges e ON e.${here} = a.id JOIN kept b ON b.id = e.${next}) AS edges`
+      : `(SELECT array_agg(id) FROM kept) AS ids`
+  },
   EXISTS (SELECT 1 FROM kept a JOIN ol_edges e ON e.${here} = a.id
            WHERE a.depth = $2::int AND NOT EXISTS (SELECT 1 FROM kept b WHERE b.id = e.${next})) AS beyond`;
 }
 
-/** One statement walking every direction asked for; column `up` / `down` holds that walk's row as JSON. */
+/**
+ * One statement walking every direction asked for; column `up` / `down` holds that walk's row as
+ * JSON. With both directions, column `edges` holds every edge among the nodes of either walk.
+ */
 export function lineageSql(dirs: readonly ('up' | 'down')[]): string {
-  return `SELECT ${dirs.map((d) => `row_to_json(${d}) AS ${d}`).join(', ')}\nFROM ${dirs.map((d) => `(${walkSql(d)}\n) AS ${d}`).join(',\n')}`;
+  if (dirs.length === 1) return `SELECT row_to_json(${dirs[0]}) AS ${dirs[0]}\nFROM (${walkSql(dirs[0]!, true)}\n) AS ${dirs[0]}`;
+  const cols = (d: string) => `json_build_object('seen_rows', ${d}.seen_rows, 'node_count', ${d}.node_count, 'nodes', ${d}.nodes, 'beyond', ${d}.beyond) AS ${d}`;
+  // no DISTINCT over the ids: the root (and a node on a cycle) is in both walks, so its edges come
+  // twice and are deduplicated below; the two sorts DISTINCT costs made the statement ~1 ms slower
+  return `SELECT ${cols('up')}, ${cols('down')},
+  (SELECT coalesce(json_agg(json_build_array(e.src_id::text, e.dst_id::text)), '[]'::json)
+     FROM unnest(up.ids || down.ids) AS a(id)
+     JOIN ol_edges e ON e.src_id = a.id
+     JOIN unnest(up.ids || down.ids) AS b(id) ON b.id = e.dst_id) AS edges
+FROM (${walkSql('up', false)}\n) AS up, (${walkSql('down', false)}\n) AS down`;
 }
 
 interface WalkRow {
   seen_rows: number;
   node_count: number;
   nodes: { id: string; namespace: string; name: string; facets: Facets; distance: number }[] | string;
-  edges: [string, string][] | string;
+  /** Absent when the statement joins the edges of several walks (column `edges` of the row). */
+  edges?: [string, string][] | string;
   beyond: boolean;
 }
 
@@ -137,7 +165,8 @@ export async function lineageGraph(sql: Sql, q: LineageQuery): Promise<LineageGr
   const dirs: ('up' | 'down')[] = direction === 'both' ? ['up', 'down'] : [direction];
   const params = [JSON.stringify(candidatesOf(q)), depth, (maxNodes + 1) * (depth + 1), maxNodes];
   const row = (await sql.query(lineageSql(dirs), params))[0] as Record<string, WalkRow | string>;
-  const walks = dirs.map((d) => json(row[d]!));
+  const walks = dirs.map((d) => json(row[d] as WalkRow | string));
+  const edgeLists = dirs.length === 1 ? [walks[0]!.edges ?? []] : [row.edges as [string, string][] | string];
 
   const byId = new Map<string, LineageNode>();
   let budgetCut = false;
@@ -161,8 +190,8 @@ export async function lineageGraph(sql: Sql, q: LineageQuery): Promise<LineageGr
   const kept = new Map(nodes.map((n) => [n.id, n]));
   const edgeSet = new Set<string>();
   const edges: LineageEdge[] = [];
-  for (const w of walks) {
-    for (const [src, dst] of json(w.edges)) {
+  for (const list of edgeLists) {
+    for (const [src, dst] of json(list)) {
       const a = kept.get(src);
       const b = kept.get(dst);
       if (!a || !b || edgeSet.has(`${src}>${dst}`)) continue;

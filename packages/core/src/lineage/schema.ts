@@ -4,8 +4,12 @@
  * Lenient where Marquez is lenient (missing `schemaURL`, naive or nanosecond `eventTime`, extra
  * members kept), strict where lineage depends on it: `run.runId`, `job.namespace`/`job.name`,
  * dataset `namespace`/`name`. Facets are stored as given; the facets we know the meaning of are
- * validated (`parent` on runs, `ownership` on jobs and datasets, `lineage` — LineageFacet 1-0-0 —
- * on jobs and datasets, whose DATASET sources become edges).
+ * validated (`parent` on runs, `ownership` on jobs and datasets, `lineage` — LineageFacet 1-0-0 and
+ * LineageJobFacet / LineageDatasetFacet 1-0-0 — on jobs and datasets, whose DATASET sources become
+ * edges), requiring exactly the members the specification's schemas require and leaving open what
+ * they leave open (docs/adr/0037-openlineage-conformance.md; the schemas are in
+ * test/fixtures/openlineage/spec/). A facet that is the specification's deletion marker
+ * (`"_deleted": true`) is accepted under any name, whatever its schema requires otherwise.
  *
  * runId rule: any non-empty identifier (≤ 255 characters, no control characters). Marquez maps a
  * non-UUID runId to a name-based UUID rather than rejecting it, and Strata's own publish events
@@ -43,12 +47,21 @@ export const RunId = z
 
 /** Any facet: an object whose members are kept as given. */
 const AnyFacet = z.looseObject({});
+
+/** The specification's facet deletion marker: `_deleted: true` (JobFacet and DatasetFacet 2-0-2). */
+export function isDeletedFacet(facet: unknown): boolean {
+  return typeof facet === 'object' && facet !== null && (facet as { _deleted?: unknown })._deleted === true;
+}
+
+// ParentRunFacet 1-0-1: run.runId, job.namespace and job.name required, any strings (nothing here
+// is an identity Strata keys rows by, so the spec's openness is kept)
 export const ParentRunFacet = z.looseObject({
-  run: z.looseObject({ runId: z.string().min(1) }),
-  job: z.looseObject({ namespace: OlName, name: OlName }),
+  run: z.looseObject({ runId: z.string() }),
+  job: z.looseObject({ namespace: z.string(), name: z.string() }),
 });
+// OwnershipJobFacet / OwnershipDatasetFacet: `owners` optional; each owner needs `name` (any string)
 export const OwnershipFacet = z.looseObject({
-  owners: z.array(z.looseObject({ name: z.string().min(1) })),
+  owners: z.array(z.looseObject({ name: z.string() })).optional(),
 });
 
 /** A facet map with the named known facets validated and all others passed through. */
@@ -59,7 +72,7 @@ function facetMap(known: Record<string, z.ZodType>) {
     .superRefine((facets, ctx) => {
       if (!facets) return;
       for (const [key, schema] of Object.entries(known)) {
-        if (facets[key] === undefined) continue;
+        if (facets[key] === undefined || isDeletedFacet(facets[key])) continue;
         const r = schema.safeParse(facets[key]);
         if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: [key, ...i.path] });
       }
@@ -69,27 +82,36 @@ function facetMap(known: Record<string, z.ZodType>) {
 export type Facets = Record<string, Record<string, unknown>>;
 
 /**
- * LineageFacet 1-0-0 ("explicit lineage"): a source or target is a DATASET (namespace and name
- * required) or a JOB (both or neither: neither means the event's own job).
+ * Explicit lineage (LineageFacet 1-0-0; LineageJobFacet and LineageDatasetFacet 1-0-0): a source or
+ * target has a `type`. A DATASET names its namespace and name (they become an edge's end, so they
+ * follow the dataset name rules); any other type (JOB, …) gives namespace and name together or
+ * neither (neither: the event's own job) and makes no edge.
  */
 const LineageRef = z
-  .looseObject({ type: z.enum(['DATASET', 'JOB']), namespace: OlName.optional(), name: OlName.optional() })
+  .looseObject({ type: z.string(), namespace: z.string().optional(), name: z.string().optional() })
   .superRefine((r, ctx) => {
-    if (r.type === 'DATASET' && (r.namespace === undefined || r.name === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'a DATASET needs namespace and name' });
-    }
-    if (r.type === 'JOB' && (r.namespace === undefined) !== (r.name === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'a JOB gives namespace and name together, or neither (the event’s own job)' });
+    if (r.type === 'DATASET') {
+      if (r.namespace === undefined || r.name === undefined) ctx.addIssue({ code: 'custom', message: 'a DATASET needs namespace and name' });
+      for (const key of ['namespace', 'name'] as const) {
+        const v = r[key];
+        if (v === undefined) continue;
+        const ok = OlName.safeParse(v);
+        if (!ok.success) ctx.addIssue({ code: 'custom', path: [key], message: ok.error.issues[0]?.message ?? 'invalid' });
+      }
+    } else if ((r.namespace === undefined) !== (r.name === undefined)) {
+      ctx.addIssue({ code: 'custom', message: `a ${r.type} gives namespace and name together, or neither (the event’s own job)` });
     }
   });
 const lineageInputs = z.array(LineageRef).max(OL_LIMITS.maxInputs, `exceeds maxInputs: limit ${OL_LIMITS.maxInputs}`);
 const lineageFields = z.record(z.string(), z.looseObject({ inputs: lineageInputs }));
+const lineageTargets = z
+  .array(z.intersection(LineageRef, z.looseObject({ inputs: lineageInputs.optional(), fields: lineageFields.optional() })))
+  .max(OL_LIMITS.maxOutputs, `exceeds maxOutputs: limit ${OL_LIMITS.maxOutputs}`);
 export const LineageDatasetFacet = z.looseObject({ inputs: lineageInputs.optional(), fields: lineageFields.optional() });
-export const LineageJobFacet = z.looseObject({
-  entries: z
-    .array(z.intersection(LineageRef, z.looseObject({ inputs: lineageInputs.optional(), fields: lineageFields.optional() })))
-    .max(OL_LIMITS.maxOutputs, `exceeds maxOutputs: limit ${OL_LIMITS.maxOutputs}`),
-});
+/** LineageFacet 1-0-0 names its targets `entries`; LineageJobFacet 1-0-0 names them `lineage`: one of the two. */
+export const LineageJobFacet = z
+  .looseObject({ entries: lineageTargets.optional(), lineage: lineageTargets.optional() })
+  .refine((f) => f.entries !== undefined || f.lineage !== undefined, { message: 'needs entries (LineageFacet) or lineage (LineageJobFacet)', path: ['entries'] });
 
 const RunFacets = facetMap({ parent: ParentRunFacet });
 const JobFacets = facetMap({ ownership: OwnershipFacet, lineage: LineageJobFacet });
@@ -176,16 +198,26 @@ function ref(d: { namespace: string; name: string; facets: Facets }): DatasetRef
   return { namespace: d.namespace, name: d.name, facets: d.facets };
 }
 
+export interface ParseOptions {
+  /** Largest serialized event in bytes: the OL_MAX_EVENT_BYTES setting (default OL_LIMITS.maxEventBytes). */
+  readonly maxEventBytes?: number;
+}
+
+/** The refusal of an event over the size cap: names the limit and the setting that raises it. */
+export function eventSizeMessage(bytes: number, limit: number): string {
+  return `event size exceeds maxEventBytes: ${bytes} > limit ${limit} bytes; the limit is the OL_MAX_EVENT_BYTES setting (default ${OL_LIMITS.maxEventBytes}): raise it to accept larger events`;
+}
+
 /** Validates one untrusted value as an OpenLineage event. Never throws: problems come back as issues. */
-export function parseEvent(raw: unknown): ParseResult {
+export function parseEvent(raw: unknown, options: ParseOptions = {}): ParseResult {
   try {
-    return parseUnsafe(raw);
+    return parseUnsafe(raw, options.maxEventBytes ?? OL_LIMITS.maxEventBytes);
   } catch (e) {
     return { ok: false, issues: [{ path: '', message: `unreadable event: ${e instanceof Error ? e.message : 'unknown'}` }] };
   }
 }
 
-function parseUnsafe(raw: unknown): ParseResult {
+function parseUnsafe(raw: unknown, maxEventBytes: number): ParseResult {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, issues: [{ path: '', message: 'an event must be a JSON object' }] };
   }
@@ -194,7 +226,7 @@ function parseUnsafe(raw: unknown): ParseResult {
   // the RFC 8785 text is needed for the event hash anyway; it is as long as any compact JSON of the event
   const canonical = canonicalJson(raw);
   const bytes = utf8Length(canonical);
-  if (bytes > OL_LIMITS.maxEventBytes) return { ok: false, issues: [{ path: '', message: `event size ${capMessage('maxEventBytes', bytes)} bytes` }] };
+  if (bytes > maxEventBytes) return { ok: false, issues: [{ path: '', message: eventSizeMessage(bytes, maxEventBytes) }] };
   const obj = raw as Record<string, unknown>;
   // run present → RunEvent; job without run → JobEvent; dataset alone → DatasetEvent (spec's oneOf)
   if ('run' in obj || !('job' in obj || 'dataset' in obj)) {
@@ -268,10 +300,10 @@ function explicitEdgesOf(inputs: readonly DatasetRef[], outputs: readonly Datase
   };
   for (const d of [...inputs, ...outputs]) {
     const facet = d.facets.lineage as LineageTarget | undefined;
-    if (facet) for (const src of datasetSources(facet)) add(src, { namespace: d.namespace, name: d.name });
+    if (facet && !isDeletedFacet(facet)) for (const src of datasetSources(facet)) add(src, { namespace: d.namespace, name: d.name });
   }
-  const entries = (job?.facets.lineage as { entries?: LineageTarget[] } | undefined)?.entries ?? [];
-  for (const t of entries) {
+  const jobFacet = isDeletedFacet(job?.facets.lineage) ? undefined : (job?.facets.lineage as { entries?: LineageTarget[]; lineage?: LineageTarget[] } | undefined);
+  for (const t of [...(jobFacet?.entries ?? []), ...(Array.isArray(jobFacet?.lineage) ? jobFacet.lineage : [])]) {
     if (t.type !== 'DATASET') continue;
     const to = { namespace: String(t.namespace), name: String(t.name) };
     for (const src of datasetSources(t)) add(src, to);

@@ -102,7 +102,7 @@ function toResult(r: IngestResult): EventResult {
  * tags are bumped (the sweeper does it if this process dies first).
  */
 export async function storeEvents(deps: Deps, ctx: LineageCtx, raws: readonly unknown[]): Promise<IngestReport> {
-  const out = await ingestEvents(deps.sql, raws, { extraStatements: (events) => ingestSideStatements(events, ctx) });
+  const out = await ingestEvents(deps.sql, raws, { extraStatements: (events) => ingestSideStatements(events, ctx), maxEventBytes: deps.config.OL_MAX_EVENT_BYTES });
   const counters = lineageCounters(deps.metrics);
   counters.stored.inc(out.stored);
   counters.duplicate.inc(out.duplicates);
@@ -149,7 +149,8 @@ function packJobs(events: readonly Sized[]): { jobs: Job<IngestJobPayload>[]; to
  * are stored at once; if the queue refuses, everything is stored at once rather than lost.
  */
 export async function enqueueEvents(deps: Deps, ctx: LineageCtx, raws: readonly unknown[]): Promise<IngestReport> {
-  const { prepared, rejected } = await prepareEvents(raws);
+  // the same cap as storing: an event refused here would be refused by the consumer too
+  const { prepared, rejected } = await prepareEvents(raws, { maxEventBytes: deps.config.OL_MAX_EVENT_BYTES });
   const seen = new Set<string>();
   const enc = new TextEncoder();
   const sized: Sized[] = [];
@@ -275,7 +276,10 @@ export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'wait
 
   let base: string;
   try {
-    base = cacheKeys.lineage(node, q.depth, q.direction, q.format) + (exact ? '|exact' : '');
+    // `|e2`: a `both` graph holds every edge among its nodes since the edge rule changed
+    // (docs/adr/0038): entries cached before, without the edges that bypass the root, are never read.
+    // `up` and `down` graphs did not change, so neither did their keys.
+    base = cacheKeys.lineage(node, q.depth, q.direction, q.format) + (q.direction === 'both' ? '|e2' : '') + (exact ? '|exact' : '');
   } catch {
     return finish(await uncached());
   }
