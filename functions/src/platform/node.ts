@@ -14,6 +14,7 @@ import { createSqsQueue } from '@strata/core/adapters/queue/sqs';
 import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
 import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
 import type { Platform } from '@strata/core/deps';
+import { nodeResolver } from './node-resolver';
 
 /** Where the embedded default keeps generated tokens (readable only by the owner). */
 export const TOKENS_FILE = './.strata/tokens.json';
@@ -46,5 +47,6 @@ export function nodePlatform(runtime: 'node' | 'lambda' = 'node'): Platform {
     openSqsQueue: (o) => createSqsQueue(o),
     bootstrapTokens: () => bootstrapTokens(),
     readTextFile: (path) => readFile(path, 'utf8'),
+    resolveHost: nodeResolver,
   };
 }

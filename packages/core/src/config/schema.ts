@@ -119,6 +119,14 @@ export const RawConfig = z
     AUDIT_RETAIN_MONTHS: int(1, 120).default(12),
     /** Months of raw OpenLineage events kept in PostgreSQL (older months go to the blob store); 0 keeps all. */
     OL_EVENTS_RETAIN_MONTHS: int(0, 120).default(0),
+    /** Identity signatures: accepted distance between X-Timestamp and the server's clock, seconds (docs/identity-signing.md). */
+    IDENTITY_WINDOW_SEC: int(5, 3600).default(300),
+    /** Per client address per minute (0 = off): POST /agents/register and POST /producers/register. */
+    RATE_LIMIT_REGISTER_PER_MIN: int(0, 1_000_000).default(30),
+    /** Per client address per minute (0 = off): POST /agents/{id}/ping. */
+    RATE_LIMIT_PING_PER_MIN: int(0, 1_000_000).default(120),
+    /** Per client address per minute (0 = off): POST /declarations/{txid}/proof (verifies SPV proofs). */
+    RATE_LIMIT_PROOF_PER_MIN: int(0, 1_000_000).default(60),
   })
   .superRefine((c, ctx) => {
     if (!!c.UPSTASH_REDIS_REST_URL !== !!c.UPSTASH_REDIS_REST_TOKEN) {
