@@ -11,7 +11,7 @@
 import { BigNumber, PublicKey, Signature } from '@bsv/sdk';
 
 const IDENTITY_KEY = /^0[23][0-9a-fA-F]{64}$/;
-// base64/base64url/hex/uuid all fit; nothing that could confuse a Kv key or a log line
+// base64/base64url/hex/uuid all fit; nothing that could confuse a log line
 const NONCE = /^[A-Za-z0-9+/=_.:-]{8,128}$/;
 const SIGNATURE = /^[0-9a-fA-F]{128,146}$/;
 // decimal Unix seconds, no sign, no leading zeros (one spelling per instant)
