@@ -9,6 +9,8 @@ export const jobSchedules = [
   { job: 'dead-letter-replay', aws: 'rate(5 minutes)', cloudflare: '*/5 * * * *' },
   { job: 'receipt-reconcile', aws: 'rate(5 minutes)', cloudflare: '*/5 * * * *' },
   { job: 'headers-refresh', aws: 'rate(5 minutes)', cloudflare: '*/5 * * * *' },
+  // nonces live one signature window (default 5 minutes); pruning keeps the table that small
+  { job: 'identity-nonce-prune', aws: 'rate(5 minutes)', cloudflare: '*/5 * * * *' },
   // partitions are monthly; running daily makes a missed night harmless
   { job: 'audit-archive', aws: 'cron(15 3 * * ? *)', cloudflare: '15 3 * * *' },
   // OpenLineage events are partitioned by month; daily keeps three months made ahead

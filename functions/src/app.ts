@@ -34,7 +34,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const origins = deps.config.CORS_ALLOW_ORIGINS;
   const corsHeaders = cors({
     origin: origins === '*' ? '*' : origins.split(','),
-    allowHeaders: ['authorization', 'content-type', 'if-none-match', 'x-request-id', 'x-identity-key', 'x-nonce', 'x-signature'],
+    allowHeaders: ['authorization', 'content-type', 'if-none-match', 'x-request-id', 'x-identity-key', 'x-nonce', 'x-signature', 'x-timestamp'],
     exposeHeaders: ['etag', 'x-cache', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'],
     maxAge: 600,
   });

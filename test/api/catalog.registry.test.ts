@@ -12,16 +12,16 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-function signed(key: PrivateKey, body: unknown) {
+function signed(key: PrivateKey, path: string, body: unknown) {
   const raw = JSON.stringify(body);
-  return { raw, headers: identityHeaders(key, raw) };
+  return { raw, headers: identityHeaders(key, 'POST', path, raw) };
 }
 
 describe('producers', () => {
   it('a published producer is found by dataset; a profile change is visible at once', async () => {
     const key = PrivateKey.fromRandom();
     const identityKey = key.toPublicKey().toString();
-    const p = makePublication({ datasetId: 'ds-prod', provenance: { createdAt: '2025-01-01T00:00:00Z', producer: { identityKey } } });
+    const p = makePublication({ datasetId: 'ds-prod' }, { signer: key });
     expect((await submit(stack, p)).status).toBe(201);
     const byDs = await call(stack, 'GET', '/producers?datasetId=ds-prod');
     expect(byDs.status).toBe(200);
@@ -30,7 +30,7 @@ describe('producers', () => {
     expect((await call(stack, 'GET', `/producers/${byDs.body.producerId}`)).body.name).toBeNull();
     expect((await call(stack, 'GET', '/producers?datasetId=ds-prod')).headers.get('x-cache')).toBe('hit');
 
-    const r = await call(stack, 'POST', '/producers/register', signed(key, { name: 'Renamed' }));
+    const r = await call(stack, 'POST', '/producers/register', signed(key, '/producers/register', { name: 'Renamed' }));
     expect(r.body.producerId).toBe(byDs.body.producerId);
     expect((await call(stack, 'GET', `/producers/${r.body.producerId}`)).body.name).toBe('Renamed');
     expect((await call(stack, 'GET', '/producers?datasetId=ds-prod')).body.name).toBe('Renamed');
@@ -67,13 +67,13 @@ describe('agents', () => {
 
     const key = PrivateKey.fromRandom();
     const body = { name: 'Signer', capabilities: ['sign'], webhookUrl: 'https://signer.example/hook' };
-    const s1 = await call(stack, 'POST', '/agents/register', signed(key, body));
-    const s2 = await call(stack, 'POST', '/agents/register', signed(key, body));
+    const s1 = await call(stack, 'POST', '/agents/register', signed(key, '/agents/register', body));
+    const s2 = await call(stack, 'POST', '/agents/register', signed(key, '/agents/register', body));
     expect(s2.body.agentId).toBe(s1.body.agentId);
     // a signed agent only takes pings signed by its key
     expect((await call(stack, 'POST', `/agents/${s1.body.agentId}/ping`)).status).toBe(403);
-    expect((await call(stack, 'POST', `/agents/${s1.body.agentId}/ping`, { headers: identityHeaders(PrivateKey.fromRandom(), '') })).status).toBe(403);
-    expect((await call(stack, 'POST', `/agents/${s1.body.agentId}/ping`, { headers: identityHeaders(key, '') })).status).toBe(200);
+    expect((await call(stack, 'POST', `/agents/${s1.body.agentId}/ping`, { headers: identityHeaders(PrivateKey.fromRandom(), 'POST', `/agents/${s1.body.agentId}/ping`) })).status).toBe(403);
+    expect((await call(stack, 'POST', `/agents/${s1.body.agentId}/ping`, { headers: identityHeaders(key, 'POST', `/agents/${s1.body.agentId}/ping`) })).status).toBe(200);
   });
 
   it('400 for a bad registration or id, 404 for unknown agents', async () => {

@@ -72,7 +72,7 @@ describe('metrics and access log after real traffic', () => {
     expect((await call(stack, 'POST', '/api/v1/lineage', { body: link('m-0', [], [['m', 'x']]), headers: { authorization: `Bearer ${WRONG_TOKEN}` } })).status).toBe(401);
     // 401: an identity signature that does not verify
     const key = PrivateKey.fromRandom();
-    const signed = identityHeaders(key, '{"name":"other body"}');
+    const signed = identityHeaders(key, 'POST', '/producers/register', '{"name":"other body"}');
     const badSig = await call(stack, 'POST', '/producers/register', { raw: '{"name":"p"}', headers: signed });
     expect(badSig.status).toBe(401);
     // 404 on no route at all
@@ -162,7 +162,7 @@ describe('metrics and access log after real traffic', () => {
   it('writes one access-log line per request, with route template, status, duration and request id, and no secret', async () => {
     lines.length = 0;
     const signedBody = '{"name":"p"}';
-    const signed = identityHeaders(PrivateKey.fromRandom(), '{"other":1}');
+    const signed = identityHeaders(PrivateKey.fromRandom(), 'POST', '/producers/register', '{"other":1}');
     const sent = [
       await call(stack, 'GET', `/listings?q=${SECRET_QUERY}`, { headers: { 'x-request-id': 'req-list-1' } }),
       await call(stack, 'GET', '/listings/zz'),

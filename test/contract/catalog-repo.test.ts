@@ -52,15 +52,15 @@ function catalogRepoSuite(name: string, open: () => Promise<Sql>, opts: { premig
     });
 
     it('publish stores manifest, asset, pending declaration, parent edges and the producer', async () => {
-      const producer = PrivateKey.fromRandom().toPublicKey().toString();
+      const signer = PrivateKey.fromRandom();
+      const producer = signer.toPublicKey().toString();
       const p1 = makePublication({ datasetId: 'ds-parent-a' });
       const p2 = makePublication({ datasetId: 'ds-parent-b' });
-      const child = makePublication({
-        datasetId: 'ds-child',
-        tags: ['climate', 'hourly'],
-        lineage: { parents: [p2.versionId, p1.versionId] },
-        provenance: { createdAt: '2025-02-03T04:05:06Z', producer: { identityKey: producer } },
-      });
+      // names the producer in provenance.producer.identityKey and signs as it (docs/adr/0039)
+      const child = makePublication(
+        { datasetId: 'ds-child', tags: ['climate', 'hourly'], lineage: { parents: [p2.versionId, p1.versionId] }, provenance: { createdAt: '2025-02-03T04:05:06Z' } },
+        { signer },
+      );
       const { prepared, outcome } = await publish(sql, child, at(1));
       expect(outcome).toBe('created');
       expect(await getParents(sql, child.versionId)).toEqual([p1.versionId, p2.versionId].sort());
@@ -129,15 +129,18 @@ function catalogRepoSuite(name: string, open: () => Promise<Sql>, opts: { premig
     });
 
     it('search: full text over name/description/datasetId, filters, hostile input, deterministic paging', async () => {
-      const producer = PrivateKey.fromRandom().toPublicKey().toString();
+      const signer = PrivateKey.fromRandom();
       const pubs = [];
       for (let i = 0; i < 7; i++) {
-        const pub = makePublication({
-          datasetId: `ocean-temps-${i % 2}`,
-          name: `Ocean temperatures part ${i}`,
-          description: i === 3 ? 'Salinity and plankton counts' : 'Sea surface',
-          provenance: { createdAt: '2025-01-01T00:00:00Z', producer: { identityKey: producer } },
-        });
+        const pub = makePublication(
+          {
+            datasetId: `ocean-temps-${i % 2}`,
+            name: `Ocean temperatures part ${i}`,
+            description: i === 3 ? 'Salinity and plankton counts' : 'Sea surface',
+            provenance: { createdAt: '2025-01-01T00:00:00Z' },
+          },
+          { signer },
+        );
         // two versions share each timestamp, so the versionId tie-break is exercised
         await publish(sql, pub, at(100 + Math.floor(i / 2)));
         pubs.push(pub);
@@ -204,7 +207,7 @@ function catalogRepoSuite(name: string, open: () => Promise<Sql>, opts: { premig
       const again = registerAgent({ name: 'Ingest_Bot 100%', capabilities: ['ingest'], webhookUrl: 'https://bot.example/v2' }, at(21), key);
       expect(again.agentId).toBe(a.agentId);
       await sql.batch(again.statements);
-      const anon = registerAgent({ name: 'Scorer', capabilities: ['score'], webhookUrl: 'http://scorer.example' }, at(22));
+      const anon = registerAgent({ name: 'Scorer', capabilities: ['score'], webhookUrl: 'https://scorer.example' }, at(22));
       await sql.batch(anon.statements);
 
       expect(await getAgent(sql, a.agentId)).toEqual({

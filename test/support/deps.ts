@@ -19,6 +19,7 @@ import { acquireRedisDb } from './redis-db';
 import { startNeonBridge } from './neon-bridge';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { startUpstashBridge, type UpstashBridge } from './upstash-bridge';
+import { tableResolver } from './resolver';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const TEST_INGEST_TOKEN = 'test-ingest-token-0123456789';
@@ -82,7 +83,7 @@ export async function embeddedDeps(env: Record<string, string> = {}, platform: P
     RATE_LIMIT_SUBMIT_PER_MIN: '0',
     ...env,
   });
-  const deps = await createDeps(config, { ...nodePlatform(), ...platform });
+  const deps = await createDeps(config, { ...nodePlatform(), resolveHost: tableResolver(), ...platform });
   return finish(deps, [() => rm(dir, { recursive: true, force: true })]);
 }
 
@@ -135,7 +136,7 @@ export async function serviceDeps(
     env.NEON_WS_PROXY = `${neon.wsHost}/v1`;
     env.NEON_SECURE_WS = 'false';
   }
-  const deps = await createDeps(parseConfig(env), { ...nodePlatform(), ...opts.platform });
+  const deps = await createDeps(parseConfig(env), { ...nodePlatform(), resolveHost: tableResolver(), ...opts.platform });
   const kvDown = async (down: boolean | 'hang') => {
     if (upstash) await upstash.setDown(down);
     else await redisProxy!.setDown(down);

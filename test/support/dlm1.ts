@@ -1,6 +1,9 @@
 /**
  * Builders for catalog tests: a valid DLM1 manifest and a real transaction declaring it.
+ * A manifest that names a producer must carry that producer's signature over its versionId
+ * (docs/adr/0017, 0039): pass `signer` and both are filled in.
  */
+import type { PrivateKey } from '@bsv/sdk';
 import { buildDlm1Tx } from '../../packages/core/src/catalog/dlm1';
 import { manifestParents, parseManifest, versionIdOf, type Manifest } from '../../packages/core/src/catalog/manifest';
 
@@ -34,11 +37,22 @@ export interface Publication {
 /** A manifest plus the tx that declares it (committing to its versionId and parents). */
 export function makePublication(
   overrides: Record<string, unknown> = {},
-  tx: { parents?: string[]; versionId?: string; extraOutputsBefore?: number; layout?: 'two-push' | 'one-push' } = {},
+  tx: { parents?: string[]; versionId?: string; extraOutputsBefore?: number; layout?: 'two-push' | 'one-push'; signer?: PrivateKey } = {},
 ): Publication {
-  const manifest = makeManifest(overrides);
-  const parsed = parseManifest(manifest);
+  let manifest = makeManifest(overrides);
+  if (tx.signer) {
+    const identityKey = tx.signer.toPublicKey().toString();
+    const provenance = { ...(manifest.provenance as Record<string, unknown>), producer: { identityKey } };
+    manifest = { ...manifest, provenance };
+  }
+  let parsed = parseManifest(manifest);
   const versionId = versionIdOf(parsed);
+  if (tx.signer) {
+    const signature = tx.signer.sign(versionId, 'utf8').toDER('hex') as string;
+    const signatures = { ...(manifest.signatures as Record<string, unknown> | undefined), producer: { publicKey: tx.signer.toPublicKey().toString(), signature } };
+    manifest = { ...manifest, signatures };
+    parsed = parseManifest(manifest);
+  }
   const built = buildDlm1Tx({
     versionId: tx.versionId ?? versionId,
     parents: tx.parents ?? manifestParents(parsed),

@@ -13,6 +13,7 @@ import { parseSqsEvent, toBatchItemFailures } from '@strata/core/adapters/queue/
 import { createNeonPoolSql } from '@strata/core/adapters/sql/neon-pool';
 import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
 import { parseConfig } from '@strata/core/config/index';
+import { nodeResolver } from './node-resolver';
 import { createDeps, DepsError, type Deps, type Platform } from '@strata/core/deps';
 import { migrate } from '@strata/core/migrate/files';
 import { parseScheduleNames, runScheduledJobs, type ScheduleRun } from '@strata/core/jobs/schedule';
@@ -35,6 +36,7 @@ export const lambdaPlatform: Platform = {
   openRedisKv: async (o) => (await import('@strata/core/adapters/kv/redis')).createRedisKv(o),
   openS3BlobStore: (o) => lazyBlobStore('s3', async () => (await import('@strata/core/adapters/blob/s3')).createS3BlobStore(o)),
   openSqsQueue: (o) => lazyQueue('sqs', async () => (await import('@strata/core/adapters/queue/sqs')).createSqsQueue(o)),
+  resolveHost: nodeResolver,
 };
 
 /** Deps for this cold start. Lambda has no in-process queue worth the name: QUEUE_URL is required. */

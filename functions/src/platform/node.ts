@@ -15,6 +15,7 @@ import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
 import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
 import type { Platform } from '@strata/core/deps';
 import { nodeProcessStats } from './process-stats';
+import { nodeResolver } from './node-resolver';
 
 /** Where the embedded default keeps generated tokens (readable only by the owner). */
 export const TOKENS_FILE = './.strata/tokens.json';
@@ -48,5 +49,6 @@ export function nodePlatform(runtime: 'node' | 'lambda' = 'node'): Platform {
     bootstrapTokens: () => bootstrapTokens(),
     readTextFile: (path) => readFile(path, 'utf8'),
     openProcessStats: () => nodeProcessStats(),
+    resolveHost: nodeResolver,
   };
 }

@@ -31,12 +31,12 @@ const registerRoute = createRoute({
   method: 'post',
   path: '/agents/register',
   tags: ['catalog'],
-  summary: 'Register an agent (identity-signed → stable id, retries idempotent)',
-  middleware: [identity('optional')] as const,
+  summary: 'Register an agent (identity-signed → owned by the key, stable id; unsigned → a new anonymous agent)',
+  middleware: [rateLimit('register', (c) => c.get('deps').config.RATE_LIMIT_REGISTER_PER_MIN), identity('optional', { nonce: 'in-write' })] as const,
   request: { body: { required: true, content: { 'application/json': { schema: Registration } } } },
   responses: {
     200: { description: 'Registered', content: { 'application/json': { schema: Ok.extend({ agentId: z.string() }) } } },
-    ...errorResponses(401, 413, 503),
+    ...errorResponses(401, 403, 409, 413, 429, 503),
   },
 });
 
@@ -80,11 +80,11 @@ const pingRoute = createRoute({
   path: '/agents/{id}/ping',
   tags: ['catalog'],
   summary: 'Mark an agent up (signed by its identity key when it has one)',
-  middleware: [identity('optional')] as const,
+  middleware: [rateLimit('ping', (c) => c.get('deps').config.RATE_LIMIT_PING_PER_MIN), identity('optional', { nonce: 'in-write' })] as const,
   request: { params: AgentId },
   responses: {
     200: { description: 'Recorded', content: { 'application/json': { schema: Ok } } },
-    ...errorResponses(401, 403, 404, 503),
+    ...errorResponses(401, 403, 404, 429, 503),
   },
 });
 

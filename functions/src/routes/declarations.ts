@@ -3,6 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { verifyAndStoreProof } from '@strata/core/bundle/proof';
 import type { AppEnv } from '../env';
 import { serviceCtx } from '../middleware/identity';
+import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 
 const ProofBody = z
@@ -29,13 +30,15 @@ const route = createRoute({
   path: '/declarations/{txid}/proof',
   tags: ['catalog'],
   summary: 'Attach a verified SPV envelope; the declaration becomes confirmed',
+  // unauthenticated, and each call verifies a proof against the header store
+  middleware: [rateLimit('proof', (c) => c.get('deps').config.RATE_LIMIT_PROOF_PER_MIN)] as const,
   request: {
     params: z.object({ txid: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }) }),
     body: { required: true, content: { 'application/json': { schema: ProofBody } } },
   },
   responses: {
     200: { description: 'Stored', content: { 'application/json': { schema: ProofResult } } },
-    ...errorResponses(404, 409, 413, 503),
+    ...errorResponses(404, 409, 413, 429, 503),
   },
 });
 

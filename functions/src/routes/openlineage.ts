@@ -54,6 +54,8 @@ const detail = <P extends z.ZodObject>(path: string, summary: string, params: P)
     path,
     tags: ['lineage'],
     summary,
+    // uncached reads straight from PostgreSQL: every client gets the public budget
+    middleware: [rateLimit('public')] as const,
     request: { params },
     responses: { 200: { description: 'Found', content: { 'application/json': { schema: Json } } }, ...errorResponses(404) },
   });
@@ -66,6 +68,8 @@ const searchRoute = createRoute({
   path: '/openlineage/search',
   tags: ['lineage'],
   summary: 'Datasets whose name contains q (prefix matches first)',
+  // a substring search over every dataset name: as costly as a graph query
+  middleware: [rateLimit('lineage', (c) => c.get('deps').config.OL_QUERY_RATE_PER_MIN)] as const,
   request: {
     query: z.object({ q: z.string().min(1).max(256), limit: z.coerce.number().int().min(1).max(OL_QUERY_LIMITS.maxSearchLimit).default(OL_QUERY_LIMITS.defaultSearchLimit) }),
   },

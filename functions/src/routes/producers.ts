@@ -10,8 +10,9 @@ import { SafeText } from './listings';
 
 const identityHeaders = z.object({
   'x-identity-key': z.string().openapi({ description: 'Compressed secp256k1 public key, hex' }),
+  'x-timestamp': z.string().openapi({ description: 'Unix seconds; refused outside IDENTITY_WINDOW_SEC of the server clock' }),
   'x-nonce': z.string().openapi({ description: 'Single-use, 8..128 characters' }),
-  'x-signature': z.string().openapi({ description: 'DER or compact hex over sha256(body + nonce)' }),
+  'x-signature': z.string().openapi({ description: 'DER or compact hex over sha256 of the v2 message (docs/identity-signing.md)' }),
 });
 
 const Registration = z
@@ -34,11 +35,11 @@ const registerRoute = createRoute({
   path: '/producers/register',
   tags: ['catalog'],
   summary: 'Register or update the producer of the signing identity (idempotent per key)',
-  middleware: [identity('required')] as const,
+  middleware: [rateLimit('register', (c) => c.get('deps').config.RATE_LIMIT_REGISTER_PER_MIN), identity('required', { nonce: 'in-write' })] as const,
   request: { headers: identityHeaders, body: { required: false, content: { 'application/json': { schema: Registration } } } },
   responses: {
     200: { description: 'Registered', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), producerId: z.string() }) } } },
-    ...errorResponses(401, 413, 503),
+    ...errorResponses(401, 413, 429, 503),
   },
 });
 

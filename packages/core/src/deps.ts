@@ -24,6 +24,7 @@ import { cacheReadRecorder } from './observability/cache-reads';
 import { registerCollectors, type ProcessStats } from './observability/collectors';
 import type { BlobStore, Clock, Kv, Queue, Sql } from './ports/index';
 import { systemClock } from './ports/clock';
+import { dohResolver, type HostResolver } from './net/webhook-url';
 
 export type Runtime = 'node' | 'lambda' | 'worker';
 
@@ -58,6 +59,8 @@ export interface Platform {
   /** Log line sink (default console). */
   readonly logSink?: (line: string) => void;
   readonly clock?: Clock;
+  /** Host name → addresses for webhook checks (default: DNS over HTTPS, for hosts without a resolver). */
+  readonly resolveHost?: HostResolver;
 }
 
 /** What S3_* configuration resolves to. */
@@ -87,6 +90,8 @@ export interface Deps {
   readonly readTextFile: ((path: string) => Promise<string>) | null;
   /** Key of the fs store's signed URLs (served by the /blobs route); null with S3. */
   readonly blobSigningSecret: SecretT | null;
+  /** Host name → addresses, for the webhook address checks (net/webhook-url.ts). */
+  readonly resolveHost: HostResolver;
   /** Which adapter serves each tier (for /health and start-up logs). */
   readonly tiers: { database: string; cache: string; storage: string; queue: string };
   close(): Promise<void>;
@@ -225,6 +230,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     background,
     blobSigningSecret,
     readTextFile: platform.readTextFile ?? null,
+    resolveHost: platform.resolveHost ?? dohResolver(),
     tiers: { database: rawSql.kind, cache: kv.kind, storage: blobs.kind, queue: queue.kind },
     async close() {
       stopCollectors();

@@ -6,13 +6,14 @@ import { z } from 'zod';
 import { StrataError, type FieldIssue } from '../errors';
 import type { Row, SqlParam, SqlSession, Statement } from '../ports/sql';
 import { AGENT_ID, agentIdFor } from './ids';
+import { WebhookUrl } from '../net/webhook-url';
 
 const Label = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 
 export const AgentRegistration = z.strictObject({
   name: Label(256),
   capabilities: z.array(Label(128)).max(64),
-  webhookUrl: z.url({ protocol: /^https?$/ }).max(2048),
+  webhookUrl: WebhookUrl,
   identityKey: z.string().regex(/^0[23][0-9a-fA-F]{64}$/, 'must be a compressed public key').optional(),
 });
 export type AgentRegistration = z.input<typeof AgentRegistration>;
@@ -44,8 +45,12 @@ function invalid(e: z.ZodError, root: string): StrataError {
 }
 
 /**
- * Statement registering an agent. `verifiedIdentityKey` (from a valid identity signature)
- * wins over a body `identityKey`; a signed agent gets a derived id, so retries are idempotent.
+ * Statement registering an agent. An agent with an identity key belongs to that key: only a
+ * request signed by it (`verifiedIdentityKey`) creates or changes it, and its id is derived
+ * from (key, name), so retries are idempotent. A body `identityKey` must be that same key —
+ * an unsigned registration cannot name one. Unsigned agents get a random id and are only ever
+ * inserted, never updated: they cannot claim, collide with or overwrite a keyed agent. The
+ * statement returns `agent_id` only when it wrote (interpretRegisterResult).
  */
 export function registerAgent(
   input: unknown,
@@ -54,22 +59,39 @@ export function registerAgent(
 ): { agentId: string; statements: Statement[] } {
   const r = AgentRegistration.safeParse(input);
   if (!r.success) throw invalid(r.error, 'body');
-  const key = (verifiedIdentityKey ?? r.data.identityKey ?? null)?.toLowerCase() ?? null;
+  const key = verifiedIdentityKey?.toLowerCase() ?? null;
+  const named = r.data.identityKey?.toLowerCase();
+  if (named !== undefined && key === null) {
+    throw new StrataError('unauthorized', 'An agent with an identityKey must be registered by a request signed by that key.', { hint: 'identityKey-needs-signature' });
+  }
+  if (named !== undefined && named !== key) {
+    throw new StrataError('forbidden', 'body.identityKey is not the key that signed the request.', { hint: 'identity-mismatch' });
+  }
   const capabilities = [...new Set(r.data.capabilities)];
   const agentId = agentIdFor(r.data.name, key);
+  const insert = `INSERT INTO agents (agent_id, name, webhook_url, capabilities, identity_key, created_at, updated_at)
+                  VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6)`;
   return {
     agentId,
     statements: [
       {
-        text: `INSERT INTO agents (agent_id, name, webhook_url, capabilities, identity_key, created_at, updated_at)
-               VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6)
+        // keyed: update only a row of the same key; unsigned: a fresh random id, never an update
+        text: key
+          ? `${insert}
                ON CONFLICT (agent_id) DO UPDATE SET
                  webhook_url = EXCLUDED.webhook_url, capabilities = EXCLUDED.capabilities, updated_at = EXCLUDED.updated_at
-               RETURNING agent_id`,
+               WHERE agents.identity_key = EXCLUDED.identity_key
+               RETURNING agent_id`
+          : `${insert} ON CONFLICT (agent_id) DO NOTHING RETURNING agent_id`,
         params: [agentId, r.data.name, r.data.webhookUrl, JSON.stringify(capabilities), key, now],
       },
     ],
   };
+}
+
+/** Throws `conflict` when a registration statement wrote nothing (its id belongs to another agent). */
+export function interpretRegisterResult(rows: readonly Row[]): void {
+  if (rows.length === 0) throw new StrataError('conflict', 'This agent id belongs to another agent; nothing was changed.', { hint: 'agent-id-taken' });
 }
 
 /** Parses an agent id; `bad-request` naming the field otherwise. */

@@ -157,9 +157,10 @@ export function manifestParents(m: Manifest): string[] {
  * `signatures.producer` and every `signatures.endorsements[]` — is secp256k1 ECDSA (DER or
  * 64-byte compact hex) by its `publicKey` over sha256(utf8(versionId)), versionId in lower-case
  * hex: the same scheme as identity-signed requests, over the one value that names the content.
- * The producer's key must be `provenance.producer.identityKey` when both are given; an
- * endorsement whose `expiresAt` has passed is refused. Throws `validation-failed` listing every
- * failing signature; a manifest without signatures passes.
+ * The producer's key must be `provenance.producer.identityKey` when both are given, and a
+ * manifest that names `provenance.producer.identityKey` must carry that producer's signature
+ * (docs/adr/0039); an endorsement whose `expiresAt` has passed is refused. Throws `validation-failed` listing every
+ * failing signature; a manifest that names no producer may carry no signatures.
  */
 export function checkManifestSignatures(m: Manifest, versionId: string, now: Date, path = 'manifest'): void {
   const issues: FieldIssue[] = [];
@@ -170,6 +171,14 @@ export function checkManifestSignatures(m: Manifest, versionId: string, now: Dat
     else if (r === 'signature-invalid') issues.push({ path: `${at}.signature`, message: `does not verify: expected a signature by publicKey over the versionId ${versionId}` });
   };
   const producer = m.signatures?.producer;
+  // naming a producer is a claim only that producer can make: Strata stores the version under
+  // provenance.producer.identityKey, and ownership (prices, uploads) follows from it
+  if (m.provenance.producer?.identityKey && !producer) {
+    issues.push({
+      path: `${path}.signatures.producer`,
+      message: 'is required when provenance.producer.identityKey is given: a signature by that key over the versionId',
+    });
+  }
   if (producer) {
     const at = `${path}.signatures.producer`;
     check(at, producer.publicKey, producer.signature);

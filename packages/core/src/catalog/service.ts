@@ -10,7 +10,9 @@ import { StrataError, type FieldIssue } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
 import type { AuditEntry } from '../audit/audit';
 import type { Statement } from '../ports/sql';
-import { AgentSearch, getAgent, interpretPingResult, parseAgentId, pingAgent, registerAgent, searchAgents, type Agent } from './agents';
+import type { NonceClaim } from '../identity/nonces';
+import { resolveWebhookTarget } from '../net/webhook-url';
+import { AgentSearch, getAgent, interpretPingResult, interpretRegisterResult, parseAgentId, pingAgent, registerAgent, searchAgents, type Agent } from './agents';
 import { parseVersionId, sha256HexUtf8 } from './hex';
 import { interpretPublishResult, preparePublish, publishConflictFrom, type PublishOutcome } from './publish';
 import { getProducer, getProducerByDataset, parseProducerId, registerProducer, type Producer } from './producers';
@@ -23,6 +25,8 @@ export interface ServiceCtx {
   readonly actor: string;
   /** The verified identity key of the caller, when the request was identity-signed. */
   readonly identityKey?: string | null;
+  /** The signature's nonce: `write` claims it in the same transaction (identity/nonces.ts). */
+  readonly nonce?: NonceClaim | null;
 }
 
 export interface Call<I> {
@@ -65,7 +69,7 @@ async function write(call: Call<unknown>, statements: Statement[], invalidate: I
   const { deps, ctx } = call;
   return commitWrite(
     { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
-    { statements, invalidate, audit: { ...audit, actor: ctx.actor, requestId: ctx.requestId } },
+    { statements, invalidate, audit: { ...audit, actor: ctx.actor, requestId: ctx.requestId }, nonce: ctx.nonce ?? null },
   );
 }
 
@@ -126,14 +130,19 @@ export async function registerProducerVerb(call: Call<{ body: unknown }>) {
   return { status: 'ok' as const, producerId: reg.producerId };
 }
 
-/** Registers an agent; signed registrations get an id derived from the key (idempotent). */
+/**
+ * Registers an agent (see registerAgent for who may write which agent). The webhook's host is
+ * resolved now and refused unless every address is public; a sender checks again at call time.
+ */
 export async function registerAgentVerb(call: Call<{ body: unknown }>) {
   const { deps, ctx, input } = call;
   const reg = registerAgent(input.body, now(deps), ctx.identityKey ?? null);
-  await write(call, reg.statements, { keys: [cacheKeys.agent(reg.agentId)], tags: [cacheTags.agents()] }, {
+  await resolveWebhookTarget((input.body as { webhookUrl: string }).webhookUrl, deps.resolveHost, 'body.webhookUrl');
+  const { results } = await write(call, reg.statements, { keys: [cacheKeys.agent(reg.agentId)], tags: [cacheTags.agents()] }, {
     action: 'catalog.agent.register',
     resource: `agent:${reg.agentId}`,
   });
+  interpretRegisterResult(results[0] ?? []);
   return { status: 'ok' as const, agentId: reg.agentId };
 }
 

@@ -142,6 +142,14 @@ export const RawConfig = z
     SCHEDULE_INTERVALS_JSON: jsonOf(ScheduleIntervals).optional(),
     /** How long a stopping Node server waits for in-flight requests, scheduled jobs and background work. */
     SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
+    /** Identity signatures: accepted distance between X-Timestamp and the server's clock, seconds (docs/identity-signing.md). */
+    IDENTITY_WINDOW_SEC: int(5, 3600).default(300),
+    /** Per client address per minute (0 = off): POST /agents/register and POST /producers/register. */
+    RATE_LIMIT_REGISTER_PER_MIN: int(0, 1_000_000).default(30),
+    /** Per client address per minute (0 = off): POST /agents/{id}/ping. */
+    RATE_LIMIT_PING_PER_MIN: int(0, 1_000_000).default(120),
+    /** Per client address per minute (0 = off): POST /declarations/{txid}/proof (verifies SPV proofs). */
+    RATE_LIMIT_PROOF_PER_MIN: int(0, 1_000_000).default(60),
   })
   .superRefine((c, ctx) => {
     if (!!c.UPSTASH_REDIS_REST_URL !== !!c.UPSTASH_REDIS_REST_TOKEN) {

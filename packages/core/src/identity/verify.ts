@@ -1,17 +1,23 @@
 /**
- * Identity-signed requests (D19): `X-Identity-Key` (compressed secp256k1 public key hex),
- * `X-Nonce`, `X-Signature` (DER hex, or 64-byte compact r‖s hex) over
- * sha256(utf8(body + nonce)), where `body` is the exact request body text ('' when empty).
- * Nonces are single-use: `claimNonce` sets `nonce:<identityKey>:<nonce>` with NX and a TTL.
+ * Identity-signed requests, scheme v2 (docs/identity-signing.md). Headers `X-Identity-Key`
+ * (compressed secp256k1 public key hex), `X-Timestamp` (Unix seconds), `X-Nonce`, `X-Signature`
+ * (DER hex, or 64-byte compact r‖s hex) over sha256 of the UTF-8 message
+ *
+ *   strata-identity-v2\n<METHOD>\n<path with query>\n<timestamp>\n<nonce>\n<body>
+ *
+ * so a signature is bound to one method, one path, one body and a short window of time. The
+ * single use of each nonce is enforced in PostgreSQL (identity/nonces.ts), not here.
  */
 import { BigNumber, PublicKey, Signature } from '@bsv/sdk';
-import { StrataError } from '../errors';
-import type { Kv } from '../ports/kv';
 
 const IDENTITY_KEY = /^0[23][0-9a-fA-F]{64}$/;
-// base64/base64url/hex/uuid all fit; nothing that could confuse a Kv key or a log line
+// base64/base64url/hex/uuid all fit; nothing that could confuse a log line
 const NONCE = /^[A-Za-z0-9+/=_.:-]{8,128}$/;
 const SIGNATURE = /^[0-9a-fA-F]{128,146}$/;
+// decimal Unix seconds, no sign, no leading zeros (one spelling per instant)
+const TIMESTAMP = /^(?:0|[1-9][0-9]{0,11})$/;
+/** The first line of every signed message: names the scheme, so a v2 signature is never valid as anything else. */
+export const IDENTITY_SCHEME = 'strata-identity-v2';
 /** secp256k1's field prime p. */
 const FIELD_PRIME = 2n ** 256n - 2n ** 32n - 977n;
 
@@ -20,16 +26,43 @@ export type IdentityFailure =
   | 'missing/invalid X-Identity-Key'
   | 'missing/invalid X-Nonce'
   | 'missing/invalid X-Signature'
+  | 'missing/invalid X-Timestamp'
+  | 'timestamp-outside-window'
   | 'signature-invalid';
 
-export type IdentityResult = { ok: true; identityKey: string } | { ok: false; reason: IdentityFailure };
+export type IdentityResult =
+  | { ok: true; identityKey: string; nonce: string; /** X-Timestamp, Unix seconds */ timestamp: number }
+  | { ok: false; reason: IdentityFailure };
 
-export interface IdentityInput {
+/** What a signature covers besides the headers. */
+export interface SignedRequestParts {
+  /** HTTP method; upper-cased before signing. */
+  method: string;
+  /** The request target as sent: path plus `?query` when there is one (no scheme, no host). */
+  path: string;
+  /** The exact request body text; '' when there is none. */
+  body: string;
+}
+
+export interface IdentityInput extends SignedRequestParts {
   identityKey: string | null | undefined;
   nonce: string | null | undefined;
   signature: string | null | undefined;
-  /** The exact request body text; '' when there is none. */
-  body: string;
+  timestamp: string | null | undefined;
+  /** The server's time, ms since the epoch. */
+  nowMs: number;
+  /** Accepted distance between X-Timestamp and the server's time, seconds, either way. */
+  windowSec: number;
+}
+
+/** The exact message a v2 signature covers (its UTF-8 bytes are hashed once with SHA-256). */
+export function identityMessage(p: SignedRequestParts & { timestamp: string | number; nonce: string }): string {
+  return `${IDENTITY_SCHEME}\n${p.method.toUpperCase()}\n${p.path}\n${p.timestamp}\n${p.nonce}\n${p.body}`;
+}
+
+/** True when `t` is an X-Timestamp value (decimal Unix seconds, one spelling). */
+export function isValidTimestamp(t: unknown): t is string {
+  return typeof t === 'string' && TIMESTAMP.test(t);
 }
 
 /** True when the nonce has the accepted charset and length (8..128). */
@@ -71,9 +104,12 @@ export function verifyMessageSignature(publicKeyHex: string, message: string, si
   }
 }
 
-/** Verifies the three identity headers against the body; never throws. */
+/**
+ * Verifies the four identity headers against the request; never throws. Cheap checks first,
+ * the timestamp window before the signature (a stale capture costs no curve arithmetic).
+ */
 export function verifyIdentity(input: IdentityInput): IdentityResult {
-  const { identityKey, nonce, signature, body } = input;
+  const { identityKey, nonce, signature, timestamp } = input;
   if (typeof identityKey !== 'string' || !IDENTITY_KEY.test(identityKey)) {
     return { ok: false, reason: 'missing/invalid X-Identity-Key' };
   }
@@ -81,10 +117,14 @@ export function verifyIdentity(input: IdentityInput): IdentityResult {
   if (typeof signature !== 'string' || !SIGNATURE.test(signature) || signature.length % 2 !== 0) {
     return { ok: false, reason: 'missing/invalid X-Signature' };
   }
-  // PublicKey.verify hashes the message once with SHA-256: the digest is sha256(body + nonce)
-  switch (verifyMessageSignature(identityKey, body + nonce, signature)) {
+  if (!isValidTimestamp(timestamp)) return { ok: false, reason: 'missing/invalid X-Timestamp' };
+  const ts = Number(timestamp);
+  if (Math.abs(input.nowMs / 1000 - ts) > input.windowSec) return { ok: false, reason: 'timestamp-outside-window' };
+  // PublicKey.verify hashes the message once with SHA-256
+  const message = identityMessage({ method: input.method, path: input.path, body: input.body, timestamp, nonce });
+  switch (verifyMessageSignature(identityKey, message, signature)) {
     case 'ok':
-      return { ok: true, identityKey: identityKey.toLowerCase() };
+      return { ok: true, identityKey: identityKey.toLowerCase(), nonce, timestamp: ts };
     case 'invalid-encoding':
       return { ok: false, reason: 'missing/invalid X-Signature' };
     case 'invalid-key':
@@ -93,15 +133,4 @@ export function verifyIdentity(input: IdentityInput): IdentityResult {
     case 'signature-invalid':
       return { ok: false, reason: 'signature-invalid' };
   }
-}
-
-/** Kv key that makes a nonce single-use per identity key (inputs must be validated first). */
-export function nonceKey(identityKey: string, nonce: string): string {
-  if (!IDENTITY_KEY.test(identityKey) || !isValidNonce(nonce)) throw new StrataError('bad-request', 'Invalid identity key or nonce.', { hint: 'missing/invalid X-Nonce' });
-  return `nonce:${identityKey.toLowerCase()}:${nonce}`;
-}
-
-/** Claims a nonce for `ttlSec`; false when it was already used (a replay). */
-export async function claimNonce(kv: Kv, identityKey: string, nonce: string, ttlSec: number): Promise<boolean> {
-  return kv.set(nonceKey(identityKey, nonce), '1', { nx: true, px: Math.max(1, Math.round(ttlSec * 1000)) });
 }

@@ -13,9 +13,10 @@ import { maintainEventStore } from '../lineage/retention';
 import { refreshHeaders } from '../spv/refresh';
 import { takeForReplay } from './dead-letters';
 import { fail } from '../errors';
+import { pruneNonces } from '../identity/nonces';
 
 /** Every job name the schedules may fire (keep in step with infra/schedules.ts). */
-export const SCHEDULE_NAMES = ['outbox-sweep', 'dead-letter-replay', 'receipt-reconcile', 'headers-refresh', 'audit-archive', 'lineage-partitions'] as const;
+export const SCHEDULE_NAMES = ['outbox-sweep', 'dead-letter-replay', 'receipt-reconcile', 'headers-refresh', 'audit-archive', 'lineage-partitions', 'identity-nonce-prune'] as const;
 export const ScheduleName = z.enum(SCHEDULE_NAMES);
 export type ScheduleName = z.infer<typeof ScheduleName>;
 
@@ -53,6 +54,8 @@ export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
     const r = await maintainEventStore(deps, { retainMonths: deps.config.OL_EVENTS_RETAIN_MONTHS });
     return { created: r.created, archived: r.archived.map((a) => `${a.partition} (${a.rows} rows)`) };
   },
+  /** Forgets identity-signature nonces whose timestamp is outside the window (they are refused on it). */
+  'identity-nonce-prune': async (deps) => pruneNonces(deps.sql, { nowMs: deps.clock.now(), windowSec: deps.config.IDENTITY_WINDOW_SEC }),
   /** Archives audit partitions past AUDIT_RETAIN_MONTHS and creates the next ones. */
   'audit-archive': async (deps) => {
     const r = await archiveAuditLog(deps, { retainMonths: deps.config.AUDIT_RETAIN_MONTHS });

@@ -6,6 +6,7 @@
  */
 import { auditStatement, type AuditEntry } from '../audit/audit';
 import { StrataError } from '../errors';
+import { isNonceReplay, nonceClaimStatement, nonceReplayed, type NonceClaim } from '../identity/nonces';
 import { stmt, type Row, type Sql, type Statement } from '../ports/sql';
 
 export interface Invalidation {
@@ -42,25 +43,32 @@ export function outboxStatement(inv: Invalidation): Statement {
 /**
  * Commits `statements` with an outbox row and an audit row in ONE round trip, then applies the
  * invalidation (one Kv round trip). Postgres unreachable → StrataError('unavailable'), nothing written.
+ * `nonce`: the identity-signature nonce this write consumes, claimed in the same transaction
+ * (a reused nonce → `nonce-replayed`, nothing written; see identity/nonces.ts).
  */
 export async function commitWrite(
   deps: WriteDeps,
-  write: { statements: readonly Statement[]; invalidate: Invalidation; audit: AuditEntry },
+  write: { statements: readonly Statement[]; invalidate: Invalidation; audit: AuditEntry; nonce?: NonceClaim | null },
 ): Promise<CommitResult> {
   const hasInvalidation = write.invalidate.keys.length + write.invalidate.tags.length > 0;
-  const batch = [...write.statements, auditStatement(write.audit)];
+  // the claim goes first: a replay fails before any other statement runs
+  const claim = write.nonce && !write.nonce.claimed ? write.nonce : null;
+  const offset = claim ? 1 : 0;
+  const batch = [...(claim ? [nonceClaimStatement(claim)] : []), ...write.statements, auditStatement(write.audit)];
   if (hasInvalidation) batch.push(outboxStatement(write.invalidate));
   let rows: Row[][];
   try {
     rows = await deps.sql.batch(batch);
+    if (claim) claim.claimed = true;
   } catch (e) {
+    if (claim && isNonceReplay(e)) throw nonceReplayed(e);
     // the adapters report an unreachable database as `unavailable`; the batch is atomic
     if (e instanceof StrataError && e.code === 'unavailable') {
       throw new StrataError('unavailable', 'The database is unavailable; nothing was written. Retry later.', { cause: e.cause ?? e });
     }
     throw e;
   }
-  const results = rows.slice(0, write.statements.length);
+  const results = rows.slice(offset, offset + write.statements.length);
   if (!hasInvalidation) return { results, invalidated: true };
 
   const outboxId = String(rows[rows.length - 1]?.[0]?.id ?? '');
