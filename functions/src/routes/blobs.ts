@@ -4,6 +4,7 @@
  * only bytes accepted, so this route checks exactly what S3 would.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { inertHeaders } from '@strata/core/adapters/blob/inert';
 import { verifyBlobSignature } from '@strata/core/adapters/blob/signing';
 import { StrataError } from '@strata/core/errors';
 import type { AppEnv } from '../env';
@@ -38,7 +39,9 @@ export function registerBlobs(app: OpenAPIHono<AppEnv>): void {
     const range = m ? { start: Number(m[1]), ...(m[2] ? { end: Number(m[2]) } : {}) } : undefined;
     const obj = c.req.method === 'HEAD' ? await deps.blobs.head(key) : await deps.blobs.get(key, range);
     if (!obj) throw new StrataError('not-found', 'No such object.');
-    const headers: Record<string, string> = { 'content-type': obj.contentType ?? 'application/octet-stream', 'accept-ranges': 'bytes' };
+    const type = obj.contentType ?? 'application/octet-stream';
+    // served bytes are inert: nosniff, a sandboxing CSP, and attachment unless the type is harmless
+    const headers: Record<string, string> = { 'content-type': type, 'accept-ranges': 'bytes', ...inertHeaders(type) };
     if (obj.etag) headers.etag = obj.etag;
     if (!('body' in obj)) return c.body(null, 200, { ...headers, 'content-length': String(obj.size) });
     if (range) {
