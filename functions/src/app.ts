@@ -95,9 +95,9 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     }
     if (err instanceof HTTPException) {
       const status = err.status;
-      if (status === 400) return problem(c, { code: 'bad-request', detail: err.message || 'Malformed request.', hint: 'Send a valid JSON body with Content-Type: application/json.' });
+      if (status === 400) return problem(c, { code: 'bad-request', detail: err.message || 'Malformed request.', hint: 'Send a valid JSON body with Content-Type: application/json.', issues: [{ path: 'body', message: err.message || 'is not valid JSON' }] });
       if (status === 413) return problem(c, { code: 'payload-too-large', detail: err.message });
-      if (status === 415) return problem(c, { code: 'unsupported-media-type', detail: err.message, hint: 'Send Content-Type: application/json.' });
+      if (status === 415) return problem(c, { code: 'unsupported-media-type', detail: err.message, hint: 'Send Content-Type: application/json.', issues: [{ path: 'header.content-type', message: 'must be application/json' }] });
       if (status === 401) return problem(c, { code: 'unauthorized', detail: err.message });
     }
     deps.log.error('unhandled error', { requestId: c.get('requestId'), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });

@@ -35,7 +35,7 @@ export function registerBlobs(app: OpenAPIHono<AppEnv>): void {
     }
     const rangeHeader = c.req.header('range');
     const m = rangeHeader ? RANGE.exec(rangeHeader) : null;
-    if (rangeHeader && !m) throw new StrataError('bad-request', 'Only single byte ranges (bytes=a-b) are supported.');
+    if (rangeHeader && !m) throw new StrataError('bad-request', 'Only single byte ranges (bytes=a-b) are supported.', { issues: [{ path: 'header.range', message: 'must be bytes=a-b' }] });
     const range = m ? { start: Number(m[1]), ...(m[2] ? { end: Number(m[2]) } : {}) } : undefined;
     const obj = c.req.method === 'HEAD' ? await deps.blobs.head(key) : await deps.blobs.get(key, range);
     if (!obj) throw new StrataError('not-found', 'No such object.');
