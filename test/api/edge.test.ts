@@ -137,6 +137,33 @@ describe('NUL and unpaired surrogates → 400 naming the field, nothing stored',
 });
 
 describe('integers are bounded by the columns that store them', () => {
+  it('every integer a request may carry (parameters and JSON bodies in the OpenAPI document) has bounds within a 32-bit column', async () => {
+    const doc = (await call(stack, 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } };
+    const unbounded: string[] = [];
+    const walk = (s: any, at: string, seen: Set<unknown>) => {
+      if (!s || typeof s !== 'object' || seen.has(s)) return;
+      seen.add(s);
+      if (s.$ref) return walk(doc.components.schemas[s.$ref.replace('#/components/schemas/', '')], at, seen);
+      const types = Array.isArray(s.type) ? s.type : [s.type];
+      if (types.includes('integer') && !(s.minimum >= -(2 ** 31) && s.maximum <= 2 ** 31 - 1)) unbounded.push(at);
+      for (const [k, v] of Object.entries(s.properties ?? {})) walk(v, `${at}.${k}`, seen);
+      if (s.items) walk(s.items, `${at}.0`, seen);
+      for (const k of ['anyOf', 'oneOf', 'allOf']) for (const v of s[k] ?? []) walk(v, at, seen);
+    };
+    let integers = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const p of op.parameters ?? []) {
+          if (JSON.stringify(p.schema).includes('integer')) integers++;
+          walk(p.schema, `${method.toUpperCase()} ${path} ${p.in}.${p.name}`, new Set());
+        }
+        walk(op.requestBody?.content?.['application/json']?.schema, `${method.toUpperCase()} ${path} body`, new Set());
+      }
+    }
+    expect(integers).toBeGreaterThan(5);
+    expect(unbounded).toEqual([]);
+  });
+
   it('startHeight 2147483647 on /headers → 400 naming json.startHeight; the highest allowed checkpoint still chains', async () => {
     const h = mineHeader({ prevHash: '00'.repeat(32), merkleRoot: '11'.repeat(32), height: 0 });
     const before = await rowCounts();

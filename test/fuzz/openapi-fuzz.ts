@@ -53,6 +53,8 @@ export interface FuzzReport {
   readonly covered: readonly string[];
   readonly statuses: Record<string, number>;
   readonly fiveXx: number;
+  /** 503s seen (only allowed while a tier is made to fail) */
+  readonly unavailable: number;
   readonly findings: readonly Finding[];
 }
 
@@ -356,7 +358,7 @@ function describeRequest(r: FuzzRequest): Finding['request'] {
 }
 
 /** Judges one request; `state.snapshot` holds the row counts as of the last request. */
-async function judge(target: FuzzTarget, req: FuzzRequest, counts: () => Promise<Record<string, number>>, state: { snapshot: Record<string, number> }, findings: Finding[], statuses: Record<string, number>): Promise<void> {
+async function judge(target: FuzzTarget, req: FuzzRequest, counts: () => Promise<Record<string, number>>, state: { snapshot: Record<string, number>; allow503: boolean }, findings: Finding[], statuses: Record<string, number>): Promise<void> {
   let res: Response;
   try {
     res = await target.fetch(new Request(req.url, { method: req.method, headers: req.headers, ...(req.body !== null ? { body: req.body } : {}) }));
@@ -372,7 +374,11 @@ async function judge(target: FuzzTarget, req: FuzzRequest, counts: () => Promise
   const after = await counts();
   const before = state.snapshot;
   state.snapshot = after;
-  if (res.status >= 500) return add('5xx', text);
+  if (res.status >= 500) {
+    // 503 only while a tier is made to fail, and then as a problem naming the failure
+    if (res.status === 503 && state.allow503 && res.headers.get('content-type')?.includes('json')) return;
+    return add('5xx', text);
+  }
   if (res.status < 400) return;
   const changed = Object.keys(after).filter((t) => after[t] !== before[t]);
   if (changed.length > 0) add('stored', `rows written: ${changed.map((t) => `${t} +${after[t]! - (before[t] ?? 0)}`).join(', ')}; answer ${text}`);
@@ -391,7 +397,10 @@ async function judge(target: FuzzTarget, req: FuzzRequest, counts: () => Promise
 }
 
 /** Sends `count` generated requests (seeded) and reports what it saw. */
-export async function runFuzz(target: FuzzTarget, o: { count: number; seed: number; batch?: number; onProgress?: (n: number) => void }): Promise<FuzzReport> {
+export async function runFuzz(
+  target: FuzzTarget,
+  o: { count: number; seed: number; batch?: number; onProgress?: (n: number) => void; /** a tier is down: 503 is an answer */ allow503?: boolean },
+): Promise<FuzzReport> {
   const docRes = await target.fetch(new Request('http://fuzz.local/openapi.json'));
   const ops = operationsOf((await docRes.json()) as Schema);
   const arb = requestsArb(ops, target.tokens);
@@ -400,7 +409,7 @@ export async function runFuzz(target: FuzzTarget, o: { count: number; seed: numb
   const statuses: Record<string, number> = {};
   const covered = new Set<string>();
   await target.settle();
-  const state = { snapshot: await counts() };
+  const state = { snapshot: await counts(), allow503: o.allow503 ?? false };
   const timing = new Map<string, number>();
   const batch = o.batch ?? 250;
   let sent = 0;
@@ -424,6 +433,7 @@ export async function runFuzz(target: FuzzTarget, o: { count: number; seed: numb
     covered: [...covered].sort(),
     statuses,
     fiveXx: findings.filter((f) => f.kind === '5xx').length,
+    unavailable: statuses[503] ?? 0,
     findings,
   };
 }

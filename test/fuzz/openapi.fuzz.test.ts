@@ -13,7 +13,7 @@ const COUNT = Number(process.env.FUZZ_COUNT ?? 5000);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 export const FUZZ_ENV = { RATE_LIMIT_PER_MIN: '0', RATE_LIMIT_SUBMIT_PER_MIN: '0', OL_QUERY_RATE_PER_MIN: '0', LOG_LEVEL: 'silent' };
 
-function check(name: string, r: FuzzReport): void {
+function check(name: string, r: FuzzReport, count = COUNT): void {
   // the numbers the report quotes
   console.log(`${name}: seed ${r.seed}, ${r.requests} requests, ${r.covered.length}/${r.operations.length} operations, 5xx ${r.fiveXx}, statuses ${JSON.stringify(r.statuses)}`);
   const kinds = new Map<string, number>();
@@ -24,7 +24,7 @@ function check(name: string, r: FuzzReport): void {
   for (const [k, n] of kinds) console.log(n, k);
   const shown = r.findings.slice(0, 5).map((f) => `${f.kind} ${f.status} ${f.request.method} ${f.request.url}\n  body: ${f.request.body}\n  headers: ${JSON.stringify(f.request.headers)}\n  answer: ${f.detail}`);
   expect(r.findings, `seed ${r.seed} (rerun: FUZZ_SEED=${r.seed})\n${shown.join('\n')}`).toEqual([]);
-  expect(r.requests).toBeGreaterThanOrEqual(COUNT);
+  expect(r.requests).toBeGreaterThanOrEqual(count);
   expect(r.covered).toEqual([...r.operations].sort());
 }
 
@@ -54,5 +54,15 @@ await describeWith(['postgres', 'redis'], 'fuzz: PostgreSQL + Redis', () => {
   afterAll(async () => stack?.close());
   it(`${COUNT} generated requests: no 5xx, problems name the field, refused requests store nothing`, async () => {
     check('postgres+redis', await runFuzz(target(stack), { count: COUNT, seed: SEED + 1 }));
+  }, 180_000);
+  it(`${Math.ceil(COUNT / 5)} more with Redis refusing connections: 503 is the only 5xx, and only as a problem`, async () => {
+    await stack.kvDown!(true);
+    try {
+      const r = await runFuzz(target(stack), { count: Math.ceil(COUNT / 5), seed: SEED + 2, allow503: true });
+      console.log(`postgres+redis, Redis down: ${r.unavailable} answers 503`);
+      check('postgres+redis (Redis down)', r, Math.ceil(COUNT / 5));
+    } finally {
+      await stack.kvDown!(false);
+    }
   }, 180_000);
 });
