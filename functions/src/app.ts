@@ -12,6 +12,7 @@ import { isStrataError } from '@strata/core/errors';
 import type { AppEnv } from './env';
 import { observe } from './middleware/observe';
 import { requestContext } from './middleware/request-context';
+import { inputEdge, isClientAbort, releaseBody } from './middleware/edge';
 import { fieldIssues, Problem, problem } from './problem';
 import { registerRoutes } from './routes/index';
 
@@ -31,6 +32,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
 
   app.use('*', observe(deps));
   app.use('*', requestContext(deps));
+  app.use('*', releaseBody());
   const origins = deps.config.CORS_ALLOW_ORIGINS;
   const corsHeaders = cors({
     origin: origins === '*' ? '*' : origins.split(','),
@@ -58,6 +60,8 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.use('*', (c, next) =>
     NO_BODY.has(c.req.method) || c.req.path.startsWith('/blobs/') || c.req.path === '/api/v1/lineage/batch' || c.req.path === '/api/v1/lineage' ? next() : limit(c, next),
   );
+  // one parsing edge for every route: path, query and JSON-body rules (middleware/edge.ts)
+  app.use('*', inputEdge(app));
 
   registerRoutes(app, deps);
   // every error body is a Problem, whether or not a route lists it
@@ -81,6 +85,11 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.notFound((c) => problem(c, { code: 'not-found', detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}.` }));
 
   app.onError((err, c) => {
+    // a client gone mid-body is not a fault of ours; nobody will read this answer
+    if (isClientAbort(c, err)) {
+      deps.log.info('client aborted the request', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path });
+      return problem(c, { code: 'bad-request', detail: 'The client closed the connection before the request was read.' });
+    }
     if (isStrataError(err)) {
       if (err.code === 'unavailable' || err.code === 'internal') {
         deps.log.error('request failed', { requestId: c.get('requestId'), code: err.code, error: String(err.cause ?? err.message) });
@@ -89,8 +98,9 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     }
     if (err instanceof HTTPException) {
       const status = err.status;
-      if (status === 400) return problem(c, { code: 'bad-request', detail: err.message || 'Malformed request.', hint: 'Send a valid JSON body with Content-Type: application/json.' });
+      if (status === 400) return problem(c, { code: 'bad-request', detail: err.message || 'Malformed request.', hint: 'Send a valid JSON body with Content-Type: application/json.', issues: [{ path: 'body', message: err.message || 'is not valid JSON' }] });
       if (status === 413) return problem(c, { code: 'payload-too-large', detail: err.message });
+      if (status === 415) return problem(c, { code: 'unsupported-media-type', detail: err.message, hint: 'Send Content-Type: application/json.', issues: [{ path: 'header.content-type', message: 'must be application/json' }] });
       if (status === 401) return problem(c, { code: 'unauthorized', detail: err.message });
     }
     deps.log.error('unhandled error', { requestId: c.get('requestId'), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });

@@ -150,7 +150,7 @@ await describeWith(['postgres'], 'identity nonces on PostgreSQL, cache on a Redi
   }, 60_000);
   afterAll(async () => {
     await stack?.close();
-    await redis?.stop();
+    await redis?.close();
   });
 
   const reconnected = async () => {
@@ -168,7 +168,8 @@ await describeWith(['postgres'], 'identity nonces on PostgreSQL, cache on a Redi
     expect((await call(stack, 'POST', REG, signedRequest(key, 'POST', REG, { website: 'https://b.example' }))).status).toBe(200);
     expect((await call(stack, 'POST', REG, a)).status).toBe(401);
 
-    await redis.restart();
+    await redis.kill(); // a fresh, empty server on the same port
+    await redis.start();
     await reconnected();
     expect(await stack.deps.kv.mget(['anything'])).toEqual([null]);
     const afterRestart = await call(stack, 'POST', REG, a);
@@ -176,7 +177,7 @@ await describeWith(['postgres'], 'identity nonces on PostgreSQL, cache on a Redi
     expect(afterRestart.body).toMatchObject({ error: 'nonce-replayed' });
     expect(await website(stack, key)).toBe('https://b.example');
 
-    await redis.stop();
+    await redis.kill();
     try {
       const whileDown = await call(stack, 'POST', REG, a);
       expect(whileDown.status).toBe(401);
@@ -184,7 +185,7 @@ await describeWith(['postgres'], 'identity nonces on PostgreSQL, cache on a Redi
       // signed writes no longer depend on the cache tier at all
       expect((await call(stack, 'POST', REG, signedRequest(key, 'POST', REG, { website: 'https://c.example' }))).status).toBe(200);
     } finally {
-      await redis.restart();
+      await redis.start();
       await reconnected();
     }
     expect(await website(stack, key)).toBe('https://c.example');

@@ -4,6 +4,7 @@
  * only bytes accepted, so this route checks exactly what S3 would.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { inertHeaders } from '@strata/core/adapters/blob/inert';
 import { verifyBlobSignature } from '@strata/core/adapters/blob/signing';
 import { StrataError } from '@strata/core/errors';
 import type { AppEnv } from '../env';
@@ -34,11 +35,13 @@ export function registerBlobs(app: OpenAPIHono<AppEnv>): void {
     }
     const rangeHeader = c.req.header('range');
     const m = rangeHeader ? RANGE.exec(rangeHeader) : null;
-    if (rangeHeader && !m) throw new StrataError('bad-request', 'Only single byte ranges (bytes=a-b) are supported.');
+    if (rangeHeader && !m) throw new StrataError('bad-request', 'Only single byte ranges (bytes=a-b) are supported.', { issues: [{ path: 'header.range', message: 'must be bytes=a-b' }] });
     const range = m ? { start: Number(m[1]), ...(m[2] ? { end: Number(m[2]) } : {}) } : undefined;
     const obj = c.req.method === 'HEAD' ? await deps.blobs.head(key) : await deps.blobs.get(key, range);
     if (!obj) throw new StrataError('not-found', 'No such object.');
-    const headers: Record<string, string> = { 'content-type': obj.contentType ?? 'application/octet-stream', 'accept-ranges': 'bytes' };
+    const type = obj.contentType ?? 'application/octet-stream';
+    // served bytes are inert: nosniff, a sandboxing CSP, and attachment unless the type is harmless
+    const headers: Record<string, string> = { 'content-type': type, 'accept-ranges': 'bytes', ...inertHeaders(type) };
     if (obj.etag) headers.etag = obj.etag;
     if (!('body' in obj)) return c.body(null, 200, { ...headers, 'content-length': String(obj.size) });
     if (range) {

@@ -8,6 +8,13 @@ import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { errorResponses } from '../problem';
 
+/**
+ * Heights live in `integer` columns (2^31 - 1). A checkpoint near that bound would make the next
+ * header's height overflow the column (a database error, not an answer), so the checkpoint is
+ * capped far below it: a billion blocks is ~19,000 years of ten-minute blocks.
+ */
+export const MAX_START_HEIGHT = 1_000_000_000;
+
 const HeadersBody = z
   .object({
     headers: z
@@ -15,7 +22,13 @@ const HeadersBody = z
       .min(1)
       .max(MAX_HEADERS_PER_INSERT)
       .openapi({ description: 'Headers in chain order; each must link to a known header (or be the checkpoint of an empty store).' }),
-    startHeight: z.number().int().min(0).max(0x7fffffff).optional().openapi({ description: 'Height of the first header when it is the checkpoint (default 0).' }),
+    startHeight: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_START_HEIGHT)
+      .optional()
+      .openapi({ description: `Height of the first header when it is the checkpoint (default 0, at most ${MAX_START_HEIGHT}).` }),
   })
   .openapi('HeadersRequest');
 

@@ -70,6 +70,8 @@ const batch = createRoute({
   },
 });
 
+const BODY_ISSUE = (message: string) => [{ path: 'body', message }];
+
 async function readCapped(stream: ReadableStream<Uint8Array>, cap: BodyCap, what: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let n = 0;
@@ -94,14 +96,14 @@ async function readCapped(stream: ReadableStream<Uint8Array>, cap: BodyCap, what
 export async function readJsonBody(c: Context<AppEnv>, cap: BodyCap): Promise<unknown> {
   const type = (c.req.header('content-type') ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && !type.endsWith('+json')) {
-    throw new StrataError('unsupported-media-type', `Content-Type ${type} is not accepted.`, { hint: 'Send Content-Type: application/json.' });
+    throw new StrataError('unsupported-media-type', `Content-Type ${type} is not accepted.`, { hint: 'Send Content-Type: application/json.', issues: [{ path: 'header.content-type', message: 'must be application/json' }] });
   }
   const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip') {
-    throw new StrataError('unsupported-media-type', `Content-Encoding ${encoding} is not accepted.`, { hint: 'Send the body plain or gzip-compressed.' });
+    throw new StrataError('unsupported-media-type', `Content-Encoding ${encoding} is not accepted.`, { hint: 'Send the body plain or gzip-compressed.', issues: [{ path: 'header.content-encoding', message: 'must be identity or gzip' }] });
   }
   const raw = c.req.raw.body;
-  if (!raw) throw new StrataError('bad-request', 'The request has no body.', { hint: 'Send an OpenLineage event as JSON.' });
+  if (!raw) throw new StrataError('bad-request', 'The request has no body.', { hint: 'Send an OpenLineage event as JSON.', issues: BODY_ISSUE('is required') });
   let bytes: Uint8Array;
   if (encoding === 'gzip') {
     const compressed = await readCapped(raw, cap, 'request body');
@@ -110,7 +112,7 @@ export async function readJsonBody(c: Context<AppEnv>, cap: BodyCap): Promise<un
       bytes = await readCapped(inflated, cap, 'decompressed body');
     } catch (e) {
       if (e instanceof StrataError) throw e;
-      throw new StrataError('bad-request', 'The gzip body could not be decompressed.', { hint: 'Check Content-Encoding.' });
+      throw new StrataError('bad-request', 'The gzip body could not be decompressed.', { hint: 'Check Content-Encoding.', issues: BODY_ISSUE('is not valid gzip') });
     }
   } else {
     bytes = await readCapped(raw, cap, 'request body');
@@ -118,7 +120,7 @@ export async function readJsonBody(c: Context<AppEnv>, cap: BodyCap): Promise<un
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
-    throw new StrataError('bad-request', 'The body is not valid UTF-8 JSON.', { hint: 'Send an OpenLineage event as JSON.' });
+    throw new StrataError('bad-request', 'The body is not valid UTF-8 JSON.', { hint: 'Send an OpenLineage event as JSON.', issues: BODY_ISSUE('is not valid UTF-8 JSON') });
   }
 }
 
@@ -156,7 +158,7 @@ export function registerLineage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(single, async (c) => {
     const deps = c.get('deps');
     const event = await readJsonBody(c, singleCap(deps.config));
-    if (Array.isArray(event)) throw new StrataError('bad-request', 'This endpoint takes one event.', { hint: `POST arrays to ${LINEAGE_BATCH_PATH}.` });
+    if (Array.isArray(event)) throw new StrataError('bad-request', 'This endpoint takes one event.', { hint: `POST arrays to ${LINEAGE_BATCH_PATH}.`, issues: BODY_ISSUE('must be one event, not an array') });
     const report = await ingestLineage(deps, ctxOf(c), [event]);
     const r = report.results[0]!;
     if (r.status === 'rejected') {
@@ -172,7 +174,7 @@ export function registerLineage(app: OpenAPIHono<AppEnv>): void {
     const deps = c.get('deps');
     const parsed = await readJsonBody(c, BATCH_CAP);
     const events = Array.isArray(parsed) ? parsed : (parsed as { events?: unknown } | null)?.events;
-    if (!Array.isArray(events)) throw new StrataError('bad-request', 'The body must be a JSON array of events (or {"events": [...]}).');
+    if (!Array.isArray(events)) throw new StrataError('bad-request', 'The body must be a JSON array of events (or {"events": [...]}).', { issues: BODY_ISSUE('must be an array of events') });
     if (events.length === 0) throw new StrataError('validation-failed', 'The batch is empty.', { issues: [{ path: 'body', message: 'must hold at least one event' }] });
     const report = await ingestLineage(deps, ctxOf(c), events);
     if (report.invalid === events.length) {

@@ -96,12 +96,12 @@ export function registerPolicies(app: OpenAPIHono<AppEnv>): void {
   for (const path of ['/policies/evaluate', '/ready/policy-eval']) {
     app.openapi(evaluateRoute(path), async (c) => {
       const body = (await c.req.json()) as { versionId?: unknown; policyId?: unknown; policy?: unknown };
-      if (body.versionId === undefined) throw new StrataError('bad-request', 'versionId is required.', { hint: 'versionId required' });
+      if (body.versionId === undefined) throw new StrataError('bad-request', 'versionId is required.', { hint: 'versionId required', issues: [{ path: 'body.versionId', message: 'required' }] });
       const versionId = parseVersionId(body.versionId);
       if (body.policyId === undefined && body.policy === undefined) {
-        throw new StrataError('bad-request', 'Give policyId or policy.', { hint: 'policyId or policy required' });
+        throw new StrataError('bad-request', 'Give policyId or policy.', { hint: 'policyId or policy required', issues: [{ path: 'body.policyId', message: 'give policyId or policy' }] });
       }
-      if (body.policyId !== undefined && typeof body.policyId !== 'string') throw new StrataError('bad-request', 'policyId must be a string.');
+      if (body.policyId !== undefined && typeof body.policyId !== 'string') throw new StrataError('bad-request', 'policyId must be a string.', { issues: [{ path: 'body.policyId', message: 'must be a string' }] });
       const r = await evaluatePolicy(
         c.get('deps'),
         { versionId, ...(body.policyId !== undefined ? { policyId: body.policyId as string } : { policy: body.policy }) },

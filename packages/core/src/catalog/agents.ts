@@ -96,7 +96,7 @@ export function interpretRegisterResult(rows: readonly Row[]): void {
 
 /** Parses an agent id; `bad-request` naming the field otherwise. */
 export function parseAgentId(s: unknown): string {
-  if (typeof s !== 'string' || !AGENT_ID.test(s)) throw new StrataError('bad-request', 'agentId must be ag_ followed by 16 hex.', { hint: 'agentId' });
+  if (typeof s !== 'string' || !AGENT_ID.test(s)) throw new StrataError('bad-request', 'agentId must be ag_ followed by 16 hex.', { hint: 'agentId', issues: [{ path: 'agentId', message: 'must be ag_ followed by 16 hex' }] });
   return s;
 }
 

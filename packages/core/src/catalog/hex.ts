@@ -16,7 +16,7 @@ export function isHex64(s: unknown): s is string {
 /** Lower-cased 64-hex value, or a `bad-request` whose hint names the field. */
 export function parseHex64(field: string, s: unknown): string {
   if (!isHex64(s)) {
-    throw new StrataError('bad-request', `${field} must be 64 hex characters.`, { hint: `Provide ${field}=64-hex` });
+    throw new StrataError('bad-request', `${field} must be 64 hex characters.`, { hint: `Provide ${field}=64-hex`, issues: [{ path: field, message: 'must be 64 hex characters' }] });
   }
   return s.toLowerCase();
 }

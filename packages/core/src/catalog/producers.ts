@@ -83,7 +83,7 @@ function toProducer(r: Row): Producer {
 /** Parses a producer id; `bad-request` naming the field otherwise. */
 export function parseProducerId(s: unknown): string {
   if (typeof s !== 'string' || !PRODUCER_ID.test(s)) {
-    throw new StrataError('bad-request', 'producerId must be prod_ followed by 16 hex.', { hint: 'producerId' });
+    throw new StrataError('bad-request', 'producerId must be prod_ followed by 16 hex.', { hint: 'producerId', issues: [{ path: 'producerId', message: 'must be prod_ followed by 16 hex' }] });
   }
   return s;
 }
@@ -103,7 +103,7 @@ export async function getProducerByIdentity(sql: SqlSession, identityKey: string
 /** The producer of a dataset's most recently published version, or null (GET /producers?datasetId=). */
 export async function getProducerByDataset(sql: SqlSession, datasetId: string): Promise<Producer | null> {
   if (datasetId.length === 0 || datasetId.length > 256) {
-    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId' });
+    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId', issues: [{ path: 'datasetId', message: 'must be 1..256 characters' }] });
   }
   const rows = await sql.query(
     `SELECT ${COLUMNS} FROM assets a JOIN producers p ON p.producer_id = a.producer_id

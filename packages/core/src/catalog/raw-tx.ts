@@ -10,7 +10,7 @@ import { hexToBytes, isHex } from './hex';
 /** Raw transactions above this many hex characters (1 MiB of bytes) are refused before parsing. */
 export const RAW_TX_MAX_HEX = 2 * 1024 * 1024;
 
-const bad = (message: string) => new StrataError('bad-request', message, { hint: 'rawTx' });
+const bad = (message: string) => new StrataError('bad-request', message, { hint: 'rawTx', issues: [{ path: 'rawTx', message }] });
 
 export interface RawTx {
   readonly txid: string;

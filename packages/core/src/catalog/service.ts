@@ -223,7 +223,7 @@ export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): P
   const { deps, ctx } = call;
   const { datasetId } = call.input;
   if (datasetId.length === 0 || datasetId.length > 256) {
-    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId' });
+    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId', issues: [{ path: 'datasetId', message: 'must be 1..256 characters' }] });
   }
   const key = cacheKeys.producer(`ds.${sha256HexUtf8(datasetId)}`);
   return deps.cache.get('producers', key, () => getProducerByDataset(deps.sql, datasetId), {

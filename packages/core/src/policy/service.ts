@@ -151,7 +151,7 @@ export async function evaluatePolicy(deps: PolicyServiceDeps, input: EvaluateInp
   let policy: Policy;
   if (input.policyId !== undefined) policy = await loadEnabledPolicy(deps, input.policyId, waitUntil);
   else if (input.policy !== undefined) policy = parsePolicy(input.policy, 'body.policy');
-  else throw new StrataError('bad-request', 'Give policyId or policy.', { hint: 'policyId or policy required' });
+  else throw new StrataError('bad-request', 'Give policyId or policy.', { hint: 'policyId or policy required', issues: [{ path: 'body.policyId', message: 'give policyId or policy' }] });
   const facts = await gatherPolicyFacts(deps, input.versionId, {
     policy,
     ...(input.readiness ? { readiness: input.readiness } : {}),

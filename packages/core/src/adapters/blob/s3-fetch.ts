@@ -75,6 +75,8 @@ export function createS3FetchBlobStore(options: S3FetchOptions): BlobStore & { r
     const now = clock.now();
     const url = new URL(urlOf(key));
     url.searchParams.set('X-Amz-Expires', String(expiresIn));
+    // served bytes are inert (inert.ts): every presigned download is an attachment
+    if (method === 'GET') url.searchParams.set('response-content-disposition', 'attachment');
     const signed = await aws.sign(url.toString(), { method, headers, aws: { signQuery: true, datetime: amzDate(now) } });
     return { url: signed.url, method, headers, expiresAt: Math.floor(now / 1000) + expiresIn };
   }
@@ -129,7 +131,7 @@ export function createS3FetchBlobStore(options: S3FetchOptions): BlobStore & { r
       throw await unavailable('delete', res);
     },
 
-    /** SigV4 query-signed GET URL. */
+    /** SigV4 query-signed GET URL; the download is always served as an attachment. */
     async presignGet(key, { expiresInSec }) {
       validateBlobKey(key);
       return presign('GET', key, validateExpiresIn(expiresInSec), {});

@@ -156,12 +156,14 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore & { re
       }
     },
 
-    /** SigV4 query-signed GET URL. */
+    /** SigV4 query-signed GET URL; the download is always served as an attachment. */
     async presignGet(key, { expiresInSec }): Promise<PresignedRequest> {
       validateBlobKey(key);
       const expiresIn = validateExpiresIn(expiresInSec);
       const signingDate = new Date(clock.now());
-      const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn, signingDate });
+      // served bytes are inert (inert.ts): S3 cannot add nosniff or a CSP, but it can make every
+      // presigned download an attachment, which a browser never renders
+      const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentDisposition: 'attachment' }), { expiresIn, signingDate });
       return { url, method: 'GET', headers: {}, expiresAt: Math.floor(signingDate.getTime() / 1000) + expiresIn };
     },
 

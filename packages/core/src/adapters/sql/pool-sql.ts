@@ -18,6 +18,8 @@ interface QueryConfig {
 export interface PgClientLike {
   query(config: QueryConfig | string): Promise<unknown>;
   release(destroy?: Error | boolean): void;
+  on?(event: 'error', listener: (e: Error) => void): unknown;
+  off?(event: 'error', listener: (e: Error) => void): unknown;
 }
 /** The slice of node-postgres' Pool this adapter uses (pg.Pool and Neon's Pool both fit). */
 export interface PgPoolLike {
@@ -62,19 +64,26 @@ export function createPoolSql(pool: PgPoolLike, kind: 'pg' | 'neon-pool', option
   /** BEGIN, fn, COMMIT on one pooled client; ROLLBACK (or discard the client) on failure. */
   async function inTransaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
     const client = await normalised(() => pool.connect());
+    // A checked-out client has no pool listener: a connection the server terminates mid-transaction
+    // emits 'error', which unheard would crash the process. The query in flight fails with it anyway.
+    const ignore = () => undefined;
+    client.on?.('error', ignore);
     const session = onClient(client);
     try {
       await session.query('BEGIN');
       const result = await fn(session);
       await session.query('COMMIT');
+      client.off?.('error', ignore);
       client.release();
       return result;
     } catch (e) {
       try {
         await client.query(config('ROLLBACK'));
+        client.off?.('error', ignore);
         client.release();
       } catch (rollbackError) {
         // The connection is in an unknown state: drop it rather than hand it to the next caller.
+        client.off?.('error', ignore);
         client.release(rollbackError instanceof Error ? rollbackError : true);
       }
       throw toSqlError(e);
