@@ -17,6 +17,9 @@ import { registerBundle } from './bundle';
 import { registerReady } from './ready';
 import { registerAdvisories } from './advisories';
 import { registerPolicies } from './policies';
+import { registerPrices } from './prices';
+import { registerReceipts } from './receipts';
+import { registerPayments } from './payments';
 
 export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerHealth(app);
@@ -34,4 +37,7 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerReady(app);
   registerAdvisories(app);
   registerPolicies(app);
+  registerPrices(app);
+  registerReceipts(app);
+  registerPayments(app);
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CacheTtlsJson } from '../cache/namespaces';
 import { Secret } from './secret';
+import { paymentsConfigIssues, paymentsConfigShape } from '../payments/config';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -119,8 +120,12 @@ export const RawConfig = z
     AUDIT_RETAIN_MONTHS: int(1, 120).default(12),
     /** Months of raw OpenLineage events kept in PostgreSQL (older months go to the blob store); 0 keeps all. */
     OL_EVENTS_RETAIN_MONTHS: int(0, 120).default(0),
+
+    // Payments (payments/config.ts)
+    ...paymentsConfigShape,
   })
   .superRefine((c, ctx) => {
+    paymentsConfigIssues(c, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
     if (!!c.UPSTASH_REDIS_REST_URL !== !!c.UPSTASH_REDIS_REST_TOKEN) {
       const missing = c.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other Upstash variable is set' });
