@@ -68,7 +68,7 @@ function parseTx(hex: string): Transaction {
 export async function startArcServer(o: {
   apiKey?: string;
   /** How callbacks are delivered (default: fetch). Tests route them into an in-process app. */
-  deliver?: (url: string, init: RequestInit) => Promise<Response>;
+  deliver?: (url: string, init: RequestInit) => Response | Promise<Response>;
 } = {}): Promise<ArcServer> {
   const apiKey = o.apiKey ?? 'arc-test-key-0123456789';
   const deliver = o.deliver ?? ((url: string, init: RequestInit) => fetch(url, init));
