@@ -270,6 +270,8 @@ export interface PaymentClaim {
   readonly broadcaster: 'dryrun' | 'arc';
   readonly outputs: readonly QuoteOutput[];
   readonly feeSat: number | null;
+  /** The bytes as submitted (raw, EF or BEEF), for a later re-send. */
+  readonly submitted?: Uint8Array;
   readonly now: Date;
 }
 
@@ -280,12 +282,12 @@ export interface PaymentClaim {
  */
 export async function claimPayment(sql: SqlSession, c: PaymentClaim): Promise<{ payment: PaymentRecord | null; claimed: boolean }> {
   const rows = await sql.query(
-    `INSERT INTO payments AS p (receipt_id, txid, raw_tx, broadcaster, outputs, fee_sat, created_at, updated_at)
-     SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $7
+    `INSERT INTO payments AS p (receipt_id, txid, raw_tx, broadcaster, outputs, fee_sat, submitted, created_at, updated_at)
+     SELECT $1, $2, $3, $4, $5::jsonb, $6, $8, $7, $7
       WHERE NOT EXISTS (SELECT 1 FROM payments WHERE txid = $2)
      ON CONFLICT DO NOTHING
      RETURNING ${PAYMENT_COLUMNS}`,
-    [c.receiptId, c.txid, c.rawTx, c.broadcaster, JSON.stringify(c.outputs), c.feeSat, c.now],
+    [c.receiptId, c.txid, c.rawTx, c.broadcaster, JSON.stringify(c.outputs), c.feeSat, c.now, c.submitted ?? null],
   );
   if (rows[0]) return { payment: toPayment(rows[0]), claimed: true };
   return { payment: await getPayment(sql, c.receiptId), claimed: false };
@@ -365,14 +367,43 @@ export async function getSettlingByTxid(sql: SqlSession, txid: string): Promise<
   return rows[0] ? toSettling(rows[0]) : null;
 }
 
-/** Ids of receipts whose expiry has passed while still pending, paid or confirmed. */
+/**
+ * Ids of receipts whose expiry has passed while still pending, paid or confirmed — except
+ * pending ones whose payment is claimed and in flight (the schedule settles those first).
+ */
 export async function listLapsed(sql: SqlSession, now: Date, limit: number): Promise<string[]> {
   const rows = await sql.query(
-    `SELECT receipt_id FROM receipts WHERE status IN ('pending', 'paid', 'confirmed') AND expires_at <= $1
-      ORDER BY expires_at LIMIT $2`,
+    `SELECT r.receipt_id FROM receipts r
+      WHERE r.status IN ('pending', 'paid', 'confirmed') AND r.expires_at <= $1
+        AND NOT (r.status = 'pending' AND EXISTS (SELECT 1 FROM payments p WHERE p.receipt_id = r.receipt_id))
+      ORDER BY r.expires_at LIMIT $2`,
     [now, limit],
   );
   return rows.map((r) => r.receipt_id as string);
+}
+
+/** A claim whose broadcast outcome is unknown, older than `before`. */
+export interface OpenClaim {
+  readonly receiptId: string;
+  readonly txid: string;
+  readonly submitted: Uint8Array | null;
+  readonly rawTx: Uint8Array;
+}
+
+/** Claims still waiting for a broadcast outcome, on receipts still pending, last touched before `before`. */
+export async function listOpenClaims(sql: SqlSession, before: Date, limit: number): Promise<OpenClaim[]> {
+  const rows = await sql.query(
+    `SELECT p.receipt_id, p.txid, p.submitted, p.raw_tx FROM payments p JOIN receipts r USING (receipt_id)
+      WHERE p.state = 'claimed' AND r.status = 'pending' AND p.updated_at < $1
+      ORDER BY p.updated_at LIMIT $2`,
+    [before, limit],
+  );
+  return rows.map((r) => ({
+    receiptId: r.receipt_id as string,
+    txid: r.txid as string,
+    submitted: (r.submitted as Uint8Array | null) ?? null,
+    rawTx: r.raw_tx as Uint8Array,
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { StrataError } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
 import type { Statement } from '../ports/sql';
 import { DEFAULT_SPLITS } from './config';
+import { hexToBytes } from '../spv/bytes';
 import { decodePaymentTx } from './tx';
 import {
   claimPayment,
@@ -354,6 +355,7 @@ export async function submitPayment(call: Call<SubmitPaymentBody>): Promise<Subm
     broadcaster: deps.broadcaster.kind,
     outputs: tx.outputs,
     feeSat: tx.feeSat,
+    submitted: hexToBytes(tx.submittedHex),
     now,
   });
   if (claim.payment === null) {
@@ -375,26 +377,33 @@ export async function submitPayment(call: Call<SubmitPaymentBody>): Promise<Subm
     });
   }
 
+  const paid = await markPaid(deps, ctx, r.receiptId, tx.txid, sent.txStatus);
+  if (paid) return { status: 'accepted', txid: tx.txid, receiptId: r.receiptId, receiptStatus: paid.status, broadcast: { mode: deps.broadcaster.kind, txStatus: sent.txStatus } };
+  // a concurrent submit of the same transaction moved it first
+  const after = await getReceipt(deps.sql, r.receiptId);
+  if (after?.paymentTxid === tx.txid) return idempotent(deps, after, tx.txid, sent.txStatus);
+  throw notPending(after ?? r);
+}
+
+/**
+ * After the broadcaster accepted `txid`: the payment is `accepted` and the receipt moves
+ * pending → paid (with its audit row), in one batch. Null when the receipt had already moved.
+ */
+export async function markPaid(deps: Deps, ctx: Call<unknown>['ctx'], receiptId: string, txid: string, txStatus: string): Promise<ReceiptRecord | null> {
+  const now = nowOf(deps);
   const moved = await deps.sql.batch([
     {
       text: `UPDATE payments SET state = 'accepted', tx_status = $3, updated_at = $4 WHERE receipt_id = $1 AND txid = $2`,
-      params: [r.receiptId, tx.txid, sent.txStatus, now],
+      params: [receiptId, txid, txStatus, now],
     },
     transitionStatement(
-      r.receiptId,
-      { kind: 'pay', txid: tx.txid, accessUntil: new Date(now.getTime() + deps.config.RECEIPT_ACCESS_TTL_SEC * 1000) },
+      receiptId,
+      { kind: 'pay', txid, accessUntil: new Date(now.getTime() + deps.config.RECEIPT_ACCESS_TTL_SEC * 1000) },
       now,
       { actor: ctx.actor, requestId: ctx.requestId },
     ),
   ]);
   const row = moved[1]?.[0];
-  if (row) {
-    const paid = toReceipt(row);
-    return { status: 'accepted', txid: tx.txid, receiptId: r.receiptId, receiptStatus: paid.status, broadcast: { mode: deps.broadcaster.kind, txStatus: sent.txStatus } };
-  }
-  // a concurrent submit of the same transaction moved it first
-  const after = await getReceipt(deps.sql, r.receiptId);
-  if (after?.paymentTxid === tx.txid) return idempotent(deps, after, tx.txid, sent.txStatus);
-  throw notPending(after ?? r);
+  return row ? toReceipt(row) : null;
 }
 
