@@ -4,3 +4,5 @@
 ALTER TABLE payments ADD COLUMN submitted BYTEA;
 -- claims still waiting for a known broadcast outcome
 CREATE INDEX idx_payments_claimed ON payments (updated_at) WHERE state = 'claimed';
+-- when the receipt-reconcile schedule last looked at the payment (it takes the least recent first)
+ALTER TABLE payments ADD COLUMN checked_at TIMESTAMPTZ;

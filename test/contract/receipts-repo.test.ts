@@ -8,8 +8,8 @@ import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
 import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
 import { interpretPublishResult, preparePublish } from '../../packages/core/src/catalog/publish';
 import { migrate } from '../../packages/core/src/migrate/files';
+import { claimPayment } from '../../packages/core/src/payments/payment-repo';
 import {
-  claimPayment,
   getReceipt,
   insertReceiptStatement,
   transitionReceipt,

@@ -10,26 +10,15 @@
 import { bytesToHex } from '../spv/bytes';
 import { isBeefEnvelope, resolveBeefEnvelope } from '../spv/beef';
 import { verifyEnvelope, requireConfirmations, type VerifyResult } from '../spv/envelope';
-import { headerAtHeight, storeChainView } from '../spv/header-store';
+import { getTip, headerAtHeight, storeChainView } from '../spv/header-store';
 import { bumpRoot } from '../spv/merkle';
 import { toSpvForm } from '../bundle/envelope-form';
 import type { Call } from '../catalog/service';
 import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import type { TxStatus } from './broadcast';
-import {
-  getPayment,
-  getReceipt,
-  getSettlingByTxid,
-  listLapsed,
-  listOpenClaims,
-  listSettling,
-  releaseClaim,
-  recordProofStatement,
-  transitionReceipt,
-  transitionStatement,
-  type Settling,
-} from './repo';
+import { getPayment, getSettlingByTxid, listOpenClaims, listSettling, recordProofStatement, releaseClaim, touchChecked, type Settling } from './payment-repo';
+import { getReceipt, listLapsed, transitionReceipt, transitionStatement } from './repo';
 import type { ProofResult } from './schema';
 import { markPaid } from './service';
 
@@ -150,6 +139,9 @@ export async function applyTxStatus(deps: Deps, ctx: Ctx, st: TxStatus): Promise
   }
 }
 
+/** Confirmed payments deeper than this many blocks below the tip are no longer re-checked for reorgs. */
+export const REORG_DEPTH = 288;
+
 export interface ReconcileSummary {
   /** Claims re-sent because their broadcast outcome was never learned, and how they ended. */
   resent: number;
@@ -172,7 +164,10 @@ export async function reconcileReceipts(deps: Deps): Promise<ReconcileSummary> {
   const ctx: Ctx = { waitUntil: (p) => deps.background.track(p), requestId: 'schedule:receipt-reconcile', actor: 'system:receipt-reconcile' };
   const sum: ReconcileSummary = { resent: 0, resentPaid: 0, resentReleased: 0, checked: 0, confirmed: 0, demoted: 0, expired: 0, failed: 0 };
   const view = storeChainView(deps.sql);
-  for (const s of await listSettling(deps.sql, deps.config.RECEIPT_RECONCILE_BATCH)) {
+  const tip = await getTip(deps.sql);
+  const settling = await listSettling(deps.sql, { limit: deps.config.RECEIPT_RECONCILE_BATCH, tipHeight: tip?.height ?? 0, reorgDepth: REORG_DEPTH });
+  await touchChecked(deps.sql, settling.filter((s) => s.status === 'paid').map((s) => s.receiptId), nowOf(deps));
+  for (const s of settling) {
     sum.checked++;
     try {
       let status = s.status;
