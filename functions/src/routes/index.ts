@@ -18,6 +18,9 @@ import { registerReady } from './ready';
 import { registerAdvisories } from './advisories';
 import { registerPolicies } from './policies';
 import { registerRoot } from './root';
+import { registerPrices } from './prices';
+import { registerReceipts } from './receipts';
+import { registerPayments } from './payments';
 
 export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerHealth(app);
@@ -36,4 +39,7 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerAdvisories(app);
   registerPolicies(app);
   registerRoot(app);
+  registerPrices(app);
+  registerReceipts(app);
+  registerPayments(app);
 }

@@ -25,6 +25,7 @@ import { registerCollectors, type ProcessStats } from './observability/collector
 import type { BlobStore, Clock, Kv, Queue, Sql } from './ports/index';
 import { systemClock } from './ports/clock';
 import { dohResolver, type HostResolver } from './net/webhook-url';
+import { createBroadcaster, type Broadcaster } from './payments/broadcast';
 
 export type Runtime = 'node' | 'lambda' | 'worker';
 
@@ -94,6 +95,8 @@ export interface Deps {
   readonly resolveHost: HostResolver;
   /** Which adapter serves each tier (for /health and start-up logs). */
   readonly tiers: { database: string; cache: string; storage: string; queue: string };
+  /** Where payment transactions are sent (dryrun or ARC; payments/broadcast.ts). */
+  readonly broadcaster: Broadcaster;
   close(): Promise<void>;
 }
 
@@ -232,6 +235,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     readTextFile: platform.readTextFile ?? null,
     resolveHost: platform.resolveHost ?? dohResolver(),
     tiers: { database: rawSql.kind, cache: kv.kind, storage: blobs.kind, queue: queue.kind },
+    broadcaster: createBroadcaster(config),
     async close() {
       stopCollectors();
       await background.drain();

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CacheTtlsJson } from '../cache/namespaces';
 import { Secret } from './secret';
+import { paymentsConfigIssues, paymentsConfigShape } from '../payments/config';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -150,8 +151,11 @@ export const RawConfig = z
     RATE_LIMIT_PING_PER_MIN: int(0, 1_000_000).default(120),
     /** Per client address per minute (0 = off): POST /declarations/{txid}/proof (verifies SPV proofs). */
     RATE_LIMIT_PROOF_PER_MIN: int(0, 1_000_000).default(60),
+    // Payments (payments/config.ts)
+    ...paymentsConfigShape,
   })
   .superRefine((c, ctx) => {
+    paymentsConfigIssues(c, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
     if (!!c.UPSTASH_REDIS_REST_URL !== !!c.UPSTASH_REDIS_REST_TOKEN) {
       const missing = c.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other Upstash variable is set' });
