@@ -28,7 +28,7 @@ describe('parseConfig', () => {
     const c = parseConfig({ HOST: '0.0.0.0', MIGRATE_ON_START: 'true', SCHEDULE_INTERVALS_JSON: '{"outbox-sweep": 5, "audit-archive": 0}', SHUTDOWN_TIMEOUT_MS: '2500' });
     expect([c.HOST, c.MIGRATE_ON_START, c.SCHEDULE_INTERVALS_JSON, c.SHUTDOWN_TIMEOUT_MS]).toEqual(['0.0.0.0', true, { 'outbox-sweep': 5, 'audit-archive': 0 }, 2500]);
     expect(parseConfig({ MIGRATE_ON_START: '0' }).MIGRATE_ON_START).toBe(false);
-    const bad = problemsOf({ HOST: 'a b', MIGRATE_ON_START: 'sometimes', SCHEDULE_INTERVALS_JSON: '{"receipt-reconcile": 60}', SHUTDOWN_TIMEOUT_MS: '5' });
+    const bad = problemsOf({ HOST: 'a b', MIGRATE_ON_START: 'sometimes', SCHEDULE_INTERVALS_JSON: '{"no-such-job": 60}', SHUTDOWN_TIMEOUT_MS: '5' });
     expect(bad.map((p) => p.variable).sort()).toEqual(['HOST', 'MIGRATE_ON_START', 'SCHEDULE_INTERVALS_JSON', 'SHUTDOWN_TIMEOUT_MS']);
     expect(problemsOf({ SCHEDULE_INTERVALS_JSON: '{"outbox-sweep": -1}' }).map((p) => p.variable)).toEqual(['SCHEDULE_INTERVALS_JSON']);
   });
