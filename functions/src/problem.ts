@@ -109,12 +109,27 @@ export function codesFor(status: number): ErrorCode[] {
   return ERROR_CODES.filter((c) => STATUS[c] === status && !ERROR_DOCS[c].reserved);
 }
 
-/** OpenAPI response entries for the error statuses a route can return, each naming its codes and their documentation. */
-export function errorResponses(...statuses: ContentfulStatusCode[]) {
+/**
+ * OpenAPI response entries for the errors a route can return, each naming its codes and their
+ * documentation. A status stands for every built code it carries; a code narrows its status to
+ * the codes given (`errorResponses('unauthorized', 404)`). 400 and 500 are always possible.
+ */
+export function errorResponses(...items: (ContentfulStatusCode | ErrorCode)[]) {
+  const statuses = new Set<number>([400, 500]);
+  const named = new Map<number, ErrorCode[]>();
+  for (const item of items) {
+    if (typeof item === 'number') {
+      statuses.add(item);
+      continue;
+    }
+    const status = STATUS[item];
+    statuses.add(status);
+    named.set(status, [...(named.get(status) ?? []), item]);
+  }
   const out: Record<number, { description: string; content: { 'application/problem+json': { schema: typeof Problem } } }> = {};
-  for (const s of [400, 429, 500, ...statuses]) {
-    const codes = codesFor(s).map((c) => `[\`${c}\`](${problemType(c)})`);
-    out[s] = { description: `Problem: ${codes.join(', ') || 'see `error`'}.`, content: { 'application/problem+json': { schema: Problem } } };
+  for (const s of [...statuses].sort((a, b) => a - b)) {
+    const codes = named.get(s) ?? codesFor(s);
+    out[s] = { description: `Problem: ${codes.map((c) => `[\`${c}\`](${problemType(c)})`).join(', ')}.`, content: { 'application/problem+json': { schema: Problem } } };
   }
   return out;
 }

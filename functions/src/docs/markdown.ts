@@ -36,7 +36,8 @@ export function typeLabel(s: Json | undefined): string {
   } else base = nonNull.join(' or ') || 'any';
   const limits: string[] = [];
   if (s.format) limits.push(s.format);
-  if (s.pattern) limits.push(`pattern \`${s.pattern}\``);
+  // a format says it better than the regex zod derives from it
+  if (s.pattern && !s.format) limits.push(`pattern \`${s.pattern}\``);
   if (s.minLength !== undefined || s.maxLength !== undefined) limits.push(`length ${s.minLength ?? 0}–${s.maxLength ?? '∞'}`);
   if (s.minimum !== undefined) limits.push(`≥ ${s.minimum}`);
   if (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER) limits.push(`≤ ${s.maximum}`);

@@ -25,7 +25,7 @@ export const TAGS: { name: string; description: string }[] = [
   {
     name: 'catalog',
     description:
-      'Publish dataset and model versions (a DLM1 declaring transaction plus its off-chain manifest), attach SPV proofs, and read listings, producers and agents. Reads are public, cached and answer `ETag`/`If-None-Match`.',
+      'Publish dataset and model versions (a DLM1 declaring transaction plus its off-chain manifest), attach SPV proofs, and read listings, producers and agents. Reads are public, cached and answer `If-None-Match` with 304.',
   },
   {
     name: 'lineage',

@@ -40,6 +40,13 @@ export const SECURITY_SCHEMES = {
     description:
       'Identity signature, part 3 of 3: ECDSA (DER or 64-byte compact, hex) by the identity key over sha256(exact body bytes ‖ nonce). A bad signature answers `invalid-signature`, a reused nonce `nonce-replayed`.',
   },
+  presignedUrl: {
+    type: 'apiKey',
+    in: 'query',
+    name: 'sig',
+    description:
+      'A presigned blob URL of the embedded store: `?method=GET|PUT&expires=<epoch s>[&sha256=<hex>][&contentType=…]&sig=<HMAC-SHA256 hex>`, issued by the server (`BLOB_SIGNING_SECRET`); it fixes the method, key, expiry and, for PUT, the only bytes accepted.',
+  },
 } as const;
 
 const IDENTITY: Requirement = { identityKey: [], identityNonce: [], identitySignature: [] };
@@ -54,6 +61,7 @@ export const SECURITY = {
   identity: [IDENTITY] as Requirement[],
   /** Unsigned calls pass as anonymous; a signature, when sent, must verify. */
   identityOptional: [{}, IDENTITY] as Requirement[],
+  presignedUrl: [{ presignedUrl: [] }] as Requirement[],
 };
 
 export function registerSecuritySchemes(app: OpenAPIHono<AppEnv>): void {

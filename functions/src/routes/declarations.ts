@@ -4,6 +4,7 @@ import { verifyAndStoreProof } from '@strata/core/bundle/proof';
 import type { AppEnv } from '../env';
 import { serviceCtx } from '../middleware/identity';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const ProofBody = z
   .object({
@@ -29,13 +30,16 @@ const route = createRoute({
   path: '/declarations/{txid}/proof',
   tags: ['catalog'],
   summary: 'Attach a verified SPV envelope; the declaration becomes confirmed',
+  description:
+    'Verifies the envelope — the transaction, its Merkle path (or BUMP) and its block — against the stored block headers before storing it; it must prove exactly the declaring transaction `txid`. Needs no credential: an envelope that does not verify is refused (409 `invalid-envelope`), one for an unknown declaration is 404. Confirmations are computed at read time from the header store.',
+  security: SECURITY.public,
   request: {
     params: z.object({ txid: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }) }),
     body: { required: true, content: { 'application/json': { schema: ProofBody } } },
   },
   responses: {
     200: { description: 'Stored', content: { 'application/json': { schema: ProofResult } } },
-    ...errorResponses(404, 409, 413, 503),
+    ...errorResponses('not-found', 'invalid-envelope', 413, 503),
   },
 });
 

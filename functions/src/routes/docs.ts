@@ -12,6 +12,7 @@ import { DOCS_CSP, docsHtml, INIT_JS, uiAssets, uiVersion } from '../docs/ui';
 import type { AppEnv } from '../env';
 import { buildOpenApiDocument, registerReferenceComponents } from '../openapi/document';
 import { SECURITY } from '../openapi/security';
+import { errorResponses } from '../problem';
 
 const ERRORS_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -59,7 +60,7 @@ function documentPaths(app: OpenAPIHono<AppEnv>, docsPage: boolean): void {
     description: 'The swagger-ui bundle, its stylesheet and the initialiser, cacheable for good (the version is in the path).',
     security: SECURITY.public,
     request: { params: z.object({ version: z.string().openapi({ example: '5.35.0' }), file: z.enum(Object.keys(ASSET_TYPES) as [keyof typeof ASSET_TYPES]) }) },
-    responses: { 200: { description: 'The file' }, 404: { description: 'Problem: `not-found` (another version or file).', content: { 'application/problem+json': { schema: z.record(z.string(), z.unknown()) } } } },
+    responses: { 200: { description: 'The file' }, ...errorResponses('not-found') },
   });
 }
 

@@ -14,6 +14,7 @@ import { requireToken } from '../middleware/auth';
 import { sendCachedJson } from '../middleware/cache-headers';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const Name = z.string().min(1).max(1024);
 const Json = z.record(z.string(), z.any());
@@ -34,32 +35,39 @@ const graphRoute = createRoute({
   path: '/openlineage/lineage',
   tags: ['lineage'],
   summary: 'Lineage graph around one dataset (cached; rate limited per client)',
+  description:
+    'The datasets upstream (`up`), downstream (`down`) or both of one dataset, to `depth` hops (at most `OL_QUERY_MAX_DEPTH`), as `simple` (`{nodes, edges}`) or `cyto` (Cytoscape elements). Name the dataset by `node` (`dataset:<namespace>:<name>`) or by `namespace` and `name`. Cached; limited to `OL_QUERY_RATE_PER_MIN` per client.',
+  security: SECURITY.public,
   middleware: [rateLimit('lineage', (c) => c.get('deps').config.OL_QUERY_RATE_PER_MIN)] as const,
   request: { query: GraphQuery },
   responses: {
     200: { description: '`simple` or `cyto` graph', content: { 'application/json': { schema: Json } } },
-    ...errorResponses(404),
+    ...errorResponses('not-found', 429, 503),
   },
 });
 
-const detail = <P extends z.ZodObject>(path: string, summary: string, params: P) =>
+const detail = <P extends z.ZodObject>(path: string, summary: string, description: string, params: P) =>
   createRoute({
     method: 'get',
     path,
     tags: ['lineage'],
     summary,
+    description,
+    security: SECURITY.public,
     request: { params },
-    responses: { 200: { description: 'Found', content: { 'application/json': { schema: Json } } }, ...errorResponses(404) },
+    responses: { 200: { description: 'Found', content: { 'application/json': { schema: Json } } }, ...errorResponses('not-found') },
   });
-const datasetRoute = detail('/openlineage/nodes/dataset/{namespace}/{name}', 'One dataset with its latest facets', z.object({ namespace: Name, name: Name }));
-const jobRoute = detail('/openlineage/jobs/{namespace}/{name}', 'One job with its latest facets', z.object({ namespace: Name, name: Name }));
-const runRoute = detail('/openlineage/runs/{runId}', 'One run: state, times, facets', z.object({ runId: z.string().min(1).max(255) }));
+const datasetRoute = detail('/openlineage/nodes/dataset/{namespace}/{name}', 'One dataset with its latest facets', 'A dataset by namespace and name (URL-encoded), with the facets of the latest event that named it.', z.object({ namespace: Name, name: Name }));
+const jobRoute = detail('/openlineage/jobs/{namespace}/{name}', 'One job with its latest facets', 'A job by namespace and name, with its latest facets, its latest run and the datasets it reads and writes.', z.object({ namespace: Name, name: Name }));
+const runRoute = detail('/openlineage/runs/{runId}', 'One run: state, times, facets', 'A run by its runId: its state (from the latest event by eventTime), start and end times, facets, job, inputs and outputs.', z.object({ runId: z.string().min(1).max(255) }));
 
 const searchRoute = createRoute({
   method: 'get',
   path: '/openlineage/search',
   tags: ['lineage'],
   summary: 'Datasets whose name contains q (prefix matches first)',
+  description: 'Datasets whose name contains `q`, names starting with it first, at most `limit`.',
+  security: SECURITY.public,
   request: {
     query: z.object({ q: z.string().min(1).max(256), limit: z.coerce.number().int().min(1).max(OL_QUERY_LIMITS.maxSearchLimit).default(OL_QUERY_LIMITS.defaultSearchLimit) }),
   },
@@ -71,6 +79,8 @@ const healthRoute = createRoute({
   path: '/openlineage/health',
   tags: ['lineage'],
   summary: 'Lineage store and graph query reachable',
+  description: 'Checks the lineage tables answer; reports the ingest mode and estimated dataset and edge counts (from table statistics, so approximate).',
+  security: SECURITY.public,
   responses: {
     200: { description: 'Reachable', content: { 'application/json': { schema: Json } } },
     503: { description: 'Store unreachable', content: { 'application/json': { schema: Json } } },
@@ -84,18 +94,25 @@ const hookRoute = (which: 'publish' | 'recall') =>
     path: `/openlineage/hook/${which}`,
     tags: ['lineage'],
     summary: which === 'publish' ? "Emit a catalog version's publish (COMPLETE) event" : "Emit a catalog version's RETRACTED event",
+    description:
+      which === 'publish'
+        ? 'Emits the OpenLineage COMPLETE event of a published version (job `strata.publish`, its parents as inputs, the version as output) into the lineage store. Publishing does this by itself (`lineageHooks`); this replays it. Idempotent: the same event is a duplicate.'
+        : 'Emits an OpenLineage event marking a published version retracted, with an optional `reason`.',
+    security: SECURITY.admin,
     middleware: [requireToken('admin')] as const,
     request: { body: { required: true, content: { 'application/json': { schema: HookBody } } } },
-    responses: { 201: { description: 'Emitted', content: { 'application/json': { schema: Json } } }, ...errorResponses(401, 404) },
+    responses: { 201: { description: 'Emitted', content: { 'application/json': { schema: Json } } }, ...errorResponses('unauthorized', 'not-found') },
   });
 const reconcileRoute = createRoute({
   method: 'post',
   path: '/openlineage/hook/reconcile',
   tags: ['lineage'],
   summary: 'Emit publish events missing from the lineage store (hooks that never ran)',
+  description: 'Finds published versions whose publish event is not in the lineage store and emits it, at most `limit` per call.',
+  security: SECURITY.admin,
   middleware: [requireToken('admin')] as const,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
-  responses: { 200: { description: 'Emitted', content: { 'application/json': { schema: Json } } }, ...errorResponses(401) },
+  responses: { 200: { description: 'Emitted', content: { 'application/json': { schema: Json } } }, ...errorResponses('unauthorized') },
 });
 
 function adminCtx(c: Context<AppEnv>): LineageCtx {

@@ -76,7 +76,12 @@ export const Manifest = z
           .optional()
           .meta({ description: `versionIds this version was derived from (at most ${MANIFEST_MAX_PARENTS}, no repeats); must equal the parents the DLM1 output commits to.` }),
         transforms: z
-          .array(z.looseObject({ name: Text(256), parametersHash: z.string().regex(/^[0-9a-fA-F]{8,}$/).optional() }))
+          .array(
+            z.looseObject({
+              name: Text(256).meta({ description: 'What the step did.', example: 'deduplicate' }),
+              parametersHash: z.string().regex(/^[0-9a-fA-F]{8,}$/).optional().meta({ description: 'Hash of the step’s parameters, at least 8 hex.' }),
+            }),
+          )
           .max(256)
           .optional()
           .meta({ description: 'Steps that made this version from its parents: a name and optionally a hex hash of their parameters.' }),
@@ -87,10 +92,11 @@ export const Manifest = z
       .looseObject({
         producer: z
           .looseObject({ identityKey: PubKeyHex.optional().meta({ description: 'The producer’s identity key; must equal `signatures.producer.publicKey` when both are given.', example: KEY_EXAMPLE }) })
-          .optional(),
+          .optional()
+          .meta({ description: 'The producer; other members are kept as given.' }),
         createdAt: z.iso.datetime({ offset: true }).meta({ description: 'When the version was made (ISO 8601 with offset); `maxDataAgeSeconds` in policies reads it.', example: '2026-01-15T10:00:00Z' }),
         locations: z
-          .array(z.looseObject({ type: Text(64), uri: Text(2048) }))
+          .array(z.looseObject({ type: Text(64).meta({ description: 'Kind of location.', example: 's3' }), uri: Text(2048).meta({ description: 'Where the copy is.', example: 's3://bucket/recipes.csv' }) }))
           .max(64)
           .optional()
           .meta({ description: 'Where copies of the content live (`type` such as `s3`, `https`).' }),
@@ -106,16 +112,19 @@ export const Manifest = z
     signatures: z
       .looseObject({
         producer: z
-          .looseObject({ publicKey: PubKeyHex, signature: z.string().min(10).max(1024) })
+          .looseObject({
+            publicKey: PubKeyHex.meta({ description: 'The signer’s compressed secp256k1 public key (66 hex).' }),
+            signature: z.string().min(10).max(1024).meta({ description: 'The signature, DER or 64-byte compact, hex.' }),
+          })
           .optional()
           .meta({ description: 'secp256k1 ECDSA (DER or compact hex) by `publicKey` over sha256(utf8(versionId)), versionId in lower-case hex (ADR 0017).' }),
         endorsements: z
           .array(
             z.looseObject({
-              role: Text(64).optional(),
-              publicKey: PubKeyHex,
-              signature: z.string().min(10).max(1024),
-              expiresAt: z.iso.datetime({ offset: true }).optional(),
+              role: Text(64).optional().meta({ description: 'What the endorser vouches as, e.g. `auditor`.' }),
+              publicKey: PubKeyHex.meta({ description: 'The endorser’s compressed secp256k1 public key (66 hex).' }),
+              signature: z.string().min(10).max(1024).meta({ description: 'The signature over the versionId, DER or 64-byte compact, hex.' }),
+              expiresAt: z.iso.datetime({ offset: true }).optional().meta({ description: 'After this instant the endorsement is refused.' }),
             }),
           )
           .max(32)

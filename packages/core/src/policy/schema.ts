@@ -28,9 +28,9 @@ export type Severity = z.infer<typeof Severity>;
 
 export const AnonymizationLevel = z
   .strictObject({
-    type: z.enum(['k-anon', 'dp']),
-    k: z.number().int().min(1).max(1_000_000).optional(),
-    epsilon: z.number().positive().max(1000).optional(),
+    type: z.enum(['k-anon', 'dp']).meta({ description: '`k-anon` (k-anonymity) or `dp` (differential privacy).' }),
+    k: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'k-anon: the smallest k accepted (required for k-anon).' }),
+    epsilon: z.number().positive().max(1000).optional().meta({ description: 'dp: the largest epsilon accepted (required for dp).' }),
   })
   .superRefine((a, ctx) => {
     if (a.type === 'k-anon' && a.k === undefined) ctx.addIssue({ code: 'custom', path: ['k'], message: 'k-anon needs k' });
@@ -77,7 +77,10 @@ export const Policy = z
     maxDataAgeSeconds: Count.optional().meta(rule('Oldest `provenance.createdAt` allowed, in seconds before now.', 'POLICY.ECON.DATA_TOO_OLD')),
     /** A number warns (the seed's default); `{value, severity:'block'}` escalates, as the SPEC allows. */
     minProducerUptime: z
-      .union([Percent, z.strictObject({ value: Percent, severity: Severity })])
+      .union([
+        Percent,
+        z.strictObject({ value: Percent.meta({ description: 'Lowest uptime, percent.' }), severity: Severity.meta({ description: '`block` blocks below it, `warn` warns.' }) }),
+      ])
       .optional()
       .meta({ description: 'Lowest producer uptime, percent. A number warns; `{value, severity: "block"}` blocks. Reason `POLICY.ECON.UPTIME_TOO_LOW`.' }),
     requiresBillingAccount: z.boolean().optional().meta(rule('`true` requires the consumer to have a billing account.', 'POLICY.ECON.BILLING_REQUIRED')),
