@@ -97,6 +97,26 @@ describe('the OpenAPI document', () => {
     expect((await stack.app.request('/listings')).status).toBe(200);
   });
 
+  it('documents the lineage dataset, job and run reads with the members the server sends', async () => {
+    await stack.app.request('/api/v1/lineage', { method: 'POST', body: JSON.stringify(RUN_EVENT_EXAMPLE), headers: { 'content-type': 'application/json', ...ingestAuth } });
+    const members = (name: string): string[] => {
+      const s = doc.components.schemas[name] as Json;
+      const own = (x: Json): string[] => (x.$ref ? members(x.$ref.split('/').pop()) : Object.keys(x.properties ?? {}));
+      return (s.allOf ? (s.allOf as Json[]).flatMap(own) : own(s)).sort();
+    };
+    const reads: [string, string, string][] = [
+      ['/openlineage/nodes/dataset/grandmas.kitchen/apple.pie', 'dataset', 'LineageDataset'],
+      ['/openlineage/jobs/grandmas.kitchen/bake.apple_pie', 'job', 'LineageJob'],
+      [`/openlineage/runs/${RUN_EVENT_EXAMPLE.run.runId}`, 'run', 'LineageRun'],
+    ];
+    for (const [path, key, schema] of reads) {
+      const res = await stack.app.request(path);
+      expect(res.status, path).toBe(200);
+      const body = (await res.json()) as Json;
+      expect(Object.keys(body[key] as Json).sort(), path).toEqual(members(schema));
+    }
+  });
+
   it('documents the request body of every POST, PUT and PATCH, the lineage ingest included', () => {
     const without = operations()
       .filter(({ id }) => /^(POST|PUT|PATCH) /.test(id))

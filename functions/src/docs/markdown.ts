@@ -57,7 +57,9 @@ function unwrapNullable(s: Json): Json {
 /** Field rows of an object schema, nested objects flattened with dotted paths (`content.contentHash`). */
 function fieldRows(s: Json | undefined, prefix = '', depth = 0): string[] {
   if (!s || s.$ref) return [];
-  const obj = s.allOf?.length === 1 ? s.allOf[0] : s;
+  // an extended schema: allOf [$ref base, {own fields}] — the base's fields are in its own section
+  if (s.allOf) return (s.allOf as Json[]).flatMap((member) => fieldRows(member, prefix, depth));
+  const obj = s;
   if (!obj.properties) return [];
   const required = new Set<string>(obj.required ?? []);
   const rows: string[] = [];
@@ -163,6 +165,8 @@ export function renderApiMarkdown(doc: Json): string {
   for (const [name, s] of Object.entries((doc.components?.schemas ?? {}) as Record<string, Json>)) {
     out.push(`<a id="${anchor(name)}"></a>`, '', `### ${name}`, '');
     if (s.description) out.push(s.description, '');
+    const bases = ((s.allOf ?? []) as Json[]).filter((m) => m.$ref).map((m) => typeLabel(m));
+    if (bases.length) out.push(`Every field of ${bases.join(' and ')}, and:`, '');
     const table = fieldTable(s);
     out.push(...(table.length ? table : [`Type: ${typeLabel(s)}`, '']));
     if (s.example !== undefined) out.push('Example:', '', '```json', JSON.stringify(s.example, null, 2), '```', '');

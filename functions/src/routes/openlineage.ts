@@ -46,7 +46,34 @@ const graphRoute = createRoute({
   },
 });
 
-const detail = <P extends z.ZodObject>(path: string, summary: string, description: string, params: P) =>
+const Facets = z.record(z.string(), z.record(z.string(), z.unknown())).openapi({ description: 'Facets by name, as the latest event that carried facets for it gave them.' });
+const DatasetName = z.object({ namespace: z.string(), name: z.string() });
+const times = {
+  created_at: z.string().openapi({ description: 'First seen (ISO 8601, UTC).' }),
+  updated_at: z.string().openapi({ description: 'Last time its facets changed (ISO 8601, UTC).' }),
+};
+const LineageDataset = z.object({ namespace: z.string(), name: z.string(), facets: Facets, ...times }).openapi('LineageDataset');
+const LineageJob = LineageDataset.extend({
+  latest_run_id: z.string().nullable().openapi({ description: 'The run with the newest state time.' }),
+  inputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets any run or JobEvent of the job read (at most 1,000).' }),
+  outputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets it wrote (at most 1,000).' }),
+}).openapi('LineageJob');
+const LineageRun = z
+  .object({
+    namespace: z.string(),
+    job_name: z.string(),
+    run_id: z.string(),
+    state: z.string().openapi({ description: 'START, RUNNING, COMPLETE, ABORT, FAIL or OTHER: the event type of the newest event.' }),
+    start_time: z.string().nullable(),
+    end_time: z.string().nullable(),
+    facets: Facets,
+    ...times,
+    inputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets the run’s events read (at most 1,000).' }),
+    outputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets they wrote (at most 1,000).' }),
+  })
+  .openapi('LineageRun');
+
+const detail = <P extends z.ZodObject, S extends z.ZodType>(path: string, summary: string, description: string, params: P, body: S) =>
   createRoute({
     method: 'get',
     path,
@@ -55,11 +82,11 @@ const detail = <P extends z.ZodObject>(path: string, summary: string, descriptio
     description,
     security: SECURITY.public,
     request: { params },
-    responses: { 200: { description: 'Found', content: { 'application/json': { schema: Json } } }, ...errorResponses('not-found') },
+    responses: { 200: { description: 'Found', content: { 'application/json': { schema: body } } }, ...errorResponses('not-found') },
   });
-const datasetRoute = detail('/openlineage/nodes/dataset/{namespace}/{name}', 'One dataset with its latest facets', 'A dataset by namespace and name (URL-encoded), with the facets of the latest event that named it.', z.object({ namespace: Name, name: Name }));
-const jobRoute = detail('/openlineage/jobs/{namespace}/{name}', 'One job with its latest facets', 'A job by namespace and name, with its latest facets, its latest run and the datasets it reads and writes.', z.object({ namespace: Name, name: Name }));
-const runRoute = detail('/openlineage/runs/{runId}', 'One run: state, times, facets', 'A run by its runId: its state (from the latest event by eventTime), start and end times, facets, job, inputs and outputs.', z.object({ runId: z.string().min(1).max(255) }));
+const datasetRoute = detail('/openlineage/nodes/dataset/{namespace}/{name}', 'One dataset with its latest facets', 'A dataset by namespace and name (URL-encoded), with its latest facets.', z.object({ namespace: Name, name: Name }), z.object({ dataset: LineageDataset }));
+const jobRoute = detail('/openlineage/jobs/{namespace}/{name}', 'One job with its latest facets', 'A job by namespace and name, with its latest facets, its latest run and the datasets it reads and writes.', z.object({ namespace: Name, name: Name }), z.object({ job: LineageJob }));
+const runRoute = detail('/openlineage/runs/{runId}', 'One run: state, times, facets', 'A run by its runId: its state, start and end times, facets, job, inputs and outputs.', z.object({ runId: z.string().min(1).max(255) }), z.object({ run: LineageRun }));
 
 const searchRoute = createRoute({
   method: 'get',
