@@ -61,9 +61,9 @@ export const Problem = z
     hint: z.string().optional().openapi({ description: 'A machine-readable or short human hint (which check failed, what to send instead).', example: 'versionId not found' }),
     requestId: z.string().openapi({ description: 'The request id (also the `X-Request-Id` header); the server log has the details under it.', example: '7d3c1a5e-0f2b-4c1e-9a59-2f0d4b1c6e8a' }),
     issues: z
-      .array(z.object({ path: z.string().openapi({ example: 'body.manifest.content.contentHash' }), message: z.string().openapi({ example: 'must be 64 hex characters' }) }))
+      .array(z.object({ path: z.string().openapi({ example: 'manifest.content.contentHash' }), message: z.string().openapi({ example: 'must be 64 hex characters' }) }))
       .optional()
-      .openapi({ description: 'For `validation-failed`: every invalid field, by path within the request part (`query.`, `body.`, `param.`).' }),
+      .openapi({ description: 'For `validation-failed`: every invalid field, by its path in the request (`query.limit`, `json.webhookUrl`, `manifest.content.contentHash`, `body.policy.minConfs`).' }),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details, with the `error` code and `hint` members kept from the seed API.' });
 export type Problem = z.infer<typeof Problem>;
