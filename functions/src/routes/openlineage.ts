@@ -115,6 +115,17 @@ const healthRoute = createRoute({
 });
 
 const HookBody = z.object({ versionId: z.string().regex(/^[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase()), reason: z.string().max(256).optional() });
+const HookResult = z
+  .object({
+    versionId: z.string(),
+    status: z.enum(['stored', 'duplicate', 'queued', 'rejected']).openapi({ description: 'What the lineage store did with the event (`queued` with LINEAGE_INGEST_MODE=async).' }),
+    eventHash: z.string().optional().openapi({ description: 'SHA-256 of the event’s canonical JSON.' }),
+    duplicate: z.boolean(),
+  })
+  .openapi('LineageHookResult');
+const ReconcileResult = z
+  .object({ emitted: z.number().int(), versionIds: z.array(z.string()).readonly().openapi({ description: 'Versions whose publish event was emitted.' }) })
+  .openapi('LineageReconcileResult');
 const hookRoute = (which: 'publish' | 'recall') =>
   createRoute({
     method: 'post',
@@ -128,7 +139,7 @@ const hookRoute = (which: 'publish' | 'recall') =>
     security: SECURITY.admin,
     middleware: [requireToken('admin')] as const,
     request: { body: { required: true, content: { 'application/json': { schema: HookBody } } } },
-    responses: { 201: { description: 'Emitted', content: { 'application/json': { schema: Json } } }, ...errorResponses('unauthorized', 'not-found') },
+    responses: { 201: { description: 'Emitted', content: { 'application/json': { schema: HookResult } } }, ...errorResponses('unauthorized', 'not-found') },
   });
 const reconcileRoute = createRoute({
   method: 'post',
@@ -139,7 +150,7 @@ const reconcileRoute = createRoute({
   security: SECURITY.admin,
   middleware: [requireToken('admin')] as const,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
-  responses: { 200: { description: 'Emitted', content: { 'application/json': { schema: Json } } }, ...errorResponses('unauthorized') },
+  responses: { 200: { description: 'Emitted', content: { 'application/json': { schema: ReconcileResult } } }, ...errorResponses('unauthorized') },
 });
 
 function adminCtx(c: Context<AppEnv>): LineageCtx {
