@@ -3,7 +3,6 @@
  * verb and respond; every error leaves through `onError` as problem+json.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -14,6 +13,7 @@ import { observe } from './middleware/observe';
 import { requestContext } from './middleware/request-context';
 import { inputEdge, isClientAbort, releaseBody } from './middleware/edge';
 import { fieldIssues, Problem, problem } from './problem';
+import { registerDocs } from './routes/docs';
 import { registerRoutes } from './routes/index';
 
 /** Builds the app around one Deps object (built once per isolate or cold start). */
@@ -67,20 +67,8 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   // every error body is a Problem, whether or not a route lists it
   app.openAPIRegistry.register('Problem', Problem);
 
-  // The document describes routes fixed at build time: generated on the first request and then
-  // sent as the same text (zod-openapi's doc31 rebuilds it from every schema on each request,
-  // tens of milliseconds of CPU and a heap's worth of garbage per call).
-  let openapiText: string | undefined;
-  app.get('/openapi.json', (c) => {
-    openapiText ??= JSON.stringify(
-      app.getOpenAPI31Document({
-        openapi: '3.1.0',
-        info: { title: 'Strata API', version: '0.1.0', description: 'Catalog, lineage, trust, payments and delivery for governed data.' },
-      }),
-    );
-    return c.body(openapiText, 200, { 'content-type': 'application/json' });
-  });
-  if (deps.config.FEATURE_FLAGS_JSON?.docs !== false) app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  // /openapi.json, /docs (served from the package's assets, no CDN) and /docs/errors
+  registerDocs(app, deps);
 
   app.notFound((c) => problem(c, { code: 'not-found', detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}.` }));
 

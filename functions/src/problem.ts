@@ -5,6 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ERROR_DOCS } from '@strata/core/error-docs';
 import { ERROR_CODES, type ErrorCode, type FieldIssue } from '@strata/core/errors';
 
 export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -48,19 +49,25 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   internal: 'Internal error',
 };
 
+/** A problem's `type`: the code's entry in the served error reference (docs/errors.md in the repository). */
+export const problemType = (code: ErrorCode): string => `/docs/errors#${code}`;
+
 export const Problem = z
   .object({
-    type: z.string().openapi({ example: 'urn:strata:problem:not-found' }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string(),
-    error: z.enum(ERROR_CODES),
-    hint: z.string().optional(),
-    requestId: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    type: z.string().openapi({ description: 'URI reference of the error code’s documentation (what it means, what to do).', example: problemType('not-found') }),
+    title: z.string().openapi({ description: 'Short title of the error code.', example: 'Not found' }),
+    status: z.number().int().openapi({ description: 'The HTTP status, repeated.', example: 404 }),
+    detail: z.string().openapi({ description: 'What went wrong in this request; safe to show to a user.', example: 'No version has this id.' }),
+    instance: z.string().openapi({ description: 'The request path.', example: '/listings/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' }),
+    error: z.enum(ERROR_CODES).openapi({ description: 'The error code; documented at `type`.' }),
+    hint: z.string().optional().openapi({ description: 'A machine-readable or short human hint (which check failed, what to send instead).', example: 'versionId not found' }),
+    requestId: z.string().openapi({ description: 'The request id (also the `X-Request-Id` header); the server log has the details under it.', example: '7d3c1a5e-0f2b-4c1e-9a59-2f0d4b1c6e8a' }),
+    issues: z
+      .array(z.object({ path: z.string().openapi({ example: 'manifest.content.contentHash' }), message: z.string().openapi({ example: 'must be 64 hex characters' }) }))
+      .optional()
+      .openapi({ description: 'For `validation-failed`: every invalid field, by its path in the request (`query.limit`, `json.webhookUrl`, `manifest.content.contentHash`, `body.policy.minConfs`).' }),
   })
-  .openapi('Problem');
+  .openapi('Problem', { description: 'RFC 9457 problem details, with the `error` code and `hint` members kept from the seed API.' });
 export type Problem = z.infer<typeof Problem>;
 
 export interface ProblemInput {
@@ -75,8 +82,8 @@ export interface ProblemInput {
 export function problem(c: Context, p: ProblemInput): Response {
   const status = STATUS[p.code];
   const body: Problem = {
-    type: `urn:strata:problem:${p.code}`,
-    title: TITLES[p.code] ?? p.code.replace(/-/g, ' '),
+    type: problemType(p.code),
+    title: TITLES[p.code] ?? ERROR_DOCS[p.code].title,
     status,
     detail: p.detail,
     instance: new URL(c.req.url).pathname,
@@ -99,11 +106,32 @@ export function fieldIssues(target: string, issues: readonly { path: PropertyKey
   }));
 }
 
-/** OpenAPI response entries for the error statuses a route can return. */
-export function errorResponses(...statuses: ContentfulStatusCode[]) {
+/** The built error codes answered with `status` (reserved codes no endpoint returns are left out). */
+export function codesFor(status: number): ErrorCode[] {
+  return ERROR_CODES.filter((c) => STATUS[c] === status && !ERROR_DOCS[c].reserved);
+}
+
+/**
+ * OpenAPI response entries for the errors a route can return, each naming its codes and their
+ * documentation. A status stands for every built code it carries; a code narrows its status to
+ * the codes given (`errorResponses('unauthorized', 404)`). 400 and 500 are always possible.
+ */
+export function errorResponses(...items: (ContentfulStatusCode | ErrorCode)[]) {
+  const statuses = new Set<number>([400, 500]);
+  const named = new Map<number, ErrorCode[]>();
+  for (const item of items) {
+    if (typeof item === 'number') {
+      statuses.add(item);
+      continue;
+    }
+    const status = STATUS[item];
+    statuses.add(status);
+    named.set(status, [...(named.get(status) ?? []), item]);
+  }
   const out: Record<number, { description: string; content: { 'application/problem+json': { schema: typeof Problem } } }> = {};
-  for (const s of [400, 429, 500, ...statuses]) {
-    out[s] = { description: `Problem (${s})`, content: { 'application/problem+json': { schema: Problem } } };
+  for (const s of [...statuses].sort((a, b) => a - b)) {
+    const codes = named.get(s) ?? codesFor(s);
+    out[s] = { description: `Problem: ${codes.map((c) => `[\`${c}\`](${problemType(c)})`).join(', ')}.`, content: { 'application/problem+json': { schema: Problem } } };
   }
   return out;
 }

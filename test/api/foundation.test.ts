@@ -47,7 +47,7 @@ describe('app foundation (embedded default)', () => {
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     const body = await json(res);
-    expect(body).toMatchObject({ type: 'urn:strata:problem:not-found', status: 404, error: 'not-found', instance: '/no/such/route' });
+    expect(body).toMatchObject({ type: '/docs/errors#not-found', status: 404, error: 'not-found', instance: '/no/such/route' });
     expect(body.requestId).toBe(res.headers.get('x-request-id'));
   });
 

@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildLambdas, bundledInputs, lambdaOut } from '../../functions/build';
+import { swaggerUiFiles } from '../../functions/docs';
 import { fixture } from '../contract/lineage-harness';
 import { ingestAuth } from '../support/deps';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
@@ -61,6 +63,11 @@ function sqsEvent(bodies: readonly string[], receiveCount = 1): SQSEvent {
 
 type HttpHandler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
+it('the Lambda bundle carries the swagger-ui assets /docs serves', async () => {
+  const meta = await buildLambdas();
+  expect(bundledInputs(meta, lambdaOut('lambda')).filter((p) => p.endsWith('functions/src/docs/swagger-ui.generated.ts'))).toHaveLength(1);
+}, 120_000);
+
 await describeWith(['postgres', 'redis'], 'Lambda handlers against the local services', () => {
   let svc: EdgeServices;
   let sqs: SqsServer;
@@ -97,6 +104,22 @@ await describeWith(['postgres', 'redis'], 'Lambda handlers against the local ser
     expect(body.failing).toEqual([]);
     expect(JSON.stringify(body)).toMatch(/neon-http/);
     expect(JSON.stringify(body)).toMatch(/sqs/);
+  });
+
+  it('HTTP: /docs and its swagger-ui assets come out of the function whole (no CDN, text bodies intact)', async () => {
+    const page = await http(httpEvent('GET', '/docs'), context);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers?.['content-security-policy']).toContain("script-src 'self'");
+    const assets = [...page.body!.matchAll(/(?:src|href)="(\/docs\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toHaveLength(3);
+    const { js, css } = swaggerUiFiles();
+    const body = async (path: string) => {
+      const r = await http(httpEvent('GET', path), context);
+      expect(r.statusCode, path).toBe(200);
+      return r.isBase64Encoded ? Buffer.from(r.body!, 'base64').toString('utf8') : r.body!;
+    };
+    expect(await body(assets.find((a) => a.endsWith('swagger-ui-bundle.js'))!)).toBe(js);
+    expect(await body(assets.find((a) => a.endsWith('swagger-ui.css'))!)).toBe(css);
   });
 
   it('HTTP → SQS → consumer: an async OpenLineage event is queued, consumed and stored; a bad message fails alone', async () => {

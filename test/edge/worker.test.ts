@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createS3BlobStore } from '@strata/core/adapters/blob/s3';
 import { tagVersionKey } from '@strata/core/cache/keys';
 import { buildWorker, bundledInputs, WORKER_OUT } from '../../functions/build';
+import { swaggerUiFiles } from '../../functions/docs';
 import { cloudflareCronJobs } from '../../infra/schedules';
 import { fixture } from '../contract/lineage-harness';
 import { ingestAuth } from '../support/deps';
@@ -79,6 +80,25 @@ await describeWith(['postgres', 'redis'], 'Worker in workerd against the local s
     expect(JSON.stringify(r.body)).toMatch(/neon-http/);
     expect(JSON.stringify(r.body)).toMatch(/upstash/);
     expect(JSON.stringify(r.body)).toMatch(/cloudflare/);
+  });
+
+  it('serves /docs with its swagger-ui script and stylesheet from the bundle itself (no CDN)', async () => {
+    const page = await mf.dispatchFetch('http://localhost/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/docs\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toHaveLength(3);
+    const { js, css } = swaggerUiFiles();
+    for (const path of assets) {
+      const res = await mf.dispatchFetch(`http://localhost${path}`);
+      expect(res.status, path).toBe(200);
+      const text = await res.text();
+      if (path.endsWith('swagger-ui-bundle.js')) expect(text).toBe(js);
+      if (path.endsWith('swagger-ui.css')) expect(text).toBe(css);
+    }
+    const errors = await mf.dispatchFetch('http://localhost/docs/errors');
+    expect(await errors.text()).toContain('<section id="not-found">');
   });
 
   it('publishes through POST /submit (Neon HTTP batch), then serves the listing miss → hit', async () => {

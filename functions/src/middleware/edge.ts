@@ -85,7 +85,8 @@ function routeTable(app: OpenAPIHono<AppEnv>): RouteEntry[] {
       method: r.method.toUpperCase(),
       pattern: new RegExp(`^${source}/?$`),
       params,
-      json: Object.keys(content).some((t) => JSON_TYPE.test(t)),
+      // `x-strata-raw-body`: the route reads and checks its own body (the lineage ingest routes)
+      json: Object.keys(content).some((t) => JSON_TYPE.test(t)) && (r as { 'x-strata-raw-body'?: boolean })['x-strata-raw-body'] !== true,
       bodyRequired: (r.request?.body as { required?: boolean } | undefined)?.required === true,
     });
   }

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '@strata/core/config/index';
 import { DepsError } from '@strata/core/deps';
+import { problemType } from '../problem';
 
 /** Memoises `build`; a rejection is not cached. */
 export function once<T>(build: () => Promise<T>): () => Promise<T> {
@@ -39,7 +40,7 @@ export function bootFailure(e: unknown, path: string, log: (line: string) => voi
   const config = isConfigurationError(e);
   log(JSON.stringify({ level: 'error', msg: config ? 'strata is misconfigured' : 'strata failed to start', requestId, error: String(e instanceof Error ? e.message : e) }));
   const body = {
-    type: 'urn:strata:problem:unavailable',
+    type: problemType('unavailable'),
     title: 'Service unavailable',
     status: 503,
     detail: config ? 'Strata is not configured correctly on this deployment.' : 'Strata could not start; retry shortly.',

@@ -6,6 +6,7 @@ import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const Advisory = z
   .object({
@@ -34,11 +35,13 @@ const postRoute = createRoute({
   path: '/advisories',
   tags: ['trust'],
   summary: 'Record an advisory (admin): BLOCK or WARN on versions or producers',
+  description: 'Records a recall or warning naming versions and/or producers, optionally expiring. While active, a BLOCK advisory makes `GET /ready` false for every version whose lineage includes a named version or a version of a named producer; a WARN adds a warning.',
+  security: SECURITY.admin,
   middleware: [requireToken('admin')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: NewAdvisoryBody } } } },
   responses: {
     201: { description: 'Recorded', content: { 'application/json': { schema: Advisory } } },
-    ...errorResponses(401, 413, 503),
+    ...errorResponses('unauthorized', 413, 503),
   },
 });
 
@@ -47,11 +50,13 @@ const listRoute = createRoute({
   path: '/advisories',
   tags: ['trust'],
   summary: 'Advisories naming a version or its producer (newest first)',
+  description: 'Advisories that name the version or its producer, newest first, expired ones included with their `expiresAt`.',
+  security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: { query: z.object({ versionId: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }) }) },
   responses: {
     200: { description: 'The advisories', content: { 'application/json': { schema: z.object({ versionId: z.string(), items: z.array(Advisory) }) } } },
-    ...errorResponses(503),
+    ...errorResponses(429, 503),
   },
 });
 

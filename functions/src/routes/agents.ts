@@ -6,6 +6,7 @@ import { sendCached } from '../middleware/cache-headers';
 import { identity, serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 import { SafeText } from './listings';
 
 const Registration = z
@@ -32,11 +33,14 @@ const registerRoute = createRoute({
   path: '/agents/register',
   tags: ['catalog'],
   summary: 'Register an agent (identity-signed → owned by the key, stable id; unsigned → a new anonymous agent)',
+  description:
+    'Registers an agent with its name, capabilities and webhook URL (`https` to a public address). Signed by an identity key, the agent belongs to that key: its id is derived from key and name, so a retry keeps it, only requests signed by the same key may change it or ping it, and a body `identityKey` must be the signer’s (401 unsigned, 403 another key). Unsigned, each call creates a new anonymous agent with no key, which can never claim or overwrite a keyed one. A signature that is sent must verify (docs/identity-signing.md).',
+  security: SECURITY.identityOptional,
   middleware: [rateLimit('register', (c) => c.get('deps').config.RATE_LIMIT_REGISTER_PER_MIN), identity('optional', { nonce: 'in-write' })] as const,
   request: { body: { required: true, content: { 'application/json': { schema: Registration } } } },
   responses: {
     200: { description: 'Registered', content: { 'application/json': { schema: Ok.extend({ agentId: z.string() }) } } },
-    ...errorResponses(401, 403, 409, 413, 429, 503),
+    ...errorResponses('invalid-signature', 'nonce-replayed', 401, 403, 409, 413, 429, 503),
   },
 });
 
@@ -45,6 +49,8 @@ const searchRoute = createRoute({
   path: '/agents/search',
   tags: ['catalog'],
   summary: 'Search agents by name and capability (cached page)',
+  description: 'Pages of agents whose name matches `q` and that offer `capability`. Cached with `ETag`.',
+  security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: {
     query: z.object({
@@ -57,7 +63,7 @@ const searchRoute = createRoute({
   responses: {
     200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(Agent), limit: z.number(), offset: z.number() }) } } },
     304: { description: 'Not modified' },
-    ...errorResponses(503),
+    ...errorResponses(429, 503),
   },
 });
 
@@ -66,12 +72,14 @@ const getRoute = createRoute({
   path: '/agents/{id}',
   tags: ['catalog'],
   summary: 'One agent (cached)',
+  description: 'One agent by id (`ag_<16 hex>`), with its last ping and status. Cached with `ETag`.',
+  security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: { params: AgentId },
   responses: {
     200: { description: 'The agent', content: { 'application/json': { schema: Agent } } },
     304: { description: 'Not modified' },
-    ...errorResponses(404, 503),
+    ...errorResponses('not-found', 429, 503),
   },
 });
 
@@ -80,11 +88,13 @@ const pingRoute = createRoute({
   path: '/agents/{id}/ping',
   tags: ['catalog'],
   summary: 'Mark an agent up (signed by its identity key when it has one)',
+  description: 'Records a ping: the agent becomes `up`. An agent registered with an identity key accepts only pings signed by that key (403 `forbidden` otherwise); one registered unsigned accepts any.',
+  security: SECURITY.identityOptional,
   middleware: [rateLimit('ping', (c) => c.get('deps').config.RATE_LIMIT_PING_PER_MIN), identity('optional', { nonce: 'in-write' })] as const,
   request: { params: AgentId },
   responses: {
     200: { description: 'Recorded', content: { 'application/json': { schema: Ok } } },
-    ...errorResponses(401, 403, 404, 429, 503),
+    ...errorResponses('invalid-signature', 'nonce-replayed', 'forbidden', 'not-found', 401, 429, 503),
   },
 });
 

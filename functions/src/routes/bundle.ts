@@ -7,6 +7,7 @@ import type { AppEnv } from '../env';
 import { etagMatches } from '../middleware/cache-headers';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const X_CACHE: Record<CacheStatus, 'hit' | 'miss' | 'stale'> = { hit: 'hit', miss: 'miss', stale: 'stale', 'stale-if-error': 'stale' };
 
@@ -36,12 +37,15 @@ const route = createRoute({
   path: '/bundle',
   tags: ['trust'],
   summary: 'Lineage bundle: manifests, edges and SPV proofs with live confirmations',
+  description:
+    'Everything a client needs to verify a version and its ancestry offline: the lineage graph to `depth` parent hops, every manifest, and every SPV envelope with confirmations computed now. 409 `incomplete-lineage` when a version in it has no manifest or envelope yet, 409 `invalid-envelope` when a stored envelope no longer verifies. Cached without the confirmations; `ETag` changes with them.',
+  security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: { query: BundleQuery },
   responses: {
     200: { description: 'The bundle', content: { 'application/json': { schema: Bundle } } },
     304: { description: 'Not modified (If-None-Match)' },
-    ...errorResponses(404, 409, 503),
+    ...errorResponses('not-found', 'incomplete-lineage', 'invalid-envelope', 429, 503),
   },
 });
 

@@ -7,6 +7,7 @@ import { countPendingDeadLetters, listDeadLetters, takeForReplay, type DeadLette
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const DeadLetterOut = z
   .object({
@@ -25,6 +26,8 @@ const listRoute = createRoute({
   path: '/admin/dead-letters',
   tags: ['operations'],
   summary: 'Jobs that failed their last attempt (oldest failure first)',
+  description: 'Background jobs (cache invalidations, lineage events, hooks) that exhausted their retries, with the last error; `pending` counts those not yet replayed.',
+  security: SECURITY.admin,
   middleware: [requireToken('admin')] as const,
   request: {
     query: z.object({
@@ -34,7 +37,7 @@ const listRoute = createRoute({
   },
   responses: {
     200: { description: 'Dead letters', content: { 'application/json': { schema: z.object({ pending: z.number().int(), items: z.array(DeadLetterOut) }) } } },
-    ...errorResponses(401),
+    ...errorResponses('unauthorized'),
   },
 });
 
@@ -43,6 +46,8 @@ const replayRoute = createRoute({
   path: '/admin/dead-letters/replay',
   tags: ['operations'],
   summary: 'Send pending dead letters back to the queue',
+  description: 'Puts pending dead letters (the given `ids`, or the oldest `limit`) back on the queue and marks them replayed, in one transaction, so two concurrent replays never send a job twice.',
+  security: SECURITY.admin,
   middleware: [requireToken('admin')] as const,
   request: {
     body: {
@@ -52,7 +57,7 @@ const replayRoute = createRoute({
   },
   responses: {
     200: { description: 'Replayed', content: { 'application/json': { schema: z.object({ replayed: z.number().int(), items: z.array(DeadLetterOut) }) } } },
-    ...errorResponses(401, 503),
+    ...errorResponses('unauthorized', 503),
   },
 });
 

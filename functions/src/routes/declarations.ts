@@ -5,6 +5,7 @@ import type { AppEnv } from '../env';
 import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const ProofBody = z
   .object({
@@ -30,6 +31,9 @@ const route = createRoute({
   path: '/declarations/{txid}/proof',
   tags: ['catalog'],
   summary: 'Attach a verified SPV envelope; the declaration becomes confirmed',
+  description:
+    'Verifies the envelope — the transaction, its Merkle path (or BUMP) and its block — against the stored block headers before storing it; it must prove exactly the declaring transaction `txid`. Needs no credential (limited to `RATE_LIMIT_PROOF_PER_MIN` per client): an envelope that does not verify is refused (409 `invalid-envelope`), one for an unknown declaration is 404. Confirmations are computed at read time from the header store.',
+  security: SECURITY.public,
   // unauthenticated, and each call verifies a proof against the header store
   middleware: [rateLimit('proof', (c) => c.get('deps').config.RATE_LIMIT_PROOF_PER_MIN)] as const,
   request: {
@@ -38,7 +42,7 @@ const route = createRoute({
   },
   responses: {
     200: { description: 'Stored', content: { 'application/json': { schema: ProofResult } } },
-    ...errorResponses(404, 409, 413, 429, 503),
+    ...errorResponses('not-found', 'invalid-envelope', 413, 429, 503),
   },
 });
 

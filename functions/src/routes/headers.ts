@@ -7,6 +7,7 @@ import { MAX_HEADERS_PER_INSERT } from '@strata/core/spv/header-store';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 /**
  * Heights live in `integer` columns (2^31 - 1). A checkpoint near that bound would make the next
@@ -49,11 +50,14 @@ const postRoute = createRoute({
   path: '/headers',
   tags: ['trust'],
   summary: 'Store block headers (admin); the heaviest chain becomes the best chain',
+  description:
+    'Stores 80-byte block headers (hex, in chain order) after checking each one’s proof of work and link to its predecessor. The chain with the most work is the best chain; a reorganisation is reported with the versions whose proofs it affects. Re-posting known headers changes nothing. The schedule can also load headers from `HEADERS_SOURCE`.',
+  security: SECURITY.admin,
   middleware: [requireToken('admin')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: HeadersBody } } } },
   responses: {
     200: { description: 'Stored (re-posting known headers is a no-op)', content: { 'application/json': { schema: HeadersResult } } },
-    ...errorResponses(401, 413, 503),
+    ...errorResponses('unauthorized', 413, 503),
   },
 });
 
@@ -62,9 +66,11 @@ const tipRoute = createRoute({
   path: '/headers/tip',
   tags: ['trust'],
   summary: 'The best chain tip (cached for seconds)',
+  description: 'Height, hash and cumulative work of the best chain’s tip; 404 before any header is stored.',
+  security: SECURITY.public,
   responses: {
     200: { description: 'The tip', content: { 'application/json': { schema: TipResult } } },
-    ...errorResponses(404, 503),
+    ...errorResponses('not-found', 503),
   },
 });
 

@@ -3,6 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { checkHealth, TierHealth } from '@strata/core/health/health';
 import { rateLimitHealth } from '@strata/core/ratelimit/index';
 import type { AppEnv } from '../env';
+import { SECURITY } from '../openapi/security';
 
 const Health = z
   .object({
@@ -22,6 +23,8 @@ const healthRoute = createRoute({
   path: '/health',
   tags: ['operations'],
   summary: 'Liveness of every tier',
+  description: 'Pings the database, cache, blob store and queue and names each one’s adapter (tier) and latency; 503 when any fails, naming it in `failing`. Also says whether rate limits are enforced or failing open.',
+  security: SECURITY.public,
   responses: {
     200: { description: 'All tiers reachable', content: { 'application/json': { schema: Health } } },
     503: { description: 'At least one tier failing (named in `failing`)', content: { 'application/json': { schema: Health } } },
@@ -33,6 +36,8 @@ const dbRoute = createRoute({
   path: '/health/db',
   tags: ['operations'],
   summary: 'Postgres SELECT 1 and Kv ping',
+  description: 'The database and cache checks of `/health` only.',
+  security: SECURITY.public,
   responses: {
     200: { description: 'Both reachable', content: { 'application/json': { schema: Health.pick({ status: true, timestamp: true, failing: true, database: true, cache: true }) } } },
     503: { description: 'Degraded', content: { 'application/json': { schema: Health.pick({ status: true, timestamp: true, failing: true, database: true, cache: true }) } } },
@@ -50,6 +55,15 @@ export function registerHealth(app: OpenAPIHono<AppEnv>): void {
   app.openapi(dbRoute, async (c) => {
     const h = await checkHealth(c.get('deps'), ['database', 'cache']);
     return c.json({ status: h.status, timestamp: h.timestamp, failing: h.failing, database: h.database, cache: h.cache }, h.failing.length === 0 ? 200 : 503);
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    tags: ['operations'],
+    summary: 'Prometheus metrics',
+    description: 'Counters and gauges in the Prometheus text format (0.0.4), for a scraper.',
+    security: SECURITY.public,
+    responses: { 200: { description: 'Prometheus text exposition', content: { 'text/plain': { schema: z.string() } } } },
   });
   app.get('/metrics', async (c) => {
     const text = await c.get('deps').metrics.render();

@@ -10,6 +10,8 @@ import { ingestLineage, type IngestReport, type LineageCtx } from '@strata/core/
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { errorResponses } from '../problem';
+import { OPENLINEAGE_EVENT } from '../openapi/document';
+import { SECURITY } from '../openapi/security';
 
 export const LINEAGE_PATH = '/api/v1/lineage';
 export const LINEAGE_BATCH_PATH = '/api/v1/lineage/batch';
@@ -50,11 +52,17 @@ const single = createRoute({
   path: LINEAGE_PATH,
   tags: ['lineage'],
   summary: 'Ingest one OpenLineage event',
+  description:
+    'The endpoint an OpenLineage HTTP transport posts to (`url` = this server, `endpoint` = `api/v1/lineage`, `auth` = the ingest token). Takes one RunEvent, JobEvent or DatasetEvent as JSON, plain or `Content-Encoding: gzip`, at most `OL_MAX_EVENT_BYTES`. The event is stored as received (its hash is the SHA-256 of its RFC 8785 canonical JSON, so a re-sent event is a `duplicate`), and its datasets, job, run and edges are derived from it. With `LINEAGE_INGEST_MODE=async` it is validated, queued and answered 202. An invalid event answers 400 `validation-failed` with every issue under `body.`.',
+  security: SECURITY.ingest,
+  // read by the route itself (gzip, its own size cap, json-guard): the parsing edge leaves it alone
+  'x-strata-raw-body': true,
   middleware: [requireToken('ingest')] as const,
+  request: { body: { required: true, description: 'One OpenLineage event (JSON; gzip accepted).', content: { 'application/json': { schema: OPENLINEAGE_EVENT } } } },
   responses: {
     201: { description: 'Stored (or a duplicate of a stored event)', content: { 'application/json': { schema: IngestAck } } },
     202: { description: 'Validated and queued (LINEAGE_INGEST_MODE=async)', content: { 'application/json': { schema: IngestAck } } },
-    ...errorResponses(401, 413, 415, 503),
+    ...errorResponses('unauthorized', 413, 415, 503),
   },
 });
 const batch = createRoute({
@@ -62,11 +70,31 @@ const batch = createRoute({
   path: LINEAGE_BATCH_PATH,
   tags: ['lineage'],
   summary: 'Ingest an array of OpenLineage events (per-event results, partial success)',
+  description:
+    'Many events in one request: a JSON array, or `{"events": [...]}`, plain or gzip, at most 8 MiB decompressed. Each event is validated and stored on its own: valid ones are stored even when others are not (`status: partial`, each result naming its `index` and its issues). Only when no event is valid does the request fail (400 `validation-failed`, issues under `body.<index>.`).',
+  security: SECURITY.ingest,
+  'x-strata-raw-body': true,
   middleware: [requireToken('ingest')] as const,
+  request: {
+    body: {
+      required: true,
+      description: 'OpenLineage events (JSON; gzip accepted).',
+      content: {
+        'application/json': {
+          schema: {
+            oneOf: [
+              { type: 'array', items: OPENLINEAGE_EVENT, minItems: 1 },
+              { type: 'object', properties: { events: { type: 'array', items: OPENLINEAGE_EVENT, minItems: 1 } }, required: ['events'] },
+            ],
+          },
+        },
+      },
+    },
+  },
   responses: {
     200: { description: 'Stored; see each result', content: { 'application/json': { schema: BatchAck } } },
     202: { description: 'Some events queued (LINEAGE_INGEST_MODE=async)', content: { 'application/json': { schema: BatchAck } } },
-    ...errorResponses(401, 413, 415, 503),
+    ...errorResponses('unauthorized', 413, 415, 503),
   },
 });
 

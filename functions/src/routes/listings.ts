@@ -7,6 +7,7 @@ import { sendCached } from '../middleware/cache-headers';
 import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -82,12 +83,15 @@ const listRoute = createRoute({
   path: '/listings',
   tags: ['catalog'],
   summary: 'Search published versions (cached page; deterministic order: newest first, then versionId)',
+  description:
+    'Pages of published versions, filtered by words (`q`, prefix match on name, description and datasetId), `datasetId` or `producerId`. Served through the cache (`X-Cache`, `ETag`; `If-None-Match` answers 304). With `policyPreview=true` each item carries a cheap, non-binding policy decision (no SPV; `GET /ready` decides).',
+  security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: { query: ListingsQuery },
   responses: {
     200: { description: 'One page', headers: cachedHeaders, content: { 'application/json': { schema: ListingsPage } } },
     304: { description: 'Not modified (If-None-Match)' },
-    ...errorResponses(503),
+    ...errorResponses(429, 503),
   },
 });
 
@@ -96,12 +100,14 @@ const detailRoute = createRoute({
   path: '/listings/{versionId}',
   tags: ['catalog'],
   summary: 'One version (cached; 404 cached briefly and cleared by the publish)',
+  description: 'The listing of one version by its versionId (64 hex): the main fields of its manifest. Cached with `ETag`; a 404 is cached briefly and cleared when the version is published.',
+  security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: { params: z.object({ versionId: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }) }) },
   responses: {
     200: { description: 'The listing', headers: cachedHeaders, content: { 'application/json': { schema: ListingDetail } } },
     304: { description: 'Not modified (If-None-Match)' },
-    ...errorResponses(404, 503),
+    ...errorResponses('not-found', 429, 503),
   },
 });
 

@@ -15,6 +15,7 @@ import { requireToken } from '../middleware/auth';
 import { sendCachedJson } from '../middleware/cache-headers';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const Name = z.string().min(1).max(1024);
 const Json = z.record(z.string(), z.any());
@@ -36,38 +37,67 @@ const graphRoute = createRoute({
   tags: ['lineage'],
   summary: 'Lineage graph around one dataset (cached; rate limited per client)',
   description:
-    'Nodes: the root and its ancestors (`up`), descendants (`down`) or both, at most `depth` hops away. ' +
-    'Edges: every stored edge between two returned nodes, whichever walk reached them — also an edge at the depth boundary ' +
-    'and, for `both`, an edge from an upstream to a downstream node that bypasses the root; never an edge to a node not returned ' +
-    '(`stats.truncated` says the graph was cut). Worked example: docs/lineage-graphs.md.',
+    'The datasets upstream (`up`), downstream (`down`) or both of one dataset, to `depth` hops (at most `OL_QUERY_MAX_DEPTH`), as `simple` (`{nodes, edges}`; edges: every stored edge between two returned nodes, whichever walk reached them — also at the depth boundary and, for `both`, an edge from an upstream to a downstream node that bypasses the root; `stats.truncated` says the graph was cut; worked example in docs/lineage-graphs.md) or `cyto` (Cytoscape elements). Name the dataset by `node` (`dataset:<namespace>:<name>`) or by `namespace` and `name`. Cached; limited to `OL_QUERY_RATE_PER_MIN` per client.',
+  security: SECURITY.public,
   middleware: [rateLimit('lineage', (c) => c.get('deps').config.OL_QUERY_RATE_PER_MIN)] as const,
   request: { query: GraphQuery },
   responses: {
     200: { description: '`simple` or `cyto` graph', content: { 'application/json': { schema: Json } } },
-    ...errorResponses(404),
+    ...errorResponses('not-found', 429, 503),
   },
 });
 
-const detail = <P extends z.ZodObject>(path: string, summary: string, params: P) =>
+const Facets = z.record(z.string(), z.record(z.string(), z.unknown())).openapi({ description: 'Facets by name, as the latest event that carried facets for it gave them.' });
+const DatasetName = z.object({ namespace: z.string(), name: z.string() });
+const times = {
+  created_at: z.string().openapi({ description: 'First seen (ISO 8601, UTC).' }),
+  updated_at: z.string().openapi({ description: 'Last time its facets changed (ISO 8601, UTC).' }),
+};
+const LineageDataset = z.object({ namespace: z.string(), name: z.string(), facets: Facets, ...times }).openapi('LineageDataset');
+const LineageJob = LineageDataset.extend({
+  latest_run_id: z.string().nullable().openapi({ description: 'The run with the newest state time.' }),
+  inputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets any run or JobEvent of the job read (at most 1,000).' }),
+  outputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets it wrote (at most 1,000).' }),
+}).openapi('LineageJob');
+const LineageRun = z
+  .object({
+    namespace: z.string(),
+    job_name: z.string(),
+    run_id: z.string(),
+    state: z.string().openapi({ description: 'START, RUNNING, COMPLETE, ABORT, FAIL or OTHER: the event type of the newest event.' }),
+    start_time: z.string().nullable(),
+    end_time: z.string().nullable(),
+    facets: Facets,
+    ...times,
+    inputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets the run’s events read (at most 1,000).' }),
+    outputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets they wrote (at most 1,000).' }),
+  })
+  .openapi('LineageRun');
+
+const detail = <P extends z.ZodObject, S extends z.ZodType>(path: string, summary: string, description: string, params: P, body: S) =>
   createRoute({
     method: 'get',
     path,
     tags: ['lineage'],
     summary,
+    description,
+    security: SECURITY.public,
     // uncached reads straight from PostgreSQL: every client gets the public budget
     middleware: [rateLimit('public')] as const,
     request: { params },
-    responses: { 200: { description: 'Found', content: { 'application/json': { schema: Json } } }, ...errorResponses(404) },
+    responses: { 200: { description: 'Found', content: { 'application/json': { schema: body } } }, ...errorResponses('not-found') },
   });
-const datasetRoute = detail('/openlineage/nodes/dataset/{namespace}/{name}', 'One dataset with its latest facets', z.object({ namespace: Name, name: Name }));
-const jobRoute = detail('/openlineage/jobs/{namespace}/{name}', 'One job with its latest facets', z.object({ namespace: Name, name: Name }));
-const runRoute = detail('/openlineage/runs/{runId}', 'One run: state, times, facets', z.object({ runId: z.string().min(1).max(255) }));
+const datasetRoute = detail('/openlineage/nodes/dataset/{namespace}/{name}', 'One dataset with its latest facets', 'A dataset by namespace and name (URL-encoded), with its latest facets.', z.object({ namespace: Name, name: Name }), z.object({ dataset: LineageDataset }));
+const jobRoute = detail('/openlineage/jobs/{namespace}/{name}', 'One job with its latest facets', 'A job by namespace and name, with its latest facets, its latest run and the datasets it reads and writes.', z.object({ namespace: Name, name: Name }), z.object({ job: LineageJob }));
+const runRoute = detail('/openlineage/runs/{runId}', 'One run: state, times, facets', 'A run by its runId: its state, start and end times, facets, job, inputs and outputs.', z.object({ runId: z.string().min(1).max(255) }), z.object({ run: LineageRun }));
 
 const searchRoute = createRoute({
   method: 'get',
   path: '/openlineage/search',
   tags: ['lineage'],
   summary: 'Datasets whose name contains q (prefix matches first)',
+  description: 'Datasets whose name contains `q`, names starting with it first, at most `limit`.',
+  security: SECURITY.public,
   // a substring search over every dataset name: as costly as a graph query
   middleware: [rateLimit('lineage', (c) => c.get('deps').config.OL_QUERY_RATE_PER_MIN)] as const,
   request: {
@@ -81,6 +111,8 @@ const healthRoute = createRoute({
   path: '/openlineage/health',
   tags: ['lineage'],
   summary: 'Lineage store and graph query reachable',
+  description: 'Checks the lineage tables answer; reports the ingest mode and estimated dataset and edge counts (from table statistics, so approximate).',
+  security: SECURITY.public,
   responses: {
     200: { description: 'Reachable', content: { 'application/json': { schema: Json } } },
     503: { description: 'Store unreachable', content: { 'application/json': { schema: Json } } },
@@ -88,24 +120,42 @@ const healthRoute = createRoute({
 });
 
 const HookBody = z.object({ versionId: z.string().regex(/^[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase()), reason: z.string().max(256).optional() });
+const HookResult = z
+  .object({
+    versionId: z.string(),
+    status: z.enum(['stored', 'duplicate', 'queued', 'rejected']).openapi({ description: 'What the lineage store did with the event (`queued` with LINEAGE_INGEST_MODE=async).' }),
+    eventHash: z.string().optional().openapi({ description: 'SHA-256 of the event’s canonical JSON.' }),
+    duplicate: z.boolean(),
+  })
+  .openapi('LineageHookResult');
+const ReconcileResult = z
+  .object({ emitted: z.number().int(), versionIds: z.array(z.string()).readonly().openapi({ description: 'Versions whose publish event was emitted.' }) })
+  .openapi('LineageReconcileResult');
 const hookRoute = (which: 'publish' | 'recall') =>
   createRoute({
     method: 'post',
     path: `/openlineage/hook/${which}`,
     tags: ['lineage'],
     summary: which === 'publish' ? "Emit a catalog version's publish (COMPLETE) event" : "Emit a catalog version's RETRACTED event",
+    description:
+      which === 'publish'
+        ? 'Emits the OpenLineage COMPLETE event of a published version (job `strata.publish`, its parents as inputs, the version as output) into the lineage store. Publishing does this by itself (`lineageHooks`); this replays it. Idempotent: the same event is a duplicate.'
+        : 'Emits an OpenLineage event marking a published version retracted, with an optional `reason`.',
+    security: SECURITY.admin,
     middleware: [requireToken('admin')] as const,
     request: { body: { required: true, content: { 'application/json': { schema: HookBody } } } },
-    responses: { 201: { description: 'Emitted', content: { 'application/json': { schema: Json } } }, ...errorResponses(401, 404) },
+    responses: { 201: { description: 'Emitted', content: { 'application/json': { schema: HookResult } } }, ...errorResponses('unauthorized', 'not-found') },
   });
 const reconcileRoute = createRoute({
   method: 'post',
   path: '/openlineage/hook/reconcile',
   tags: ['lineage'],
   summary: 'Emit publish events missing from the lineage store (hooks that never ran)',
+  description: 'Finds published versions whose publish event is not in the lineage store and emits it, at most `limit` per call.',
+  security: SECURITY.admin,
   middleware: [requireToken('admin')] as const,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
-  responses: { 200: { description: 'Emitted', content: { 'application/json': { schema: Json } } }, ...errorResponses(401) },
+  responses: { 200: { description: 'Emitted', content: { 'application/json': { schema: ReconcileResult } } }, ...errorResponses('unauthorized') },
 });
 
 function adminCtx(c: Context<AppEnv>): LineageCtx {

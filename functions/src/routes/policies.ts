@@ -13,8 +13,10 @@ import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { documentedAs } from '../openapi/document';
+import { SECURITY } from '../openapi/security';
 
-const PolicyDoc = z.record(z.string(), z.unknown()).openapi('PolicyDocument', { description: 'D28 policy JSON; every rule optional, unknown keys rejected.' });
+const PolicyDoc = z.record(z.string(), z.unknown()).openapi(documentedAs('PolicyDocument', 'A D28 policy document; every rule optional, unknown keys rejected.'));
 const PolicyItem = z
   .object({ policyId: z.string(), name: z.string(), enabled: z.boolean(), policy: PolicyDoc, createdAt: z.string(), updatedAt: z.string() })
   .openapi('Policy');
@@ -31,37 +33,51 @@ const EvaluateBody = z
 const routes = {
   create: createRoute({
     method: 'post', path: '/policies', tags: ['policies'], summary: 'Create a policy (admin)', middleware: [requireToken('admin')] as const,
+    description: 'Stores a named policy document (validated field by field, unknown keys refused) and answers its new id (`pol_<16 hex>`).',
+    security: SECURITY.admin,
     request: { body: json(z.object({ name: z.string(), enabled: z.boolean().optional(), policy: PolicyDoc })) },
-    responses: { 201: { description: 'Created', content: { 'application/json': { schema: Ok.extend({ policyId: z.string() }) } } }, ...errorResponses(401, 413, 503) },
+    responses: { 201: { description: 'Created', content: { 'application/json': { schema: Ok.extend({ policyId: z.string() }) } } }, ...errorResponses('unauthorized', 413, 503) },
   }),
   list: createRoute({
     method: 'get', path: '/policies', tags: ['policies'], summary: 'Policies, newest first (cached)', middleware: [rateLimit('public')] as const,
+    description: 'Stored policies, newest first; `enabled=true|false` filters, `limit` (≤ 200) and `offset` page.',
+    security: SECURITY.public,
     request: { query: z.object({ enabled: z.string().optional(), limit: z.string().optional(), offset: z.string().optional() }) },
-    responses: { 200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(PolicyItem), limit: z.number(), offset: z.number() }) } } }, ...errorResponses(503) },
+    responses: { 200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(PolicyItem), limit: z.number(), offset: z.number() }) } } }, ...errorResponses(429, 503) },
   }),
   get: createRoute({
     method: 'get', path: '/policies/{id}', tags: ['policies'], summary: 'One policy (cached)', middleware: [rateLimit('public')] as const,
+    description: 'One stored policy with its document.',
+    security: SECURITY.public,
     request: { params: IdParam },
-    responses: { 200: { description: 'The policy', content: { 'application/json': { schema: PolicyItem } } }, ...errorResponses(404, 503) },
+    responses: { 200: { description: 'The policy', content: { 'application/json': { schema: PolicyItem } } }, ...errorResponses('not-found', 429, 503) },
   }),
   patch: createRoute({
     method: 'patch', path: '/policies/{id}', tags: ['policies'], summary: 'Change name, enabled and/or policy (admin)', middleware: [requireToken('admin')] as const,
+    description: 'Changes the members given; a new `policy` replaces the document whole.',
+    security: SECURITY.admin,
     request: { params: IdParam, body: json(z.object({ name: z.string().optional(), enabled: z.boolean().optional(), policy: PolicyDoc.optional() })) },
-    responses: { 200: { description: 'Changed', content: { 'application/json': { schema: Ok } } }, ...errorResponses(401, 404, 503) },
+    responses: { 200: { description: 'Changed', content: { 'application/json': { schema: Ok } } }, ...errorResponses('unauthorized', 'not-found', 503) },
   }),
   delete: createRoute({
     method: 'delete', path: '/policies/{id}', tags: ['policies'], summary: 'Delete a policy (admin); its runs stay', middleware: [requireToken('admin')] as const,
+    description: 'Deletes the policy; the recorded evaluations that used it are kept.',
+    security: SECURITY.admin,
     request: { params: IdParam },
-    responses: { 200: { description: 'Deleted', content: { 'application/json': { schema: Ok } } }, ...errorResponses(401, 404, 503) },
+    responses: { 200: { description: 'Deleted', content: { 'application/json': { schema: Ok } } }, ...errorResponses('unauthorized', 'not-found', 503) },
   }),
 };
 
 const evaluateRoute = (path: string) =>
   createRoute({
     method: 'post', path, tags: ['policies'], summary: 'Evaluate a stored or inline policy against a version (recorded in policy_runs)',
+    description:
+      'Evaluates a stored policy (`policyId`, which must exist and be enabled, else 404 `policy-not-found`) or an inline `policy` document against a version, with the facts gathered now (confirmations, lineage, advisories, manifest). Answers the decision (`allow`, `warn`, `block`) with its reason codes and evidence; every evaluation is recorded.' +
+      (path === '/ready/policy-eval' ? ' Same as `POST /policies/evaluate` (the seed’s path).' : ''),
+    security: SECURITY.public,
     middleware: [rateLimit('policy-eval')] as const,
     request: { body: json(EvaluateBody) },
-    responses: { 200: { description: 'The decision', content: { 'application/json': { schema: Decision } } }, ...errorResponses(404, 503) },
+    responses: { 200: { description: 'The decision', content: { 'application/json': { schema: Decision } } }, ...errorResponses('not-found', 'policy-not-found', 429, 503) },
   });
 
 export function registerPolicies(app: OpenAPIHono<AppEnv>): void {

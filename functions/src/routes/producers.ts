@@ -6,6 +6,7 @@ import { sendCached } from '../middleware/cache-headers';
 import { identity, serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 import { SafeText } from './listings';
 
 const identityHeaders = z.object({
@@ -35,11 +36,14 @@ const registerRoute = createRoute({
   path: '/producers/register',
   tags: ['catalog'],
   summary: 'Register or update the producer of the signing identity (idempotent per key)',
+  description:
+    'Creates or updates the producer whose identity key signed the request; its id (`prod_<16 hex>`) is derived from the key, so retries and updates keep it. The body is optional (name, website, payout script). Identity-signed (v2: method, path, timestamp, nonce and the exact body; docs/identity-signing.md); limited to `RATE_LIMIT_REGISTER_PER_MIN` per client.',
+  security: SECURITY.identity,
   middleware: [rateLimit('register', (c) => c.get('deps').config.RATE_LIMIT_REGISTER_PER_MIN), identity('required', { nonce: 'in-write' })] as const,
   request: { headers: identityHeaders, body: { required: false, content: { 'application/json': { schema: Registration } } } },
   responses: {
     200: { description: 'Registered', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), producerId: z.string() }) } } },
-    ...errorResponses(401, 413, 429, 503),
+    ...errorResponses('invalid-signature', 'nonce-replayed', 401, 413, 429, 503),
   },
 });
 
@@ -48,12 +52,14 @@ const getRoute = createRoute({
   path: '/producers/{id}',
   tags: ['catalog'],
   summary: 'A producer profile (cached)',
+  description: 'One producer by its id (`prod_<16 hex>`). Cached with `ETag`.',
+  security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: { params: z.object({ id: z.string().openapi({ pattern: '^prod_[0-9a-f]{16}$' }) }) },
   responses: {
     200: { description: 'The profile', content: { 'application/json': { schema: Producer } } },
     304: { description: 'Not modified' },
-    ...errorResponses(404, 503),
+    ...errorResponses('not-found', 429, 503),
   },
 });
 
@@ -62,12 +68,14 @@ const byDatasetRoute = createRoute({
   path: '/producers',
   tags: ['catalog'],
   summary: "The producer of a dataset's latest version (cached)",
+  description: 'The producer who published the newest version of `datasetId`; 404 when no version of it names a producer.',
+  security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: { query: z.object({ datasetId: SafeText(256).min(1) }) },
   responses: {
     200: { description: 'The profile', content: { 'application/json': { schema: Producer } } },
     304: { description: 'Not modified' },
-    ...errorResponses(404, 503),
+    ...errorResponses('not-found', 429, 503),
   },
 });
 

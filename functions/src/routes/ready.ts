@@ -6,6 +6,7 @@ import { evaluateStoredPolicy } from '@strata/core/policy/service';
 import type { AppEnv } from '../env';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const ReadyQuery = z.object({
   versionId: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }),
@@ -28,11 +29,14 @@ const route = createRoute({
   path: '/ready',
   tags: ['trust'],
   summary: 'Readiness decision: advisories, SPV proofs of the whole lineage, optional policy',
+  description:
+    'Whether a version may be used now: no active BLOCK advisory on it, an ancestor or one of their producers, every version in its lineage has an SPV proof that verifies against the best chain, and — with `policyId` — the policy does not block. `ready: false` comes with a `reason`; warnings never make it false. Never cached.',
+  security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: { query: ReadyQuery },
   responses: {
     200: { description: 'A decision (ready or not)', content: { 'application/json': { schema: Ready } } },
-    ...errorResponses(404, 503),
+    ...errorResponses('policy-not-found', 429, 503),
   },
 });
 

@@ -29,59 +29,116 @@ const Label = (min: number, max: number) =>
 
 export const ManifestClassification = z.enum(['public', 'internal', 'restricted', 'clinical-research']);
 
-export const Manifest = z.strictObject({
-  type: z.literal('datasetVersionManifest'),
-  datasetId: Label(3, 256),
-  versionId: Hex64.optional(),
-  name: Label(1, 256).optional(),
-  description: Text(8192).optional(),
-  tags: z.array(Label(1, 64)).max(32).optional(),
-  content: z.looseObject({
-    contentHash: Hex64,
-    sizeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-    mimeType: Text(255).optional(),
-    schema: z.looseObject({ uri: Text(2048).optional(), schemaHash: Hex64.optional() }).optional(),
-  }),
-  lineage: z
-    .looseObject({
-      parents: z
-        .array(Hex64)
-        .max(MANIFEST_MAX_PARENTS)
-        .refine((ps) => new Set(ps).size === ps.length, 'parents must not repeat')
-        .optional(),
-      transforms: z
-        .array(z.looseObject({ name: Text(256), parametersHash: z.string().regex(/^[0-9a-fA-F]{8,}$/).optional() }))
-        .max(256)
-        .optional(),
-    })
-    .optional(),
-  provenance: z.looseObject({
-    producer: z.looseObject({ identityKey: PubKeyHex.optional() }).optional(),
-    createdAt: z.iso.datetime({ offset: true }),
-    locations: z.array(z.looseObject({ type: Text(64), uri: Text(2048) })).max(64).optional(),
-  }),
-  policy: z.looseObject({
-    license: Label(1, 256),
-    classification: ManifestClassification,
-    pii_flags: z.array(Text(64)).max(64).optional(),
-  }),
-  signatures: z
-    .looseObject({
-      producer: z.looseObject({ publicKey: PubKeyHex, signature: z.string().min(10).max(1024) }).optional(),
-      endorsements: z
-        .array(
-          z.looseObject({
-            role: Text(64).optional(),
-            publicKey: PubKeyHex,
-            signature: z.string().min(10).max(1024),
-            expiresAt: z.iso.datetime({ offset: true }).optional(),
-          }),
-        )
-        .max(32)
-        .optional(),
-    })
-    .optional(),
-});
+const HASH_EXAMPLE = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+const KEY_EXAMPLE = '02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5';
+
+/** A complete manifest, as documented in the API reference (a test checks it parses). */
+export const MANIFEST_EXAMPLE = {
+  type: 'datasetVersionManifest',
+  datasetId: 'grandmas-kitchen/apple-pie-recipes',
+  name: 'Apple pie recipes',
+  description: 'Every apple pie recipe in the family notebook, one row per recipe.',
+  tags: ['recipes', 'baking'],
+  content: { contentHash: HASH_EXAMPLE, sizeBytes: 1_048_576, mimeType: 'text/csv', schema: { uri: 'https://schemas.example/recipes.json' } },
+  lineage: { parents: ['60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752'], transforms: [{ name: 'deduplicate' }] },
+  provenance: { producer: { identityKey: KEY_EXAMPLE }, createdAt: '2026-01-15T10:00:00Z', locations: [{ type: 's3', uri: 's3://bucket/recipes.csv' }] },
+  policy: { license: 'CC-BY-4.0', classification: 'public', pii_flags: [] },
+};
+
+export const Manifest = z
+  .strictObject({
+    type: z.literal('datasetVersionManifest').meta({ description: 'Always `datasetVersionManifest`.' }),
+    datasetId: Label(3, 256).meta({ description: 'The dataset this is a version of (3–256 characters); versions of one dataset share it.', example: 'grandmas-kitchen/apple-pie-recipes' }),
+    versionId: Hex64.optional().meta({ description: 'Optional: when given it must equal the SHA-256 of the canonical manifest (which excludes `versionId` and `signatures`), else 409.' }),
+    name: Label(1, 256).optional().meta({ description: 'Display name.', example: 'Apple pie recipes' }),
+    description: Text(8192).optional().meta({ description: 'Free text, up to 8,192 characters; searched by `GET /listings?q=`.' }),
+    tags: z.array(Label(1, 64)).max(32).optional().meta({ description: 'Up to 32 labels of 1–64 characters.', example: ['recipes'] }),
+    content: z
+      .looseObject({
+        contentHash: Hex64.meta({ description: 'SHA-256 of the content bytes, 64 hex.', example: HASH_EXAMPLE }),
+        sizeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'Size of the content in bytes.' }),
+        mimeType: Text(255).optional().meta({ description: 'Media type of the content.', example: 'text/csv' }),
+        schema: z
+          .looseObject({
+            uri: Text(2048).optional().meta({ description: 'Where the content’s schema is described.' }),
+            schemaHash: Hex64.optional().meta({ description: 'SHA-256 of the schema document (policies can require one).' }),
+          })
+          .optional()
+          .meta({ description: 'The content’s schema.' }),
+      })
+      .meta({ description: 'What the version holds. Other members are kept as given.' }),
+    lineage: z
+      .looseObject({
+        parents: z
+          .array(Hex64)
+          .max(MANIFEST_MAX_PARENTS)
+          .refine((ps) => new Set(ps).size === ps.length, 'parents must not repeat')
+          .optional()
+          .meta({ description: `versionIds this version was derived from (at most ${MANIFEST_MAX_PARENTS}, no repeats); must equal the parents the DLM1 output commits to.` }),
+        transforms: z
+          .array(
+            z.looseObject({
+              name: Text(256).meta({ description: 'What the step did.', example: 'deduplicate' }),
+              parametersHash: z.string().regex(/^[0-9a-fA-F]{8,}$/).optional().meta({ description: 'Hash of the step’s parameters, at least 8 hex.' }),
+            }),
+          )
+          .max(256)
+          .optional()
+          .meta({ description: 'Steps that made this version from its parents: a name and optionally a hex hash of their parameters.' }),
+      })
+      .optional()
+      .meta({ description: 'Where the version came from.' }),
+    provenance: z
+      .looseObject({
+        producer: z
+          .looseObject({ identityKey: PubKeyHex.optional().meta({ description: 'The producer’s identity key; must equal `signatures.producer.publicKey` when both are given.', example: KEY_EXAMPLE }) })
+          .optional()
+          .meta({ description: 'The producer; other members are kept as given.' }),
+        createdAt: z.iso.datetime({ offset: true }).meta({ description: 'When the version was made (ISO 8601 with offset); `maxDataAgeSeconds` in policies reads it.', example: '2026-01-15T10:00:00Z' }),
+        locations: z
+          .array(z.looseObject({ type: Text(64).meta({ description: 'Kind of location.', example: 's3' }), uri: Text(2048).meta({ description: 'Where the copy is.', example: 's3://bucket/recipes.csv' }) }))
+          .max(64)
+          .optional()
+          .meta({ description: 'Where copies of the content live (`type` such as `s3`, `https`).' }),
+      })
+      .meta({ description: 'Who made the version and when.' }),
+    policy: z
+      .looseObject({
+        license: Label(1, 256).meta({ description: 'Licence identifier (SPDX where one exists).', example: 'CC-BY-4.0' }),
+        classification: ManifestClassification.meta({ description: 'Sensitivity class; policies can allow-list classes.' }),
+        pii_flags: z.array(Text(64)).max(64).optional().meta({ description: 'Kinds of personal data present (policies can block-list them).', example: [] }),
+      })
+      .meta({ description: 'Terms of use.' }),
+    signatures: z
+      .looseObject({
+        producer: z
+          .looseObject({
+            publicKey: PubKeyHex.meta({ description: 'The signer’s compressed secp256k1 public key (66 hex).' }),
+            signature: z.string().min(10).max(1024).meta({ description: 'The signature, DER or 64-byte compact, hex.' }),
+          })
+          .optional()
+          .meta({ description: 'secp256k1 ECDSA (DER or compact hex) by `publicKey` over sha256(utf8(versionId)), versionId in lower-case hex (ADR 0017).' }),
+        endorsements: z
+          .array(
+            z.looseObject({
+              role: Text(64).optional().meta({ description: 'What the endorser vouches as, e.g. `auditor`.' }),
+              publicKey: PubKeyHex.meta({ description: 'The endorser’s compressed secp256k1 public key (66 hex).' }),
+              signature: z.string().min(10).max(1024).meta({ description: 'The signature over the versionId, DER or 64-byte compact, hex.' }),
+              expiresAt: z.iso.datetime({ offset: true }).optional().meta({ description: 'After this instant the endorsement is refused.' }),
+            }),
+          )
+          .max(32)
+          .optional()
+          .meta({ description: 'Further signatures over the versionId, each optionally with a role and an expiry (an expired one is refused).' }),
+      })
+      .optional()
+      .meta({ description: 'Optional signatures; not part of the hashed manifest. Each one present must verify.' }),
+  })
+  .meta({
+    description:
+      'The DLM1 off-chain manifest of a dataset version. Strict at the top level (unknown members are refused), open inside `content`, `lineage`, `provenance`, `policy` and `signatures`. Its versionId is the SHA-256 of its RFC 8785 canonical JSON without `versionId` and `signatures`; at most 64 KiB canonical.',
+    example: MANIFEST_EXAMPLE,
+  });
 export type Manifest = z.output<typeof Manifest>;
 
 /** Rejects non-JSON values and values too deep or large to canonicalise safely, without recursion. */

@@ -117,41 +117,101 @@ const RunFacets = facetMap({ parent: ParentRunFacet });
 const JobFacets = facetMap({ ownership: OwnershipFacet, lineage: LineageJobFacet });
 const DatasetFacets = facetMap({ ownership: OwnershipFacet, lineage: LineageDatasetFacet });
 
-const Dataset = z.looseObject({ namespace: OlName, name: OlName, facets: DatasetFacets });
-const InputDataset = Dataset.extend({ inputFacets: facetMap({}) });
-const OutputDataset = Dataset.extend({ outputFacets: facetMap({}) });
+const nsDoc = { description: 'Namespace: where the dataset or job lives (a data source or scheduler), non-empty, no control characters.' };
+const facetsDoc = (of: string, known: string) => ({ description: `Facets of the ${of}: an object per facet name, stored as given. ${known}` });
+const Dataset = z.looseObject({
+  namespace: OlName.meta(nsDoc),
+  name: OlName.meta({ description: 'Dataset name, unique in its namespace.' }),
+  facets: DatasetFacets.meta(facetsDoc('dataset', 'Checked: `ownership` (`owners[].name`) and `lineage` (LineageFacet 1-0-0: each DATASET source becomes an edge to this dataset).')),
+});
+const InputDataset = Dataset.extend({ inputFacets: facetMap({}).meta(facetsDoc('input', 'None is checked.')) });
+const OutputDataset = Dataset.extend({ outputFacets: facetMap({}).meta(facetsDoc('output', 'None is checked.')) });
+const JobRef = z
+  .looseObject({
+    namespace: OlName.meta(nsDoc),
+    name: OlName.meta({ description: 'Job name, unique in its namespace.' }),
+    facets: JobFacets.meta(facetsDoc('job', 'Checked: `ownership` and `lineage` (LineageFacet 1-0-0 `entries`: each DATASET target gets an edge from each of its DATASET sources).')),
+  })
+  .meta({ description: 'The job.' });
 
 const base = {
-  eventTime: z.string().transform((s, ctx) => {
-    const iso = normalizeEventTime(s);
-    if (iso === null) ctx.addIssue({ code: 'custom', message: 'is not an ISO-8601 timestamp' });
-    return iso ?? '';
-  }),
-  producer: z.string().min(1).max(2048),
-  schemaURL: z.string().max(2048).nullish(),
+  eventTime: z
+    .string()
+    .transform((s, ctx) => {
+      const iso = normalizeEventTime(s);
+      if (iso === null) ctx.addIssue({ code: 'custom', message: 'is not an ISO-8601 timestamp' });
+      return iso ?? '';
+    })
+    .meta({ description: 'When the event happened: ISO 8601; a missing offset is read as UTC, fractions beyond milliseconds are cut.', example: '2026-01-15T10:00:00.000Z' }),
+  producer: z.string().min(1).max(2048).meta({ description: 'URI of the software that emitted the event.', example: 'https://github.com/OpenLineage/OpenLineage/tree/1.0.0/integration/airflow' }),
+  schemaURL: z.string().max(2048).nullish().meta({ description: 'The OpenLineage schema the event follows (optional here, as in Marquez).' }),
 };
 const io = {
-  inputs: z.array(InputDataset).max(OL_LIMITS.maxInputs, `exceeds maxInputs: limit ${OL_LIMITS.maxInputs}`).nullish(),
-  outputs: z.array(OutputDataset).max(OL_LIMITS.maxOutputs, `exceeds maxOutputs: limit ${OL_LIMITS.maxOutputs}`).nullish(),
+  inputs: z
+    .array(InputDataset)
+    .max(OL_LIMITS.maxInputs, `exceeds maxInputs: limit ${OL_LIMITS.maxInputs}`)
+    .nullish()
+    .meta({ description: `Datasets read (at most ${OL_LIMITS.maxInputs}); each input gets an edge to each output.` }),
+  outputs: z
+    .array(OutputDataset)
+    .max(OL_LIMITS.maxOutputs, `exceeds maxOutputs: limit ${OL_LIMITS.maxOutputs}`)
+    .nullish()
+    .meta({ description: `Datasets written (at most ${OL_LIMITS.maxOutputs}).` }),
+};
+const eventTypeDoc = { description: 'Run state transition: START, RUNNING, COMPLETE, ABORT, FAIL or OTHER. The latest event by `eventTime` sets the run’s state.' };
+
+/** One RunEvent as documented in the API reference (a test checks it parses). */
+export const RUN_EVENT_EXAMPLE = {
+  eventType: 'COMPLETE',
+  eventTime: '2026-01-15T10:00:00.000Z',
+  producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.0.0/integration/airflow',
+  schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+  run: { runId: '3f5e83fa-3480-44ff-99c5-ff943904e5e8', facets: {} },
+  job: { namespace: 'grandmas.kitchen', name: 'bake.apple_pie', facets: {} },
+  inputs: [{ namespace: 'grandmas.kitchen', name: 'apples', facets: {} }],
+  outputs: [{ namespace: 'grandmas.kitchen', name: 'apple.pie', facets: { ownership: { owners: [{ name: 'grandma' }] } } }],
 };
 
-export const RunEventSchema = z.looseObject({
-  ...base,
-  ...io,
-  eventType: EventType.nullish(),
-  run: z.looseObject({ runId: RunId, facets: RunFacets }),
-  job: z.looseObject({ namespace: OlName, name: OlName, facets: JobFacets }),
-});
-export const JobEventSchema = z.looseObject({
-  ...base,
-  ...io,
-  eventType: EventType.nullish(),
-  job: z.looseObject({ namespace: OlName, name: OlName, facets: JobFacets }),
-});
-export const DatasetEventSchema = z.looseObject({
-  ...base,
-  dataset: z.looseObject({ namespace: OlName, name: OlName, facets: DatasetFacets }),
-});
+export const RunEventSchema = z
+  .looseObject({
+    ...base,
+    ...io,
+    eventType: EventType.nullish().meta(eventTypeDoc),
+    run: z
+      .looseObject({
+        runId: RunId.meta({ description: 'Run identifier: any non-empty string up to 255 bytes without control characters (UUIDs are lower-cased; Strata’s own publish events use a txid).', example: '3f5e83fa-3480-44ff-99c5-ff943904e5e8' }),
+        facets: RunFacets.meta(facetsDoc('run', 'Checked: `parent` (`run.runId`, `job.namespace`, `job.name`).')),
+      })
+      .meta({ description: 'The run this event reports on.' }),
+    job: JobRef,
+  })
+  .meta({ description: 'An OpenLineage RunEvent: a state change of one run of a job, with the datasets it read and wrote. Unknown members are kept as given.', example: RUN_EVENT_EXAMPLE });
+export const JobEventSchema = z
+  .looseObject({
+    ...base,
+    ...io,
+    eventType: EventType.nullish().meta(eventTypeDoc),
+    job: JobRef,
+  })
+  .meta({
+    description: 'An OpenLineage JobEvent: a job’s static lineage (no run). Recognised by having `job` and no `run`.',
+    example: { eventTime: '2026-01-15T10:00:00Z', producer: 'https://example.com/scheduler', job: { namespace: 'grandmas.kitchen', name: 'bake.apple_pie' }, inputs: [{ namespace: 'grandmas.kitchen', name: 'apples' }], outputs: [{ namespace: 'grandmas.kitchen', name: 'apple.pie' }] },
+  });
+export const DatasetEventSchema = z
+  .looseObject({
+    ...base,
+    dataset: z
+      .looseObject({
+        namespace: OlName.meta(nsDoc),
+        name: OlName.meta({ description: 'Dataset name, unique in its namespace.' }),
+        facets: DatasetFacets.meta(facetsDoc('dataset', 'Checked: `ownership` and `lineage`.')),
+      })
+      .meta({ description: 'The dataset described.' }),
+  })
+  .meta({
+    description: 'An OpenLineage DatasetEvent: facets of one dataset, outside any run. Recognised by having `dataset` and neither `run` nor `job`.',
+    example: { eventTime: '2026-01-15T10:00:00Z', producer: 'https://example.com/catalog', dataset: { namespace: 'grandmas.kitchen', name: 'apple.pie', facets: { ownership: { owners: [{ name: 'grandma' }] } } } },
+  });
 
 export interface DatasetRef {
   readonly namespace: string;
