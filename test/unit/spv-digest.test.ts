@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { verifyEnvelope, type ChainView } from '@strata/core/spv/envelope';
-import { digestEnvelope, readDigest, settleDigest, type LiveFacts } from '@strata/core/spv/envelope-digest';
+import { digestEnvelope, envelopeDigestSchema, readDigest, settleDigest, type LiveFacts } from '@strata/core/spv/envelope-digest';
 import { buildScenario, bumpFor, makeTx, memoryChain, mineChain } from '../support/chain';
 
 const s = buildScenario({ length: 6, blockHeight: 2, txCount: 5, txIndex: 3 });
@@ -106,6 +106,26 @@ describe('envelope digests settle exactly as verifyEnvelope verifies', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('readDigest accepts exactly what the digest schema accepts', async () => {
+    const digests = await Promise.all(Object.values(envelopes).map((e) => digestEnvelope(e)));
+    const samples: unknown[] = [...digests, { v: 1, kind: 'live' }];
+    // every field of every digest dropped, nulled or given a wrong value
+    for (const d of digests) {
+      const flat = d as Record<string, unknown>;
+      for (const k of Object.keys(flat)) {
+        for (const bad of [undefined, null, 'x', 7, -1.5, {}]) samples.push({ ...flat, [k]: bad });
+        const inner = flat[k];
+        if (typeof inner === 'object' && inner !== null) {
+          for (const j of Object.keys(inner)) for (const bad of [undefined, null, 'X'.repeat(64), 2.5]) samples.push({ ...flat, [k]: { ...inner, [j]: bad } });
+        }
+      }
+    }
+    expect(samples.length).toBeGreaterThan(500);
+    for (const x of samples) {
+      expect(readDigest(x) !== null, JSON.stringify(x)).toBe(envelopeDigestSchema.safeParse(x).success);
+    }
   });
 
   it('a BEEF envelope is left to the full verifier; a foreign or older digest is not trusted', async () => {

@@ -47,11 +47,30 @@ export const envelopeDigestSchema = z.discriminatedUnion('kind', [
 ]);
 export type EnvelopeDigest = z.infer<typeof envelopeDigestSchema>;
 
-/** Parses a stored digest; null when absent, of another version or not a digest (recompute it). */
+const HEX64 = /^[0-9a-f]{64}$/;
+const isHex64 = (v: unknown): v is string => typeof v === 'string' && HEX64.test(v);
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+const orNull = <T>(v: unknown, is: (x: unknown) => x is T): boolean => v === null || is(v);
+const REASONS: ReadonlySet<string> = new Set(SPV_REASONS);
+
+/**
+ * Reads a stored digest; null when absent, of another version or not a digest (recompute it).
+ * Runs for every node of every /ready, so it checks the shape by hand (~0.1 µs) instead of with
+ * envelopeDigestSchema (~12 µs, 25 times per depth-8 request); the two accept the same values
+ * (test/unit/spv-digest.test.ts).
+ */
 export function readDigest(stored: unknown): EnvelopeDigest | null {
-  if (stored === null || stored === undefined) return null;
-  const r = envelopeDigestSchema.safeParse(stored);
-  return r.success ? r.data : null;
+  if (typeof stored !== 'object' || stored === null) return null;
+  const d = stored as Record<string, unknown>;
+  if (d.v !== DIGEST_VERSION) return null;
+  if (d.kind === 'live') return stored as EnvelopeDigest;
+  if (d.kind === 'fail') return REASONS.has(d.reason as string) && (d.detail === undefined || typeof d.detail === 'string') ? (stored as EnvelopeDigest) : null;
+  if (d.kind !== 'proof' || !isHex64(d.txid) || !orNull(d.blockHash, isHex64) || !orNull(d.claimedHeight, isInt) || !orNull(d.headerRoot, isHex64)) return null;
+  const p = d.proof as Record<string, unknown> | null;
+  if (typeof p !== 'object' || p === null) return null;
+  if (p.form === 'bump') return orNull(p.root, isHex64) && orNull(p.height, isInt) ? (stored as EnvelopeDigest) : null;
+  if (p.form === 'path') return isHex64(p.claimedRoot) && orNull(p.foldedRoot, isHex64) ? (stored as EnvelopeDigest) : null;
+  return null;
 }
 
 const failed = (r: SpvReason, detail?: string): EnvelopeDigest =>
