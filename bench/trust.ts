@@ -4,8 +4,8 @@
  * through the Upstash bridge (the real client libraries), in one run. Requests go through the
  * whole Hono app in-process. /ready is also measured against its baseline in the same run: the
  * readiness verb as it was before ADR 0052 (every envelope re-verified, three queries;
- * bench/ready-baseline.ts) next to today's verb, one client (p50/p99) and 16 concurrent clients
- * for `seconds` each (req/s). Writes bench/results/trust.json. Targets: bundle hit p99 < 5 ms;
+ * bench/ready-baseline.ts) next to today's verb, one client (p50/p99, samples taken in turn) and
+ * 16 concurrent clients for `seconds` per path (req/s, in four alternating rounds). Writes bench/results/trust.json. Targets: bundle hit p99 < 5 ms;
  * /ready at depth 8 p99 < 5 ms from one client and >= 5x the baseline's throughput at 16.
  *
  * Lineage shape: level 0 is the target; levels 1..d hold 3 versions each, and every version
@@ -44,30 +44,43 @@ async function time(n: number, before: () => Promise<void>, run: () => Promise<{
   return out;
 }
 
-async function timeFn(n: number, run: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
+/** Latencies of several paths sampled in turn (a, b, a, b, ...), so load from outside hits them alike. */
+async function timeInTurn(n: number, runs: ReadonlyArray<() => Promise<unknown>>): Promise<number[][]> {
+  const out = runs.map(() => [] as number[]);
   for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await run();
-    out.push(performance.now() - t);
+    for (const [k, run] of runs.entries()) {
+      const t = performance.now();
+      await run();
+      out[k]!.push(performance.now() - t);
+    }
   }
   return out;
 }
 
-/** Requests per second with `conns` clients each running `run` back to back for `seconds`. */
-async function throughput(conns: number, run: () => Promise<unknown>): Promise<number> {
-  let done = 0;
-  const t0 = performance.now();
-  const until = t0 + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: conns }, async () => {
-      while (performance.now() < until) {
-        await run();
-        done++;
-      }
-    }),
-  );
-  return Math.round(done / ((performance.now() - t0) / 1000));
+/**
+ * Requests per second with `conns` clients each running a path back to back, for each path in
+ * turn, ROUNDS times over (seconds / ROUNDS each), so a burst of outside load cannot land on one.
+ */
+const ROUNDS = 4;
+async function throughputInTurn(conns: number, runs: ReadonlyArray<() => Promise<unknown>>): Promise<number[]> {
+  const done = runs.map(() => 0);
+  const spent = runs.map(() => 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [k, run] of runs.entries()) {
+      const t0 = performance.now();
+      const until = t0 + (seconds * 1000) / ROUNDS;
+      await Promise.all(
+        Array.from({ length: conns }, async () => {
+          while (performance.now() < until) {
+            await run();
+            done[k]!++;
+          }
+        }),
+      );
+      spent[k]! += performance.now() - t0;
+    }
+  }
+  return done.map((d, k) => Math.round(d / (spent[k]! / 1000)));
 }
 
 /** Publishes a layered lineage of `depth` levels, mines it and posts every proof; returns the target. */
@@ -122,11 +135,9 @@ for (const depth of DEPTHS) {
   const now = await computeReadiness(stack.deps, target.versionId);
   const was = await baselineReadiness(stack.deps, target.versionId);
   if (JSON.stringify(now) !== JSON.stringify(was)) throw new Error(`baseline disagrees: ${JSON.stringify(was).slice(0, 300)}`);
-  const verb = await timeFn(iterations, () => computeReadiness(stack.deps, target.versionId));
-  const baseline = await timeFn(iterations, () => baselineReadiness(stack.deps, target.versionId));
-  const readyRps = await throughput(CONNECTIONS, () => getReady(stack, target.versionId));
-  const verbRps = await throughput(CONNECTIONS, () => computeReadiness(stack.deps, target.versionId));
-  const baselineRps = await throughput(CONNECTIONS, () => baselineReadiness(stack.deps, target.versionId));
+  const paths = [() => computeReadiness(stack.deps, target.versionId), () => baselineReadiness(stack.deps, target.versionId)];
+  const [verb, baseline] = (await timeInTurn(iterations, paths)) as [number[], number[]];
+  const [verbRps, baselineRps, readyRps] = (await throughputInTurn(CONNECTIONS, [...paths, () => getReady(stack, target.versionId)])) as [number, number, number];
   rows.push({
     depth, nodes: 1 + 3 * depth, edges: 3 + 9 * (depth - 1), bundleHit: summary(hit), bundleL2Hit: summary(l2hit), bundleMiss: summary(miss), ready: summary(ready),
     readyVerb: summary(verb), readyBaselineVerb: summary(baseline),
