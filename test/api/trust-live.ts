@@ -90,16 +90,21 @@ export function liveReadyScenario(open: () => Promise<TestStack>, opts: { roundT
     });
   }
 
-  it('a declaration proven before the digest existed is verified in full once, then settles from its stored digest', async () => {
+  it('a declaration proven before the digest existed (or with an older digest) is verified in full once, then settles from its stored digest', async () => {
     const mid = levels[4]![1]!;
+    const older = levels[6]![0]!;
     await stack.deps.sql.query(`UPDATE declarations SET spv_digest = NULL WHERE version_id = $1`, [mid.versionId]);
+    // a digest of another format version is not trusted either, and is replaced
+    await stack.deps.sql.query(`UPDATE declarations SET spv_digest = '{"v": 0, "kind": "live"}' WHERE version_id = $1`, [older.versionId]);
     const first = await costOf(stack, async () => {
       expect((await getReady(stack, target.versionId)).body).toMatchObject({ ready: true, confirmations: 2 });
     });
-    expect(first).toMatchObject({ 'envelopes.full': 1, 'envelopes.digest': 24 });
+    expect(first).toMatchObject({ 'envelopes.full': 2, 'envelopes.digest': 23 });
     await stack.settle();
-    const row = await stack.deps.sql.query(`SELECT spv_digest FROM declarations WHERE version_id = $1`, [mid.versionId]);
-    expect(row[0]!.spv_digest).toMatchObject({ v: 1, kind: 'proof', txid: mid.txid });
+    for (const p of [mid, older]) {
+      const row = await stack.deps.sql.query(`SELECT spv_digest FROM declarations WHERE version_id = $1`, [p.versionId]);
+      expect(row[0]!.spv_digest).toMatchObject({ v: 1, kind: 'proof', txid: p.txid });
+    }
     const next = await costOf(stack, () => getReady(stack, target.versionId));
     expect(next['envelopes.full']).toBeUndefined();
     expect(next['envelopes.digest']).toBe(25);

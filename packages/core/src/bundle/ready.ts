@@ -10,7 +10,7 @@ import type { Deps } from '../deps';
 import type { Advisory } from '../advisories/schema';
 import type { WaitUntil } from '../cache/types';
 import { requireConfirmations, verifyEnvelope, type SpvReason, type VerifyResult } from '../spv/envelope';
-import { digestEnvelope, readDigest, settleDigest, type EnvelopeDigest } from '../spv/envelope-digest';
+import { DIGEST_VERSION, digestEnvelope, readDigest, settleDigest, type EnvelopeDigest } from '../spv/envelope-digest';
 import { storeChainView } from '../spv/header-store';
 import type { ChainHeader, ChainView } from '../spv/envelope';
 import { toSpvForm } from './envelope-form';
@@ -156,15 +156,16 @@ function primedView(deps: Pick<Deps, 'sql'>, n: ReadyNode, tip: { hash: string; 
 
 /**
  * Stores digests computed on a read (off the request path). Only while the row still holds the
- * envelope they were computed from and no digest: a proof replaced meanwhile keeps its own.
+ * envelope they were computed from and no current digest: a proof replaced meanwhile keeps its own.
  */
 async function storeDigests(deps: Pick<Deps, 'sql'>, fresh: ReadonlyArray<{ versionId: string; digest: EnvelopeDigest; envelope: unknown }>): Promise<void> {
   try {
     await deps.sql.query(
       `UPDATE declarations d SET spv_digest = x.digest
          FROM unnest($1::text[], $2::jsonb[], $3::jsonb[]) AS x(version_id, digest, envelope)
-        WHERE d.version_id = x.version_id AND d.spv_digest IS NULL AND d.proof_json = x.envelope`,
-      [fresh.map((f) => f.versionId), fresh.map((f) => JSON.stringify(f.digest)), fresh.map((f) => JSON.stringify(f.envelope))],
+        WHERE d.version_id = x.version_id AND d.proof_json = x.envelope
+          AND (d.spv_digest IS NULL OR d.spv_digest->>'v' IS DISTINCT FROM $4)`,
+      [fresh.map((f) => f.versionId), fresh.map((f) => JSON.stringify(f.digest)), fresh.map((f) => JSON.stringify(f.envelope)), String(DIGEST_VERSION)],
     );
   } catch {
     // derived data: the next read computes it again
