@@ -1,9 +1,12 @@
 /**
- * `npm run bench:trust [iterations]`: /bundle hit and miss and /ready latency (p50/p99) for
- * lineages of depth 1, 4 and 8 with 3 parents per node, on local PostgreSQL + Redis through the
- * Upstash bridge (the real client libraries), in one run. Requests go through the whole Hono app
- * in-process. Writes bench/results/trust.json. Targets: bundle hit p99 < 5 ms, /ready p99 < 50 ms
- * at depth 8.
+ * `npm run bench:trust [iterations] [seconds]`: /bundle hit and miss and /ready latency
+ * (p50/p99) for lineages of depth 1, 4 and 8 with 3 parents per node, on local PostgreSQL + Redis
+ * through the Upstash bridge (the real client libraries), in one run. Requests go through the
+ * whole Hono app in-process. /ready is also measured against its baseline in the same run: the
+ * readiness verb as it was before ADR 0052 (every envelope re-verified, three queries;
+ * bench/ready-baseline.ts) next to today's verb, one client (p50/p99, samples taken in turn) and
+ * 16 concurrent clients for `seconds` per path (req/s, in four alternating rounds). Writes bench/results/trust.json. Targets: bundle hit p99 < 5 ms;
+ * /ready at depth 8 p99 < 5 ms from one client and >= 5x the baseline's throughput at 16.
  *
  * Lineage shape: level 0 is the target; levels 1..d hold 3 versions each, and every version
  * has all 3 versions of the next level as parents (3 parents per node, 1 + 3d nodes).
@@ -14,9 +17,13 @@ import { cacheKeys } from '@strata/core/cache/index';
 import { serviceDeps, type TestStack } from '../test/support/deps';
 import type { Publication } from '../test/support/dlm1';
 import { TestChain, getBundle, getReady, postHeaders, postProof, publish } from '../test/api/trust-world';
+import { computeReadiness } from '@strata/core/bundle/ready';
+import { baselineReadiness } from './ready-baseline';
 
 const iterations = Number(process.argv[2] ?? 300);
+const seconds = Number(process.argv[3] ?? 2);
 const DEPTHS = [1, 4, 8];
+const CONNECTIONS = 16;
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -35,6 +42,45 @@ async function time(n: number, before: () => Promise<void>, run: () => Promise<{
     if (r.status !== expectStatus) throw new Error(`unexpected status ${r.status}`);
   }
   return out;
+}
+
+/** Latencies of several paths sampled in turn (a, b, a, b, ...), so load from outside hits them alike. */
+async function timeInTurn(n: number, runs: ReadonlyArray<() => Promise<unknown>>): Promise<number[][]> {
+  const out = runs.map(() => [] as number[]);
+  for (let i = 0; i < n; i++) {
+    for (const [k, run] of runs.entries()) {
+      const t = performance.now();
+      await run();
+      out[k]!.push(performance.now() - t);
+    }
+  }
+  return out;
+}
+
+/**
+ * Requests per second with `conns` clients each running a path back to back, for each path in
+ * turn, ROUNDS times over (seconds / ROUNDS each), so a burst of outside load cannot land on one.
+ */
+const ROUNDS = 4;
+async function throughputInTurn(conns: number, runs: ReadonlyArray<() => Promise<unknown>>): Promise<number[]> {
+  const done = runs.map(() => 0);
+  const spent = runs.map(() => 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [k, run] of runs.entries()) {
+      const t0 = performance.now();
+      const until = t0 + (seconds * 1000) / ROUNDS;
+      await Promise.all(
+        Array.from({ length: conns }, async () => {
+          while (performance.now() < until) {
+            await run();
+            done[k]!++;
+          }
+        }),
+      );
+      spent[k]! += performance.now() - t0;
+    }
+  }
+  return done.map((d, k) => Math.round(d / (spent[k]! / 1000)));
 }
 
 /** Publishes a layered lineage of `depth` levels, mines it and posts every proof; returns the target. */
@@ -85,12 +131,26 @@ for (const depth of DEPTHS) {
   const ready = await time(iterations, noop, () => getReady(stack, target.versionId));
   const r = await getReady(stack, target.versionId);
   if (r.body.ready !== true) throw new Error(`ready: ${JSON.stringify(r.body)}`);
-  rows.push({ depth, nodes: 1 + 3 * depth, edges: 3 + 9 * (depth - 1), bundleHit: summary(hit), bundleL2Hit: summary(l2hit), bundleMiss: summary(miss), ready: summary(ready) });
+  // the same decision from both paths, or the comparison means nothing
+  const now = await computeReadiness(stack.deps, target.versionId);
+  const was = await baselineReadiness(stack.deps, target.versionId);
+  if (JSON.stringify(now) !== JSON.stringify(was)) throw new Error(`baseline disagrees: ${JSON.stringify(was).slice(0, 300)}`);
+  const paths = [() => computeReadiness(stack.deps, target.versionId), () => baselineReadiness(stack.deps, target.versionId)];
+  const [verb, baseline] = (await timeInTurn(iterations, paths)) as [number[], number[]];
+  const [verbRps, baselineRps, readyRps] = (await throughputInTurn(CONNECTIONS, [...paths, () => getReady(stack, target.versionId)])) as [number, number, number];
+  rows.push({
+    depth, nodes: 1 + 3 * depth, edges: 3 + 9 * (depth - 1), bundleHit: summary(hit), bundleL2Hit: summary(l2hit), bundleMiss: summary(miss), ready: summary(ready),
+    readyVerb: summary(verb), readyBaselineVerb: summary(baseline),
+    rps16: { ready: readyRps, readyVerb: verbRps, readyBaselineVerb: baselineRps, verbVsBaseline: round(verbRps / baselineRps) },
+  });
 }
 console.table(rows.map((r) => ({ depth: r.depth, nodes: r.nodes, 'hit p50/p99': `${r.bundleHit.p50Ms}/${r.bundleHit.p99Ms}`, 'L2 hit p50/p99': `${r.bundleL2Hit.p50Ms}/${r.bundleL2Hit.p99Ms}`, 'miss p50/p99': `${r.bundleMiss.p50Ms}/${r.bundleMiss.p99Ms}`, 'ready p50/p99': `${r.ready.p50Ms}/${r.ready.p99Ms}` })));
+console.table(rows.map((r) => ({ depth: r.depth, '/ready p50/p99': `${r.ready.p50Ms}/${r.ready.p99Ms}`, 'verb p50/p99': `${r.readyVerb.p50Ms}/${r.readyVerb.p99Ms}`, 'baseline p50/p99': `${r.readyBaselineVerb.p50Ms}/${r.readyBaselineVerb.p99Ms}`, [`/ready rps@${CONNECTIONS}`]: r.rps16.ready, [`verb rps@${CONNECTIONS}`]: r.rps16.readyVerb, [`baseline rps@${CONNECTIONS}`]: r.rps16.readyBaselineVerb, 'verb/baseline': r.rps16.verbVsBaseline })));
 const d8 = rows.find((r) => r.depth === 8)!;
 const result = {
   iterations,
+  throughputSeconds: seconds,
+  connections: CONNECTIONS,
   stack: 'local PostgreSQL (node-postgres) + Redis via the Upstash REST bridge, app in-process',
   node: process.version,
   loadAverage1m: round(loadavg()[0]!),
@@ -99,7 +159,13 @@ const result = {
   bundleL2HitP99Ms: d8.bundleL2Hit.p99Ms,
   bundleMissP99Ms: d8.bundleMiss.p99Ms,
   readyDepth8P99Ms: d8.ready.p99Ms,
-  targets: { bundleHitP99Under5Ms: d8.bundleHit.p99Ms < 5, readyDepth8P99Under50Ms: d8.ready.p99Ms < 50 },
+  readyBaselineDepth8P99Ms: d8.readyBaselineVerb.p99Ms,
+  readyDepth8Rps16: d8.rps16,
+  targets: {
+    bundleHitP99Under5Ms: d8.bundleHit.p99Ms < 5,
+    readyDepth8P99Under5Ms: d8.ready.p99Ms < 5,
+    readyDepth8Rps16AtLeast5xBaseline: d8.rps16.verbVsBaseline >= 5,
+  },
   rows,
 };
 await stack.close();

@@ -46,7 +46,7 @@ export function registerReady(app: OpenAPIHono<AppEnv>): void {
     const versionId = parseVersionId(q.versionId);
     const r = await readyDecision(c.get('deps'), { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) }, (deps, input) =>
       evaluateStoredPolicy(deps, input, c.get('waitUntil')),
-    );
+    { waitUntil: c.get('waitUntil') });
     return c.json(r as z.infer<typeof Ready>, 200, { 'cache-control': 'no-store' });
   });
 }

@@ -14,6 +14,7 @@ import { commitWrite } from '../outbox/outbox';
 import { storeChainView } from '../spv/header-store';
 import { verifyEnvelope, type ChainView } from '../spv/envelope';
 import { isBeefEnvelope, resolveBeefEnvelope } from '../spv/beef';
+import { digestEnvelope } from '../spv/envelope-digest';
 import { toSpvForm, toStoredForm } from './envelope-form';
 import { versionTags, withDescendants } from './invalidate';
 
@@ -46,7 +47,9 @@ export async function verifyAndStoreProof(
   if (r.txid !== txid) {
     throw new StrataError('invalid-envelope', `The envelope proves transaction ${r.txid}, not ${txid}.`, { hint: 'txid-mismatch-declaration' });
   }
-  const statement = prepareProof({ txid, envelope: shape, verified: { blockHash: r.blockHash, height: r.blockHeight }, now: new Date(deps.clock.now()) });
+  // the chain-independent half, recorded once so /ready never folds this path again (ADR 0052)
+  const digest = await digestEnvelope(toSpvForm(shape));
+  const statement = prepareProof({ txid, envelope: shape, verified: { blockHash: r.blockHash, height: r.blockHeight, digest }, now: new Date(deps.clock.now()) });
   const versions = await withDescendants(deps.sql, [decl.versionId], deps.config.BUNDLE_MAX_DEPTH);
   const { results } = await commitWrite(
     { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },

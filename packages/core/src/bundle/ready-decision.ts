@@ -5,6 +5,7 @@
  */
 import type { Deps } from '../deps';
 import { isStrataError } from '../errors';
+import type { WaitUntil } from '../cache/types';
 import { computeReadiness, type Readiness } from './ready';
 
 export interface PolicyOutcome {
@@ -31,8 +32,9 @@ export async function readyDecision(
   deps: Deps,
   input: { versionId: string; policyId?: string },
   evaluate: PolicyEvaluator | null = null,
+  ctx: { waitUntil?: WaitUntil } = {},
 ): Promise<ReadyResponse> {
-  const r = await computeReadiness(deps, input.versionId);
+  const r = await computeReadiness(deps, input.versionId, ctx.waitUntil ? { waitUntil: ctx.waitUntil } : {});
   const base: ReadyResponse = { ready: r.ready, reason: r.reason, confirmations: r.confirmations, bestHeight: r.bestHeight, warnings: r.warnings };
   if (input.policyId === undefined || evaluate === null) return base;
   let policy: PolicyOutcome;

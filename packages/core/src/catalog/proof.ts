@@ -45,6 +45,8 @@ export function parseEnvelopeShape(input: unknown): SpvEnvelopeShape {
 export interface VerifiedProof {
   readonly blockHash: string;
   readonly height: number;
+  /** The envelope's chain-independent verification result (spv/envelope-digest.ts), stored with it. */
+  readonly digest?: unknown;
 }
 
 /**
@@ -55,12 +57,16 @@ export function prepareProof(input: { txid: string; envelope: unknown; verified:
   const txid = parseHex64('txid', input.txid);
   const envelope = parseEnvelopeShape(input.envelope);
   const blockHash = parseHex64('blockHash', input.verified.blockHash);
+  const params = [txid, JSON.stringify(envelope), blockHash, input.verified.height, input.now];
+  // without a digest the column is left alone: migration 0070's trigger clears the old one
+  const digest = input.verified.digest === undefined ? '' : ', spv_digest = $6::jsonb';
+  if (digest) params.push(JSON.stringify(input.verified.digest));
   return {
     text: `UPDATE declarations
-              SET proof_json = $2::jsonb, status = 'confirmed', block_hash = $3, height = $4, updated_at = $5
+              SET proof_json = $2::jsonb, status = 'confirmed', block_hash = $3, height = $4, updated_at = $5${digest}
             WHERE txid = $1
         RETURNING version_id`,
-    params: [txid, JSON.stringify(envelope), blockHash, input.verified.height, input.now],
+    params,
   };
 }
 
