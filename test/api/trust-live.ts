@@ -45,8 +45,8 @@ export function liveReadyScenario(open: () => Promise<TestStack>, opts: { roundT
     stack = await open();
     // depth 8: the target, then 8 levels of 3 versions, each version deriving from the whole level above
     // the deepest level's third version names its producer (the producer advisory's target)
-    const producer = { provenance: { createdAt: '2025-01-01T00:00:00Z', producer: { identityKey: PrivateKey.fromRandom().toPublicKey().toString() } } };
-    levels.push([await publish(stack), await publish(stack), await publish(stack, [], producer)]);
+    const producer = { provenance: { createdAt: '2025-01-01T00:00:00Z' } };
+    levels.push([await publish(stack), await publish(stack), await publish(stack, [], producer, PrivateKey.fromRandom())]);
     for (let d = 1; d < 8; d++) {
       const parents = levels[d - 1]!.map((p) => p.versionId);
       levels.push([await publish(stack, parents), await publish(stack, parents), await publish(stack, parents)]);

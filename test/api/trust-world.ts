@@ -3,6 +3,7 @@
  * whose blocks really contain the DLM1 transactions, headers and proofs posted over HTTP.
  */
 import { randomBytes } from 'node:crypto';
+import type { PrivateKey } from '@bsv/sdk';
 import { adminAuth, type TestStack } from '../support/deps';
 import { merklePathFor, merkleRootOf, mineChain, type MinedHeader } from '../support/chain';
 import { makePublication, type Publication } from '../support/dlm1';
@@ -69,8 +70,9 @@ export class TestChain {
 }
 
 /** Publishes a version (optionally with parents) over POST /submit. */
-export async function publish(stack: TestStack, parents: readonly string[] = [], overrides: Record<string, unknown> = {}): Promise<Publication> {
-  const pub = makePublication(parents.length > 0 ? { lineage: { parents: [...parents] }, ...overrides } : overrides);
+export async function publish(stack: TestStack, parents: readonly string[] = [], overrides: Record<string, unknown> = {}, signer?: PrivateKey): Promise<Publication> {
+  // a manifest that names its producer carries that producer's signature (`signer`)
+  const pub = makePublication(parents.length > 0 ? { lineage: { parents: [...parents] }, ...overrides } : overrides, signer ? { signer } : {});
   const r = await submit(stack, pub);
   if (r.status !== 200 && r.status !== 201) throw new Error(`publish failed: ${r.status} ${JSON.stringify(r.body)}`);
   return pub;
