@@ -46,6 +46,7 @@ export const ScheduleIntervals = z
     'headers-refresh': int(0, 86_400 * 7),
     'audit-archive': int(0, 86_400 * 7),
     'lineage-partitions': int(0, 86_400 * 7),
+    'identity-nonce-prune': int(0, 86_400 * 7),
   })
   .partial()
   .strict();

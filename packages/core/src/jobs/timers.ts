@@ -15,6 +15,7 @@ export const DEFAULT_INTERVALS_SEC: Required<ScheduleIntervals> = {
   'headers-refresh': 300,
   'audit-archive': 86_400,
   'lineage-partitions': 86_400,
+  'identity-nonce-prune': 300,
 };
 
 /** The first run of each job comes this soon after start (or after one interval, if shorter). */
