@@ -15,6 +15,7 @@ import { OL_QUERY_LIMITS } from '@strata/core/lineage/limits';
 import { lineageSql, walkSql } from '@strata/core/lineage/query';
 import { migrate } from '@strata/core/migrate/files';
 import { createTestDatabase } from '../test/support/pg';
+import { dsName, pct, prng } from './sampling';
 
 const LAYERS = 20;
 const PER_LAYER = 5000;
@@ -27,25 +28,10 @@ const ROUNDS = 5;
 const OLD_BOTH = `SELECT row_to_json(up) AS up, row_to_json(down) AS down\nFROM (${walkSql('up', true)}\n) AS up,\n(${walkSql('down', true)}\n) AS down`;
 const NEW_BOTH = lineageSql(['up', 'down']);
 
-function pct(sorted: readonly number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round((sorted[i] ?? NaN) * 1000) / 1000;
-}
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { p50Ms: pct(s, 50), p90Ms: pct(s, 90), p99Ms: pct(s, 99), n: s.length };
 };
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const dsName = (layer: number, i: number) => `l${String(layer).padStart(2, '0')}.d${String(i).padStart(5, '0')}`;
 
 async function main(): Promise<void> {
   const db = await createTestDatabase('strata_bench_olb');

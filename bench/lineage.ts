@@ -38,6 +38,7 @@ import { nodePlatform } from '@strata/functions/platform/node';
 import { createTestDatabase } from '../test/support/pg';
 import { REDIS_URL } from '../test/support/reachable';
 import { acquireRedisDb } from '../test/support/redis-db';
+import { dsName, pct, prng } from './sampling';
 
 const TOKEN = 'bench-ingest-token-0123456789';
 const LAYERS = 20;
@@ -45,29 +46,10 @@ const PER_LAYER = 5000; // 100k datasets
 const EDGES = 200_000;
 const NS = 'bench';
 
-/** Nearest-rank percentile of an ascending array, ms rounded to µs. */
-function pct(sorted: readonly number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round((sorted[i] ?? NaN) * 1000) / 1000;
-}
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { p50Ms: pct(s, 50), p99Ms: pct(s, 99), n: s.length };
 };
-
-/** Small deterministic PRNG (mulberry32) so the chosen nodes are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const dsName = (layer: number, i: number) => `l${String(layer).padStart(2, '0')}.d${String(i).padStart(5, '0')}`;
 
 async function main(): Promise<void> {
   const started = performance.now();

@@ -11,6 +11,8 @@ import { adminAuth, embeddedDeps, ingestAuth, type TestStack } from '../support/
 import { makePublication } from '../support/dlm1';
 import { mineHeader } from '../support/chain';
 import { call, type Reply } from './catalog-http';
+import { PrivateKey } from '@bsv/sdk';
+import { identityHeaders } from '../support/identity';
 
 let stack: TestStack;
 const logs: string[] = [];
@@ -252,6 +254,26 @@ describe('on a real socket (Node server)', () => {
     expect(c.responses()).toHaveLength(2);
     expect(c.responses()[1]).toBe('HTTP/1.1 200');
     c.sock.destroy();
+  });
+
+  it('a signed POST without a body to a route whose body is optional (/producers/register) is served, not 415: on Node every POST has a body stream, even an empty one', async () => {
+    // as fetch sends it (content-length: 0)
+    const key = PrivateKey.fromRandom();
+    const r = await fetch(`http://127.0.0.1:${port}/producers/register`, { method: 'POST', headers: identityHeaders(key, 'POST', '/producers/register') });
+    expect(r.status, await r.clone().text()).toBe(200);
+    expect(((await r.json()) as { producerId: string }).producerId).toMatch(/^prod_[0-9a-f]{16}$/);
+    // as curl -X POST sends it (no content-length, no transfer-encoding)
+    const other = PrivateKey.fromRandom();
+    const h = identityHeaders(other, 'POST', '/producers/register');
+    const c = await connect();
+    c.sock.write(`POST /producers/register HTTP/1.1\r\nhost: x\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+    await c.until(1);
+    expect(c.responses()).toEqual(['HTTP/1.1 200']);
+    c.sock.destroy();
+    // a body that is there still needs its type
+    const third = PrivateKey.fromRandom();
+    const typeless = await fetch(`http://127.0.0.1:${port}/producers/register`, { method: 'POST', body: '{}', headers: { ...identityHeaders(third, 'POST', '/producers/register', '{}'), 'content-type': '' } });
+    expect(typeless.status).toBe(415);
   });
 
   it('a body too large to drain: the answer says Connection: close (the client knows not to reuse the socket)', async () => {

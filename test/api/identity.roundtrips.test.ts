@@ -6,28 +6,10 @@
 import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith } from '../support/reachable';
+import { tripsOf } from '../support/round-trips';
 import { serviceDeps, type TestStack } from '../support/deps';
 import { signedRequest } from '../support/identity';
 import { call } from './catalog-http';
-
-const SQL_OPS = ['query', 'batch', 'exec', 'tx-query'];
-const KV_OPS = ['mget', 'set', 'del', 'incr', 'exec', 'ping'];
-
-function snapshot(stack: TestStack): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const op of SQL_OPS) out[`sql.${op}`] = stack.deps.metrics.counter('strata_storage_round_trips_total', { tier: 'sql', op });
-  for (const op of KV_OPS) out[`kv.${op}`] = stack.deps.metrics.counter('strata_storage_round_trips_total', { tier: 'kv', op });
-  return out;
-}
-
-async function tripsOf(stack: TestStack, fn: () => Promise<unknown>): Promise<Record<string, number>> {
-  const before = snapshot(stack);
-  await fn();
-  const after = snapshot(stack);
-  const diff: Record<string, number> = {};
-  for (const k of Object.keys(after)) if (after[k]! - before[k]! !== 0) diff[k] = after[k]! - before[k]!;
-  return diff;
-}
 
 await describeWith(['postgres', 'redis'], 'identity-signed write round trips (PostgreSQL + Upstash bridge)', () => {
   let unlimited: TestStack;

@@ -142,7 +142,9 @@ function checkQuery(rawQuery: string): void {
 /** Body rules for a JSON route: the type, UTF-8, and no NUL or lone surrogate anywhere. */
 async function checkJsonBody(c: Context<AppEnv>, entry: RouteEntry): Promise<void> {
   const type = c.req.header('content-type');
-  const hasBody = c.req.raw.body !== null;
+  // On Node every POST carries a body stream, an empty one included: without a type, only
+  // bytes actually sent count as a body (read at most BODY_LIMIT_BYTES: the limit ran first)
+  const hasBody = c.req.raw.body !== null && (type !== undefined || entry.bodyRequired || (await c.req.arrayBuffer()).byteLength > 0);
   if (type === undefined ? hasBody || entry.bodyRequired : !JSON_TYPE.test(type)) {
     throw new StrataError('unsupported-media-type', `This route takes application/json, not ${type ?? 'a body without a Content-Type'}.`, {
       hint: 'Send Content-Type: application/json.',
