@@ -127,7 +127,7 @@ export const ArcCallbackBody = z.looseObject({
   txid: Hex64,
   txStatus: z.string().max(64).optional(),
   blockHash: z.string().max(64).optional(),
-  blockHeight: z.number().int().min(0).optional(),
+  blockHeight: z.number().int().min(0).max(2_147_483_647).optional(), // an integer column
   merklePath: z.string().max(64 * 1024).optional(),
   timestamp: z.string().max(64).optional(),
   extraInfo: z.string().max(4096).optional(),
