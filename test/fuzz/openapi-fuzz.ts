@@ -382,6 +382,11 @@ async function judge(target: FuzzTarget, req: FuzzRequest, counts: () => Promise
   if (res.status < 400) return;
   const changed = Object.keys(after).filter((t) => after[t] !== before[t]);
   if (changed.length > 0) add('stored', `rows written: ${changed.map((t) => `${t} +${after[t]! - (before[t] ?? 0)}`).join(', ')}; answer ${text}`);
+  // a HEAD answer carries no body (RFC 9110 §9.3.2): only its status and content type can be judged
+  if (req.method === 'HEAD') {
+    if (res.headers.get('content-type') !== 'application/problem+json' || text !== '') add('not-problem', `${res.headers.get('content-type')} ${text}`);
+    return;
+  }
   let body: { error?: string; issues?: { path?: string }[]; detail?: string } | null = null;
   try {
     body = JSON.parse(text);

@@ -31,14 +31,21 @@ export const SECURITY_SCHEMES = {
     type: 'apiKey',
     in: 'header',
     name: 'X-Nonce',
-    description: 'Identity signature, part 2 of 3: a single-use nonce (8–128 characters), remembered for 7 days per key.',
+    description:
+      'Identity signature, part 2 of 3: a single-use nonce (8–128 characters), remembered per key in PostgreSQL while its `X-Timestamp` is inside the window. The scheme also needs `X-Timestamp` (Unix seconds, within `IDENTITY_WINDOW_SEC` of the server clock).',
   },
   identitySignature: {
     type: 'apiKey',
     in: 'header',
     name: 'X-Signature',
     description:
-      'Identity signature, part 3 of 3: ECDSA (DER or 64-byte compact, hex) by the identity key over sha256(exact body bytes ‖ nonce). A bad signature answers `invalid-signature`, a reused nonce `nonce-replayed`.',
+      'Identity signature, part 3 of 3 (scheme v2, docs/identity-signing.md): ECDSA (DER or 64-byte compact, hex) by the identity key over sha256 of `strata-identity-v2`, the method, the path with query, `X-Timestamp`, `X-Nonce` and the exact body, joined by newlines. A missing header, a timestamp outside the window or a bad signature answers `invalid-signature`, a reused nonce `nonce-replayed`.',
+  },
+  arcCallbackBearer: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'The token ARC sends with its status callbacks (`ARC_CALLBACK_TOKEN`, at least 16 characters): `Authorization: Bearer <token>`. Without a configured token every callback is refused.',
   },
   presignedUrl: {
     type: 'apiKey',
@@ -62,6 +69,8 @@ export const SECURITY = {
   /** Unsigned calls pass as anonymous; a signature, when sent, must verify. */
   identityOptional: [{}, IDENTITY] as Requirement[],
   presignedUrl: [{ presignedUrl: [] }] as Requirement[],
+  /** ARC's status callback: its own bearer token, no other credential. */
+  arcCallback: [{ arcCallbackBearer: [] }] as Requirement[],
 };
 
 export function registerSecuritySchemes(app: OpenAPIHono<AppEnv>): void {

@@ -12,6 +12,7 @@ import type { AppEnv } from '../env';
 import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const noStore = { 'cache-control': 'no-store' };
 const submitLimit = rateLimit('submit', (c) => c.get('deps').config.RATE_LIMIT_SUBMIT_PER_MIN);
@@ -21,9 +22,12 @@ const quoteRoute = createRoute({
   path: '/payments/quote',
   tags: ['payments'],
   summary: "The receipt's payment template (deterministic; the same until it expires)",
+  description:
+    'The outputs a transaction must pay for the `pending` receipt `receiptId`: each party’s share of `amountSat` (`PAY_SPLITS_JSON`, default producer 95 %, overlay 5 %) to its script in `PAY_SCRIPTS_JSON`, and the rest (also the share of a party without a script) to the producer’s payout script (the registered one, else P2PKH to its identity key); `templateHash` is the SHA-256 of the canonical template. An unexpired quote is returned unchanged; a lapsed one is re-issued (the same outputs unless the configuration or payout changed). It holds for `QUOTE_TTL_SEC` (default 120 s), never past the receipt’s own expiry. A receipt that is not pending (paid, confirmed or expired) answers 409 `invalid-state`; a version with no producer to pay, or a quote changed by a concurrent request, 409 `conflict`. Public: knowing the id is the credential; within `RATE_LIMIT_SUBMIT_PER_MIN` per client.',
+  security: SECURITY.public,
   middleware: [submitLimit] as const,
   request: { body: { required: true, content: { 'application/json': { schema: QuoteBody.openapi('QuoteRequest') } } } },
-  responses: { 200: { description: 'The template', content: { 'application/json': { schema: Quote.openapi('Quote') } } }, ...errorResponses(404, 409, 503) },
+  responses: { 200: { description: 'The template', content: { 'application/json': { schema: Quote.openapi('Quote') } } }, ...errorResponses('not-found', 'invalid-state', 'conflict', 413, 429, 503) },
 });
 
 const submitRoute = createRoute({
@@ -31,11 +35,14 @@ const submitRoute = createRoute({
   path: '/payments/submit',
   tags: ['payments'],
   summary: 'Submit the payment transaction (raw, Extended Format or BEEF hex); idempotent for the same txid',
+  description:
+    'Checks and broadcasts the transaction paying the receipt `receiptId`: the receipt must be `pending` with an unexpired quote (no quote yet or not pending: 409 `invalid-state`; quote lapsed: 410 `quote-expired`, ask for a new one), and the transaction must pay every output of the quote, each with its script and at least its amount (409 `template-mismatch`); an undecodable transaction answers 400 `bad-request`. The receipt’s one payment slot is claimed before the broadcast, so concurrent submits yield one payment: another transaction for the same receipt, or this transaction already paying another receipt, answers 409 `conflict`. When the broadcaster (`dryrun`, or ARC) accepts it the receipt becomes `paid` and `expiresAt` the end of access (`RECEIPT_ACCESS_TTL_SEC`). A definite refusal answers 422 `broadcast-rejected` and frees the slot for a corrected transaction; an unknown outcome answers 503 `unavailable` and keeps the slot: submit the same transaction again (the `receipt-reconcile` schedule also re-sends it). Sending the same transaction again after success answers 200 with `note: "idempotent-return"`. Public; within `RATE_LIMIT_SUBMIT_PER_MIN` per client.',
+  security: SECURITY.public,
   middleware: [submitLimit] as const,
   request: { body: { required: true, content: { 'application/json': { schema: SubmitPaymentBody.openapi('SubmitPaymentRequest') } } } },
   responses: {
     200: { description: 'Accepted; the receipt is paid', content: { 'application/json': { schema: SubmitPaymentResult.openapi('SubmitPaymentResult') } } },
-    ...errorResponses(404, 409, 410, 413, 422, 503),
+    ...errorResponses('not-found', 'invalid-state', 'template-mismatch', 'conflict', 'quote-expired', 'payload-too-large', 'broadcast-rejected', 429, 503),
   },
 });
 
@@ -44,12 +51,15 @@ const proofRoute = createRoute({
   path: '/payments/{receiptId}/proof',
   tags: ['payments'],
   summary: "Attach an SPV envelope of the receipt's payment; confirmed once it verifies with MIN_CONFS",
+  description:
+    'Verifies an SPV envelope (path, BUMP or BEEF form; `rawTx` may be left out, the stored payment stands in) of the payment of the `paid` or `confirmed` receipt `receiptId` against the server’s block headers, and stores the proof. With at least `MIN_CONFS` confirmations a paid receipt becomes `confirmed`; with fewer it stays `paid` (the `receipt-reconcile` schedule confirms it later). An envelope that does not verify, or proves another transaction, answers 409 `invalid-envelope`; a receipt that is not paid or confirmed 409 `invalid-state`; no headers to verify against 503 `unavailable`. Public; within `RATE_LIMIT_SUBMIT_PER_MIN` per client.',
+  security: SECURITY.public,
   middleware: [submitLimit] as const,
   request: {
     params: z.object({ receiptId: ReceiptId }),
     body: { required: true, content: { 'application/json': { schema: PaymentProofBody.openapi('PaymentProofRequest') } } },
   },
-  responses: { 200: { description: 'Verified', content: { 'application/json': { schema: ProofResult.openapi('PaymentProofResult') } } }, ...errorResponses(404, 409, 503) },
+  responses: { 200: { description: 'Verified', content: { 'application/json': { schema: ProofResult.openapi('PaymentProofResult') } } }, ...errorResponses('not-found', 'invalid-state', 'invalid-envelope', 413, 429, 503) },
 });
 
 const callbackRoute = createRoute({
@@ -57,10 +67,13 @@ const callbackRoute = createRoute({
   path: '/payments/arc-callback',
   tags: ['payments'],
   summary: "ARC's transaction status callback (Authorization: Bearer ARC_CALLBACK_TOKEN)",
+  description:
+    'Where ARC posts the status of a broadcast payment (its transaction status object; unknown members are ignored). Needs `Authorization: Bearer <ARC_CALLBACK_TOKEN>`; without a configured token every callback is refused (401) and proofs come only through `POST /payments/{receiptId}/proof` and the `receipt-reconcile` schedule. The status is stored on the payment; with a merkle path whose block is known the proof is verified and applied as in the proof route. `applied` says whether a proof was applied, `receiptStatus` is the receipt’s status (null when no payment has this txid). A proof that does not verify is not an error here: it answers 200 with `applied: false`. Not rate limited.',
+  security: SECURITY.arcCallback,
   request: { body: { required: true, content: { 'application/json': { schema: ArcCallbackBody.openapi('ArcCallback') } } } },
   responses: {
     200: { description: 'Taken', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), applied: z.boolean(), receiptStatus: z.string().nullable() }) } } },
-    ...errorResponses(401, 503),
+    ...errorResponses('unauthorized', 413, 503),
   },
 });
 

@@ -6,11 +6,13 @@ import type { AppEnv } from '../env';
 import { identity, serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { SECURITY } from '../openapi/security';
 
 const identityHeaders = z.object({
   'x-identity-key': z.string().openapi({ description: 'Compressed secp256k1 public key, hex' }),
+  'x-timestamp': z.string().openapi({ description: 'Unix seconds; refused outside IDENTITY_WINDOW_SEC of the server clock' }),
   'x-nonce': z.string().openapi({ description: 'Single-use, 8..128 characters' }),
-  'x-signature': z.string().openapi({ description: 'DER or compact hex signature (see the identity scheme)' }),
+  'x-signature': z.string().openapi({ description: 'DER or compact hex over sha256 of the v2 message (docs/identity-signing.md)' }),
 });
 const Ok = z.object({ status: z.literal('ok') });
 
@@ -19,6 +21,9 @@ const getRoute = createRoute({
   path: '/price',
   tags: ['payments'],
   summary: 'The price of a version (version rule > version override > producer rule > default); cached',
+  description:
+    'The unit price in satoshis of the published version `versionId`: its version rule if set, else the producer’s override for it, else the producer’s rule, else `PRICE_DEFAULT_SATS`. `expiresAt` is now + `PRICE_QUOTE_TTL_SEC` (epoch seconds); it is indicative only: `POST /pay` charges the price that applies when the receipt is created. Cached (`X-Cache`), invalidated when a price or rule changes; answered with `Cache-Control: no-store` since `expiresAt` moves with the clock. Public, within `RATE_LIMIT_PER_MIN` per client. 404 when no version has this id.',
+  security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: { query: PriceQuery },
   responses: {
@@ -27,7 +32,7 @@ const getRoute = createRoute({
       headers: z.object({ 'x-cache': z.enum(['hit', 'miss', 'stale']) }),
       content: { 'application/json': { schema: Price.openapi('Price') } },
     },
-    ...errorResponses(404, 503),
+    ...errorResponses('not-found', 429, 503),
   },
 });
 
@@ -36,9 +41,12 @@ const setRoute = createRoute({
   path: '/price',
   tags: ['payments'],
   summary: "Set the producer's price of one of its versions (identity-signed by that producer)",
+  description:
+    'Stores the version override: the price of `versionId` when no version rule is set (a version rule beats it; it beats the producer rule and the default). Only the registered producer whose identity key signed the request may price its version: another key answers 403 `forbidden`, an unknown version 404. Setting it again replaces it. Identity-signed (v2; docs/identity-signing.md); the nonce is claimed before the write, so after a failure sign again with a fresh nonce. The cached price is invalidated with the write.',
+  security: SECURITY.identity,
   middleware: [identity('required')] as const,
   request: { headers: identityHeaders, body: { required: true, content: { 'application/json': { schema: SetPriceBody.openapi('SetPrice') } } } },
-  responses: { 200: { description: 'Stored', content: { 'application/json': { schema: Ok } } }, ...errorResponses(401, 403, 404, 503) },
+  responses: { 200: { description: 'Stored', content: { 'application/json': { schema: Ok } } }, ...errorResponses('invalid-signature', 'nonce-replayed', 'forbidden', 'not-found', 413, 503) },
 });
 
 const ruleRoute = createRoute({
@@ -46,9 +54,12 @@ const ruleRoute = createRoute({
   path: '/price/rules',
   tags: ['payments'],
   summary: "Set a price rule: for one of the caller's versions (beats its override) or for all of the caller's versions",
+  description:
+    '`scope: "version"` sets the version rule of `versionId`, the highest-ranked price (it beats the override of `POST /price`); only the version’s producer may set it (403 `forbidden` otherwise, 404 for an unknown version). `scope: "producer"` sets the rule for every version of the producer derived from the signing key, used where a version has neither rule nor override; it does not check that the producer is registered or has versions. Setting a rule again replaces it. Identity-signed (v2; docs/identity-signing.md); the nonce is claimed before the write. A version rule invalidates that version’s cached price, a producer rule every cached price.',
+  security: SECURITY.identity,
   middleware: [identity('required')] as const,
   request: { headers: identityHeaders, body: { required: true, content: { 'application/json': { schema: SetPriceRuleBody.openapi('SetPriceRule') } } } },
-  responses: { 200: { description: 'Stored', content: { 'application/json': { schema: Ok } } }, ...errorResponses(401, 403, 404, 503) },
+  responses: { 200: { description: 'Stored', content: { 'application/json': { schema: Ok } } }, ...errorResponses('invalid-signature', 'nonce-replayed', 'forbidden', 'not-found', 413, 503) },
 });
 
 export function registerPrices(app: OpenAPIHono<AppEnv>): void {

@@ -4,6 +4,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
+import { SECURITY } from '../openapi/security';
 
 const Root = z
   .object({
@@ -19,6 +20,7 @@ const route = createRoute({
   tags: ['operations'],
   summary: 'Where to start: links to the API reference, the OpenAPI document, health and metrics',
   description: 'Public, no token. JSON `{name, description, links}` by default; a small HTML page with the same links when the `Accept` header prefers `text/html` (a browser). `links.docs` is absent when the docs feature flag is off.',
+  security: SECURITY.public,
   responses: {
     200: {
       description: 'JSON, or HTML when the client prefers text/html',
