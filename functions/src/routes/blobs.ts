@@ -29,6 +29,10 @@ export function registerBlobs(app: OpenAPIHono<AppEnv>): void {
       if (declared > MAX_LOCAL_UPLOAD_BYTES) throw new StrataError('payload-too-large', `Uploads are limited to ${MAX_LOCAL_UPLOAD_BYTES} bytes.`);
       const body = new Uint8Array(await c.req.arrayBuffer());
       if (body.byteLength > MAX_LOCAL_UPLOAD_BYTES) throw new StrataError('payload-too-large', `Uploads are limited to ${MAX_LOCAL_UPLOAD_BYTES} bytes.`);
+      if (check.uploadId !== undefined) {
+        const part = await deps.blobs.multipart.putPart(key, check.uploadId, check.partNumber!, body, { sha256Hex: check.sha256Hex! });
+        return c.body(null, 200, { etag: part.etag });
+      }
       await deps.blobs.put(key, body, { sha256Hex: check.sha256Hex!, ...(check.contentType ? { contentType: check.contentType } : {}) });
       return c.body(null, 200);
     }
@@ -38,7 +42,12 @@ export function registerBlobs(app: OpenAPIHono<AppEnv>): void {
     const range = m ? { start: Number(m[1]), ...(m[2] ? { end: Number(m[2]) } : {}) } : undefined;
     const obj = c.req.method === 'HEAD' ? await deps.blobs.head(key) : await deps.blobs.get(key, range);
     if (!obj) throw new StrataError('not-found', 'No such object.');
-    const headers: Record<string, string> = { 'content-type': obj.contentType ?? 'application/octet-stream', 'accept-ranges': 'bytes' };
+    const headers: Record<string, string> = {
+      'content-type': obj.contentType ?? 'application/octet-stream',
+      'accept-ranges': 'bytes',
+      'x-content-type-options': 'nosniff',
+    };
+    if (check.disposition !== undefined) headers['content-disposition'] = check.disposition;
     if (obj.etag) headers.etag = obj.etag;
     if (!('body' in obj)) return c.body(null, 200, { ...headers, 'content-length': String(obj.size) });
     if (range) {

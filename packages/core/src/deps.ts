@@ -17,7 +17,7 @@ import { createJobRouter, type JobRouter } from './jobs/router';
 import { recordDeadLetter } from './jobs/dead-letters';
 import { installLineageHooks, registerLineageJobs } from './lineage/jobs';
 import { createBackground, type Background } from './observability/background';
-import { instrumentKv, instrumentSql } from './observability/instrument';
+import { instrumentBlobs, instrumentKv, instrumentSql } from './observability/instrument';
 import { createLogger, type Logger } from './observability/log';
 import { createMetrics, type Metrics } from './observability/metrics';
 import type { BlobStore, Clock, Kv, Queue, Sql } from './ports/index';
@@ -168,6 +168,8 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     blobSigningSecret = config.BLOB_SIGNING_SECRET ?? new Secret(`blob:${tokens.admin.reveal()}`);
     blobs = open({ root: config.BLOB_DIR, publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`, signingSecret: blobSigningSecret.reveal() });
   }
+
+  blobs = instrumentBlobs(blobs, metrics);
 
   const jobs = createJobRouter(log);
   registerCoreJobs(jobs);
