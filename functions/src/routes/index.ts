@@ -17,6 +17,7 @@ import { registerBundle } from './bundle';
 import { registerReady } from './ready';
 import { registerAdvisories } from './advisories';
 import { registerPolicies } from './policies';
+import { registerUploads } from './uploads';
 
 export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerHealth(app);
@@ -34,4 +35,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerReady(app);
   registerAdvisories(app);
   registerPolicies(app);
+  registerUploads(app);
 }

@@ -16,6 +16,7 @@ import { registerCoreJobs } from './jobs/handlers';
 import { createJobRouter, type JobRouter } from './jobs/router';
 import { recordDeadLetter } from './jobs/dead-letters';
 import { installLineageHooks, registerLineageJobs } from './lineage/jobs';
+import { registerUploadJobs } from './uploads/jobs';
 import { createBackground, type Background } from './observability/background';
 import { instrumentBlobs, instrumentKv, instrumentSql } from './observability/instrument';
 import { createLogger, type Logger } from './observability/log';
@@ -174,6 +175,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
   const jobs = createJobRouter(log);
   registerCoreJobs(jobs);
   registerLineageJobs(jobs);
+  registerUploadJobs(jobs);
 
   let queue: Queue;
   if (platform.queue) queue = platform.queue;

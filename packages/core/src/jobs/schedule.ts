@@ -12,10 +12,11 @@ import { reconcilePublishEvents } from '../lineage/jobs';
 import { maintainEventStore } from '../lineage/retention';
 import { refreshHeaders } from '../spv/refresh';
 import { takeForReplay } from './dead-letters';
+import { abortAbandonedUploads } from '../uploads/service';
 import { fail } from '../errors';
 
 /** Every job name the schedules may fire (keep in step with infra/schedules.ts). */
-export const SCHEDULE_NAMES = ['outbox-sweep', 'dead-letter-replay', 'receipt-reconcile', 'headers-refresh', 'audit-archive', 'lineage-partitions'] as const;
+export const SCHEDULE_NAMES = ['outbox-sweep', 'dead-letter-replay', 'receipt-reconcile', 'headers-refresh', 'audit-archive', 'lineage-partitions', 'uploads-abort'] as const;
 export const ScheduleName = z.enum(SCHEDULE_NAMES);
 export type ScheduleName = z.infer<typeof ScheduleName>;
 
@@ -53,6 +54,8 @@ export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
     const r = await maintainEventStore(deps, { retainMonths: deps.config.OL_EVENTS_RETAIN_MONTHS });
     return { created: r.created, archived: r.archived.map((a) => `${a.partition} (${a.rows} rows)`) };
   },
+  /** Aborts uploads left pending past UPLOAD_ABANDON_AFTER_SEC (a multipart upload's parts cost storage). */
+  'uploads-abort': async (deps) => abortAbandonedUploads(deps),
   /** Archives audit partitions past AUDIT_RETAIN_MONTHS and creates the next ones. */
   'audit-archive': async (deps) => {
     const r = await archiveAuditLog(deps, { retainMonths: deps.config.AUDIT_RETAIN_MONTHS });
