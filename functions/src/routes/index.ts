@@ -18,6 +18,7 @@ import { registerReady } from './ready';
 import { registerAdvisories } from './advisories';
 import { registerPolicies } from './policies';
 import { registerUploads } from './uploads';
+import { registerData } from './data';
 
 export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerHealth(app);
@@ -36,4 +37,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerAdvisories(app);
   registerPolicies(app);
   registerUploads(app);
+  registerData(app);
 }
