@@ -31,6 +31,8 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   expired: 403,
   'invalid-signature': 401,
   'nonce-replayed': 401,
+  'invalid-state': 409,
+  'broadcast-rejected': 422,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

@@ -19,6 +19,9 @@ import { registerAdvisories } from './advisories';
 import { registerPolicies } from './policies';
 import { registerUploads } from './uploads';
 import { registerData } from './data';
+import { registerPrices } from './prices';
+import { registerReceipts } from './receipts';
+import { registerPayments } from './payments';
 
 export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerHealth(app);
@@ -38,4 +41,7 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerPolicies(app);
   registerUploads(app);
   registerData(app);
+  registerPrices(app);
+  registerReceipts(app);
+  registerPayments(app);
 }

@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './observability/log';
 import { createMetrics, type Metrics } from './observability/metrics';
 import type { BlobStore, Clock, Kv, Queue, Sql } from './ports/index';
 import { systemClock } from './ports/clock';
+import { createBroadcaster, type Broadcaster } from './payments/broadcast';
 
 export type Runtime = 'node' | 'lambda' | 'worker';
 
@@ -86,6 +87,8 @@ export interface Deps {
   readonly blobSigningSecret: SecretT | null;
   /** Which adapter serves each tier (for /health and start-up logs). */
   readonly tiers: { database: string; cache: string; storage: string; queue: string };
+  /** Where payment transactions are sent (dryrun or ARC; payments/broadcast.ts). */
+  readonly broadcaster: Broadcaster;
   close(): Promise<void>;
 }
 
@@ -225,6 +228,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     blobSigningSecret,
     readTextFile: platform.readTextFile ?? null,
     tiers: { database: rawSql.kind, cache: kv.kind, storage: blobs.kind, queue: queue.kind },
+    broadcaster: createBroadcaster(config),
     async close() {
       await background.drain();
       if ('drain' in queue && typeof queue.drain === 'function') await (queue as { drain(): Promise<void> }).drain();

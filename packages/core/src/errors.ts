@@ -27,6 +27,9 @@ export const ERROR_CODES = [
   'expired',
   'invalid-signature',
   'nonce-replayed',
+  // payments
+  'invalid-state',
+  'broadcast-rejected',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CacheTtlsJson } from '../cache/namespaces';
 import { Secret } from './secret';
+import { paymentsConfigIssues, paymentsConfigShape } from '../payments/config';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -138,8 +139,11 @@ export const RawConfig = z
     CDN_KEY_PAIR_ID: z.string().regex(/^[A-Z0-9]{8,32}$/, 'a CloudFront public key id').optional(),
     /** PEM private key of the CloudFront key pair (CDN_MODE=signed). */
     CDN_PRIVATE_KEY: secret(64).optional(),
+    // Payments (payments/config.ts)
+    ...paymentsConfigShape,
   })
   .superRefine((c, ctx) => {
+    paymentsConfigIssues(c, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
     if (!!c.UPSTASH_REDIS_REST_URL !== !!c.UPSTASH_REDIS_REST_TOKEN) {
       const missing = c.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other Upstash variable is set' });

@@ -11,6 +11,7 @@ import { sweepOutbox } from '../outbox/outbox';
 import { reconcilePublishEvents } from '../lineage/jobs';
 import { maintainEventStore } from '../lineage/retention';
 import { refreshHeaders } from '../spv/refresh';
+import { reconcileReceipts } from '../payments/confirm';
 import { takeForReplay } from './dead-letters';
 import { abortAbandonedUploads } from '../uploads/service';
 import { fail } from '../errors';
@@ -23,7 +24,7 @@ export type ScheduleName = z.infer<typeof ScheduleName>;
 /** A scheduled job: idempotent, returns a small summary for the logs. */
 export type ScheduledJob = (deps: Deps) => Promise<Record<string, unknown>>;
 
-/** Registered implementations. Not yet here: `receipt-reconcile` (payments are not built). */
+/** Registered implementations. */
 export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
   /**
    * Repairs what a writer that died after its commit left undone: cache invalidations it could
@@ -41,6 +42,12 @@ export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
     if (r.status === 'failed') throw new Error(`headers source failed: ${r.error}`);
     return { ...r };
   },
+  /**
+   * Settles payments: confirms paid receipts whose payment an SPV proof (stored, or ARC's merkle
+   * path) now proves with MIN_CONFS, demotes confirmed ones whose block a reorg dropped, and
+   * expires lapsed receipts (payments/confirm.ts).
+   */
+  'receipt-reconcile': async (deps) => ({ ...(await reconcileReceipts(deps)) }),
   /** Re-sends dead letters through the queue (each job is idempotent). */
   'dead-letter-replay': async (deps) => {
     const replayed = await takeForReplay(deps.sql, { limit: 100 }, (jobs) => deps.queue.send(jobs));

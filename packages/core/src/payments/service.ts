@@ -1,0 +1,400 @@
+/**
+ * Payments verbs (`verb({ deps, ctx, input })`): prices, receipts, quotes, submitting a payment
+ * and confirming it. PostgreSQL is the truth for every one of them; only the price is cached
+ * (namespace `prices`, invalidated through the outbox like the catalog's writes).
+ *
+ * Submitting is claim → broadcast → mark paid: the receipt's one payment slot is claimed before
+ * the transaction leaves (so N racing submits yield one payment), a definite broadcast refusal
+ * frees the slot, and an unknown outcome keeps it for a retry of the same transaction.
+ */
+import { cacheKeys, cacheTags, type CacheResult } from '../cache/index';
+import type { Call } from '../catalog/service';
+import { producerIdOf } from '../catalog/ids';
+import type { Deps } from '../deps';
+import { StrataError } from '../errors';
+import { commitWrite, type Invalidation } from '../outbox/outbox';
+import type { Statement } from '../ports/sql';
+import { DEFAULT_SPLITS } from './config';
+import { decodePaymentTx } from './tx';
+import {
+  claimPayment,
+  getPayment,
+  getReceipt,
+  getSaleVersion,
+  insertReceiptStatement,
+  releaseClaim,
+  setOverrideStatement,
+  setQuoteStatement,
+  setRuleStatement,
+  toReceipt,
+  transitionReceipt,
+  transitionStatement,
+  type ReceiptRecord,
+  type SaleVersion,
+} from './repo';
+import type { PayBody, PaymentDetail, Price, Quote, Receipt, SetPriceBody, SetPriceRuleBody, SubmitPaymentBody, SubmitPaymentResult } from './schema';
+import { buildTemplate, producerScript, unpaidOutput } from './template';
+
+export const PRICES_TAG = cacheTags.of('prices');
+
+const nowOf = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
+const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
+
+function randomHex(bytes: number): string {
+  const b = new Uint8Array(bytes);
+  globalThis.crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** A receipt id is a bearer credential for the bytes: 128 random bits. */
+export const newReceiptId = () => `rcpt_${randomHex(16)}`;
+
+/** The price that applies: version rule > version override > producer rule > default. */
+export function resolvePrice(v: SaleVersion, defaultSat: number): number {
+  return v.versionRuleSat ?? v.overrideSat ?? v.producerRuleSat ?? defaultSat;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prices
+
+interface CachedPrice {
+  readonly versionId: string;
+  readonly contentHash: string;
+  readonly satoshis: number;
+}
+
+/** GET /price: the cached price of a version, quoted until now + PRICE_QUOTE_TTL_SEC. */
+export async function getPrice(call: Call<{ versionId: string }>): Promise<{ price: Price; cache: CacheResult<CachedPrice> }> {
+  const { deps, ctx, input } = call;
+  const v = input.versionId;
+  const r = await deps.cache.get<CachedPrice>(
+    'prices',
+    cacheKeys.price(v),
+    async () => {
+      const sale = await getSaleVersion(deps.sql, v);
+      return sale ? { versionId: sale.versionId, contentHash: sale.contentHash, satoshis: resolvePrice(sale, deps.config.PRICE_DEFAULT_SATS) } : null;
+    },
+    { tags: [cacheTags.version(v), PRICES_TAG], waitUntil: ctx.waitUntil },
+  );
+  if (r.value === null) throw new StrataError('not-found', 'No published version has this id.', { hint: 'manifest missing' });
+  const expiresAt = epoch(nowOf(deps)) + deps.config.PRICE_QUOTE_TTL_SEC;
+  return { price: { ...r.value, expiresAt }, cache: r };
+}
+
+/** The version, which must exist and belong to the caller's identity (`forbidden` otherwise). */
+async function ownedVersion(deps: Deps, identityKey: string | null | undefined, versionId: string): Promise<SaleVersion> {
+  if (!identityKey) throw new StrataError('unauthorized', 'Setting a price must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
+  const sale = await getSaleVersion(deps.sql, versionId);
+  if (!sale) throw new StrataError('not-found', 'No published version has this id.', { hint: 'manifest missing' });
+  if (!sale.producerIdentityKey || sale.producerIdentityKey.toLowerCase() !== identityKey.toLowerCase()) {
+    throw new StrataError('forbidden', "Only the version's producer may price it.", { hint: 'not-the-producer' });
+  }
+  return sale;
+}
+
+async function writeWithAudit(call: Call<unknown>, statements: Statement[], invalidate: Invalidation, action: string, resource: string, after: unknown) {
+  const { deps, ctx } = call;
+  return commitWrite(
+    { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
+    { statements, invalidate, audit: { actor: ctx.actor, requestId: ctx.requestId, action, resource, after } },
+  );
+}
+
+/** POST /price: the producer's price for one of its versions (the "version override"). */
+export async function setPrice(call: Call<SetPriceBody>): Promise<{ status: 'ok' }> {
+  const { deps, ctx, input } = call;
+  await ownedVersion(deps, ctx.identityKey, input.versionId);
+  await writeWithAudit(
+    call,
+    [setOverrideStatement(input.versionId, input.satoshis, ctx.actor, nowOf(deps))],
+    { keys: [cacheKeys.price(input.versionId)], tags: [] },
+    'payments.price.set',
+    `version:${input.versionId}`,
+    { satoshis: input.satoshis },
+  );
+  return { status: 'ok' };
+}
+
+/** POST /price/rules: a version rule (beats the override) or the caller's producer-wide rule. */
+export async function setPriceRule(call: Call<SetPriceRuleBody>): Promise<{ status: 'ok' }> {
+  const { deps, ctx, input } = call;
+  if (input.scope === 'version') {
+    await ownedVersion(deps, ctx.identityKey, input.versionId);
+    await writeWithAudit(
+      call,
+      [setRuleStatement('version', input.versionId, input.satoshis, ctx.actor, nowOf(deps))],
+      { keys: [cacheKeys.price(input.versionId)], tags: [] },
+      'payments.price-rule.set',
+      `version:${input.versionId}`,
+      { scope: 'version', satoshis: input.satoshis },
+    );
+    return { status: 'ok' };
+  }
+  if (!ctx.identityKey) throw new StrataError('unauthorized', 'Setting a price must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
+  const producerId = producerIdOf(ctx.identityKey);
+  // one producer's rule can change many versions' prices: every cached price goes stale
+  await writeWithAudit(
+    call,
+    [setRuleStatement('producer', producerId, input.satoshis, ctx.actor, nowOf(deps))],
+    { keys: [], tags: [PRICES_TAG] },
+    'payments.price-rule.set',
+    `producer:${producerId}`,
+    { scope: 'producer', satoshis: input.satoshis },
+  );
+  return { status: 'ok' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receipts
+
+/** The wire form of a receipt. */
+export function receiptView(r: ReceiptRecord): Receipt {
+  return {
+    receiptId: r.receiptId,
+    versionId: r.versionId,
+    contentHash: r.contentHash,
+    quantity: r.quantity,
+    amountSat: r.amountSat,
+    status: r.status,
+    createdAt: r.createdAt.toISOString(),
+    expiresAt: epoch(r.expiresAt),
+    bytesLimit: r.bytesLimit,
+    bytesUsed: r.bytesUsed,
+    singleUse: r.singleUse,
+  };
+}
+
+/** POST /pay: a pending receipt for `quantity` units at the version's current price. */
+export async function pay(call: Call<PayBody>): Promise<Receipt> {
+  const { deps, ctx, input } = call;
+  const sale = await getSaleVersion(deps.sql, input.versionId);
+  if (!sale) throw new StrataError('not-found', 'No published version has this id.', { hint: 'manifest missing' });
+  const unitPriceSat = resolvePrice(sale, deps.config.PRICE_DEFAULT_SATS);
+  const unitBytes = sale.sizeBytes !== null && sale.sizeBytes > 0 ? sale.sizeBytes : deps.config.RECEIPT_UNIT_BYTES;
+  if (!Number.isSafeInteger(unitPriceSat * input.quantity) || !Number.isSafeInteger(unitBytes * input.quantity)) {
+    throw new StrataError('bad-request', 'quantity × price exceeds 2^53 satoshis.', { hint: 'quantity' });
+  }
+  const now = nowOf(deps);
+  const receiptId = newReceiptId();
+  const { results } = await writeWithAudit(
+    call,
+    [
+      insertReceiptStatement({
+        receiptId,
+        versionId: sale.versionId,
+        contentHash: sale.contentHash,
+        producerId: sale.producerId,
+        quantity: input.quantity,
+        unitPriceSat,
+        unitBytes,
+        singleUse: deps.config.SINGLE_USE_RECEIPTS,
+        expiresAt: new Date(now.getTime() + deps.config.RECEIPT_TTL_SEC * 1000),
+        now,
+      }),
+    ],
+    { keys: [], tags: [] },
+    'payments.receipt.pending',
+    `receipt:${receiptId}`,
+    { versionId: sale.versionId, quantity: input.quantity, amountSat: unitPriceSat * input.quantity },
+  );
+  void ctx;
+  return receiptView(toReceipt(results[0]![0]!));
+}
+
+/**
+ * The receipt, with a lapsed one moved to `expired` first (so every reader sees the same
+ * status the next writer will). `not-found` when unknown.
+ */
+export async function loadReceipt(deps: Deps, ctx: Call<unknown>['ctx'], receiptId: string): Promise<ReceiptRecord> {
+  const r = await getReceipt(deps.sql, receiptId);
+  if (!r) throw new StrataError('not-found', 'No receipt has this id.', { hint: 'receipt not found' });
+  const now = nowOf(deps);
+  if ((r.status === 'pending' || r.status === 'paid' || r.status === 'confirmed') && r.expiresAt.getTime() <= now.getTime()) {
+    const moved = await transitionReceipt(deps.sql, receiptId, { kind: 'expire' }, now, { actor: ctx.actor, requestId: ctx.requestId });
+    return moved?.receipt ?? ((await getReceipt(deps.sql, receiptId)) as ReceiptRecord);
+  }
+  return r;
+}
+
+/** GET /receipt. */
+export async function getReceiptVerb(call: Call<{ receiptId: string }>): Promise<Receipt> {
+  return receiptView(await loadReceipt(call.deps, call.ctx, call.input.receiptId));
+}
+
+/** GET /payments/:receiptId — the receipt with its quote and payment. */
+export async function getPaymentDetail(call: Call<{ receiptId: string }>): Promise<PaymentDetail> {
+  const { deps, ctx, input } = call;
+  const r = await loadReceipt(deps, ctx, input.receiptId);
+  const p = await getPayment(deps.sql, r.receiptId);
+  const paid = p !== null && p.state === 'accepted' && r.paymentTxid === p.txid;
+  return {
+    receipt: {
+      ...receiptView(r),
+      unitPriceSat: r.unitPriceSat,
+      quote:
+        r.quoteTemplateHash && r.quoteExpiresAt && r.quoteOutputs
+          ? { templateHash: r.quoteTemplateHash, expiresAt: epoch(r.quoteExpiresAt), outputs: r.quoteOutputs }
+          : null,
+      payment: paid
+        ? {
+            txid: p.txid,
+            paidAt: r.paidAt?.toISOString() ?? null,
+            confirmedAt: r.confirmedAt?.toISOString() ?? null,
+            feeSat: p.feeSat,
+            outputs: p.outputs,
+            broadcaster: p.broadcaster,
+            txStatus: p.txStatus,
+            blockHash: p.blockHash,
+            blockHeight: p.blockHeight,
+          }
+        : null,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quotes
+
+function quoteView(r: ReceiptRecord): Quote {
+  return {
+    receiptId: r.receiptId,
+    versionId: r.versionId,
+    amountSat: r.amountSat,
+    outputs: r.quoteOutputs ?? [],
+    feeRateHint: null,
+    expiresAt: epoch(r.quoteExpiresAt as Date),
+    templateHash: r.quoteTemplateHash as string,
+  };
+}
+
+const notPending = (r: ReceiptRecord) =>
+  new StrataError('invalid-state', `The receipt is ${r.status}; only a pending receipt can be quoted or paid.`, { hint: `status:${r.status}` });
+
+/**
+ * POST /payments/quote: the receipt's payment template. An unexpired quote is returned as is;
+ * a lapsed one is re-issued (same outputs unless the configuration or payout changed).
+ */
+export async function quote(call: Call<{ receiptId: string }>): Promise<Quote> {
+  const { deps, ctx, input } = call;
+  const r = await loadReceipt(deps, ctx, input.receiptId);
+  if (r.status !== 'pending') throw notPending(r);
+  const now = nowOf(deps);
+  if (r.quoteTemplateHash && r.quoteExpiresAt && r.quoteExpiresAt.getTime() > now.getTime()) return quoteView(r);
+  const sale = await getSaleVersion(deps.sql, r.versionId);
+  if (!sale) throw new StrataError('not-found', 'The version of this receipt is gone.', { hint: 'manifest missing' });
+  const t = buildTemplate({
+    versionId: r.versionId,
+    amountSat: r.amountSat,
+    producerScriptHex: producerScript(sale),
+    splits: deps.config.PAY_SPLITS_JSON ?? DEFAULT_SPLITS,
+    scripts: deps.config.PAY_SCRIPTS_JSON ?? {},
+  });
+  const expiresAt = new Date(Math.min(now.getTime() + deps.config.QUOTE_TTL_SEC * 1000, r.expiresAt.getTime()));
+  const s = setQuoteStatement(r.receiptId, { outputs: t.outputs, templateHash: t.templateHash, expiresAt }, now);
+  const rows = await deps.sql.query(s.text, s.params);
+  if (rows[0]) return quoteView(toReceipt(rows[0]));
+  // another request quoted (or moved the receipt) first: answer with what stands
+  const again = await loadReceipt(deps, ctx, r.receiptId);
+  if (again.status !== 'pending') throw notPending(again);
+  if (!again.quoteTemplateHash || !again.quoteExpiresAt || again.quoteExpiresAt.getTime() <= now.getTime()) {
+    throw new StrataError('conflict', 'The quote changed while it was issued; ask again.', { hint: 'retry' });
+  }
+  return quoteView(again);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Submitting
+
+function idempotent(deps: Deps, r: ReceiptRecord, txid: string, txStatus: string | null): SubmitPaymentResult {
+  return {
+    status: 'accepted',
+    txid,
+    receiptId: r.receiptId,
+    receiptStatus: r.status,
+    broadcast: { mode: deps.broadcaster.kind, txStatus },
+    note: 'idempotent-return',
+  };
+}
+
+const otherTx = () =>
+  new StrataError('conflict', 'This receipt is already paid (or being paid) by another transaction.', { hint: 'receipt-already-paid' });
+
+/**
+ * POST /payments/submit. Parses the transaction itself, checks the quote and the template,
+ * claims the receipt's payment slot, broadcasts, and moves the receipt to `paid` together with
+ * the payment's acceptance (one batch). Idempotent for the same txid; 409 for another.
+ */
+export async function submitPayment(call: Call<SubmitPaymentBody>): Promise<SubmitPaymentResult> {
+  const { deps, ctx, input } = call;
+  const tx = decodePaymentTx(input.rawTxHex);
+  const r = await loadReceipt(deps, ctx, input.receiptId);
+  if (r.paymentTxid !== null) {
+    if (r.paymentTxid === tx.txid) return idempotent(deps, r, tx.txid, (await getPayment(deps.sql, r.receiptId))?.txStatus ?? null);
+    throw otherTx();
+  }
+  if (r.status !== 'pending') throw notPending(r);
+  const now = nowOf(deps);
+  if (!r.quoteOutputs || !r.quoteExpiresAt) {
+    throw new StrataError('invalid-state', 'The receipt has no quote yet; POST /payments/quote first.', { hint: 'no-quote' });
+  }
+  if (r.quoteExpiresAt.getTime() <= now.getTime()) {
+    throw new StrataError('quote-expired', 'The quote for this receipt has expired; ask for a new one.', { hint: `expiredAt=${epoch(r.quoteExpiresAt)}` });
+  }
+  const missing = unpaidOutput(r.quoteOutputs, tx.outputs);
+  if (missing) {
+    throw new StrataError('template-mismatch', 'The transaction does not pay every output of the quote.', {
+      hint: `missing output: ${missing.satoshis} sat to ${missing.scriptHex.slice(0, 64)}`,
+    });
+  }
+
+  const claim = await claimPayment(deps.sql, {
+    receiptId: r.receiptId,
+    txid: tx.txid,
+    rawTx: tx.raw,
+    broadcaster: deps.broadcaster.kind,
+    outputs: tx.outputs,
+    feeSat: tx.feeSat,
+    now,
+  });
+  if (claim.payment === null) {
+    throw new StrataError('conflict', 'This transaction already pays another receipt.', { hint: 'txid-already-used' });
+  }
+  if (claim.payment.txid !== tx.txid) throw otherTx();
+
+  const sent = await deps.broadcaster.broadcast({ txid: tx.txid, hex: tx.submittedHex });
+  if (!sent.ok) {
+    if (sent.kind === 'rejected') {
+      // definitely refused: free the slot so the buyer can send a corrected transaction
+      if (claim.claimed) await releaseClaim(deps.sql, r.receiptId, tx.txid);
+      throw new StrataError('broadcast-rejected', `The network refused the transaction: ${sent.detail}`, {
+        hint: `arc-${sent.status}:${sent.code}`,
+      });
+    }
+    throw new StrataError('unavailable', 'The transaction could not be broadcast; submit the same transaction again.', {
+      hint: 'broadcaster-unavailable',
+    });
+  }
+
+  const moved = await deps.sql.batch([
+    {
+      text: `UPDATE payments SET state = 'accepted', tx_status = $3, updated_at = $4 WHERE receipt_id = $1 AND txid = $2`,
+      params: [r.receiptId, tx.txid, sent.txStatus, now],
+    },
+    transitionStatement(
+      r.receiptId,
+      { kind: 'pay', txid: tx.txid, accessUntil: new Date(now.getTime() + deps.config.RECEIPT_ACCESS_TTL_SEC * 1000) },
+      now,
+      { actor: ctx.actor, requestId: ctx.requestId },
+    ),
+  ]);
+  const row = moved[1]?.[0];
+  if (row) {
+    const paid = toReceipt(row);
+    return { status: 'accepted', txid: tx.txid, receiptId: r.receiptId, receiptStatus: paid.status, broadcast: { mode: deps.broadcaster.kind, txStatus: sent.txStatus } };
+  }
+  // a concurrent submit of the same transaction moved it first
+  const after = await getReceipt(deps.sql, r.receiptId);
+  if (after?.paymentTxid === tx.txid) return idempotent(deps, after, tx.txid, sent.txStatus);
+  throw notPending(after ?? r);
+}
+

@@ -1,0 +1,131 @@
+/**
+ * A small world for the payments suites: versions published by a producer key, payment
+ * transactions built with @bsv/sdk that pay a quote's outputs from a signed P2PKH input, and a
+ * chain mined in-process whose blocks really contain those payments (headers posted over HTTP).
+ */
+import { randomBytes } from 'node:crypto';
+import { LockingScript, MerklePath, P2PKH, PrivateKey, Transaction, UnlockingScript } from '@bsv/sdk';
+import { adminAuth, type TestStack } from '../support/deps';
+import { bumpFor, merklePathFor, merkleRootOf, mineChain, type MinedHeader } from '../support/chain';
+import { makePublication, type Publication } from '../support/dlm1';
+import { identityHeaders } from '../support/identity';
+import { call, submit, type Reply } from './catalog-http';
+
+export { call, type Reply };
+
+/** A version whose manifest names `producer` (so the catalog records it as the owner). */
+export async function publishFor(stack: TestStack, producer: PrivateKey, overrides: Record<string, unknown> = {}): Promise<Publication> {
+  const pub = makePublication({ provenance: { createdAt: '2025-01-01T00:00:00Z', producer: { identityKey: producer.toPublicKey().toString() } }, ...overrides });
+  const r = await submit(stack, pub);
+  if (r.status !== 201) throw new Error(`publish failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return pub;
+}
+
+/** An identity-signed JSON POST (the signing scheme lives in test/support/identity.ts). */
+export function signedPost(stack: TestStack, key: PrivateKey, path: string, body: unknown): Promise<Reply> {
+  const text = JSON.stringify(body);
+  return call(stack, 'POST', path, { raw: text, headers: identityHeaders(key, text) });
+}
+
+export interface Payment {
+  readonly tx: Transaction;
+  readonly txid: string;
+  readonly rawTx: string;
+  /** Extended Format (BRC-30): inputs carry the outputs they spend. */
+  readonly ef: string;
+  /** BEEF (BRC-62) with the funding transaction proved by a BUMP. */
+  readonly beef: string;
+}
+
+/**
+ * A signed transaction paying `outputs` (plus change) from one P2PKH output of a funding tx.
+ * `adjust` changes what is paid (e.g. one satoshi short) to build wrong payments.
+ */
+export async function buildPayment(
+  outputs: ReadonlyArray<{ scriptHex: string; satoshis: number }>,
+  adjust: (o: { scriptHex: string; satoshis: number }, i: number) => { scriptHex: string; satoshis: number } = (o) => o,
+): Promise<Payment> {
+  const key = PrivateKey.fromRandom();
+  const total = outputs.reduce((a, o) => a + o.satoshis, 0);
+  const funding = new Transaction();
+  funding.addInput({ sourceTXID: randomBytes(32).toString('hex'), sourceOutputIndex: 0, unlockingScript: new UnlockingScript(), sequence: 0xffffffff });
+  funding.addOutput({ lockingScript: new P2PKH().lock(key.toAddress()), satoshis: total + 10_000 });
+  // the funding tx is "mined" so the BEEF is complete (ARC needs proved ancestors)
+  funding.merklePath = MerklePath.fromHex(bumpFor([funding.id('hex')], 0, 1));
+  const tx = new Transaction();
+  tx.addInput({ sourceTransaction: funding, sourceOutputIndex: 0, unlockingScriptTemplate: new P2PKH().unlock(key), sequence: 0xffffffff });
+  outputs.forEach((o, i) => {
+    const a = adjust(o, i);
+    tx.addOutput({ lockingScript: LockingScript.fromHex(a.scriptHex), satoshis: a.satoshis });
+  });
+  tx.addOutput({ lockingScript: new P2PKH().lock(key.toAddress()), satoshis: 9_000 });
+  await tx.sign();
+  return { tx, txid: tx.id('hex'), rawTx: tx.toHex(), ef: tx.toHexEF(), beef: tx.toHexBEEF() };
+}
+
+export interface Mined {
+  readonly block: MinedHeader;
+  readonly txids: string[];
+  readonly index: number;
+  /** Path-form envelope (block by hash and height). */
+  readonly envelope: { rawTx: string; txid: string; proof: { txid: string; merkleRoot: string; path: ReturnType<typeof merklePathFor> }; block: { blockHash: string; blockHeight: number } };
+  /** BRC-74 BUMP of the tx in its block. */
+  readonly bump: string;
+}
+
+/** A chain the test extends and forks; posts what it mines to the stack's header store. */
+export class PayChain {
+  readonly best: MinedHeader[] = [];
+  private posted = 0;
+
+  constructor(private readonly stack: TestStack) {}
+
+  /** Mines a block holding `txs` (after a filler) on `parent` (default tip), then `extra` empty ones. */
+  mine(txs: ReadonlyArray<{ txid: string; rawTx: string }>, extra = 0, parent?: MinedHeader): { mined: Mined[]; headers: MinedHeader[] } {
+    const tip = parent ?? this.best[this.best.length - 1];
+    const txids = [randomBytes(32).toString('hex'), ...txs.map((t) => t.txid)];
+    const [block] = mineChain(1, { merkleRoots: [merkleRootOf(txids)], ...(tip ? { parent: tip } : {}), timeOffset: parent ? 7 : 0 }) as [MinedHeader];
+    const rest = mineChain(extra, { parent: block, timeOffset: parent ? 7 : 0 });
+    const headers = [block, ...rest];
+    if (!parent) this.best.push(...headers);
+    const mined = txs.map((t, k) => ({
+      block,
+      txids,
+      index: k + 1,
+      bump: bumpFor(txids, k + 1, block.height),
+      envelope: {
+        rawTx: t.rawTx,
+        txid: t.txid,
+        proof: { txid: t.txid, merkleRoot: block.merkleRoot, path: merklePathFor(txids, k + 1) },
+        block: { blockHash: block.hash, blockHeight: block.height },
+      },
+    }));
+    return { mined, headers };
+  }
+
+  /** Posts the best chain's headers not posted yet (the first post is the checkpoint at 0). */
+  async postBest(): Promise<void> {
+    const fresh = this.best.slice(this.posted);
+    if (fresh.length === 0) return;
+    const r = await call(this.stack, 'POST', '/headers', { headers: adminAuth, body: { headers: fresh.map((h) => h.hex), ...(this.posted === 0 ? { startHeight: 0 } : {}) } });
+    if (r.status !== 200) throw new Error(`headers: ${r.status} ${JSON.stringify(r.body)}`);
+    this.posted = this.best.length;
+  }
+
+  /** Mines `n` empty blocks on the tip and posts them. */
+  async extend(n: number): Promise<void> {
+    this.best.push(...mineChain(n, { parent: this.best[this.best.length - 1] as MinedHeader }));
+    await this.postBest();
+  }
+
+  /** A heavier branch of `length` blocks after `parent` (optionally holding txs), posted; it becomes the best chain. */
+  async fork(parent: MinedHeader, length: number, txs: ReadonlyArray<{ txid: string; rawTx: string }> = []): Promise<Mined[]> {
+    const { mined, headers } = this.mine(txs, length - 1, parent);
+    const r = await call(this.stack, 'POST', '/headers', { headers: adminAuth, body: { headers: headers.map((h) => h.hex) } });
+    if (r.status !== 200) throw new Error(`fork headers: ${r.status} ${JSON.stringify(r.body)}`);
+    const at = this.best.findIndex((h) => h.hash === parent.hash);
+    this.best.splice(at + 1, this.best.length, ...headers);
+    this.posted = this.best.length;
+    return mined;
+  }
+}
