@@ -40,6 +40,8 @@ export async function servicesStack(env: Record<string, string> = {}, platform: 
       S3_FORCE_PATH_STYLE: 'true',
       S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
       S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      // where ARC's callbacks are addressed (tests route them into the app)
+      PUBLIC_BASE_URL: LOCAL_BASE,
       RATE_LIMIT_PER_MIN: '0',
       ...env,
     },
