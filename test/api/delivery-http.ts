@@ -4,12 +4,14 @@
  * whose producer is a given key, identity-signed calls, and sending a presigned request to
  * wherever it points (the app itself for /blobs URLs, the network otherwise).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { insertReceiptStatement, transitionReceipt } from '@strata/core/payments/repo';
 import type { PrivateKey } from '@bsv/sdk';
 import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
 import { makePublication, type Publication } from '../support/dlm1';
 import { identityHeaders } from '../support/identity';
 import { startS3Server, type S3Server } from '../support/s3-server';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { call, submit, type Reply } from './catalog-http';
 
 /** The embedded stack's presigned URLs name this base; requests to it go to the app. */
@@ -20,6 +22,8 @@ export const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).diges
 export interface DeliveryStack extends TestStack {
   readonly name: string;
   readonly s3?: S3Server;
+  /** With `s3Proxy`: the TCP proxy in front of s3rver that tests take down. */
+  readonly s3Proxy?: TcpProxy;
 }
 
 /** The embedded default (PGlite, memory Kv, filesystem blobs served by the app's /blobs route). */
@@ -29,14 +33,19 @@ export async function embeddedStack(env: Record<string, string> = {}, platform: 
 }
 
 /** PostgreSQL + Redis (over TCP) + s3rver through the AWS SDK store. */
-export async function servicesStack(env: Record<string, string> = {}, platform: Parameters<typeof embeddedDeps>[1] = {}): Promise<DeliveryStack> {
+export async function servicesStack(
+  env: Record<string, string> = {},
+  platform: Parameters<typeof embeddedDeps>[1] = {},
+  o: { s3Proxy?: boolean } = {},
+): Promise<DeliveryStack> {
   const s3 = await startS3Server({ bucket: 'strata-delivery' });
+  const proxy = o.s3Proxy ? await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(s3.endpoint).port) }) : undefined;
   const stack = await serviceDeps({
     kv: 'redis',
     env: {
       S3_BUCKET: s3.bucket,
       S3_REGION: s3.region,
-      S3_ENDPOINT: s3.endpoint,
+      S3_ENDPOINT: proxy ? `http://${proxy.host}:${proxy.port}` : s3.endpoint,
       S3_FORCE_PATH_STYLE: 'true',
       S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
       S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
@@ -51,8 +60,10 @@ export async function servicesStack(env: Record<string, string> = {}, platform: 
     ...stack,
     name: 'postgres+redis+s3rver',
     s3,
+    ...(proxy ? { s3Proxy: proxy } : {}),
     async close() {
       await stack.close();
+      await proxy?.close();
       await s3.close();
     },
   };
@@ -103,3 +114,45 @@ export function bytesOf(n: number, seed = 1): Uint8Array {
   }
   return out;
 }
+
+/** Publishes `bytes` and uploads them through POST /v1/uploads (single PUT), verified. */
+export async function uploadVerified(stack: DeliveryStack, producer: PrivateKey, bytes: Uint8Array) {
+  const pub = await publishContent(stack, producer, bytes);
+  const r = await signed(stack, producer, 'POST', '/v1/uploads', { contentHash: pub.contentHash, sizeBytes: bytes.byteLength, mimeType: 'application/octet-stream' });
+  const put = await sendPresigned(stack, r.body.put, bytes);
+  if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
+  await put.arrayBuffer();
+  const done = await signed(stack, producer, 'POST', `/v1/uploads/${r.body.uploadId}/complete`);
+  if (done.body.status !== 'verified') throw new Error(`not verified: ${JSON.stringify(done.body)}`);
+  return pub;
+}
+
+/** A receipt straight through the payments repository (the pay verbs are exercised by the journey). */
+export async function makeReceipt(
+  stack: DeliveryStack,
+  pub: { versionId: string; contentHash: string },
+  o: { unitBytes: number; quantity?: number; singleUse?: boolean; status?: 'pending' | 'paid' | 'confirmed'; expiresInSec?: number },
+): Promise<string> {
+  const receiptId = `rcpt_${randomBytes(16).toString('hex')}`;
+  const now = new Date(stack.deps.clock.now());
+  const expiresAt = new Date(now.getTime() + (o.expiresInSec ?? 1800) * 1000);
+  const s = insertReceiptStatement({
+    receiptId,
+    versionId: pub.versionId,
+    contentHash: pub.contentHash,
+    producerId: null,
+    quantity: o.quantity ?? 1,
+    unitPriceSat: 1000,
+    unitBytes: o.unitBytes,
+    singleUse: o.singleUse ?? false,
+    expiresAt,
+    now,
+  });
+  await stack.deps.sql.query(s.text, s.params);
+  const status = o.status ?? 'paid';
+  const a = { actor: 'test' };
+  if (status !== 'pending') await transitionReceipt(stack.deps.sql, receiptId, { kind: 'pay', txid: randomBytes(32).toString('hex'), accessUntil: expiresAt }, now, a);
+  if (status === 'confirmed') await transitionReceipt(stack.deps.sql, receiptId, { kind: 'confirm' }, now, a);
+  return receiptId;
+}
+

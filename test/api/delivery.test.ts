@@ -5,56 +5,14 @@
  * ranges, one SQL round trip and no blob round trip per issue, and N concurrent downloads on one
  * receipt never passing its quota by a byte (PostgreSQL).
  */
-import { createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertReceiptStatement, transitionReceipt } from '@strata/core/payments/repo';
 import { describeWith } from '../support/reachable';
 import { call } from './catalog-http';
-import { bytesOf, embeddedStack, publishContent, sendPresigned, servicesStack, sha256Hex, signed, type DeliveryStack } from './delivery-http';
+import { bytesOf, embeddedStack, makeReceipt, publishContent, sendPresigned, servicesStack, sha256Hex, uploadVerified, type DeliveryStack } from './delivery-http';
 
 type Stack = DeliveryStack;
-
-/** Publishes `bytes` and uploads them through POST /v1/uploads (single PUT), verified. */
-export async function uploadVerified(stack: Stack, producer: PrivateKey, bytes: Uint8Array) {
-  const pub = await publishContent(stack, producer, bytes);
-  const r = await signed(stack, producer, 'POST', '/v1/uploads', { contentHash: pub.contentHash, sizeBytes: bytes.byteLength, mimeType: 'application/octet-stream' });
-  const put = await sendPresigned(stack, r.body.put, bytes);
-  if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
-  await put.arrayBuffer();
-  const done = await signed(stack, producer, 'POST', `/v1/uploads/${r.body.uploadId}/complete`);
-  if (done.body.status !== 'verified') throw new Error(`not verified: ${JSON.stringify(done.body)}`);
-  return pub;
-}
-
-/** A receipt straight through the payments repository (the pay verbs are exercised by the journey). */
-export async function makeReceipt(
-  stack: Stack,
-  pub: { versionId: string; contentHash: string },
-  o: { unitBytes: number; quantity?: number; singleUse?: boolean; status?: 'pending' | 'paid' | 'confirmed'; expiresInSec?: number },
-): Promise<string> {
-  const receiptId = `rcpt_${randomBytes(16).toString('hex')}`;
-  const now = new Date(stack.deps.clock.now());
-  const expiresAt = new Date(now.getTime() + (o.expiresInSec ?? 1800) * 1000);
-  const s = insertReceiptStatement({
-    receiptId,
-    versionId: pub.versionId,
-    contentHash: pub.contentHash,
-    producerId: null,
-    quantity: o.quantity ?? 1,
-    unitPriceSat: 1000,
-    unitBytes: o.unitBytes,
-    singleUse: o.singleUse ?? false,
-    expiresAt,
-    now,
-  });
-  await stack.deps.sql.query(s.text, s.params);
-  const status = o.status ?? 'paid';
-  const a = { actor: 'test' };
-  if (status !== 'pending') await transitionReceipt(stack.deps.sql, receiptId, { kind: 'pay', txid: randomBytes(32).toString('hex'), accessUntil: expiresAt }, now, a);
-  if (status === 'confirmed') await transitionReceipt(stack.deps.sql, receiptId, { kind: 'confirm' }, now, a);
-  return receiptId;
-}
 
 const data = (stack: Stack, contentHash: string, receiptId: string, extra = '') => call(stack, 'GET', `/v1/data?contentHash=${contentHash}&receiptId=${receiptId}${extra}`);
 

@@ -50,6 +50,8 @@ export interface S3Server {
   /** Credentials s3rver knows (its built-in account). */
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
   readonly region: string;
+  /** Keys of the multipart uploads initiated and neither completed nor aborted. */
+  openMultipartUploads(): string[];
   close(): Promise<void>;
 }
 
@@ -173,9 +175,8 @@ interface OpenUpload {
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The S3 behaviour s3rver lacks (see the file comment). */
-function checksumMiddleware(server: S3rverInstance): Middleware {
+function checksumMiddleware(server: S3rverInstance, uploads: Map<string, OpenUpload>): Middleware {
   const stored = new Map<string, string>(); // "/bucket/key" → base64 SHA-256
-  const uploads = new Map<string, OpenUpload>(); // uploadId → upload
   return async (ctx, next) => {
     const why = verifySigV4(ctx);
     if (why) throw new S3Error('SignatureDoesNotMatch', `The request signature we calculated does not match the signature you provided (${why}).`);
@@ -302,13 +303,15 @@ export async function startS3Server(opts: { port?: number; bucket: string }): Pr
     configureBuckets: [{ name: opts.bucket, configs: [] }],
   });
   // Koa composes `middleware` when the server starts, so prepending here runs ours first.
-  server.middleware.unshift(checksumMiddleware(server));
+  const uploads = new Map<string, OpenUpload>(); // uploadId → upload
+  server.middleware.unshift(checksumMiddleware(server, uploads));
   const address = await server.run();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     bucket: opts.bucket,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     region: 'us-east-1',
+    openMultipartUploads: () => [...uploads.values()].map((u) => u.objectPath),
     async close() {
       await server.close();
       await rm(directory, { recursive: true, force: true });

@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './observability/log';
 import { createMetrics, type Metrics } from './observability/metrics';
 import type { BlobStore, Clock, Kv, Queue, Sql } from './ports/index';
 import { systemClock } from './ports/clock';
+import type { CdnSigner } from './delivery/cdn';
 import { createBroadcaster, type Broadcaster } from './payments/broadcast';
 
 export type Runtime = 'node' | 'lambda' | 'worker';
@@ -53,6 +54,8 @@ export interface Platform {
   readonly readTextFile?: (path: string) => Promise<string>;
   /** A queue the host provides (Cloudflare Queues binding). */
   readonly queue?: Queue;
+  /** Node and Lambda: CloudFront signed URLs for CDN_MODE=signed (the signer is an @aws-sdk package, kept out of the Worker). */
+  readonly signCdnUrl?: CdnSigner;
   /** Log line sink (default console). */
   readonly logSink?: (line: string) => void;
   readonly clock?: Clock;
@@ -85,6 +88,8 @@ export interface Deps {
   readonly readTextFile: ((path: string) => Promise<string>) | null;
   /** Key of the fs store's signed URLs (served by the /blobs route); null with S3. */
   readonly blobSigningSecret: SecretT | null;
+  /** CloudFront URL signer when CDN_MODE=signed (null otherwise). */
+  readonly signCdnUrl: CdnSigner | null;
   /** Which adapter serves each tier (for /health and start-up logs). */
   readonly tiers: { database: string; cache: string; storage: string; queue: string };
   /** Where payment transactions are sent (dryrun or ARC; payments/broadcast.ts). */
@@ -150,6 +155,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
   const metrics = createMetrics();
   const background = createBackground();
   const tokens = await resolveTokens(config, platform, log);
+  const signCdnUrl = config.CDN_MODE === 'signed' ? need(platform.signCdnUrl, 'CDN_MODE=signed needs a CloudFront signer (Node or Lambda)', platform.runtime) : null;
 
   const rawSql = await openSql(config, platform);
   const sql = instrumentSql(rawSql, metrics);
@@ -226,6 +232,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     metrics,
     background,
     blobSigningSecret,
+    signCdnUrl,
     readTextFile: platform.readTextFile ?? null,
     tiers: { database: rawSql.kind, cache: kv.kind, storage: blobs.kind, queue: queue.kind },
     broadcaster: createBroadcaster(config),

@@ -79,7 +79,7 @@ export async function deliver(call: Call<{ query: unknown }>): Promise<Delivery>
     }
     const obj = row.object!;
     const expiresInSec = deps.config.PRESIGN_TTL_SEC;
-    const url = await issueUrl(deps.config, deps.blobs, {
+    const url = await issueUrl(deps.config, deps.blobs, deps.signCdnUrl, {
       key: contentKey(obj.tier, q.contentHash),
       expiresInSec,
       nowMs: now,

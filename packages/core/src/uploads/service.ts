@@ -206,6 +206,9 @@ export async function listUploadParts(call: Call<{ uploadId: unknown }>) {
 export async function completeUpload(call: Call<{ uploadId: unknown }>): Promise<UploadView> {
   const { deps, ctx } = call;
   const u = await ownUpload(deps, ctx, call.input.uploadId);
+  // a retried complete re-sends the verify job: the first send may have been lost after the
+  // status moved (the job is idempotent, so a duplicate costs one read of the object)
+  if (u.status === 'verifying') await deps.queue.send([{ type: 'upload.verify', payload: { uploadId: u.uploadId } }]);
   if (u.status !== 'pending') return view(u);
   const key = uploadKey(u);
   if (u.mode === 'single') {
@@ -221,7 +224,12 @@ export async function completeUpload(call: Call<{ uploadId: unknown }>): Promise
     return view(done ?? (await getUpload(deps.sql, u.uploadId))!);
   }
   const stored = await deps.blobs.multipart.listParts(key, u.storeUploadId!);
-  if (!stored) throw fail.conflict('The store has no such multipart upload (aborted?).', 'start a new upload');
+  if (!stored) {
+    // the store joined the parts but the status move after it was lost: finish the move
+    const head = await deps.blobs.head(key);
+    if (!head || head.size !== u.sizeBytes) throw fail.conflict('The store has no such multipart upload (aborted?).', 'start a new upload');
+    return startVerifying(deps, ctx, u);
+  }
   const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
   const count = partCount(u);
   for (let n = 1; n <= count; n++) {
@@ -231,6 +239,11 @@ export async function completeUpload(call: Call<{ uploadId: unknown }>): Promise
   }
   if (stored.some((p) => p.partNumber > count)) throw fail.conflict('The store holds parts past the last one.', 'start a new upload');
   await deps.blobs.multipart.complete(key, u.storeUploadId!, stored);
+  return startVerifying(deps, ctx, u);
+}
+
+/** pending → verifying, then the job that hashes the joined object. */
+async function startVerifying(deps: Deps, ctx: ServiceCtx, u: UploadRecord): Promise<UploadView> {
   const moved = await moveUpload(deps.sql, u.uploadId, ['pending'], 'verifying', now(deps), audit(ctx));
   await deps.queue.send([{ type: 'upload.verify', payload: { uploadId: u.uploadId } }]);
   return view(moved ?? (await getUpload(deps.sql, u.uploadId))!);
