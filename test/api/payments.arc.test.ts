@@ -8,12 +8,14 @@
 import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScheduledJobs } from '@strata/core/jobs/schedule';
+import { manualClock } from '@strata/core/ports/clock';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { startArcServer, type ArcServer } from '../support/arc-server';
 import { buildPayment, call, PayChain, publishFor } from './payments-world';
 
 const CALLBACK_TOKEN = 'arc-callback-token-0123456789';
 const OVERLAY = `76a914${'0e'.repeat(20)}88ac`;
+const clock = manualClock(Date.now());
 let stack: TestStack;
 let arc: ArcServer;
 let chain: PayChain;
@@ -29,7 +31,7 @@ beforeAll(async () => {
     ARC_API_KEY: arc.apiKey,
     ARC_CALLBACK_TOKEN: CALLBACK_TOKEN,
     PUBLIC_BASE_URL: 'http://strata.test',
-  });
+  }, { clock });
   chain = new PayChain(stack);
   await chain.extend(2);
 });
@@ -131,5 +133,38 @@ describe('payments through ARC', () => {
     expect(arc.requests.filter((q) => q.method === 'GET' && q.path === `/v1/tx/${pay.txid}`).length).toBeGreaterThan(0);
     expect(arc.requests.filter((q) => q.method === 'GET').length).toBeGreaterThan(polls);
     expect(await status(receipt.receiptId)).toBe('confirmed');
+  });
+
+  it('receipt-reconcile re-sends claims whose broadcast outcome was never learned: accepted → paid, refused → freed', async () => {
+    const a = await quoted();
+    const b = await quoted();
+    const payA = await buildPayment(a.quote.outputs);
+    const payB = await buildPayment(b.quote.outputs);
+    arc.setDown(true);
+    expect((await submit(a.receipt.receiptId, payA.ef)).status).toBe(503);
+    expect((await submit(b.receipt.receiptId, payB.ef)).status).toBe(503);
+    arc.setDown(false);
+    // a claim younger than a minute may still have its request in flight: left alone
+    const [young] = await runScheduledJobs(stack.deps, ['receipt-reconcile']);
+    expect(young).toMatchObject({ status: 'ok', result: { resent: 0 } });
+    clock.advance(61_000);
+    const [run] = await runScheduledJobs(stack.deps, ['receipt-reconcile']);
+    expect(run).toMatchObject({ status: 'ok', result: { resent: 2, resentPaid: 2, resentReleased: 0 } });
+    expect(await status(a.receipt.receiptId)).toBe('paid');
+    expect(await status(b.receipt.receiptId)).toBe('paid');
+    expect(arc.txs.get(payA.txid)?.rawTx).toBe(payA.ef);
+
+    const c = await quoted();
+    const payC = await buildPayment(c.quote.outputs);
+    arc.setDown(true);
+    expect((await submit(c.receipt.receiptId, payC.ef)).status).toBe(503);
+    arc.setDown(false);
+    clock.advance(61_000);
+    arc.failNext(466);
+    const [refused] = await runScheduledJobs(stack.deps, ['receipt-reconcile']);
+    expect(refused).toMatchObject({ status: 'ok', result: { resent: 1, resentPaid: 0, resentReleased: 1 } });
+    expect(await status(c.receipt.receiptId)).toBe('pending');
+    const rows = await stack.deps.sql.query('SELECT count(*)::int AS n FROM payments WHERE receipt_id = $1', [c.receipt.receiptId]);
+    expect(rows[0]!.n).toBe(0);
   });
 });

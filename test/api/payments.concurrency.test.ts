@@ -12,7 +12,7 @@ import type { Sql } from '@strata/core/ports/sql';
 import { nodePlatform } from '@strata/functions/platform/node';
 import { serviceDeps, type TestStack } from '../support/deps';
 import { describeWith } from '../support/reachable';
-import { buildPayment, call, PayChain, publishFor } from './payments-world';
+import { buildPayment, call, PayChain, publishFor, signedPost } from './payments-world';
 
 const N = 12;
 const producer = PrivateKey.fromRandom();
@@ -136,5 +136,26 @@ await describeWith(['postgres', 'redis'], 'payments on PostgreSQL + Redis', () =
     const retry = await submit(receipt.receiptId, pay.rawTx);
     expect([retry.status, retry.body.receiptStatus]).toEqual([200, 'paid']);
     expect(await paidAudits(receipt.receiptId)).toBe(1);
+  });
+
+  it('Kv down: prices are read from PostgreSQL, receipts and payments go on; a signed price write is refused whole (503) and changes nothing', async () => {
+    const pub = await publishFor(stack, producer);
+    await call(stack, 'GET', `/price?versionId=${pub.versionId}`);
+    await stack.settle();
+    await stack.kvDown!(true);
+    try {
+      stack.deps.cache.clearL1();
+      const price = await call(stack, 'GET', `/price?versionId=${pub.versionId}`);
+      expect([price.status, price.body.satoshis]).toEqual([200, 5000]);
+      const set = await signedPost(stack, producer, '/price', { versionId: pub.versionId, satoshis: 42 });
+      expect([set.status, set.body.error]).toEqual([503, 'unavailable']);
+      expect(await count('SELECT count(*)::int AS n FROM price_overrides WHERE version_id = $1', [pub.versionId])).toBe(0);
+      const receipt = (await call(stack, 'POST', '/pay', { body: { versionId: pub.versionId, quantity: 1 } })).body;
+      const quote = (await call(stack, 'POST', '/payments/quote', { body: { receiptId: receipt.receiptId } })).body;
+      const pay = await buildPayment(quote.outputs);
+      expect((await submit(receipt.receiptId, pay.rawTx)).body.receiptStatus).toBe('paid');
+    } finally {
+      await stack.kvDown!(false);
+    }
   });
 });

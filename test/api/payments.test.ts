@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PrivateKey } from '@bsv/sdk';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '@strata/core/ports/clock';
 import { runScheduledJobs } from '@strata/core/jobs/schedule';
@@ -321,5 +322,34 @@ describe('confirmation by SPV', () => {
     const receipt = await receiptFor(pub.versionId);
     const r = await call(stack, 'POST', `/payments/${receipt.receiptId}/proof`, { body: { envelope: { rawTx: '00', proof: {}, block: {} } } });
     expect([r.status, r.body.error]).toEqual([409, 'invalid-state']);
+  });
+});
+
+describe('hostile input', () => {
+  it('random JSON bodies to every payments write answer 4xx problem+json, never 5xx', async () => {
+    const pub = await publishFor(stack, producer);
+    const receipt = await receiptFor(pub.versionId);
+    const value = fc.oneof(
+      fc.constant(pub.versionId),
+      fc.constant(receipt.receiptId),
+      fc.string({ maxLength: 80 }),
+      fc.integer(),
+      fc.double(),
+      fc.constant(2 ** 53),
+      fc.constant(null),
+      fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString('hex')),
+      fc.array(fc.integer(), { maxLength: 3 }),
+    );
+    const body = fc.dictionary(fc.constantFrom('versionId', 'quantity', 'receiptId', 'rawTxHex', 'satoshis', 'envelope', 'x'), value, { maxKeys: 4 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/pay', '/payments/quote', '/payments/submit', `/payments/${receipt.receiptId}/proof`), body, async (path, b) => {
+        const r = await call(stack, 'POST', path, { body: b });
+        expect(r.status === 200 || (r.status >= 400 && r.status < 500)).toBe(true);
+        if (r.status !== 200) expect(typeof r.body.error).toBe('string');
+      }),
+      { numRuns: 150 },
+    );
+    const notJson = await call(stack, 'POST', '/pay', { raw: '{"versionId":', headers: {} });
+    expect(notJson.status).toBe(400);
   });
 });

@@ -8,8 +8,8 @@ import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
 import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
 import { interpretPublishResult, preparePublish } from '../../packages/core/src/catalog/publish';
 import { migrate } from '../../packages/core/src/migrate/files';
+import { claimPayment, listSettling, recordProofStatement, touchChecked } from '../../packages/core/src/payments/payment-repo';
 import {
-  claimPayment,
   getReceipt,
   insertReceiptStatement,
   transitionReceipt,
@@ -104,6 +104,31 @@ function receiptsSuite(name: string, open: () => Promise<Sql>, opts: { concurren
       const again = await claim(a.receiptId, txidOf(11));
       expect(again).toMatchObject({ claimed: false, payment: { txid: txidOf(10) } });
       expect(await claim(b.receiptId, txidOf(10))).toMatchObject({ claimed: false, payment: null });
+    });
+
+    it('the schedule sees paid receipts least recently checked first, and confirmed ones only near the tip', async () => {
+      const paid: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await newReceipt(sql, versionId, contentHash);
+        await claimPayment(sql, { receiptId: r.receiptId, txid: txidOf(300 + i), rawTx: new Uint8Array([i]), broadcaster: 'dryrun', outputs: [], feeSat: null, now: at(1) });
+        await transitionReceipt(sql, r.receiptId, { kind: 'pay', txid: txidOf(300 + i), accessUntil: at(99_999) }, at(2), actor);
+        paid.push(r.receiptId);
+      }
+      const seen = new Set<string>();
+      for (let round = 0; round < 10 && seen.size < 3; round++) {
+        const batch = (await listSettling(sql, { limit: 1, tipHeight: 0, reorgDepth: 10 })).filter((s) => s.status === 'paid');
+        for (const s of batch) if (paid.includes(s.receiptId)) seen.add(s.receiptId);
+        await touchChecked(sql, batch.map((s) => s.receiptId), at(10 + round));
+      }
+      expect([...seen].sort()).toEqual([...paid].sort());
+      // confirmed at height 5: seen while the tip is within the window, not once it is deeper
+      const c = paid[0]!;
+      await sql.batch([recordProofStatement(c, { json: {}, blockHash: 'aa'.repeat(32), blockHeight: 5 }, at(20))]);
+      await transitionReceipt(sql, c, { kind: 'confirm' }, at(21), actor);
+      const near = await listSettling(sql, { limit: 50, tipHeight: 10, reorgDepth: 10 });
+      expect(near.some((s) => s.receiptId === c && s.status === 'confirmed')).toBe(true);
+      const deep = await listSettling(sql, { limit: 50, tipHeight: 100, reorgDepth: 10 });
+      expect(deep.some((s) => s.receiptId === c)).toBe(false);
     });
 
     if (opts.concurrent) {

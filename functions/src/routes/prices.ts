@@ -1,7 +1,7 @@
 /** Prices: GET /price (public, cached), POST /price and POST /price/rules (identity-signed by the version's producer). */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { Price, PriceQuery, SetPriceBody, SetPriceRuleBody } from '@strata/core/payments/schema';
-import { getPrice, setPrice, setPriceRule } from '@strata/core/payments/service';
+import { getPrice, setPrice, setPriceRule } from '@strata/core/payments/prices';
 import type { AppEnv } from '../env';
 import { identity, serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';

@@ -4,30 +4,23 @@
  * verifier declarations use) with at least MIN_CONFS confirmations. Proofs arrive three ways:
  * POST /payments/:receiptId/proof (self-verifying, any form: path, BUMP, BEEF), ARC's callback,
  * and the `receipt-reconcile` schedule, which also re-checks confirmed receipts so a reorg that
- * drops the block demotes them (confirmed → paid) and lapsed receipts expire.
+ * drops the block demotes them (confirmed → paid) and lapsed receipts expire. The schedule also
+ * re-sends claimed payments whose broadcast outcome was never learned.
  */
 import { bytesToHex } from '../spv/bytes';
 import { isBeefEnvelope, resolveBeefEnvelope } from '../spv/beef';
 import { verifyEnvelope, requireConfirmations, type VerifyResult } from '../spv/envelope';
-import { headerAtHeight, storeChainView } from '../spv/header-store';
+import { getTip, headerAtHeight, storeChainView } from '../spv/header-store';
 import { bumpRoot } from '../spv/merkle';
 import { toSpvForm } from '../bundle/envelope-form';
 import type { Call } from '../catalog/service';
 import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import type { TxStatus } from './broadcast';
-import {
-  getPayment,
-  getReceipt,
-  getSettlingByTxid,
-  listLapsed,
-  listSettling,
-  recordProofStatement,
-  transitionReceipt,
-  transitionStatement,
-  type Settling,
-} from './repo';
+import { getPayment, getSettlingByTxid, listOpenClaims, listSettling, recordProofStatement, releaseClaim, touchChecked, type Settling } from './payment-repo';
+import { getReceipt, listLapsed, transitionReceipt, transitionStatement } from './repo';
 import type { ProofResult } from './schema';
+import { markPaid } from './service';
 
 type Ctx = Call<unknown>['ctx'];
 const nowOf = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
@@ -146,7 +139,14 @@ export async function applyTxStatus(deps: Deps, ctx: Ctx, st: TxStatus): Promise
   }
 }
 
+/** Confirmed payments deeper than this many blocks below the tip are no longer re-checked for reorgs. */
+export const REORG_DEPTH = 288;
+
 export interface ReconcileSummary {
+  /** Claims re-sent because their broadcast outcome was never learned, and how they ended. */
+  resent: number;
+  resentPaid: number;
+  resentReleased: number;
   checked: number;
   confirmed: number;
   demoted: number;
@@ -162,9 +162,12 @@ export interface ReconcileSummary {
  */
 export async function reconcileReceipts(deps: Deps): Promise<ReconcileSummary> {
   const ctx: Ctx = { waitUntil: (p) => deps.background.track(p), requestId: 'schedule:receipt-reconcile', actor: 'system:receipt-reconcile' };
-  const sum: ReconcileSummary = { checked: 0, confirmed: 0, demoted: 0, expired: 0, failed: 0 };
+  const sum: ReconcileSummary = { resent: 0, resentPaid: 0, resentReleased: 0, checked: 0, confirmed: 0, demoted: 0, expired: 0, failed: 0 };
   const view = storeChainView(deps.sql);
-  for (const s of await listSettling(deps.sql, deps.config.RECEIPT_RECONCILE_BATCH)) {
+  const tip = await getTip(deps.sql);
+  const settling = await listSettling(deps.sql, { limit: deps.config.RECEIPT_RECONCILE_BATCH, tipHeight: tip?.height ?? 0, reorgDepth: REORG_DEPTH });
+  await touchChecked(deps.sql, settling.filter((s) => s.status === 'paid').map((s) => s.receiptId), nowOf(deps));
+  for (const s of settling) {
     sum.checked++;
     try {
       let status = s.status;
@@ -201,10 +204,33 @@ export async function reconcileReceipts(deps: Deps): Promise<ReconcileSummary> {
       deps.log.warn('receipt reconcile failed', { receiptId: s.receiptId, error: String(e) });
     }
   }
+  await resendOpenClaims(deps, ctx, sum);
   const now = nowOf(deps);
   for (const id of await listLapsed(deps.sql, now, deps.config.RECEIPT_RECONCILE_BATCH)) {
     const moved = await transitionReceipt(deps.sql, id, { kind: 'expire' }, now, { actor: ctx.actor, requestId: ctx.requestId });
     if (moved) sum.expired++;
   }
   return sum;
+}
+
+/** A claim this old has no live request behind it any more (submit's own broadcast is long over). */
+const CLAIM_SETTLE_AFTER_MS = 60_000;
+
+/**
+ * Re-sends claimed payments whose broadcast outcome was never learned (the broadcaster was
+ * unreachable, or the process died between broadcast and commit): accepted → paid; definitely
+ * refused → the claim is freed; still unreachable → left for the next run.
+ */
+async function resendOpenClaims(deps: Deps, ctx: Ctx, sum: ReconcileSummary): Promise<void> {
+  const before = new Date(nowOf(deps).getTime() - CLAIM_SETTLE_AFTER_MS);
+  for (const c of await listOpenClaims(deps.sql, before, deps.config.RECEIPT_RECONCILE_BATCH)) {
+    sum.resent++;
+    const sent = await deps.broadcaster.broadcast({ txid: c.txid, hex: bytesToHex(c.submitted ?? c.rawTx) });
+    if (sent.ok) {
+      if (await markPaid(deps, ctx, c.receiptId, c.txid, sent.txStatus)) sum.resentPaid++;
+    } else if (sent.kind === 'rejected') {
+      await releaseClaim(deps.sql, c.receiptId, c.txid);
+      sum.resentReleased++;
+    }
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * Receipts, payments and price rules in PostgreSQL (migrations/0050_payments.sql). Plain,
- * parameterised SQL; time is always passed in (the caller's Clock), never `now()`, so expiry is
- * decided by the same clock everywhere and tests can move it.
+ * Receipts and their quotes in PostgreSQL (migrations/0050_payments.sql; payments are in
+ * payment-repo.ts, prices in price-repo.ts). Plain, parameterised SQL; time is always passed
+ * in (the caller's Clock), never `now()`, so expiry is decided by the same clock everywhere and
+ * tests can move it.
  *
  * Invariant: a receipt's status only moves by `transitionReceipt`, one statement that locks the
  * row, re-checks the expected `from` status, updates it and writes the audit row — so a
@@ -43,20 +44,6 @@ export interface QuoteOutput {
   readonly satoshis: number;
 }
 
-export interface PaymentRecord {
-  readonly receiptId: string;
-  readonly txid: string;
-  readonly rawTx: Uint8Array;
-  readonly broadcaster: 'dryrun' | 'arc';
-  readonly state: 'claimed' | 'accepted';
-  readonly txStatus: string | null;
-  readonly outputs: QuoteOutput[];
-  readonly feeSat: number | null;
-  readonly proof: unknown;
-  readonly blockHash: string | null;
-  readonly blockHeight: number | null;
-  readonly createdAt: Date;
-}
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const date = (v: unknown): Date | null => (v instanceof Date ? v : v == null ? null : new Date(v as string));
@@ -234,204 +221,17 @@ export function setQuoteStatement(
   );
 }
 
-// ---------------------------------------------------------------------------------------------
-// Payments
-
-const PAYMENT_COLUMNS = `p.receipt_id, p.txid, p.raw_tx, p.broadcaster, p.state, p.tx_status, p.outputs, p.fee_sat,
-  p.proof_json, p.block_hash, p.block_height, p.created_at`;
-
-function toPayment(r: Row): PaymentRecord {
-  return {
-    receiptId: r.receipt_id as string,
-    txid: r.txid as string,
-    rawTx: r.raw_tx as Uint8Array,
-    broadcaster: r.broadcaster as 'dryrun' | 'arc',
-    state: r.state as 'claimed' | 'accepted',
-    txStatus: (r.tx_status as string | null) ?? null,
-    outputs: r.outputs as QuoteOutput[],
-    feeSat: r.fee_sat == null ? null : num(r.fee_sat),
-    proof: r.proof_json ?? null,
-    blockHash: (r.block_hash as string | null) ?? null,
-    blockHeight: r.block_height == null ? null : num(r.block_height),
-    createdAt: date(r.created_at) as Date,
-  };
-}
-
-/** The payment of a receipt, or null. */
-export async function getPayment(sql: SqlSession, receiptId: string): Promise<PaymentRecord | null> {
-  const rows = await sql.query(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.receipt_id = $1`, [receiptId]);
-  return rows[0] ? toPayment(rows[0]) : null;
-}
-
-export interface PaymentClaim {
-  readonly receiptId: string;
-  readonly txid: string;
-  readonly rawTx: Uint8Array;
-  readonly broadcaster: 'dryrun' | 'arc';
-  readonly outputs: readonly QuoteOutput[];
-  readonly feeSat: number | null;
-  readonly now: Date;
-}
-
 /**
- * Claims the receipt's one payment slot for `txid`. Returns the payment that holds the slot
- * afterwards and whether this call made it: at most one claim per receipt and per txid ever
- * exists (primary key and unique txid), however many submits race.
+ * Ids of receipts whose expiry has passed while still pending, paid or confirmed — except
+ * pending ones whose payment is claimed and in flight (the schedule settles those first).
  */
-export async function claimPayment(sql: SqlSession, c: PaymentClaim): Promise<{ payment: PaymentRecord | null; claimed: boolean }> {
-  const rows = await sql.query(
-    `INSERT INTO payments AS p (receipt_id, txid, raw_tx, broadcaster, outputs, fee_sat, created_at, updated_at)
-     SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $7
-      WHERE NOT EXISTS (SELECT 1 FROM payments WHERE txid = $2)
-     ON CONFLICT DO NOTHING
-     RETURNING ${PAYMENT_COLUMNS}`,
-    [c.receiptId, c.txid, c.rawTx, c.broadcaster, JSON.stringify(c.outputs), c.feeSat, c.now],
-  );
-  if (rows[0]) return { payment: toPayment(rows[0]), claimed: true };
-  return { payment: await getPayment(sql, c.receiptId), claimed: false };
-}
-
-/** Records the broadcaster's acceptance of a claimed payment. */
-export async function acceptPayment(sql: SqlSession, receiptId: string, txid: string, txStatus: string, now: Date): Promise<void> {
-  await sql.query(
-    `UPDATE payments SET state = 'accepted', tx_status = $3, updated_at = $4 WHERE receipt_id = $1 AND txid = $2`,
-    [receiptId, txid, txStatus, now],
-  );
-}
-
-/** Frees the slot of a claim the broadcaster definitely refused (so another tx may be tried). */
-export async function releaseClaim(sql: SqlSession, receiptId: string, txid: string): Promise<void> {
-  await sql.query(`DELETE FROM payments WHERE receipt_id = $1 AND txid = $2 AND state = 'claimed'`, [receiptId, txid]);
-}
-
-/** Stores (or clears, with nulls) the verified proof of a payment and the block it is in. */
-export function recordProofStatement(
-  receiptId: string,
-  proof: { json: unknown; blockHash: string; blockHeight: number; txStatus?: string } | null,
-  now: Date,
-): Statement {
-  return stmt(
-    `UPDATE payments SET proof_json = $2::jsonb, block_hash = $3, block_height = $4,
-            tx_status = COALESCE($5, tx_status), updated_at = $6
-      WHERE receipt_id = $1`,
-    [receiptId, proof ? JSON.stringify(proof.json) : null, proof?.blockHash ?? null, proof?.blockHeight ?? null, proof?.txStatus ?? null, now],
-  );
-}
-
-/** A paid or confirmed receipt with its payment, for the reconcile schedule and callbacks. */
-export interface Settling {
-  readonly receiptId: string;
-  readonly status: 'paid' | 'confirmed';
-  readonly txid: string;
-  readonly broadcaster: 'dryrun' | 'arc';
-  readonly blockHash: string | null;
-  readonly blockHeight: number | null;
-  readonly proof: unknown;
-}
-
-function toSettling(r: Row): Settling {
-  return {
-    receiptId: r.receipt_id as string,
-    status: r.status as 'paid' | 'confirmed',
-    txid: r.txid as string,
-    broadcaster: r.broadcaster as 'dryrun' | 'arc',
-    blockHash: (r.block_hash as string | null) ?? null,
-    blockHeight: r.block_height == null ? null : num(r.block_height),
-    proof: r.proof_json ?? null,
-  };
-}
-
-/** Paid and confirmed receipts (oldest first) with their payments. */
-export async function listSettling(sql: SqlSession, limit: number): Promise<Settling[]> {
-  const rows = await sql.query(
-    `SELECT r.receipt_id, r.status, p.txid, p.broadcaster, p.block_hash, p.block_height, p.proof_json
-       FROM receipts r JOIN payments p USING (receipt_id)
-      WHERE r.status IN ('paid', 'confirmed')
-      ORDER BY r.updated_at, r.receipt_id
-      LIMIT $1`,
-    [limit],
-  );
-  return rows.map(toSettling);
-}
-
-/** The paid/confirmed receipt a txid pays, or null. */
-export async function getSettlingByTxid(sql: SqlSession, txid: string): Promise<Settling | null> {
-  const rows = await sql.query(
-    `SELECT r.receipt_id, r.status, p.txid, p.broadcaster, p.block_hash, p.block_height, p.proof_json
-       FROM payments p JOIN receipts r USING (receipt_id)
-      WHERE p.txid = $1 AND r.status IN ('paid', 'confirmed')`,
-    [txid],
-  );
-  return rows[0] ? toSettling(rows[0]) : null;
-}
-
-/** Ids of receipts whose expiry has passed while still pending, paid or confirmed. */
 export async function listLapsed(sql: SqlSession, now: Date, limit: number): Promise<string[]> {
   const rows = await sql.query(
-    `SELECT receipt_id FROM receipts WHERE status IN ('pending', 'paid', 'confirmed') AND expires_at <= $1
-      ORDER BY expires_at LIMIT $2`,
+    `SELECT r.receipt_id FROM receipts r
+      WHERE r.status IN ('pending', 'paid', 'confirmed') AND r.expires_at <= $1
+        AND NOT (r.status = 'pending' AND EXISTS (SELECT 1 FROM payments p WHERE p.receipt_id = r.receipt_id))
+      ORDER BY r.expires_at LIMIT $2`,
     [now, limit],
   );
   return rows.map((r) => r.receipt_id as string);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Prices and what a version sells
-
-/** A version as the payments domain needs it: content, owner, payout and the price candidates. */
-export interface SaleVersion {
-  readonly versionId: string;
-  readonly contentHash: string;
-  readonly sizeBytes: number | null;
-  readonly producerId: string | null;
-  readonly producerIdentityKey: string | null;
-  readonly payoutScriptHex: string | null;
-  readonly versionRuleSat: number | null;
-  readonly overrideSat: number | null;
-  readonly producerRuleSat: number | null;
-}
-
-/** One query: the version, its producer and every price rule that could apply; null if unknown. */
-export async function getSaleVersion(sql: SqlSession, versionId: string): Promise<SaleVersion | null> {
-  const rows = await sql.query(
-    `SELECT a.version_id, a.content_hash, a.size_bytes, a.producer_id, p.identity_key, p.payout_script_hex,
-            (SELECT satoshis FROM price_rules WHERE scope = 'version' AND scope_id = a.version_id) AS version_rule,
-            (SELECT satoshis FROM price_overrides WHERE version_id = a.version_id) AS override,
-            (SELECT satoshis FROM price_rules WHERE scope = 'producer' AND scope_id = a.producer_id) AS producer_rule
-       FROM assets a LEFT JOIN producers p USING (producer_id)
-      WHERE a.version_id = $1`,
-    [versionId],
-  );
-  const r = rows[0];
-  if (!r) return null;
-  const opt = (v: unknown) => (v == null ? null : num(v));
-  return {
-    versionId: r.version_id as string,
-    contentHash: r.content_hash as string,
-    sizeBytes: opt(r.size_bytes),
-    producerId: (r.producer_id as string | null) ?? null,
-    producerIdentityKey: (r.identity_key as string | null) ?? null,
-    payoutScriptHex: (r.payout_script_hex as string | null) ?? null,
-    versionRuleSat: opt(r.version_rule),
-    overrideSat: opt(r.override),
-    producerRuleSat: opt(r.producer_rule),
-  };
-}
-
-/** Upsert of the producer's price for one version. */
-export function setOverrideStatement(versionId: string, satoshis: number, setBy: string, now: Date): Statement {
-  return stmt(
-    `INSERT INTO price_overrides (version_id, satoshis, set_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-     ON CONFLICT (version_id) DO UPDATE SET satoshis = EXCLUDED.satoshis, set_by = EXCLUDED.set_by, updated_at = EXCLUDED.updated_at`,
-    [versionId, satoshis, setBy, now],
-  );
-}
-
-/** Upsert of a price rule (a version's or a producer's). */
-export function setRuleStatement(scope: 'version' | 'producer', scopeId: string, satoshis: number, setBy: string, now: Date): Statement {
-  return stmt(
-    `INSERT INTO price_rules (scope, scope_id, satoshis, set_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
-     ON CONFLICT (scope, scope_id) DO UPDATE SET satoshis = EXCLUDED.satoshis, set_by = EXCLUDED.set_by, updated_at = EXCLUDED.updated_at`,
-    [scope, scopeId, satoshis, setBy, now],
-  );
 }

@@ -1,41 +1,24 @@
 /**
- * Payments verbs (`verb({ deps, ctx, input })`): prices, receipts, quotes, submitting a payment
- * and confirming it. PostgreSQL is the truth for every one of them; only the price is cached
- * (namespace `prices`, invalidated through the outbox like the catalog's writes).
+ * Payments verbs (`verb({ deps, ctx, input })`): receipts, quotes and submitting a payment
+ * (prices are in prices.ts, confirmation in confirm.ts). PostgreSQL is the truth for all of them.
  *
  * Submitting is claim → broadcast → mark paid: the receipt's one payment slot is claimed before
  * the transaction leaves (so N racing submits yield one payment), a definite broadcast refusal
  * frees the slot, and an unknown outcome keeps it for a retry of the same transaction.
  */
-import { cacheKeys, cacheTags, type CacheResult } from '../cache/index';
 import type { Call } from '../catalog/service';
-import { producerIdOf } from '../catalog/ids';
 import type { Deps } from '../deps';
 import { StrataError } from '../errors';
-import { commitWrite, type Invalidation } from '../outbox/outbox';
-import type { Statement } from '../ports/sql';
+import { commitWrite } from '../outbox/outbox';
 import { DEFAULT_SPLITS } from './config';
+import { hexToBytes } from '../spv/bytes';
 import { decodePaymentTx } from './tx';
-import {
-  claimPayment,
-  getPayment,
-  getReceipt,
-  getSaleVersion,
-  insertReceiptStatement,
-  releaseClaim,
-  setOverrideStatement,
-  setQuoteStatement,
-  setRuleStatement,
-  toReceipt,
-  transitionReceipt,
-  transitionStatement,
-  type ReceiptRecord,
-  type SaleVersion,
-} from './repo';
-import type { PayBody, PaymentDetail, Price, Quote, Receipt, SetPriceBody, SetPriceRuleBody, SubmitPaymentBody, SubmitPaymentResult } from './schema';
+import { claimPayment, getPayment, releaseClaim } from './payment-repo';
+import { getSaleVersion } from './price-repo';
+import { resolvePrice } from './prices';
+import { getReceipt, insertReceiptStatement, setQuoteStatement, toReceipt, transitionReceipt, transitionStatement, type ReceiptRecord } from './repo';
+import type { PayBody, PaymentDetail, Quote, Receipt, SubmitPaymentBody, SubmitPaymentResult } from './schema';
 import { buildTemplate, producerScript, unpaidOutput } from './template';
-
-export const PRICES_TAG = cacheTags.of('prices');
 
 const nowOf = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
 const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -48,101 +31,6 @@ function randomHex(bytes: number): string {
 
 /** A receipt id is a bearer credential for the bytes: 128 random bits. */
 export const newReceiptId = () => `rcpt_${randomHex(16)}`;
-
-/** The price that applies: version rule > version override > producer rule > default. */
-export function resolvePrice(v: SaleVersion, defaultSat: number): number {
-  return v.versionRuleSat ?? v.overrideSat ?? v.producerRuleSat ?? defaultSat;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Prices
-
-interface CachedPrice {
-  readonly versionId: string;
-  readonly contentHash: string;
-  readonly satoshis: number;
-}
-
-/** GET /price: the cached price of a version, quoted until now + PRICE_QUOTE_TTL_SEC. */
-export async function getPrice(call: Call<{ versionId: string }>): Promise<{ price: Price; cache: CacheResult<CachedPrice> }> {
-  const { deps, ctx, input } = call;
-  const v = input.versionId;
-  const r = await deps.cache.get<CachedPrice>(
-    'prices',
-    cacheKeys.price(v),
-    async () => {
-      const sale = await getSaleVersion(deps.sql, v);
-      return sale ? { versionId: sale.versionId, contentHash: sale.contentHash, satoshis: resolvePrice(sale, deps.config.PRICE_DEFAULT_SATS) } : null;
-    },
-    { tags: [cacheTags.version(v), PRICES_TAG], waitUntil: ctx.waitUntil },
-  );
-  if (r.value === null) throw new StrataError('not-found', 'No published version has this id.', { hint: 'manifest missing' });
-  const expiresAt = epoch(nowOf(deps)) + deps.config.PRICE_QUOTE_TTL_SEC;
-  return { price: { ...r.value, expiresAt }, cache: r };
-}
-
-/** The version, which must exist and belong to the caller's identity (`forbidden` otherwise). */
-async function ownedVersion(deps: Deps, identityKey: string | null | undefined, versionId: string): Promise<SaleVersion> {
-  if (!identityKey) throw new StrataError('unauthorized', 'Setting a price must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
-  const sale = await getSaleVersion(deps.sql, versionId);
-  if (!sale) throw new StrataError('not-found', 'No published version has this id.', { hint: 'manifest missing' });
-  if (!sale.producerIdentityKey || sale.producerIdentityKey.toLowerCase() !== identityKey.toLowerCase()) {
-    throw new StrataError('forbidden', "Only the version's producer may price it.", { hint: 'not-the-producer' });
-  }
-  return sale;
-}
-
-async function writeWithAudit(call: Call<unknown>, statements: Statement[], invalidate: Invalidation, action: string, resource: string, after: unknown) {
-  const { deps, ctx } = call;
-  return commitWrite(
-    { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
-    { statements, invalidate, audit: { actor: ctx.actor, requestId: ctx.requestId, action, resource, after } },
-  );
-}
-
-/** POST /price: the producer's price for one of its versions (the "version override"). */
-export async function setPrice(call: Call<SetPriceBody>): Promise<{ status: 'ok' }> {
-  const { deps, ctx, input } = call;
-  await ownedVersion(deps, ctx.identityKey, input.versionId);
-  await writeWithAudit(
-    call,
-    [setOverrideStatement(input.versionId, input.satoshis, ctx.actor, nowOf(deps))],
-    { keys: [cacheKeys.price(input.versionId)], tags: [] },
-    'payments.price.set',
-    `version:${input.versionId}`,
-    { satoshis: input.satoshis },
-  );
-  return { status: 'ok' };
-}
-
-/** POST /price/rules: a version rule (beats the override) or the caller's producer-wide rule. */
-export async function setPriceRule(call: Call<SetPriceRuleBody>): Promise<{ status: 'ok' }> {
-  const { deps, ctx, input } = call;
-  if (input.scope === 'version') {
-    await ownedVersion(deps, ctx.identityKey, input.versionId);
-    await writeWithAudit(
-      call,
-      [setRuleStatement('version', input.versionId, input.satoshis, ctx.actor, nowOf(deps))],
-      { keys: [cacheKeys.price(input.versionId)], tags: [] },
-      'payments.price-rule.set',
-      `version:${input.versionId}`,
-      { scope: 'version', satoshis: input.satoshis },
-    );
-    return { status: 'ok' };
-  }
-  if (!ctx.identityKey) throw new StrataError('unauthorized', 'Setting a price must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
-  const producerId = producerIdOf(ctx.identityKey);
-  // one producer's rule can change many versions' prices: every cached price goes stale
-  await writeWithAudit(
-    call,
-    [setRuleStatement('producer', producerId, input.satoshis, ctx.actor, nowOf(deps))],
-    { keys: [], tags: [PRICES_TAG] },
-    'payments.price-rule.set',
-    `producer:${producerId}`,
-    { scope: 'producer', satoshis: input.satoshis },
-  );
-  return { status: 'ok' };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Receipts
@@ -166,7 +54,7 @@ export function receiptView(r: ReceiptRecord): Receipt {
 
 /** POST /pay: a pending receipt for `quantity` units at the version's current price. */
 export async function pay(call: Call<PayBody>): Promise<Receipt> {
-  const { deps, ctx, input } = call;
+  const { deps, input } = call;
   const sale = await getSaleVersion(deps.sql, input.versionId);
   if (!sale) throw new StrataError('not-found', 'No published version has this id.', { hint: 'manifest missing' });
   const unitPriceSat = resolvePrice(sale, deps.config.PRICE_DEFAULT_SATS);
@@ -176,28 +64,34 @@ export async function pay(call: Call<PayBody>): Promise<Receipt> {
   }
   const now = nowOf(deps);
   const receiptId = newReceiptId();
-  const { results } = await writeWithAudit(
-    call,
-    [
-      insertReceiptStatement({
-        receiptId,
-        versionId: sale.versionId,
-        contentHash: sale.contentHash,
-        producerId: sale.producerId,
-        quantity: input.quantity,
-        unitPriceSat,
-        unitBytes,
-        singleUse: deps.config.SINGLE_USE_RECEIPTS,
-        expiresAt: new Date(now.getTime() + deps.config.RECEIPT_TTL_SEC * 1000),
-        now,
-      }),
-    ],
-    { keys: [], tags: [] },
-    'payments.receipt.pending',
-    `receipt:${receiptId}`,
-    { versionId: sale.versionId, quantity: input.quantity, amountSat: unitPriceSat * input.quantity },
+  const { ctx } = call;
+  const { results } = await commitWrite(
+    { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
+    {
+      statements: [
+        insertReceiptStatement({
+          receiptId,
+          versionId: sale.versionId,
+          contentHash: sale.contentHash,
+          producerId: sale.producerId,
+          quantity: input.quantity,
+          unitPriceSat,
+          unitBytes,
+          singleUse: deps.config.SINGLE_USE_RECEIPTS,
+          expiresAt: new Date(now.getTime() + deps.config.RECEIPT_TTL_SEC * 1000),
+          now,
+        }),
+      ],
+      invalidate: { keys: [], tags: [] },
+      audit: {
+        actor: ctx.actor,
+        requestId: ctx.requestId,
+        action: 'payments.receipt.pending',
+        resource: `receipt:${receiptId}`,
+        after: { versionId: sale.versionId, quantity: input.quantity, amountSat: unitPriceSat * input.quantity },
+      },
+    },
   );
-  void ctx;
   return receiptView(toReceipt(results[0]![0]!));
 }
 
@@ -354,6 +248,7 @@ export async function submitPayment(call: Call<SubmitPaymentBody>): Promise<Subm
     broadcaster: deps.broadcaster.kind,
     outputs: tx.outputs,
     feeSat: tx.feeSat,
+    submitted: hexToBytes(tx.submittedHex),
     now,
   });
   if (claim.payment === null) {
@@ -375,26 +270,33 @@ export async function submitPayment(call: Call<SubmitPaymentBody>): Promise<Subm
     });
   }
 
+  const paid = await markPaid(deps, ctx, r.receiptId, tx.txid, sent.txStatus);
+  if (paid) return { status: 'accepted', txid: tx.txid, receiptId: r.receiptId, receiptStatus: paid.status, broadcast: { mode: deps.broadcaster.kind, txStatus: sent.txStatus } };
+  // a concurrent submit of the same transaction moved it first
+  const after = await getReceipt(deps.sql, r.receiptId);
+  if (after?.paymentTxid === tx.txid) return idempotent(deps, after, tx.txid, sent.txStatus);
+  throw notPending(after ?? r);
+}
+
+/**
+ * After the broadcaster accepted `txid`: the payment is `accepted` and the receipt moves
+ * pending → paid (with its audit row), in one batch. Null when the receipt had already moved.
+ */
+export async function markPaid(deps: Deps, ctx: Call<unknown>['ctx'], receiptId: string, txid: string, txStatus: string): Promise<ReceiptRecord | null> {
+  const now = nowOf(deps);
   const moved = await deps.sql.batch([
     {
       text: `UPDATE payments SET state = 'accepted', tx_status = $3, updated_at = $4 WHERE receipt_id = $1 AND txid = $2`,
-      params: [r.receiptId, tx.txid, sent.txStatus, now],
+      params: [receiptId, txid, txStatus, now],
     },
     transitionStatement(
-      r.receiptId,
-      { kind: 'pay', txid: tx.txid, accessUntil: new Date(now.getTime() + deps.config.RECEIPT_ACCESS_TTL_SEC * 1000) },
+      receiptId,
+      { kind: 'pay', txid, accessUntil: new Date(now.getTime() + deps.config.RECEIPT_ACCESS_TTL_SEC * 1000) },
       now,
       { actor: ctx.actor, requestId: ctx.requestId },
     ),
   ]);
   const row = moved[1]?.[0];
-  if (row) {
-    const paid = toReceipt(row);
-    return { status: 'accepted', txid: tx.txid, receiptId: r.receiptId, receiptStatus: paid.status, broadcast: { mode: deps.broadcaster.kind, txStatus: sent.txStatus } };
-  }
-  // a concurrent submit of the same transaction moved it first
-  const after = await getReceipt(deps.sql, r.receiptId);
-  if (after?.paymentTxid === tx.txid) return idempotent(deps, after, tx.txid, sent.txStatus);
-  throw notPending(after ?? r);
+  return row ? toReceipt(row) : null;
 }
 
