@@ -123,6 +123,14 @@ function suite(make: () => Promise<Stack>, opts: { concurrency: boolean }) {
     expect(Object.fromEntries(used.map((u) => [u.receipt_id, Number(u.bytes_used)]))).toEqual({ [pending]: 0, [wrong]: 0, [small]: 5000 });
   });
 
+  it('documents the delivery routes in /openapi.json', async () => {
+    const r = await call(stack, 'GET', '/openapi.json');
+    expect(r.status).toBe(200);
+    for (const path of ['/v1/data', '/v1/uploads', '/v1/uploads/{uploadId}', '/v1/uploads/{uploadId}/parts', '/v1/uploads/{uploadId}/complete']) {
+      expect(Object.keys(r.body.paths), path).toContain(path);
+    }
+  });
+
   it('bad input is a 400 problem naming the parameter', async () => {
     const receiptId = `rcpt_${'a'.repeat(32)}`;
     const cases: Array<[string, string]> = [
