@@ -15,6 +15,8 @@ export const jobSchedules = [
   { job: 'audit-archive', aws: 'cron(15 3 * * ? *)', cloudflare: '15 3 * * *' },
   // OpenLineage events are partitioned by month; daily keeps three months made ahead
   { job: 'lineage-partitions', aws: 'cron(25 3 * * ? *)', cloudflare: '25 3 * * *' },
+  // unfinished multipart uploads keep their parts (and their cost) until aborted
+  { job: 'uploads-abort', aws: 'rate(1 hour)', cloudflare: '7 * * * *' },
 ] as const;
 
 /** The job names the cron entry must accept. */

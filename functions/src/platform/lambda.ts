@@ -37,6 +37,7 @@ export const lambdaPlatform: Platform = {
   openS3BlobStore: (o) => lazyBlobStore('s3', async () => (await import('@strata/core/adapters/blob/s3')).createS3BlobStore(o)),
   openSqsQueue: (o) => lazyQueue('sqs', async () => (await import('@strata/core/adapters/queue/sqs')).createSqsQueue(o)),
   resolveHost: nodeResolver,
+  signCdnUrl: async (i) => (await import('@strata/core/delivery/cloudfront')).signCloudFrontUrl(i),
 };
 
 /** Deps for this cold start. Lambda has no in-process queue worth the name: QUEUE_URL is required. */

@@ -11,6 +11,7 @@ import ws from 'ws';
 import { createFsBlobStore } from '@strata/core/adapters/blob/fs';
 import { createS3BlobStore } from '@strata/core/adapters/blob/s3';
 import { createSqsQueue } from '@strata/core/adapters/queue/sqs';
+import { signCloudFrontUrl } from '@strata/core/delivery/cloudfront';
 import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
 import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
 import type { Platform } from '@strata/core/deps';
@@ -46,6 +47,7 @@ export function nodePlatform(runtime: 'node' | 'lambda' = 'node'): Platform {
     openFsBlobStore: (o) => createFsBlobStore(o),
     openS3BlobStore: (o) => createS3BlobStore(o),
     openSqsQueue: (o) => createSqsQueue(o),
+    signCdnUrl: (i) => signCloudFrontUrl(i),
     bootstrapTokens: () => bootstrapTokens(),
     readTextFile: (path) => readFile(path, 'utf8'),
     openProcessStats: () => nodeProcessStats(),

@@ -75,6 +75,10 @@ export function registerBlobs(app: OpenAPIHono<AppEnv>): void {
       if (declared > MAX_LOCAL_UPLOAD_BYTES) throw new StrataError('payload-too-large', `Uploads are limited to ${MAX_LOCAL_UPLOAD_BYTES} bytes.`);
       const body = new Uint8Array(await c.req.arrayBuffer());
       if (body.byteLength > MAX_LOCAL_UPLOAD_BYTES) throw new StrataError('payload-too-large', `Uploads are limited to ${MAX_LOCAL_UPLOAD_BYTES} bytes.`);
+      if (check.uploadId !== undefined) {
+        const part = await deps.blobs.multipart.putPart(key, check.uploadId, check.partNumber!, body, { sha256Hex: check.sha256Hex! });
+        return c.body(null, 200, { etag: part.etag });
+      }
       await deps.blobs.put(key, body, { sha256Hex: check.sha256Hex!, ...(check.contentType ? { contentType: check.contentType } : {}) });
       return c.body(null, 200);
     }
@@ -85,8 +89,10 @@ export function registerBlobs(app: OpenAPIHono<AppEnv>): void {
     const obj = c.req.method === 'HEAD' ? await deps.blobs.head(key) : await deps.blobs.get(key, range);
     if (!obj) throw new StrataError('not-found', 'No such object.');
     const type = obj.contentType ?? 'application/octet-stream';
-    // served bytes are inert: nosniff, a sandboxing CSP, and attachment unless the type is harmless
+    // served bytes are inert: nosniff, a sandboxing CSP, and attachment unless the type is harmless;
+    // a disposition signed into the URL (a delivery's file name) is always an attachment too
     const headers: Record<string, string> = { 'content-type': type, 'accept-ranges': 'bytes', ...inertHeaders(type) };
+    if (check.disposition !== undefined) headers['content-disposition'] = check.disposition;
     if (obj.etag) headers.etag = obj.etag;
     if (!('body' in obj)) return c.body(null, 200, { ...headers, 'content-length': String(obj.size) });
     if (range) {

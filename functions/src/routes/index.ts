@@ -18,6 +18,8 @@ import { registerReady } from './ready';
 import { registerAdvisories } from './advisories';
 import { registerPolicies } from './policies';
 import { registerRoot } from './root';
+import { registerUploads } from './uploads';
+import { registerData } from './data';
 import { registerPrices } from './prices';
 import { registerReceipts } from './receipts';
 import { registerPayments } from './payments';
@@ -39,6 +41,8 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerAdvisories(app);
   registerPolicies(app);
   registerRoot(app);
+  registerUploads(app);
+  registerData(app);
   registerPrices(app);
   registerReceipts(app);
   registerPayments(app);

@@ -16,6 +16,7 @@ import { registerCoreJobs } from './jobs/handlers';
 import { createJobRouter, type JobRouter } from './jobs/router';
 import { recordDeadLetter } from './jobs/dead-letters';
 import { installLineageHooks, registerLineageJobs } from './lineage/jobs';
+import { registerUploadJobs } from './uploads/jobs';
 import { createBackground, type Background } from './observability/background';
 import { instrumentBlobs, instrumentKv, instrumentSql } from './observability/instrument';
 import { createLogger, type Logger } from './observability/log';
@@ -25,6 +26,7 @@ import { registerCollectors, type ProcessStats } from './observability/collector
 import type { BlobStore, Clock, Kv, Queue, Sql } from './ports/index';
 import { systemClock } from './ports/clock';
 import { dohResolver, type HostResolver } from './net/webhook-url';
+import type { CdnSigner } from './delivery/cdn';
 import { createBroadcaster, type Broadcaster } from './payments/broadcast';
 
 export type Runtime = 'node' | 'lambda' | 'worker';
@@ -57,6 +59,8 @@ export interface Platform {
   readonly queue?: Queue;
   /** Node and Lambda: memory and event-loop delay for /metrics (Workers have neither). */
   readonly openProcessStats?: () => ProcessStats;
+  /** Node and Lambda: CloudFront signed URLs for CDN_MODE=signed (the signer is an @aws-sdk package, kept out of the Worker). */
+  readonly signCdnUrl?: CdnSigner;
   /** Log line sink (default console). */
   readonly logSink?: (line: string) => void;
   readonly clock?: Clock;
@@ -93,6 +97,8 @@ export interface Deps {
   readonly blobSigningSecret: SecretT | null;
   /** Host name → addresses, for the webhook address checks (net/webhook-url.ts). */
   readonly resolveHost: HostResolver;
+  /** CloudFront URL signer when CDN_MODE=signed (null otherwise). */
+  readonly signCdnUrl: CdnSigner | null;
   /** Which adapter serves each tier (for /health and start-up logs). */
   readonly tiers: { database: string; cache: string; storage: string; queue: string };
   /** Where payment transactions are sent (dryrun or ARC; payments/broadcast.ts). */
@@ -158,6 +164,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
   const metrics = createMetrics();
   const background = createBackground();
   const tokens = await resolveTokens(config, platform, log);
+  const signCdnUrl = config.CDN_MODE === 'signed' ? need(platform.signCdnUrl, 'CDN_MODE=signed needs a CloudFront signer (Node or Lambda)', platform.runtime) : null;
 
   const rawSql = await openSql(config, platform);
   const sql = instrumentSql(rawSql, metrics);
@@ -184,6 +191,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
   const jobs = createJobRouter(log);
   registerCoreJobs(jobs);
   registerLineageJobs(jobs);
+  registerUploadJobs(jobs);
 
   let queue: Queue;
   if (platform.queue) queue = platform.queue;
@@ -232,6 +240,7 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
     metrics,
     background,
     blobSigningSecret,
+    signCdnUrl,
     readTextFile: platform.readTextFile ?? null,
     resolveHost: platform.resolveHost ?? dohResolver(),
     tiers: { database: rawSql.kind, cache: kv.kind, storage: blobs.kind, queue: queue.kind },

@@ -29,6 +29,14 @@ export function lazyBlobStore(kind: BlobStore['kind'], load: () => Promise<BlobS
     presignGet: async (key, opts) => (await get()).presignGet(key, opts),
     presignPut: async (key, opts) => (await get()).presignPut(key, opts),
     ping: async () => (await get()).ping(),
+    multipart: {
+      create: async (key, opts) => (await get()).multipart.create(key, opts),
+      presignPart: async (key, id, n, opts) => (await get()).multipart.presignPart(key, id, n, opts),
+      putPart: async (key, id, n, body, opts) => (await get()).multipart.putPart(key, id, n, body, opts),
+      listParts: async (key, id) => (await get()).multipart.listParts(key, id),
+      complete: async (key, id, parts) => (await get()).multipart.complete(key, id, parts),
+      abort: async (key, id) => (await get()).multipart.abort(key, id),
+    },
   };
 }
 

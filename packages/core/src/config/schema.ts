@@ -49,6 +49,7 @@ export const ScheduleIntervals = z
     'lineage-partitions': int(0, 86_400 * 7),
     'receipt-reconcile': int(0, 86_400 * 7),
     'identity-nonce-prune': int(0, 86_400 * 7),
+    'uploads-abort': int(0, 86_400 * 7),
   })
   .partial()
   .strict();
@@ -153,6 +154,24 @@ export const RawConfig = z
     RATE_LIMIT_PING_PER_MIN: int(0, 1_000_000).default(120),
     /** Per client address per minute (0 = off): POST /declarations/{txid}/proof (verifies SPV proofs). */
     RATE_LIMIT_PROOF_PER_MIN: int(0, 1_000_000).default(60),
+    // Uploads (POST /v1/uploads) and delivery (GET /v1/data)
+    /** Uploads larger than this go multipart (S3 requires parts ≥ 5 MiB except the last). */
+    UPLOAD_MULTIPART_THRESHOLD_BYTES: int(1024, 5 * 1024 ** 3).default(100 * 1024 ** 2),
+    UPLOAD_PART_SIZE_BYTES: int(1024, 5 * 1024 ** 3).default(64 * 1024 ** 2),
+    /** Largest object accepted (S3's limit is 5 TiB). */
+    UPLOAD_MAX_BYTES: int(1, 5 * 1024 ** 4).default(5 * 1024 ** 4),
+    /** Lifetime of presigned upload URLs; a resuming client asks for new ones. */
+    UPLOAD_URL_TTL_SEC: int(60, 604_800).default(3600),
+    /** An unfinished multipart upload older than this is aborted by the `uploads-abort` schedule. */
+    UPLOAD_ABANDON_AFTER_SEC: int(60, 30 * 86_400).default(86_400),
+    /** Lifetime of the presigned GET /v1/data issues. */
+    PRESIGN_TTL_SEC: int(1, 604_800).default(900),
+    /** off: the store's presigned URL; direct: CDN_BASE_URL/<key> unsigned; signed: CloudFront signed URL. */
+    CDN_MODE: z.enum(['off', 'direct', 'signed']).default('off'),
+    CDN_BASE_URL: url.optional(),
+    CDN_KEY_PAIR_ID: z.string().regex(/^[A-Z0-9]{8,32}$/, 'a CloudFront public key id').optional(),
+    /** PEM private key of the CloudFront key pair (CDN_MODE=signed). */
+    CDN_PRIVATE_KEY: secret(64).optional(),
     // Payments (payments/config.ts)
     ...paymentsConfigShape,
   })
@@ -170,6 +189,12 @@ export const RawConfig = z
     }
     if (c.SQL_DRIVER !== 'auto' && !c.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: `is required when SQL_DRIVER=${c.SQL_DRIVER}` });
+    }
+    if (c.CDN_MODE !== 'off' && !c.CDN_BASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['CDN_BASE_URL'], message: `is required when CDN_MODE=${c.CDN_MODE}` });
+    }
+    if (c.CDN_MODE === 'signed' && (!c.CDN_KEY_PAIR_ID || !c.CDN_PRIVATE_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['CDN_PRIVATE_KEY'], message: 'CDN_MODE=signed needs CDN_KEY_PAIR_ID and CDN_PRIVATE_KEY' });
     }
     if (c.LINEAGE_INGEST_MODE === 'async' && c.QUEUE_URL === undefined && c.DATABASE_URL === undefined) {
       // async ingest on the embedded default uses the in-process queue: allowed, nothing to check

@@ -13,11 +13,12 @@ import { maintainEventStore } from '../lineage/retention';
 import { refreshHeaders } from '../spv/refresh';
 import { reconcileReceipts } from '../payments/confirm';
 import { takeForReplay } from './dead-letters';
+import { abortAbandonedUploads } from '../uploads/service';
 import { fail } from '../errors';
 import { pruneNonces } from '../identity/nonces';
 
 /** Every job name the schedules may fire (keep in step with infra/schedules.ts). */
-export const SCHEDULE_NAMES = ['outbox-sweep', 'dead-letter-replay', 'receipt-reconcile', 'headers-refresh', 'audit-archive', 'lineage-partitions', 'identity-nonce-prune'] as const;
+export const SCHEDULE_NAMES = ['outbox-sweep', 'dead-letter-replay', 'receipt-reconcile', 'headers-refresh', 'audit-archive', 'lineage-partitions', 'identity-nonce-prune', 'uploads-abort'] as const;
 export const ScheduleName = z.enum(SCHEDULE_NAMES);
 export type ScheduleName = z.infer<typeof ScheduleName>;
 
@@ -63,6 +64,8 @@ export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
   },
   /** Forgets identity-signature nonces whose timestamp is outside the window (they are refused on it). */
   'identity-nonce-prune': async (deps) => pruneNonces(deps.sql, { nowMs: deps.clock.now(), windowSec: deps.config.IDENTITY_WINDOW_SEC }),
+  /** Aborts uploads left pending past UPLOAD_ABANDON_AFTER_SEC (a multipart upload's parts cost storage). */
+  'uploads-abort': async (deps) => abortAbandonedUploads(deps),
   /** Archives audit partitions past AUDIT_RETAIN_MONTHS and creates the next ones. */
   'audit-archive': async (deps) => {
     const r = await archiveAuditLog(deps, { retainMonths: deps.config.AUDIT_RETAIN_MONTHS });

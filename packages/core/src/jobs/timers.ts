@@ -17,6 +17,7 @@ export const DEFAULT_INTERVALS_SEC: Required<ScheduleIntervals> = {
   'lineage-partitions': 86_400,
   'receipt-reconcile': 300,
   'identity-nonce-prune': 300,
+  'uploads-abort': 3_600,
 };
 
 /** The first run of each job comes this soon after start (or after one interval, if shorter). */

@@ -64,20 +64,6 @@ export function countKv(kv: Kv, onTrip: (op: string) => void): Kv {
   };
 }
 
-/** Wraps a BlobStore so each call that reaches the store counts one round trip (presigning is local). */
-export function countBlobs(blobs: BlobStore, onTrip: (op: string) => void): BlobStore {
-  return {
-    kind: blobs.kind,
-    put: (k, b, o) => (onTrip('put'), blobs.put(k, b, o)),
-    head: (k) => (onTrip('head'), blobs.head(k)),
-    get: (k, r) => (onTrip('get'), blobs.get(k, r)),
-    delete: (k) => (onTrip('delete'), blobs.delete(k)),
-    presignGet: (k, o) => blobs.presignGet(k, o),
-    presignPut: (k, o) => blobs.presignPut(k, o),
-    ping: () => (onTrip('ping'), blobs.ping()),
-  };
-}
-
 const ROUND_TRIPS = 'strata_storage_round_trips_total';
 
 /** One counter series per op, made on first use (round trips are counted on every request). */
@@ -97,7 +83,48 @@ export function instrumentKv(kv: Kv, metrics: Metrics): Kv {
   return countKv(kv, tripCounter(metrics, 'kv'));
 }
 
-/** Counts into `metrics` as strata_storage_round_trips_total{tier="blob",op}. */
+/**
+ * Wraps a BlobStore so each call that reaches the store counts one round trip (tier `blob`).
+ * Presigning is local computation (a signature, no request), so it is counted apart, as
+ * `strata_presign_total{op}`, and a test can assert that issuing a URL made no blob round trip.
+ */
+export function countBlobs(blobs: BlobStore, onTrip: (op: string) => void, onPresign: (op: string) => void): BlobStore {
+  const trip =
+    <A extends unknown[], R>(op: string, f: (...a: A) => Promise<R>) =>
+    (...a: A) => {
+      onTrip(op);
+      return f(...a);
+    };
+  const presign =
+    <A extends unknown[], R>(op: string, f: (...a: A) => Promise<R>) =>
+    (...a: A) => {
+      onPresign(op);
+      return f(...a);
+    };
+  const m = blobs.multipart;
+  return Object.assign(Object.create(blobs) as BlobStore, {
+    kind: blobs.kind,
+    put: trip('put', (k: string, b: Uint8Array, o?: Parameters<BlobStore['put']>[2]) => blobs.put(k, b, o)),
+    head: trip('head', (k: string) => blobs.head(k)),
+    get: trip('get', (k: string, r?: Parameters<BlobStore['get']>[1]) => blobs.get(k, r)),
+    delete: trip('delete', (k: string) => blobs.delete(k)),
+    presignGet: presign('get', (k: string, o: Parameters<BlobStore['presignGet']>[1]) => blobs.presignGet(k, o)),
+    presignPut: presign('put', (k: string, o: Parameters<BlobStore['presignPut']>[1]) => blobs.presignPut(k, o)),
+    ping: trip('ping', () => blobs.ping()),
+    multipart: {
+      create: trip('mp-create', m.create.bind(m)),
+      presignPart: presign('part', m.presignPart.bind(m)),
+      putPart: trip('mp-put', m.putPart.bind(m)),
+      listParts: trip('mp-list', m.listParts.bind(m)),
+      complete: trip('mp-complete', m.complete.bind(m)),
+      abort: trip('mp-abort', m.abort.bind(m)),
+    },
+  });
+}
+
+/** Counts into `metrics` as strata_storage_round_trips_total{tier="blob",op} and strata_presign_total{op}. */
 export function instrumentBlobs(blobs: BlobStore, metrics: Metrics): BlobStore {
-  return countBlobs(blobs, tripCounter(metrics, 'blob'));
+  metrics.describe('strata_presign_total', 'Presigned URLs issued by operation (local signatures, no request to the store).');
+  const presigns = keyed((op: string) => metrics.counterSeries('strata_presign_total', { op }));
+  return countBlobs(blobs, tripCounter(metrics, 'blob'), (op) => presigns(op).inc());
 }

@@ -1,5 +1,5 @@
 /** Queue — at-least-once delivery of jobs; every consumer is idempotent. */
-export type JobType = 'lineage.ingest' | 'outbox.sweep' | 'cache.invalidate' | 'receipt.reconcile';
+export type JobType = 'lineage.ingest' | 'outbox.sweep' | 'cache.invalidate' | 'receipt.reconcile' | 'upload.verify';
 
 export interface Job<T = unknown> {
   readonly type: JobType;

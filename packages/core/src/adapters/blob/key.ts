@@ -75,3 +75,21 @@ export function validateRange(range: { start: number; end?: number }): void {
     (range.end === undefined || (Number.isSafeInteger(range.end) && range.end >= range.start));
   if (!ok) throw new StrataError('bad-request', 'Invalid byte range.', { hint: 'start ≥ 0 and end ≥ start, both integers' });
 }
+
+/** An upload id as stores hand them out (S3's are long URL-safe strings; ours are hex). */
+export function validateUploadId(id: unknown): string {
+  if (typeof id !== 'string' || !/^[A-Za-z0-9._~-]{1,1024}$/.test(id)) throw new StrataError('bad-request', 'Invalid multipart upload id.');
+  return id;
+}
+
+/** S3's part numbers: 1..10000. */
+export function validatePartNumber(n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 10_000) throw new StrataError('bad-request', 'Invalid part number.', { hint: '1..10000' });
+  return n;
+}
+
+/** A value that goes into a response header: printable, one line, bounded. */
+export function validateHeaderValue(v: string): string {
+  if (v.length > 512 || !/^[\x20-\x7e]*$/.test(v)) throw new StrataError('bad-request', 'Invalid header value.');
+  return v;
+}

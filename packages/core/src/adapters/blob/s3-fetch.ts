@@ -7,17 +7,20 @@
  */
 import { AwsClient } from 'aws4fetch';
 import { z } from 'zod';
-import type { BlobHead, BlobObject, BlobStore, ByteRange, PresignedRequest } from '../../ports/blob';
+import type { BlobHead, BlobObject, BlobPart, BlobStore, ByteRange, PresignedRequest } from '../../ports/blob';
 import { systemClock, type Clock } from '../../ports/clock';
-import { fail } from '../../errors';
+import { StrataError, fail } from '../../errors';
 import {
   contentMismatch,
   hexToBase64,
   rangeNotSatisfiable,
   validateBlobKey,
   validateExpiresIn,
+  validateHeaderValue,
+  validatePartNumber,
   validateRange,
   validateSha256Hex,
+  validateUploadId,
 } from './key';
 import { S3Credentials, S3Location } from './s3-options';
 
@@ -36,6 +39,17 @@ async function errorCode(res: Response): Promise<string> {
   const text = await res.text().catch(() => '');
   return /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `HTTP ${res.status}`;
 }
+
+/** The text of every `<tag>…</tag>` (S3's XML is flat enough for this; values are unescaped by the caller). */
+function xmlValues(xml: string, tag: string): string[] {
+  const out: string[] = [];
+  const re = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g');
+  for (let m = re.exec(xml); m; m = re.exec(xml)) out.push(m[1]!);
+  return out;
+}
+
+const unescapeXml = (s: string) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function headOf(res: Response, size: number): BlobHead {
   return {
@@ -71,12 +85,17 @@ export function createS3FetchBlobStore(options: S3FetchOptions): BlobStore & { r
   const unavailable = async (op: string, res: Response) =>
     fail.unavailable(`Blob store ${op} failed (${await errorCode(res)}).`);
 
-  async function presign(method: 'GET' | 'PUT', key: string, expiresIn: number, headers: Record<string, string>): Promise<PresignedRequest> {
+  async function presign(
+    method: 'GET' | 'PUT',
+    key: string,
+    expiresIn: number,
+    headers: Record<string, string>,
+    query: Record<string, string> = {},
+  ): Promise<PresignedRequest> {
     const now = clock.now();
     const url = new URL(urlOf(key));
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     url.searchParams.set('X-Amz-Expires', String(expiresIn));
-    // served bytes are inert (inert.ts): every presigned download is an attachment
-    if (method === 'GET') url.searchParams.set('response-content-disposition', 'attachment');
     const signed = await aws.sign(url.toString(), { method, headers, aws: { signQuery: true, datetime: amzDate(now) } });
     return { url: signed.url, method, headers, expiresAt: Math.floor(now / 1000) + expiresIn };
   }
@@ -131,10 +150,13 @@ export function createS3FetchBlobStore(options: S3FetchOptions): BlobStore & { r
       throw await unavailable('delete', res);
     },
 
-    /** SigV4 query-signed GET URL; the download is always served as an attachment. */
-    async presignGet(key, { expiresInSec }) {
+    /** SigV4 query-signed GET URL; response-content-disposition (default `attachment`: S3 cannot add nosniff or a CSP) and -type are signed query parameters. */
+    async presignGet(key, { expiresInSec, contentDisposition, contentType }) {
       validateBlobKey(key);
-      return presign('GET', key, validateExpiresIn(expiresInSec), {});
+      const query: Record<string, string> = {};
+      query['response-content-disposition'] = validateHeaderValue(contentDisposition ?? 'attachment');
+      if (contentType) query['response-content-type'] = validateHeaderValue(contentType);
+      return presign('GET', key, validateExpiresIn(expiresInSec), {}, query);
     },
 
     /** SigV4 PUT URL whose signature covers the SHA-256 header; send `headers` verbatim. */
@@ -144,6 +166,100 @@ export function createS3FetchBlobStore(options: S3FetchOptions): BlobStore & { r
       const headers: Record<string, string> = { [CHECKSUM_HEADER]: hexToBase64(validateSha256Hex(sha256Hex)), [ALGORITHM_HEADER]: 'SHA256' };
       if (contentType) headers['content-type'] = contentType;
       return presign('PUT', key, expiresIn, headers);
+    },
+
+    multipart: {
+      /** POST ?uploads with SHA-256 part checksums, so every part must carry its own. */
+      async create(key, opts = {}) {
+        validateBlobKey(key);
+        const headers: Record<string, string> = { 'x-amz-checksum-algorithm': 'SHA256' };
+        if (opts.contentType) headers['content-type'] = validateHeaderValue(opts.contentType);
+        const res = await send('multipart create', `${urlOf(key)}?uploads`, { method: 'POST', headers });
+        if (!res.ok) throw await unavailable('multipart create', res);
+        return { uploadId: validateUploadId(xmlValues(await res.text(), 'UploadId')[0]) };
+      },
+
+      /** SigV4 URL for UploadPart; the part's SHA-256 header is signed, as for presignPut. */
+      async presignPart(key, uploadId, partNumber, { expiresInSec, sha256Hex }) {
+        validateBlobKey(key);
+        const headers = { [CHECKSUM_HEADER]: hexToBase64(validateSha256Hex(sha256Hex)), [ALGORITHM_HEADER]: 'SHA256' };
+        const query = { partNumber: String(validatePartNumber(partNumber)), uploadId: validateUploadId(uploadId) };
+        return presign('PUT', key, validateExpiresIn(expiresInSec), headers, query);
+      },
+
+      async putPart(key, uploadId, partNumber, body, { sha256Hex }) {
+        validateBlobKey(key);
+        const checksum = hexToBase64(validateSha256Hex(sha256Hex));
+        const q = new URLSearchParams({ partNumber: String(validatePartNumber(partNumber)), uploadId: validateUploadId(uploadId) });
+        const res = await send('multipart put', `${urlOf(key)}?${q}`, { method: 'PUT', headers: { [CHECKSUM_HEADER]: checksum }, body: body as Uint8Array<ArrayBuffer> });
+        if (!res.ok) {
+          const code = await errorCode(res);
+          if (code === 'BadDigest' || code === 'XAmzContentChecksumMismatch') throw contentMismatch(key);
+          throw fail.unavailable(`Blob store multipart put failed (${code}).`);
+        }
+        await res.body?.cancel();
+        return { partNumber, size: body.byteLength, etag: res.headers.get('etag') ?? '', checksumSha256: res.headers.get(CHECKSUM_HEADER) ?? checksum };
+      },
+
+      /** GET ?uploadId (ListParts), following its pages; NoSuchUpload → null. */
+      async listParts(key, uploadId) {
+        validateBlobKey(key);
+        const parts: BlobPart[] = [];
+        let marker = '';
+        for (;;) {
+          const q = new URLSearchParams({ uploadId: validateUploadId(uploadId), ...(marker ? { 'part-number-marker': marker } : {}) });
+          const res = await send('multipart list', `${urlOf(key)}?${q}`, { method: 'GET' });
+          if (res.status === 404) return (await res.body?.cancel(), null);
+          if (!res.ok) throw await unavailable('multipart list', res);
+          const xml = await res.text();
+          for (const block of xmlValues(xml, 'Part')) {
+            parts.push({
+              partNumber: Number(xmlValues(block, 'PartNumber')[0]),
+              size: Number(xmlValues(block, 'Size')[0]),
+              etag: unescapeXml(xmlValues(block, 'ETag')[0] ?? ''),
+              checksumSha256: xmlValues(block, 'ChecksumSHA256')[0] ?? null,
+            });
+          }
+          const next = xmlValues(xml, 'NextPartNumberMarker')[0];
+          if (xmlValues(xml, 'IsTruncated')[0] !== 'true' || !next) break;
+          marker = next;
+        }
+        return parts.sort((a, b) => a.partNumber - b.partNumber);
+      },
+
+      async complete(key, uploadId, list) {
+        validateBlobKey(key);
+        const body =
+          '<CompleteMultipartUpload>' +
+          [...list]
+            .sort((a, b) => a.partNumber - b.partNumber)
+            .map(
+              (p) =>
+                `<Part><PartNumber>${validatePartNumber(p.partNumber)}</PartNumber><ETag>${escapeXml(p.etag)}</ETag>` +
+                (p.checksumSha256 ? `<ChecksumSHA256>${escapeXml(p.checksumSha256)}</ChecksumSHA256>` : '') +
+                '</Part>',
+            )
+            .join('') +
+          '</CompleteMultipartUpload>';
+        const q = new URLSearchParams({ uploadId: validateUploadId(uploadId) });
+        const res = await send('multipart complete', `${urlOf(key)}?${q}`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body });
+        // S3 can answer 200 with an <Error> body when the join fails late
+        const text = await res.text();
+        const code = /<Error>[\s\S]*<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+        if (res.ok && !code) return;
+        if (code === 'InvalidPart' || code === 'InvalidPartOrder' || code === 'EntityTooSmall') {
+          throw new StrataError('conflict', `The parts of ${key} cannot be joined (${code}).`);
+        }
+        throw fail.unavailable(`Blob store multipart complete failed (${code ?? `HTTP ${res.status}`}).`);
+      },
+
+      async abort(key, uploadId) {
+        validateBlobKey(key);
+        const q = new URLSearchParams({ uploadId: validateUploadId(uploadId) });
+        const res = await send('multipart abort', `${urlOf(key)}?${q}`, { method: 'DELETE' });
+        if (res.ok || res.status === 404) return void (await res.body?.cancel());
+        throw await unavailable('multipart abort', res);
+      },
     },
 
     /** HEAD on the bucket: proves credentials, network and bucket in one cheap call. */

@@ -5,6 +5,12 @@
  * into the query string, so it is listed as unhoistable.
  */
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListPartsCommand,
+  UploadPartCommand,
+  type Part,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -14,7 +20,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
-import type { BlobHead, BlobObject, BlobStore, ByteRange, PresignedRequest } from '../../ports/blob';
+import type { BlobHead, BlobObject, BlobPart, BlobStore, ByteRange, PresignedRequest } from '../../ports/blob';
 import { systemClock, type Clock } from '../../ports/clock';
 import { StrataError, fail } from '../../errors';
 import {
@@ -23,8 +29,11 @@ import {
   rangeNotSatisfiable,
   validateBlobKey,
   validateExpiresIn,
+  validateHeaderValue,
   validateRange,
   validateSha256Hex,
+  validatePartNumber,
+  validateUploadId,
 } from './key';
 import { S3Credentials, S3Location } from './s3-options';
 
@@ -156,14 +165,20 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore & { re
       }
     },
 
-    /** SigV4 query-signed GET URL; the download is always served as an attachment. */
-    async presignGet(key, { expiresInSec }): Promise<PresignedRequest> {
+    /** SigV4 query-signed GET URL; response-content-disposition (default `attachment`) and -type are signed query parameters. */
+    async presignGet(key, { expiresInSec, contentDisposition, contentType }): Promise<PresignedRequest> {
       validateBlobKey(key);
       const expiresIn = validateExpiresIn(expiresInSec);
       const signingDate = new Date(clock.now());
       // served bytes are inert (inert.ts): S3 cannot add nosniff or a CSP, but it can make every
       // presigned download an attachment, which a browser never renders
-      const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentDisposition: 'attachment' }), { expiresIn, signingDate });
+      const command = new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ResponseContentDisposition: validateHeaderValue(contentDisposition ?? 'attachment'),
+        ...(contentType ? { ResponseContentType: validateHeaderValue(contentType) } : {}),
+      });
+      const url = await getSignedUrl(client, command, { expiresIn, signingDate });
       return { url, method: 'GET', headers: {}, expiresAt: Math.floor(signingDate.getTime() / 1000) + expiresIn };
     },
 
@@ -190,6 +205,115 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore & { re
       const headers: Record<string, string> = { [CHECKSUM_HEADER]: checksum, [ALGORITHM_HEADER]: 'SHA256' };
       if (contentType) headers['content-type'] = contentType;
       return { url, method: 'PUT', headers, expiresAt: Math.floor(signingDate.getTime() / 1000) + expiresIn };
+    },
+
+    multipart: {
+      /** CreateMultipartUpload with SHA-256 part checksums, so every part must carry its own. */
+      async create(key, opts = {}) {
+        validateBlobKey(key);
+        try {
+          const r = await client.send(
+            new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: 'SHA256', ...(opts.contentType ? { ContentType: opts.contentType } : {}) }),
+          );
+          return { uploadId: validateUploadId(r.UploadId) };
+        } catch (e) {
+          throw unavailable('multipart create', e);
+        }
+      },
+
+      /** SigV4 URL for UploadPart; the part's SHA-256 header is signed, as for presignPut. */
+      async presignPart(key, uploadId, partNumber, { expiresInSec, sha256Hex }) {
+        validateBlobKey(key);
+        const expiresIn = validateExpiresIn(expiresInSec);
+        const checksum = hexToBase64(validateSha256Hex(sha256Hex));
+        const signingDate = new Date(clock.now());
+        const command = new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: validateUploadId(uploadId),
+          PartNumber: validatePartNumber(partNumber),
+          ChecksumSHA256: checksum,
+          ChecksumAlgorithm: 'SHA256',
+        });
+        const url = await getSignedUrl(client, command, {
+          expiresIn,
+          signingDate,
+          signableHeaders: new Set([CHECKSUM_HEADER, ALGORITHM_HEADER]),
+          unhoistableHeaders: new Set([CHECKSUM_HEADER, ALGORITHM_HEADER]),
+        });
+        const headers = { [CHECKSUM_HEADER]: checksum, [ALGORITHM_HEADER]: 'SHA256' };
+        return { url, method: 'PUT', headers, expiresAt: Math.floor(signingDate.getTime() / 1000) + expiresIn };
+      },
+
+      async putPart(key, uploadId, partNumber, body, { sha256Hex }) {
+        validateBlobKey(key);
+        const checksum = hexToBase64(validateSha256Hex(sha256Hex));
+        try {
+          const r = await client.send(
+            new UploadPartCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: validateUploadId(uploadId),
+              PartNumber: validatePartNumber(partNumber),
+              Body: body,
+              ContentLength: body.byteLength,
+              ChecksumSHA256: checksum,
+            }),
+          );
+          return { partNumber, size: body.byteLength, etag: r.ETag ?? '', checksumSha256: r.ChecksumSHA256 ?? checksum };
+        } catch (e) {
+          if (code(e) === 'BadDigest' || code(e) === 'XAmzContentChecksumMismatch') throw contentMismatch(key);
+          throw unavailable('multipart put', e);
+        }
+      },
+
+      /** ListParts, following its pages; NoSuchUpload → null. */
+      async listParts(key, uploadId) {
+        validateBlobKey(key);
+        const parts: BlobPart[] = [];
+        let marker: string | undefined;
+        try {
+          for (;;) {
+            const r = await client.send(
+              new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: validateUploadId(uploadId), ...(marker ? { PartNumberMarker: marker } : {}) }),
+            );
+            for (const p of r.Parts ?? []) {
+              parts.push({ partNumber: p.PartNumber ?? 0, size: p.Size ?? 0, etag: p.ETag ?? '', checksumSha256: p.ChecksumSHA256 ?? null });
+            }
+            if (!r.IsTruncated || !r.NextPartNumberMarker) break;
+            marker = r.NextPartNumberMarker;
+          }
+        } catch (e) {
+          if (status(e) === 404 || code(e) === 'NoSuchUpload') return null;
+          throw unavailable('multipart list', e);
+        }
+        return parts.sort((a, b) => a.partNumber - b.partNumber);
+      },
+
+      async complete(key, uploadId, parts) {
+        validateBlobKey(key);
+        const list: Part[] = [...parts]
+          .sort((a, b) => a.partNumber - b.partNumber)
+          .map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, ...(p.checksumSha256 ? { ChecksumSHA256: p.checksumSha256 } : {}) }));
+        try {
+          await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: validateUploadId(uploadId), MultipartUpload: { Parts: list } }));
+        } catch (e) {
+          if (code(e) === 'InvalidPart' || code(e) === 'InvalidPartOrder' || code(e) === 'EntityTooSmall') {
+            throw new StrataError('conflict', `The parts of ${key} cannot be joined (${code(e)}).`);
+          }
+          throw unavailable('multipart complete', e);
+        }
+      },
+
+      async abort(key, uploadId) {
+        validateBlobKey(key);
+        try {
+          await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: validateUploadId(uploadId) }));
+        } catch (e) {
+          if (status(e) === 404 || code(e) === 'NoSuchUpload') return;
+          throw unavailable('multipart abort', e);
+        }
+      },
     },
 
     /** HeadBucket: proves credentials, network and bucket in one cheap call. */

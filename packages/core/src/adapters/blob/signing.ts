@@ -14,6 +14,11 @@ export interface BlobSignatureParams {
   readonly sha256Hex?: string;
   /** PUT only: the content type the object will be stored with. */
   readonly contentType?: string;
+  /** PUT of one part of a multipart upload: which upload and which part. */
+  readonly uploadId?: string;
+  readonly partNumber?: number;
+  /** GET only: the Content-Disposition the response carries (S3's response-content-disposition). */
+  readonly disposition?: string;
 }
 
 export type BlobSignatureCheck =
@@ -26,9 +31,15 @@ function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
 }
 
-/** Newline-joined so no field can bleed into another (none may contain a newline). */
+/**
+ * Newline-joined so no field can bleed into another (none may contain a newline). The fields
+ * added later are tagged and only present when set, so URLs signed before them still verify.
+ */
 function canonical(p: BlobSignatureParams): Uint8Array<ArrayBuffer> {
-  return enc.encode(['strata-blob-v1', p.method, p.key, String(p.expires), p.sha256Hex ?? '', p.contentType ?? ''].join('\n'));
+  const fields = ['strata-blob-v1', p.method, p.key, String(p.expires), p.sha256Hex ?? '', p.contentType ?? ''];
+  if (p.uploadId !== undefined) fields.push('part', p.uploadId, String(p.partNumber ?? ''));
+  if (p.disposition !== undefined) fields.push('disposition', p.disposition);
+  return enc.encode(fields.join('\n'));
 }
 
 function toHex(buf: ArrayBuffer): string {
@@ -52,6 +63,9 @@ export async function buildSignedBlobUrl(publicBaseUrl: string, secret: string, 
   const q = new URLSearchParams({ method: p.method, expires: String(p.expires) });
   if (p.sha256Hex !== undefined) q.set('sha256', p.sha256Hex);
   if (p.contentType !== undefined) q.set('contentType', p.contentType);
+  if (p.uploadId !== undefined) q.set('uploadId', p.uploadId);
+  if (p.partNumber !== undefined) q.set('partNumber', String(p.partNumber));
+  if (p.disposition !== undefined) q.set('disposition', p.disposition);
   q.set('sig', await signBlobParams(secret, p));
   return `${publicBaseUrl.replace(/\/+$/, '')}/blobs/${p.key}?${q.toString()}`;
 }
@@ -78,6 +92,14 @@ export async function verifyBlobSignature(input: {
   const sig = param(input.query, 'sig');
   const sha = param(input.query, 'sha256');
   const contentType = param(input.query, 'contentType');
+  const uploadId = param(input.query, 'uploadId');
+  const partRaw = param(input.query, 'partNumber');
+  const disposition = param(input.query, 'disposition');
+  if ((uploadId === undefined) !== (partRaw === undefined)) return { ok: false, reason: 'malformed' };
+  if (uploadId !== undefined && (method !== 'PUT' || !/^[0-9a-f]{32}$/.test(uploadId) || !/^[1-9]\d{0,4}$/.test(partRaw!))) {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (disposition !== undefined && (method !== 'GET' || /[\r\n]/.test(disposition))) return { ok: false, reason: 'malformed' };
   if ((method !== 'GET' && method !== 'PUT') || !expiresRaw || !/^\d{1,12}$/.test(expiresRaw) || !sig) {
     return { ok: false, reason: 'malformed' };
   }
@@ -94,6 +116,8 @@ export async function verifyBlobSignature(input: {
     expires: Number(expiresRaw),
     ...(method === 'PUT' ? { sha256Hex: sha } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
+    ...(uploadId !== undefined ? { uploadId, partNumber: Number(partRaw) } : {}),
+    ...(disposition !== undefined ? { disposition } : {}),
   };
   // Verify the signature before looking at anything else so tampered URLs never learn more.
   const valid = await crypto.subtle.verify('HMAC', await hmacKey(input.secret, 'verify'), sigBytes, canonical(params));

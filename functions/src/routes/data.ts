@@ -1,0 +1,57 @@
+/**
+ * GET /v1/data — a buyer's download: the receipt's checks and bytes quota in one PostgreSQL
+ * statement, then a presigned (or CDN-signed) URL, as a 302 or as JSON
+ * (packages/core/src/delivery/service.ts).
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { deliver } from '@strata/core/delivery/service';
+import { DataQuery } from '@strata/core/delivery/schema';
+import type { AppEnv } from '../env';
+import { serviceCtx } from '../middleware/identity';
+import { errorResponses } from '../problem';
+
+const DeliveryResult = z
+  .object({
+    success: z.literal(true),
+    delivery: z.object({
+      method: z.literal('presigned-url'),
+      cdn: z.enum(['off', 'direct', 'signed']),
+      url: z.string(),
+      expiresAt: z.number().int().openapi({ description: 'Epoch seconds' }),
+      headers: z.record(z.string(), z.string()),
+    }),
+    metadata: z.object({
+      contentHash: z.string(),
+      receiptId: z.string(),
+      versionId: z.string(),
+      size: z.number().int(),
+      tier: z.string(),
+      bytesUsed: z.number().int(),
+      bytesLimit: z.number().int(),
+    }),
+  })
+  .openapi('DataDelivery');
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/data',
+  tags: ['delivery'],
+  summary: "Download a paid version's content: checks and quota in one statement, then a presigned URL (302 with redirect=true)",
+  request: { query: DataQuery },
+  responses: {
+    200: { description: 'The URL to fetch (Content-Disposition: attachment; ranges work)', content: { 'application/json': { schema: DeliveryResult } } },
+    302: { description: 'Redirect to the URL' },
+    ...errorResponses(403, 404, 409, 503),
+  },
+});
+
+export function registerData(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const { redirect, ...body } = await deliver({ deps: c.get('deps'), ctx: serviceCtx(c), input: { query: c.req.query() } });
+    // the URL is a bearer credential for PRESIGN_TTL_SEC: never cache this answer anywhere
+    c.header('cache-control', 'no-store');
+    c.header('x-content-type-options', 'nosniff');
+    if (redirect) return c.redirect(body.delivery.url, 302) as never;
+    return c.json(body, 200);
+  });
+}

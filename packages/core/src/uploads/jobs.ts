@@ -1,0 +1,7 @@
+/** Registers the uploads domain's queue consumer (`upload.verify`). */
+import type { JobRouter } from '../jobs/router';
+import { consumeVerify } from './service';
+
+export function registerUploadJobs(jobs: JobRouter): void {
+  jobs.on('upload.verify', (deps, batch) => consumeVerify(deps, batch));
+}
