@@ -43,6 +43,8 @@ const CASES: Case[] = [
   { family: 'provenance', name: 'producer not on allow list', policy: { producerAllowList: [KEY_A] }, facts: { producerKey: KEY_B }, decision: 'block', code: 'POLICY.PRODUCER.NOT_ALLOWED' },
   { family: 'provenance', name: 'producer allowed by id', policy: { producerAllowList: ['prod_0123456789abcdef'] }, facts: { producerKey: KEY_B, producerId: 'prod_0123456789abcdef' }, decision: 'allow' },
   { family: 'provenance', name: 'upstream producer block-listed', policy: { producerBlockList: [KEY_A] }, facts: { producerKey: KEY_B, lineage: lineage({ producers: [KEY_A] }) }, decision: 'block', code: 'POLICY.PRODUCER.BLOCK_LISTED' },
+  { family: 'provenance', name: 'a producer off the block list, with clean upstream', policy: { producerBlockList: [KEY_A] }, facts: { producerKey: KEY_B, lineage: lineage({ producers: [KEY_B] }) }, decision: 'allow' },
+  { family: 'provenance', name: 'own producer block-listed', policy: { producerBlockList: [KEY_B] }, facts: { producerKey: KEY_B }, decision: 'block', code: 'POLICY.PRODUCER.BLOCK_LISTED' },
   { family: 'provenance', name: 'lineage too deep', policy: { maxLineageDepth: 2 }, facts: { lineage: lineage({ depth: 3 }) }, decision: 'block', code: 'POLICY.LINEAGE.TOO_DEEP' },
   { family: 'provenance', name: 'required ancestor present', policy: { requiredAncestor: V1 }, facts: { lineage: lineage() }, decision: 'allow' },
   { family: 'provenance', name: 'required ancestor missing', policy: { requiredAncestor: V2 }, facts: { lineage: lineage() }, decision: 'block', code: 'POLICY.LINEAGE.MISSING_ANCESTOR' },
@@ -53,6 +55,11 @@ const CASES: Case[] = [
   { family: 'compliance', name: 'pii flag blocked', policy: { piiFlagsBlockList: ['has_address'] }, facts: { piiFlags: ['has_address'] }, decision: 'block', code: 'POLICY.COMPLIANCE.PII_BLOCKED' },
   { family: 'compliance', name: 'EU admits a member state', policy: { geoOriginAllowList: ['EU'] }, facts: { geoOrigin: 'DE' }, decision: 'allow' },
   { family: 'compliance', name: 'geo refused', policy: { geoOriginAllowList: ['EU'] }, facts: { geoOrigin: 'US' }, decision: 'block', code: 'POLICY.COMPLIANCE.GEO_NOT_ALLOWED' },
+  { family: 'compliance', name: 'a country allow list admits no EU member it does not name', policy: { geoOriginAllowList: ['US', 'CH'] }, facts: { geoOrigin: 'DE' }, decision: 'block', code: 'POLICY.COMPLIANCE.GEO_NOT_ALLOWED' },
+  { family: 'compliance', name: 'country codes ignore case and spaces', policy: { geoOriginAllowList: [' ch '] }, facts: { geoOrigin: 'CH' }, decision: 'allow' },
+  { family: 'compliance', name: 'EU does not admit a non-member', policy: { geoOriginAllowList: ['EU'] }, facts: { geoOrigin: 'CH' }, decision: 'block', code: 'POLICY.COMPLIANCE.GEO_NOT_ALLOWED' },
+  { family: 'compliance', name: 'one blocked pii flag among others blocks', policy: { piiFlagsBlockList: ['ssn'] }, facts: { piiFlags: ['email', 'ssn'] }, decision: 'block', code: 'POLICY.COMPLIANCE.PII_BLOCKED' },
+  { family: 'compliance', name: 'pii flags off the block list pass', policy: { piiFlagsBlockList: ['ssn'] }, facts: { piiFlags: ['email', 'phone'] }, decision: 'allow' },
   { family: 'compliance', name: 'geo source down', policy: { geoOriginAllowList: ['EU'] }, facts: { geoOrigin: unavailable('geo lookup: timeout') }, decision: 'warn', code: 'POLICY.COMPLIANCE.INPUT_UNAVAILABLE' },
   // 4. content
   { family: 'content', name: 'mime allowed (parameters ignored)', policy: { requiredMimeTypes: ['text/csv'] }, facts: { mimeType: 'text/csv; charset=utf-8' }, decision: 'allow' },
@@ -126,6 +133,15 @@ describe('evaluateRules: every family', () => {
     // every case above was produced by the evaluator, and every rule code appears in some case
     const produced = new Set(CASES.map((c) => c.code).filter(Boolean));
     for (const r of RULES) expect([r.key, produced.has(r.code)]).toEqual([r.key, true]);
+  });
+});
+
+describe('evaluateRules: evidence names only what matched', () => {
+  it('a block-listed upstream producer is the only one reported', () => {
+    const r = evaluateRules(parsePolicy({ producerBlockList: [KEY_A] }), { producerKey: KEY_B, lineage: lineage({ producers: [KEY_A, KEY_B] }) });
+    expect(r.decision).toBe('block');
+    expect(r.reasons).toEqual(['POLICY.PRODUCER.BLOCK_LISTED']);
+    expect(r.evidence).toMatchObject({ producer: [KEY_B], blockListedProducers: [KEY_A] });
   });
 });
 

@@ -128,6 +128,16 @@ describe('verifyEnvelope: every reason code', () => {
     };
     await expectReason(s.envelope, 'headers-unavailable', { ...chain, tip: async () => boom() });
     await expectReason(s.envelope, 'headers-unavailable', { ...chain, headerByHash: boom });
+    // only the best-chain lookup fails: a block that may have been reorganised away is not "ok"
+    await expectReason(s.envelope, 'headers-unavailable', { ...chain, isOnBestChain: async () => boom() });
+  });
+
+  it('a header store that reports a block off the best chain outranks the separate lookup', async () => {
+    // headerByHash may carry onBest itself (one round trip); its answer is final
+    const offBest: ChainView = { ...chain, headerByHash: (h) => ({ ...chain.headerByHash(h)!, onBest: false }), isOnBestChain: () => true };
+    await expectReason(s.envelope, 'unknown-block-hash', offBest);
+    const onBest: ChainView = { ...chain, headerByHash: (h) => ({ ...chain.headerByHash(h)!, onBest: true }), isOnBestChain: () => false };
+    expect(await verifyEnvelope(s.envelope, onBest)).toMatchObject({ ok: true });
   });
 
   it('malformed-envelope: wrong shapes, non-transactions, 64-byte leaves', async () => {
@@ -137,6 +147,15 @@ describe('verifyEnvelope: every reason code', () => {
     await expectReason({ ...s.envelope, block: { blockHeight: 2 } }, 'malformed-envelope');
     // 64 bytes: exactly the size of an inner merkle node, never accepted as a transaction
     await expectReason({ ...s.envelope, rawTx: 'ab'.repeat(64) }, 'malformed-envelope');
+    // a well-formed transaction of exactly 64 bytes (one input, a 1-byte OP_RETURN payload), with a
+    // merkle proof that folds correctly: its size alone is why it is refused (an inner node could pose as it)
+    const sixtyFour = buildScenario({ length: 6, blockHeight: 2, txCount: 4, txIndex: 1, data: 'A' });
+    expect(sixtyFour.rawTx.length).toBe(128);
+    const r = await expectReason(sixtyFour.envelope, 'malformed-envelope', memoryChain(sixtyFour.headers));
+    expect(r).toMatchObject({ detail: 'rawTx: not a transaction' });
+    // one byte more and the same construction verifies: the refusal above is the size guard
+    const sixtyFive = buildScenario({ length: 6, blockHeight: 2, txCount: 4, txIndex: 1, data: 'AB' });
+    expect(await verifyEnvelope(sixtyFive.envelope, memoryChain(sixtyFive.headers))).toMatchObject({ ok: true });
     // trailing byte after a complete transaction
     await expectReason({ ...s.envelope, rawTx: `${s.rawTx}00` }, 'malformed-envelope');
   });

@@ -67,6 +67,14 @@ describe('compact bits and work', () => {
     expect(bitsToTarget(0x1d000000)).toBeNull(); // zero
     expect(bitsToTarget(0x2100ffff)).toBe(0xffffn << 240n);
     expect(bitsToTarget(0x23010000)).toBeNull(); // ≥ 2^256
+    // exactly 2^256 (mantissa 1 shifted by 32 bytes): a target every hash would meet
+    expect(bitsToTarget(0x23000001)).toBeNull();
+    expect(meetsProofOfWork({ hash: 'f'.repeat(64), bits: 0x23000001 })).toBe(false);
+    expect(workFromBits(0x23000001)).toBe(0n);
+    // the largest target below 2^256 is still a target
+    expect(bitsToTarget(0x220000ff)).toBe(0xffn << 248n);
+    expect(bitsToTarget(0x100000000)).toBeNull(); // not a 32-bit field
+    expect(bitsToTarget(1.5)).toBeNull();
     expect(bitsToTarget(-1)).toBeNull();
     expect(workFromBits(0x1d000000)).toBe(0n);
   });

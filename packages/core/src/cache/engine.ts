@@ -190,6 +190,7 @@ export function createCache(opts: CacheOptions): Cache {
     // without a successful read we do not know the markers, so we must not write L2 (it could resurrect old data)
     const e = buildEntry(cfg, value, read?.current ?? {}, now);
     putL1(key, e, tags, epoch, cfg, now);
+    // a lease is only taken after a successful read, so a holder always writes L2 and then releases
     if (read) {
       background(
         writeL2(key, e).then(() => {
@@ -197,7 +198,7 @@ export function createCache(opts: CacheOptions): Cache {
         }),
         o.waitUntil,
       );
-    } else if (holdsLease) release(key, o.waitUntil);
+    }
     return { value, status: 'miss', tier: 'origin' };
   };
 

@@ -1,0 +1,266 @@
+/**
+ * Invariants of the cache engine that depend on Kv expiry, so they run on the memory Kv whose
+ * expiry follows the manual clock: invalidation markers outlive every entry that could have
+ * recorded the value they replaced, marker tokens never repeat, entries leave L2 at the end of
+ * their grace window, an in-flight load is dropped by the invalidation of any one of its tags,
+ * and the lease is held, waited on and released as its contract says.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createMemoryKv } from '@strata/core/adapters/kv/memory';
+import { cacheKeys, cacheTags, createCache, type CacheOptions } from '@strata/core/cache/index';
+import { applyInvalidation, markerTtlMs, newMarkerToken } from '@strata/core/cache/invalidate';
+import { keyVersionKey, leaseKey, tagVersionKey } from '@strata/core/cache/keys';
+import { manualClock } from '@strata/core/ports/clock';
+import { gate, randomVersionId, wrapKv } from './cache.wrappers';
+
+const S = 1000;
+
+function setup(extra: Partial<CacheOptions> = {}) {
+  const clock = manualClock();
+  const kv = wrapKv(createMemoryKv({ clock }));
+  const isolate = (o: Partial<CacheOptions> = {}) => createCache({ kv, clock, random: () => 0.5, kvTimeoutMs: 2000, ...extra, ...o });
+  return { clock, kv, isolate };
+}
+
+describe('invalidation markers', () => {
+  it('live for the marker lifetime: not a millisecond less', async () => {
+    const { clock, kv } = setup();
+    const key = cacheKeys.asset(randomVersionId());
+    const tag = cacheTags.of('t', randomUUID());
+    expect(await applyInvalidation(kv, { keys: [key], tags: [tag] }, { clock })).toEqual({ applied: true });
+    const ttl = markerTtlMs();
+    expect(ttl).toBeGreaterThanOrEqual(24 * 3600 * S);
+    clock.advance(ttl - 1);
+    const [kver, tv] = await kv.mget([keyVersionKey(key), tagVersionKey(tag)]);
+    expect(kver).not.toBeNull();
+    expect(tv).toBe(kver); // one token per invalidation
+    clock.advance(2);
+    expect(await kv.mget([keyVersionKey(key), tagVersionKey(tag)])).toEqual([null, null]);
+  });
+
+  it('a fill that raced an invalidation stays invalid for as long as its entry lives', async () => {
+    const { clock, isolate } = setup();
+    const [reader, writer, later] = [isolate(), isolate(), isolate()];
+    const tag = cacheTags.of('t', randomUUID());
+    const key = cacheKeys.asset(randomVersionId());
+    let row = 'old';
+    const loaded = gate();
+    const release = gate();
+    const pending = reader.get('assets', key, async () => {
+      const v = row;
+      loaded.open();
+      await release.promise;
+      return { row: v };
+    }, { tags: [tag] });
+    await loaded.promise; // markers read ("absent"), old row read
+    row = 'new';
+    expect(await writer.invalidate({ tags: [tag] })).toEqual({ applied: true });
+    release.open();
+    await pending;
+    await reader.settle(); // the old row is in L2 now, recorded under the pre-bump markers
+    for (const step of [10 * S, 60 * S, 200 * S]) {
+      clock.advance(step); // still inside the entry's fresh window (300 s)
+      const r = await later.get('assets', key, async () => ({ row }), { tags: [tag] });
+      expect(r.value).toEqual({ row: 'new' });
+      later.clearL1();
+    }
+  });
+
+  it('two invalidations in the same millisecond write different tokens', async () => {
+    const { clock, isolate } = setup();
+    const tokens = new Set(Array.from({ length: 500 }, () => newMarkerToken(clock)));
+    expect(tokens.size).toBe(500);
+    // engine level: an entry filled between two same-millisecond bumps is invalidated by the second
+    const [a, b] = [isolate(), isolate()];
+    const tag = cacheTags.of('t', randomUUID());
+    const key = cacheKeys.asset(randomVersionId());
+    let row = 1;
+    await a.invalidate({ tags: [tag] });
+    await a.get('assets', key, async () => ({ row }), { tags: [tag] });
+    await a.settle();
+    row = 2;
+    await a.invalidate({ tags: [tag] }); // the clock has not moved
+    expect((await b.get('assets', key, async () => ({ row }), { tags: [tag] })).value).toEqual({ row: 2 });
+  });
+
+  it('tokens differ across milliseconds too, and carry no structure a Kv key could break on', () => {
+    const clock = manualClock();
+    const first = newMarkerToken(clock);
+    clock.advance(1);
+    const second = newMarkerToken(clock);
+    expect(second).not.toBe(first);
+    expect(first).toMatch(/^[0-9a-z]+\.[0-9a-f]{16}$/);
+  });
+});
+
+describe('entries in L2', () => {
+  it('expire at the end of their grace window (fresh 300 s + stale 60 s + grace 3600 s for assets)', async () => {
+    const { clock, kv, isolate } = setup();
+    const c = isolate();
+    const key = cacheKeys.asset(randomVersionId());
+    await c.get('assets', key, async () => ({ n: 1 }));
+    await c.settle();
+    clock.advance(3960 * S - 1);
+    expect((await kv.mget([key]))[0]).not.toBeNull();
+    clock.advance(2);
+    expect((await kv.mget([key]))[0]).toBeNull();
+  });
+
+  it('an invalidated entry inside its grace window serves stale-if-error, and only there', async () => {
+    const { clock, isolate } = setup();
+    const [a, b] = [isolate(), isolate()];
+    const key = cacheKeys.asset(randomVersionId());
+    await a.get('assets', key, async () => ({ n: 1 }));
+    await a.settle();
+    const down = async (): Promise<{ n: number }> => {
+      throw new Error('origin down');
+    };
+    clock.advance(3959 * S); // past fresh + stale, inside grace
+    expect(await b.get('assets', key, down)).toEqual({ value: { n: 1 }, status: 'stale-if-error', tier: 'l2' });
+    b.clearL1();
+    clock.advance(2 * S); // past grace: gone from L2, nothing to fall back on
+    await expect(b.get('assets', key, down)).rejects.toThrow('origin down');
+  });
+});
+
+describe('in-flight loads', () => {
+  it('a load under two tags is dropped by the invalidation of either one', async () => {
+    for (const which of [0, 1]) {
+      const { isolate } = setup();
+      const c = isolate();
+      const tags = [cacheTags.of('a', randomUUID()), cacheTags.of('b', randomUUID())];
+      const key = cacheKeys.asset(randomVersionId());
+      let row = 'old';
+      const loaded = gate();
+      const release = gate();
+      const first = c.get('assets', key, async () => {
+        const v = row;
+        loaded.open();
+        await release.promise;
+        return { row: v };
+      }, { tags });
+      await loaded.promise;
+      row = 'new';
+      await c.invalidate({ tags: [tags[which]!] });
+      const after = await c.get('assets', key, async () => ({ row }), { tags });
+      expect([which, after.value]).toEqual([which, { row: 'new' }]);
+      release.open();
+      await first;
+      await c.settle();
+    }
+  });
+});
+
+describe('the lease', () => {
+  it('is released once the holder has filled L2, so the next miss can take it', async () => {
+    const { clock, kv, isolate } = setup();
+    const a = isolate();
+    const key = cacheKeys.bundle(randomVersionId(), 8);
+    await a.get('bundles', key, async () => ({ n: 1 }), { lease: true });
+    await a.settle();
+    expect((await kv.mget([leaseKey(key)]))[0]).toBeNull();
+    expect((await kv.mget([key]))[0]).not.toBeNull();
+    clock.advance(10 * 3600 * S);
+    const b = isolate();
+    expect(await b.get('bundles', key, async () => ({ n: 2 }), { lease: true })).toEqual({ value: { n: 2 }, status: 'miss', tier: 'origin' });
+  });
+
+  it('is released when the holder\'s load fails, and the error reaches the caller', async () => {
+    const { kv, isolate } = setup();
+    const a = isolate();
+    const key = cacheKeys.bundle(randomVersionId(), 8);
+    await expect(a.get('bundles', key, async () => Promise.reject(new Error('boom')), { lease: true })).rejects.toThrow('boom');
+    await a.settle();
+    expect((await kv.mget([leaseKey(key)]))[0]).toBeNull();
+  });
+
+  it('is held while the load runs, for a bounded time', async () => {
+    const { clock, kv, isolate } = setup();
+    const a = isolate();
+    const key = cacheKeys.bundle(randomVersionId(), 8);
+    const loaded = gate();
+    const release = gate();
+    const p = a.get('bundles', key, async () => {
+      loaded.open();
+      await release.promise;
+      return { n: 1 };
+    }, { lease: true });
+    await loaded.promise;
+    expect((await kv.mget([leaseKey(key)]))[0]).not.toBeNull();
+    clock.advance(10 * S + 1); // the lease TTL: a crashed holder never blocks others for longer
+    expect((await kv.mget([leaseKey(key)]))[0]).toBeNull();
+    release.open();
+    await p;
+    await a.settle();
+  });
+
+  it('a waiter gets the holder\'s fill from L2 without loading', async () => {
+    const { isolate } = setup({ lease: { pollMs: 5, waitMs: 2000 } });
+    const [a, b] = [isolate(), isolate()];
+    const key = cacheKeys.bundle(randomVersionId(), 8);
+    const loaded = gate();
+    const release = gate();
+    let calls = 0;
+    const held = a.get('bundles', key, async () => {
+      calls++;
+      loaded.open();
+      await release.promise;
+      return { n: 1 };
+    }, { lease: true });
+    await loaded.promise;
+    const waiting = b.get('bundles', key, async () => {
+      calls++;
+      return { n: 99 };
+    }, { lease: true });
+    await new Promise((r) => setTimeout(r, 30)); // b polls a few times meanwhile
+    release.open();
+    expect(await held).toEqual({ value: { n: 1 }, status: 'miss', tier: 'origin' });
+    expect(await waiting).toEqual({ value: { n: 1 }, status: 'hit', tier: 'l2' });
+    expect(calls).toBe(1);
+    await Promise.all([a.settle(), b.settle()]);
+  });
+
+  it('a waiter whose holder never delivers loads itself after the bounded wait, and does not take the lease', async () => {
+    const { kv, isolate } = setup({ lease: { pollMs: 5, waitMs: 60 } });
+    const [a, b] = [isolate(), isolate()];
+    const key = cacheKeys.bundle(randomVersionId(), 8);
+    const loaded = gate();
+    const never = gate();
+    void a.get('bundles', key, async () => {
+      loaded.open();
+      await never.promise;
+      return { n: 1 };
+    }, { lease: true });
+    await loaded.promise;
+    const tag = cacheTags.of('t', randomUUID());
+    const mgetsBefore = kv.calls.filter((c) => c === 'mget').length;
+    const waiting = b.get('bundles', key, async () => ({ n: 2 }), { lease: true, tags: [tag] });
+    await new Promise((r) => setTimeout(r, 15));
+    await isolate().invalidate({ tags: [tag] }); // a write lands while b waits
+    const r = await waiting;
+    expect(r).toEqual({ value: { n: 2 }, status: 'miss', tier: 'origin' });
+    // it polled L2 while waiting: 60 ms / 5 ms, at least several reads, at most the bound
+    const polls = kv.calls.filter((c) => c === 'mget').length - mgetsBefore - 1;
+    expect(polls).toBeGreaterThanOrEqual(2);
+    expect(polls).toBeLessThanOrEqual(12);
+    await b.settle();
+    // b filled L2 under the markers it saw last (after the write), so others hit it; the lease is still a's
+    expect(await isolate().get('bundles', key, async () => ({ n: 3 }), { tags: [tag] })).toEqual({ value: { n: 2 }, status: 'hit', tier: 'l2' });
+    expect((await kv.mget([leaseKey(key)]))[0]).not.toBeNull();
+    never.open();
+    await a.settle();
+  });
+
+  it('is not taken when Kv cannot be read (no markers, no L2 write, no lease)', async () => {
+    const { kv, isolate } = setup();
+    const a = isolate();
+    const key = cacheKeys.bundle(randomVersionId(), 8);
+    kv.mode = 'throw';
+    expect(await a.get('bundles', key, async () => ({ n: 1 }), { lease: true })).toEqual({ value: { n: 1 }, status: 'miss', tier: 'origin' });
+    await a.settle();
+    expect(kv.calls.filter((c) => c === 'set')).toEqual([]);
+    kv.mode = 'ok';
+    expect(await kv.mget([key, leaseKey(key)])).toEqual([null, null]);
+  });
+});
