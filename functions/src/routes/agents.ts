@@ -40,7 +40,7 @@ const registerRoute = createRoute({
   request: { body: { required: true, content: { 'application/json': { schema: Registration } } } },
   responses: {
     200: { description: 'Registered', content: { 'application/json': { schema: Ok.extend({ agentId: z.string() }) } } },
-    ...errorResponses('invalid-signature', 'nonce-replayed', 401, 403, 409, 413, 429, 503),
+    ...errorResponses('invalid-signature', 'nonce-replayed', 401, 'forbidden', 409, 413, 429, 503),
   },
 });
 

@@ -9,6 +9,7 @@ import { completeUpload, createUpload, getUploadView, listUploadParts, presignPa
 import { PartsRequest, UploadRequest } from '@strata/core/uploads/schema';
 import type { AppEnv } from '../env';
 import { identity, serviceCtx } from '../middleware/identity';
+import { SECURITY } from '../openapi/security';
 import { errorResponses } from '../problem';
 
 const identityHeaders = z.object({
@@ -40,18 +41,23 @@ const Upload = z
 
 const idParam = z.object({ uploadId: z.string().openapi({ pattern: '^upl_[0-9a-f]{24}$' }) });
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const NoMembers = z.object({}).strict().openapi({ description: 'No members: send no body (signed as the empty string) or `{}`.' });
+const signedProblems = ['invalid-signature', 'nonce-replayed', 'forbidden', 'not-found', 'conflict', 'unavailable'] as const;
 
 const createRouteDef = createRoute({
   method: 'post',
   path: '/v1/uploads',
   tags: ['delivery'],
   summary: "Start (or resume) the upload of a version's content; the URL accepts only bytes with the declared SHA-256",
+  description:
+    'Signed by the producer of the named version (or, without `versionId`, of a version declaring `contentHash`); `sizeBytes` must agree with the manifest and stay within `UPLOAD_MAX_BYTES`. At or below `UPLOAD_MULTIPART_THRESHOLD_BYTES` the answer carries one presigned `put` whose SHA-256 is signed into the URL, so the store refuses other bytes; above it the upload is multipart (`partSize`, `partCount`; ask for part URLs with `POST /v1/uploads/{uploadId}/parts`). Content already verified is answered 200 without a new upload; an upload in flight is handed back (200) to the producer that started it and refused (409 `conflict`) to anyone else. A `versionId` whose manifest declares another content answers 409 `content-mismatch`; a signer that is not the producer 403.',
+  security: SECURITY.identity,
   middleware: [identity('required')] as const,
   request: { headers: identityHeaders, body: { required: true, content: json(UploadRequest) } },
   responses: {
     201: { description: 'Upload started', content: json(Upload) },
     200: { description: 'Already verified, or an upload in progress handed back', content: json(Upload) },
-    ...errorResponses(401, 403, 404, 409, 413, 503),
+    ...errorResponses('invalid-signature', 'nonce-replayed', 'forbidden', 'not-found', 'conflict', 'content-mismatch', 'payload-too-large', 'unavailable'),
   },
 });
 
@@ -60,6 +66,9 @@ const partsRoute = createRoute({
   path: '/v1/uploads/{uploadId}/parts',
   tags: ['delivery'],
   summary: 'Presigned PUTs for parts of a multipart upload, each bound to its SHA-256',
+  description:
+    'Only the producer that started the upload (403 otherwise), only for a multipart upload still `pending` (409 otherwise). Each requested part (number 1 to `partCount`, with the SHA-256 of its bytes) gets a presigned PUT that the store accepts only with those bytes; `size` is the length the part must have (`partSize`, the last part the rest). A part may be asked for again, e.g. after an expired URL.',
+  security: SECURITY.identity,
   middleware: [identity('required')] as const,
   request: { headers: identityHeaders, params: idParam, body: { required: true, content: json(PartsRequest) } },
   responses: {
@@ -67,7 +76,7 @@ const partsRoute = createRoute({
       description: 'One URL per part',
       content: json(z.object({ uploadId: z.string(), parts: z.array(Presigned.extend({ partNumber: z.number().int(), size: z.number().int() })) })),
     },
-    ...errorResponses(401, 403, 404, 409, 503),
+    ...errorResponses(...signedProblems, 'payload-too-large'),
   },
 });
 
@@ -76,6 +85,9 @@ const listPartsRoute = createRoute({
   path: '/v1/uploads/{uploadId}/parts',
   tags: ['delivery'],
   summary: 'The parts already stored (resume an interrupted multipart upload)',
+  description:
+    'Only the producer that started the upload (403 otherwise), only for a multipart upload (409 for a single PUT). While the upload is `pending` the store is asked which parts it holds (size and SHA-256 hex, when the store recorded one) and `missing` lists the part numbers still to upload; once it has left `pending` both lists are empty and `status` tells where it is.',
+  security: SECURITY.identity,
   middleware: [identity('required')] as const,
   request: { headers: identityHeaders, params: idParam },
   responses: {
@@ -90,7 +102,7 @@ const listPartsRoute = createRoute({
         }),
       ),
     },
-    ...errorResponses(401, 403, 404, 409, 503),
+    ...errorResponses(...signedProblems),
   },
 });
 
@@ -99,12 +111,15 @@ const completeRoute = createRoute({
   path: '/v1/uploads/{uploadId}/complete',
   tags: ['delivery'],
   summary: 'Finish an upload: verified at once (single PUT) or after a background SHA-256 of the joined object (multipart)',
+  description:
+    'Only the producer that started the upload (403 otherwise). Single PUT: the stored object must be there (409 before the bytes were PUT); with the declared size and SHA-256 the upload becomes `verified` (200), otherwise the object is deleted and the upload `failed`. Multipart: every part must be stored with its expected size (409 naming the missing or wrong part); the parts are joined, the upload moves to `verifying` (202) and a background job hashes the whole object, then marks it `verified` or deletes it and marks it `failed`. An upload no longer `pending` is answered as it is; a retry while `verifying` sends the (idempotent) job again. Only verified content is delivered.',
+  security: SECURITY.identity,
   middleware: [identity('required')] as const,
-  request: { headers: identityHeaders, params: idParam },
+  request: { headers: identityHeaders, params: idParam, body: { required: false, content: json(NoMembers) } },
   responses: {
     200: { description: 'Verified (or already finished)', content: json(Upload) },
     202: { description: 'Joined; the SHA-256 of the whole object is being checked', content: json(Upload) },
-    ...errorResponses(401, 403, 404, 409, 503),
+    ...errorResponses(...signedProblems),
   },
 });
 
@@ -113,8 +128,11 @@ const getRouteDef = createRoute({
   path: '/v1/uploads/{uploadId}',
   tags: ['delivery'],
   summary: 'The state of an upload',
+  description:
+    'Unsigned: the upload id (random, handed only to its producer) names it. The answer holds the state (`pending`, `verifying`, `verified`, `failed` with `failure`, `aborted`) and the declared content, never a presigned URL. Uploads still `pending` after `UPLOAD_ABANDON_AFTER_SEC` are aborted hourly.',
+  security: SECURITY.public,
   request: { params: idParam },
-  responses: { 200: { description: 'The upload', content: json(Upload) }, ...errorResponses(404, 503) },
+  responses: { 200: { description: 'The upload', content: json(Upload) }, ...errorResponses('not-found', 'unavailable') },
 });
 
 export function registerUploads(app: OpenAPIHono<AppEnv>): void {

@@ -17,7 +17,7 @@ export interface ErrorDoc {
   readonly reserved?: string;
 }
 
-const RESERVED_PAYMENTS = 'Reserved for data delivery, which is not built yet: no endpoint returns it today.';
+const RESERVED = 'Reserved: no endpoint returns it today.';
 
 export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
   'bad-request': {
@@ -54,7 +54,7 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     title: 'Gone',
     meaning: 'The resource existed but is no longer available.',
     action: 'Do not retry; create or request a new one.',
-    reserved: RESERVED_PAYMENTS,
+    reserved: RESERVED,
   },
   'payload-too-large': {
     title: 'Payload too large',
@@ -108,26 +108,23 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
   },
   'already-consumed': {
     title: 'Already consumed',
-    meaning: 'A one-time item (quote, receipt, upload slot) was already used.',
-    action: 'Do not retry; obtain a new one.',
-    reserved: RESERVED_PAYMENTS,
+    meaning: 'A single-use receipt was already used for its one download (`GET /v1/data`, 409).',
+    action: 'Do not retry with this receipt; buy again (`POST /pay`) for a new one.',
   },
   'content-mismatch': {
     title: 'Content mismatch',
-    meaning: 'Uploaded bytes do not match the SHA-256 the presigned URL was issued for.',
-    action: 'Upload exactly the bytes whose hash was declared, or request a URL for the new hash.',
+    meaning: 'Content and its declared SHA-256 disagree (409): bytes PUT to a presigned `/blobs` URL are not the ones it was signed for, a `POST /v1/uploads` names a version whose manifest declares another `contentHash`, or a `GET /v1/data` asks for other content than its receipt was bought for.',
+    action: 'Upload exactly the bytes whose hash was declared (or request a URL for the new hash); download with the `contentHash` of the receipt’s version.',
   },
   'quota-exceeded': {
     title: 'Quota exceeded',
-    meaning: 'A paid allowance (bytes or downloads) is used up.',
-    action: 'Buy more or wait for the allowance to renew.',
-    reserved: RESERVED_PAYMENTS,
+    meaning: 'The receipt has not enough bytes left for another download of the whole object (`GET /v1/data`, 409; every issued URL counts the object’s size, `hint` gives limit, used and size).',
+    action: 'Do not retry with this receipt; buy again (`POST /pay`) for a new allowance.',
   },
   expired: {
     title: 'Expired',
-    meaning: 'A time-limited grant (receipt, access token) is past its expiry.',
-    action: 'Obtain a new grant.',
-    reserved: RESERVED_PAYMENTS,
+    meaning: 'The receipt is past its expiry (`GET /v1/data`, 403); it is marked expired and serves no more downloads.',
+    action: 'Buy again (`POST /pay`) for a new receipt.',
   },
   'invalid-signature': {
     title: 'Invalid identity signature',
