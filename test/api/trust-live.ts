@@ -8,30 +8,19 @@ import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { adminAuth, type TestStack } from '../support/deps';
 import type { Publication } from '../support/dlm1';
+import { tripsOf, type ExtraCounters } from '../support/round-trips';
 import { call, getReady, postHeaders, postProof, publish, TestChain } from './trust-world';
 
 export const LIVE_ENV = { MIN_CONFS: '2', RATE_LIMIT_PER_MIN: '0', FEATURE_FLAGS_JSON: '{"lineageHooks":false}' };
 
-const SQL_OPS = ['query', 'batch', 'exec', 'tx-query'];
-const KV_OPS = ['mget', 'set', 'del', 'incr', 'exec', 'ping'];
-
-function snapshot(stack: TestStack): Record<string, number> {
-  const m = stack.deps.metrics;
-  const out: Record<string, number> = {};
-  for (const op of SQL_OPS) out[`sql.${op}`] = m.counter('strata_storage_round_trips_total', { tier: 'sql', op });
-  for (const op of KV_OPS) out[`kv.${op}`] = m.counter('strata_storage_round_trips_total', { tier: 'kv', op });
-  for (const check of ['digest', 'full']) out[`envelopes.${check}`] = m.counter('strata_ready_envelopes_total', { check });
-  return out;
-}
+const ENVELOPE_CHECKS: ExtraCounters = {
+  'envelopes.digest': ['strata_ready_envelopes_total', { check: 'digest' }],
+  'envelopes.full': ['strata_ready_envelopes_total', { check: 'full' }],
+};
 
 /** Round trips (`tier.op`) and envelope checks (`envelopes.digest|full`) that `fn` caused (zeros left out). */
-export async function costOf(stack: TestStack, fn: () => Promise<unknown>): Promise<Record<string, number>> {
-  const before = snapshot(stack);
-  await fn();
-  const after = snapshot(stack);
-  const diff: Record<string, number> = {};
-  for (const k of Object.keys(after)) if (after[k]! - before[k]! !== 0) diff[k] = after[k]! - before[k]!;
-  return diff;
+export function costOf(stack: TestStack, fn: () => Promise<unknown>): Promise<Record<string, number>> {
+  return tripsOf(stack, fn, ENVELOPE_CHECKS);
 }
 
 /** Registers the scenario on a stack built by `open`; `roundTrips` also asserts the storage bound. */

@@ -4,28 +4,9 @@
  */
 import { z } from 'zod';
 import { CacheTtlsJson } from '../cache/namespaces';
+import { bool, int, jsonOf, secret, url } from './fields';
 import { Secret } from './secret';
 import { paymentsConfigIssues, paymentsConfigShape } from '../payments/config';
-
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const url = z.string().url();
-const secret = (min: number) => z.string().min(min, `must be at least ${min} characters`).transform((v) => new Secret(v));
-
-/** Parses a JSON-valued variable, reporting JSON syntax errors as a zod issue. */
-function jsonOf<T extends z.ZodType>(schema: T) {
-  return z
-    .string()
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-}
 
 export const FeatureFlags = z
   .object({

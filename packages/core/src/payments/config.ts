@@ -4,25 +4,10 @@
  * PAY_SCRIPTS_JSON, SINGLE_USE_RECEIPTS); durations are seconds, amounts satoshis < 2^53.
  */
 import { z } from 'zod';
+import { bool, int, jsonOf } from '../config/fields';
 import { Secret } from '../config/secret';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const MAX_SAT = Number.MAX_SAFE_INTEGER;
-
-function jsonOf<T extends z.ZodType>(schema: T) {
-  return z
-    .string()
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-}
 
 /** Party → share of each payment. `producer` must be there (it takes the rounding remainder). */
 export const PaySplits = z
