@@ -39,8 +39,8 @@ export const TAGS: { name: string; description: string }[] = [
 ];
 
 const INTRO = [
-  'The storage and API layer of a governed data marketplace: a catalog of dataset and model versions, their OpenLineage lineage, and SPV-backed trust decisions and D28 policies.',
-  '**Authentication.** Reads are public (rate limited per client). Admin operations take `Authorization: Bearer <admin token>`; OpenLineage ingest takes the ingest token (or the admin token); producer and agent writes are identity-signed (`X-Identity-Key`, `X-Nonce`, `X-Signature`). Each operation names its security requirement; a local server writes its generated tokens to `.strata/tokens.json`.',
+  'The storage and API layer of a governed data marketplace: a catalog of dataset and model versions, their OpenLineage lineage, SPV-backed trust decisions and D28 policies, payments for access (prices, receipts, quotes, payment submission and confirmation) and delivery of the bytes (checksum-bound uploads, presigned downloads against a receipt).',
+  '**Authentication.** Reads are public (rate limited per client). Admin operations take `Authorization: Bearer <admin token>`; OpenLineage ingest takes the ingest token (or the admin token); producer, agent, price and upload writes are identity-signed (`X-Identity-Key`, `X-Timestamp`, `X-Nonce`, `X-Signature`; docs/identity-signing.md). Each operation names its security requirement; a local server writes its generated tokens to `.strata/tokens.json`.',
   '**Errors.** Every error is RFC 9457 problem+json whose `type` points at the code’s entry in [/docs/errors](/docs/errors) (what it means, what to do); `error` carries the code and `requestId` the request id.',
   '**Caching.** Cached reads carry `ETag`, `Cache-Control` and `X-Cache` (`hit`, `miss`, `stale`); send `If-None-Match` for a 304.',
 ];

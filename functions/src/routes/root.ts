@@ -33,7 +33,7 @@ export function registerRoot(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, (c) => {
     const docs = c.get('deps').config.FEATURE_FLAGS_JSON?.docs !== false;
     const links = { ...(docs ? { docs: '/docs' } : {}), openapi: '/openapi.json', health: '/health', metrics: '/metrics' };
-    const description = 'Catalog, lineage and trust API of a governed data marketplace.';
+    const description = 'Catalog, lineage, trust, payments and delivery API of a governed data marketplace.';
     if ((c.req.header('accept') ?? '').includes('text/html')) {
       const items = Object.entries(links)
         .map(([k, v]) => `<li><a href="${v}">${v}</a> — ${k}</li>`)
