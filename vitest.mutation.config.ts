@@ -20,6 +20,10 @@ const services = [
   'test/api/jobs.test.ts',
   'test/unit/outbox*.test.ts',
   'test/contract/outbox*.test.ts',
+  // identity-signed writes claim their nonce inside the outbox batch
+  'test/api/identity-replay.test.ts',
+  'test/api/identity-middleware.test.ts',
+  'test/api/authz.test.ts',
 ];
 
 export default defineConfig({
