@@ -3,7 +3,8 @@ import type { MiddlewareHandler } from 'hono';
 import { StrataError } from '@strata/core/errors';
 import type { AppEnv } from '../env';
 
-function timingSafeEqual(a: string, b: string): boolean {
+/** Constant-time string comparison for secrets (bearer and callback tokens). */
+export function timingSafeEqual(a: string, b: string): boolean {
   const ea = new TextEncoder().encode(a);
   const eb = new TextEncoder().encode(b);
   let diff = ea.length ^ eb.length;

@@ -9,6 +9,7 @@ import { applyTxStatus, attachPaymentProof } from '@strata/core/payments/confirm
 import { ArcCallbackBody, PaymentProofBody, ProofResult, Quote, QuoteBody, ReceiptId, SubmitPaymentBody, SubmitPaymentResult } from '@strata/core/payments/schema';
 import { quote, submitPayment } from '@strata/core/payments/service';
 import type { AppEnv } from '../env';
+import { timingSafeEqual } from '../middleware/auth';
 import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
@@ -76,14 +77,6 @@ const callbackRoute = createRoute({
     ...errorResponses('unauthorized', 413, 503),
   },
 });
-
-function timingSafeEqual(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
-  let diff = ea.length ^ eb.length;
-  for (let i = 0; i < Math.max(ea.length, eb.length); i++) diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
-  return diff === 0;
-}
 
 export function registerPayments(app: OpenAPIHono<AppEnv>): void {
   app.openapi(quoteRoute, async (c) => c.json(await quote({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200, noStore));

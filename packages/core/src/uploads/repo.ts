@@ -84,18 +84,8 @@ export async function getUpload(sql: SqlSession, uploadId: string): Promise<Uplo
   return rows[0] ? toUpload(rows[0]) : null;
 }
 
-export interface NewUpload {
-  readonly uploadId: string;
-  readonly contentHash: string;
-  readonly versionId: string;
-  readonly identityKey: string;
-  readonly tier: Tier;
-  readonly sizeBytes: number;
-  readonly mimeType: string;
-  readonly mode: 'single' | 'multipart';
-  readonly storeUploadId: string | null;
-  readonly partSize: number | null;
-}
+/** An upload as it is first inserted: everything but what its status moves set later. */
+export type NewUpload = Omit<UploadRecord, 'status' | 'failure' | 'createdAt' | 'verifiedAt'>;
 
 export interface Actor {
   readonly actor: string;
