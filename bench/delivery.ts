@@ -20,8 +20,8 @@ import { deliveryStatement } from '@strata/core/delivery/repo';
 import { insertReceiptStatement, transitionReceipt } from '@strata/core/payments/repo';
 import { cpuSampler } from './machine';
 import { measure, type Percentiles } from './rtt/measure';
-import { call } from '../test/api/catalog-http';
-import { bytesOf, embeddedStack, publishContent, sendPresigned, servicesStack, signed, type DeliveryStack } from '../test/api/delivery-http';
+import { call } from '../test/support/catalog-http';
+import { bytesOf, embeddedStack, publishContent, sendPresigned, servicesStack, signed, type DeliveryStack } from '../test/support/delivery-http';
 
 const iterations = Number(process.argv[2] ?? 1500);
 const started = Date.now();

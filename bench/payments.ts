@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { PrivateKey } from '@bsv/sdk';
 import { decodePaymentTx } from '@strata/core/payments/tx';
 import { serviceDeps, type TestStack } from '../test/support/deps';
-import { buildPayment, call, publishFor } from '../test/api/payments-world';
+import { buildPayment, call, publishFor } from '../test/support/payments-world';
 import { cpuSampler } from './machine';
 
 const n = Number(process.argv[2] ?? 200);

@@ -9,7 +9,7 @@ import { advisoriesFor } from '@strata/core/advisories/repo';
 import { requireConfirmations, verifyEnvelope, type SpvReason } from '@strata/core/spv/envelope';
 import { currentTip, primedChainView } from '@strata/core/bundle/chain-view';
 import { toSpvForm } from '@strata/core/bundle/envelope-form';
-import { loadLineage } from '@strata/core/bundle/lineage-sql';
+import { loadParentChain } from '@strata/core/bundle/parent-chain-sql';
 import type { ProofStatus, Readiness, ReadinessOptions } from '@strata/core/bundle/ready';
 
 /** Computes readiness of `versionId` (already validated, lower-case) against the current tip. */
@@ -20,7 +20,7 @@ export async function baselineReadiness(
 ): Promise<Readiness> {
   const minConfs = opts.minConfs ?? deps.config.MIN_CONFS;
   const maxDepth = opts.maxDepth ?? deps.config.BUNDLE_MAX_DEPTH;
-  const [nodes, tip] = await Promise.all([loadLineage(deps.sql, versionId, maxDepth), currentTip(deps.sql)]);
+  const [nodes, tip] = await Promise.all([loadParentChain(deps.sql, versionId, maxDepth), currentTip(deps.sql)]);
   const target = nodes[0];
   const bestHeight = tip?.height ?? null;
   if (!target || target.versionId !== versionId || target.manifest === null) {

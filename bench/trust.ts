@@ -16,7 +16,7 @@ import { loadavg } from 'node:os';
 import { cacheKeys } from '@strata/core/cache/index';
 import { serviceDeps, type TestStack } from '../test/support/deps';
 import type { Publication } from '../test/support/dlm1';
-import { TestChain, getBundle, getReady, postHeaders, postProof, publish } from '../test/api/trust-world';
+import { TestChain, getBundle, getReady, postHeaders, postProof, publish } from '../test/support/trust-world';
 import { computeReadiness } from '@strata/core/bundle/ready';
 import { baselineReadiness } from './ready-baseline';
 

@@ -52,7 +52,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
         }),
   });
   // Presigned uploads to the local blob route carry content, not API bodies: they have their own cap.
-  // The lineage routes cap their (decompressed) bodies themselves (routes/lineage.ts): the batch at
+  // The lineage routes cap their (decompressed) bodies themselves (routes/openlineage-ingest.ts): the batch at
   // OL_BATCH_MAX_BYTES, one event at BODY_LIMIT_BYTES with a refusal naming the setting to raise.
   // Methods without a body skip the check: it touches the raw Request, which the Node server
   // otherwise never has to build (a measurable share of a cached read).

@@ -12,7 +12,7 @@ import { embeddedDeps, type TestStack } from '../support/deps';
 import { makePublication } from '../support/dlm1';
 import { signedRequest } from '../support/identity';
 import { tableResolver } from '../support/resolver';
-import { call, submit } from './catalog-http';
+import { call, submit } from '../support/catalog-http';
 
 let stack: TestStack;
 const resolver = tableResolver({ 'rebind.example': ['10.0.0.5'], 'meta.example': ['169.254.169.254'], 'mixed.example': ['93.184.215.14', 'fd00::1'] });

@@ -10,8 +10,8 @@ import { manualClock } from '@strata/core/ports/clock';
 import { describeWith } from '../support/reachable';
 import { serviceDeps, type TestStack } from '../support/deps';
 import { makePublication, type Publication } from '../support/dlm1';
-import { call, submit } from './catalog-http';
-import { isolateOf, type Isolate } from './catalog-isolate';
+import { call, submit } from '../support/catalog-http';
+import { isolateOf, type Isolate } from '../support/catalog-isolate';
 
 const ENV = { RATE_LIMIT_PER_MIN: '0', FEATURE_FLAGS_JSON: '{"lineageHooks":false}' };
 const PAGE = '/listings?datasetId=ds-race&limit=200';

@@ -13,8 +13,8 @@ import type { Kv } from '@strata/core/ports/kv';
 import { describeWith } from '../support/reachable';
 import { serviceDeps, type TestStack } from '../support/deps';
 import { makePublication } from '../support/dlm1';
-import { call, submit } from './catalog-http';
-import { blockDatabase, isolateOf, unblockDatabase } from './catalog-isolate';
+import { call, submit } from '../support/catalog-http';
+import { blockDatabase, isolateOf, unblockDatabase } from '../support/catalog-isolate';
 
 const ids = (r: { body: { items: { versionId: string }[] } }) => r.body.items.map((i) => i.versionId).sort();
 const ENV = { RATE_LIMIT_PER_MIN: '0', FEATURE_FLAGS_JSON: '{"lineageHooks":false}' };

@@ -8,7 +8,7 @@ import { buildDlm1Tx } from '@strata/core/catalog/dlm1';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { PrivateKey } from '@bsv/sdk';
 import { makeManifest, makePublication, type Publication } from '../support/dlm1';
-import { call } from './catalog-http';
+import { call } from '../support/catalog-http';
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { describeWith } from '../support/reachable';
 import { tripsOf } from '../support/round-trips';
 import { serviceDeps, type TestStack } from '../support/deps';
 import { makePublication } from '../support/dlm1';
-import { call, submit } from './catalog-http';
+import { call, submit } from '../support/catalog-http';
 
 await describeWith(['postgres', 'redis'], 'catalog round trips (PostgreSQL + Upstash bridge)', () => {
   let stack: TestStack;

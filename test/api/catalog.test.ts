@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKeys } from '@strata/core/cache/index';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { makePublication } from '../support/dlm1';
-import { call, submit } from './catalog-http';
+import { call, submit } from '../support/catalog-http';
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_DEFAULT_POLICY } from '@strata/core/policy/preview';
 import { adminAuth, embeddedDeps, ingestAuth, type TestStack } from '../support/deps';
-import { call } from './catalog-http';
-import { link } from './lineage-http';
-import { getReady, postHeaders, postProof, publish, TestChain } from './trust-world';
+import { call } from '../support/catalog-http';
+import { link } from '../support/lineage-http';
+import { getReady, postHeaders, postProof, publish, TestChain } from '../support/trust-world';
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -6,8 +6,8 @@ import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { moveUpload } from '@strata/core/uploads/repo';
 import { describeWith } from '../support/reachable';
-import { call } from './catalog-http';
-import { bytesOf, makeReceipt, publishContent, sendPresigned, servicesStack, sha256Hex, signed, uploadVerified, type DeliveryStack } from './delivery-http';
+import { call } from '../support/catalog-http';
+import { bytesOf, makeReceipt, publishContent, sendPresigned, servicesStack, sha256Hex, signed, uploadVerified, type DeliveryStack } from '../support/delivery-http';
 
 const SMALL = { UPLOAD_MULTIPART_THRESHOLD_BYTES: '1024', UPLOAD_PART_SIZE_BYTES: '1024' };
 

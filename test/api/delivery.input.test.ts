@@ -5,8 +5,8 @@
 import { PrivateKey } from '@bsv/sdk';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from './catalog-http';
-import { bytesOf, embeddedStack, makeReceipt, signed, uploadVerified, type DeliveryStack } from './delivery-http';
+import { call } from '../support/catalog-http';
+import { bytesOf, embeddedStack, makeReceipt, signed, uploadVerified, type DeliveryStack } from '../support/delivery-http';
 
 let stack: DeliveryStack;
 const producer = PrivateKey.fromRandom();

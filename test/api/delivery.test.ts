@@ -9,8 +9,8 @@ import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWith } from '../support/reachable';
-import { call } from './catalog-http';
-import { bytesOf, embeddedStack, makeReceipt, publishContent, sendPresigned, servicesStack, sha256Hex, uploadVerified, type DeliveryStack } from './delivery-http';
+import { call } from '../support/catalog-http';
+import { bytesOf, embeddedStack, makeReceipt, publishContent, sendPresigned, servicesStack, sha256Hex, uploadVerified, type DeliveryStack } from '../support/delivery-http';
 
 type Stack = DeliveryStack;
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, embeddedDeps, ingestAuth, type TestStack } from '../support/deps';
 import { makePublication } from '../support/dlm1';
 import { mineHeader } from '../support/chain';
-import { call, type Reply } from './catalog-http';
+import { call, type Reply } from '../support/catalog-http';
 import { PrivateKey } from '@bsv/sdk';
 import { identityHeaders } from '../support/identity';
 

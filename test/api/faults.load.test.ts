@@ -26,8 +26,8 @@ import { makePublication } from '../support/dlm1';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server';
-import { call, submit } from './catalog-http';
-import { blockDatabase, unblockDatabase } from './catalog-isolate';
+import { call, submit } from '../support/catalog-http';
+import { blockDatabase, unblockDatabase } from '../support/catalog-isolate';
 
 interface Node {
   deps: Awaited<ReturnType<typeof createDeps>>;
@@ -272,7 +272,7 @@ await describeWith(['postgres'], 'faults under load (PostgreSQL + a private redi
     const ds = 'ds-fault-writer';
     let inflight = '';
     const l = await scenario(ds, async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fault-writer.ts')], {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'support', 'fault-writer.ts')], {
         env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: redis.url, DATASET_ID: ds, BLOB_DIR: join(dir, 'child-blobs') },
         stdio: ['ignore', 'pipe', 'inherit'],
       });

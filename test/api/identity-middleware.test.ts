@@ -10,7 +10,7 @@ import { identity, serviceCtx } from '@strata/functions/middleware/identity';
 import type { AppEnv } from '@strata/functions/env';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { signedRequest } from '../support/identity';
-import { call } from './catalog-http';
+import { call } from '../support/catalog-http';
 
 let stack: TestStack;
 const logged: string[] = [];

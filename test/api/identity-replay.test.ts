@@ -13,7 +13,7 @@ import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
 import { identityHeaders, signedRequest } from '../support/identity';
 import { describeWith } from '../support/reachable';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server';
-import { call } from './catalog-http';
+import { call } from '../support/catalog-http';
 
 const REG = '/producers/register';
 

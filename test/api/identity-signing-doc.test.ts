@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../packages/core/src/ports/clock';
 import { identityMessage, verifyIdentity } from '../../packages/core/src/identity/verify';
 import { embeddedDeps, type TestStack } from '../support/deps';
-import { call } from './catalog-http';
+import { call } from '../support/catalog-http';
 
 const doc = readFileSync(new URL('../../docs/identity-signing.md', import.meta.url), 'utf8');
 /** The fenced block tagged `<lang> <name>` (e.g. ```text message). */

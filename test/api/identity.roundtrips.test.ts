@@ -9,7 +9,7 @@ import { describeWith } from '../support/reachable';
 import { tripsOf } from '../support/round-trips';
 import { serviceDeps, type TestStack } from '../support/deps';
 import { signedRequest } from '../support/identity';
-import { call } from './catalog-http';
+import { call } from '../support/catalog-http';
 
 await describeWith(['postgres', 'redis'], 'identity-signed write round trips (PostgreSQL + Upstash bridge)', () => {
   let unlimited: TestStack;

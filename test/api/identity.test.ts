@@ -6,7 +6,7 @@ import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { identityHeaders, signRequest } from '../support/identity';
-import { call } from './catalog-http';
+import { call } from '../support/catalog-http';
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -16,9 +16,9 @@ import { runScheduledJobs } from '@strata/core/jobs/schedule';
 import { manualClock } from '@strata/core/ports/clock';
 import { startArcServer, type ArcServer } from '../support/arc-server';
 import { describeWith } from '../support/reachable';
-import { call } from './catalog-http';
-import { bytesOf, embeddedStack, publishContent, sendPresigned, servicesStack, sha256Hex, signed, type DeliveryStack } from './delivery-http';
-import { buildPayment, PayChain } from './payments-world';
+import { call } from '../support/catalog-http';
+import { bytesOf, embeddedStack, publishContent, sendPresigned, servicesStack, sha256Hex, signed, type DeliveryStack } from '../support/delivery-http';
+import { buildPayment, PayChain } from '../support/payments-world';
 
 const OVERLAY = `76a914${'0d'.repeat(20)}88ac`;
 const CALLBACK_TOKEN = 'arc-callback-token-journey-0123';

@@ -7,8 +7,8 @@
 import { gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { adminAuth, ingestAuth } from '../support/deps';
-import { fixture, fixtureFiles, seedEvents } from '../contract/lineage-harness';
-import { call, forEachStack, ingest, ingestBatch, link } from './lineage-http';
+import { fixture, fixtureFiles, seedEvents } from '../support/lineage-harness';
+import { call, forEachStack, ingest, ingestBatch, link } from '../support/lineage-http';
 
 /** Fixtures Strata rejects, with the field the issue names. Marquez rejects the first two and stores the third (it does not model `ownership`). */
 const REJECTED: Record<string, string> = {

@@ -6,8 +6,8 @@
 import { expect, it } from 'vitest';
 import { adminAuth } from '../support/deps';
 import { makePublication } from '../support/dlm1';
-import { submit } from './catalog-http';
-import { call, forEachStack, graph } from './lineage-http';
+import { submit } from '../support/catalog-http';
+import { call, forEachStack, graph } from '../support/lineage-http';
 
 const ns = 'overlay:local';
 

@@ -7,8 +7,8 @@ import { expect, it } from 'vitest';
 import { cacheKeys } from '@strata/core/cache/index';
 import { namespaceTag } from '@strata/core/lineage/service';
 import { fnv64 } from '@strata/core/util/hash';
-import { fixture, fixtureFiles, seedEvents } from '../contract/lineage-harness';
-import { call, edgeNames, forEachStack, graph, ingest, ingestBatch, link, nodeNames } from './lineage-http';
+import { fixture, fixtureFiles, seedEvents } from '../support/lineage-harness';
+import { call, edgeNames, forEachStack, graph, ingest, ingestBatch, link, nodeNames } from '../support/lineage-http';
 
 await forEachStack('lineage queries over HTTP', { OL_QUERY_RATE_PER_MIN: '100000' }, (stack) => {
   it('apples: upstream of the pie and downstream of the apples; cyto shape', async () => {

@@ -7,7 +7,7 @@
 import { expect, it } from 'vitest';
 import { lineageIngestHandler } from '@strata/core/lineage/jobs';
 import { adminAuth, type TestStack } from '../support/deps';
-import { call, forEachStack, graph, ingest, ingestBatch, link, nodeNames } from './lineage-http';
+import { call, forEachStack, graph, ingest, ingestBatch, link, nodeNames } from '../support/lineage-http';
 
 const env = { LINEAGE_INGEST_MODE: 'async', QUEUE_MAX_ATTEMPTS: '2', OL_QUERY_RATE_PER_MIN: '100000' };
 

@@ -9,7 +9,7 @@
 import { expect, it } from 'vitest';
 import type { TestStack } from '../support/deps';
 import { CORE, specErrors } from '../support/openlineage-spec';
-import { forEachStack, ingest, ingestBatch } from './lineage-http';
+import { forEachStack, ingest, ingestBatch } from '../support/lineage-http';
 
 const MiB = 1024 * 1024;
 const COLUMNS = 40_000;

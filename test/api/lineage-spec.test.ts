@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { ALL_KINDS, CORE, specErrors, specEvent, type EventKind, type Placed } from '../support/openlineage-spec';
-import { forEachStack, ingest, ingestBatch } from './lineage-http';
+import { forEachStack, ingest, ingestBatch } from '../support/lineage-http';
 
 /** Events per property run, and runs: the first event of a run goes alone, the others as one batch. */
 const PER_RUN = 5;

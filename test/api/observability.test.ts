@@ -14,8 +14,8 @@ import { embeddedDeps, ingestAuth, TEST_INGEST_TOKEN, type TestStack } from '../
 import { makePublication } from '../support/dlm1';
 import { identityHeaders } from '../support/identity';
 import { parseExposition, type Exposition } from '../support/prom';
-import { call, submit } from './catalog-http';
-import { link } from './lineage-http';
+import { call, submit } from '../support/catalog-http';
+import { link } from '../support/lineage-http';
 
 const lines: string[] = [];
 let stack: TestStack;

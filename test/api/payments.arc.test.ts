@@ -11,7 +11,7 @@ import { runScheduledJobs } from '@strata/core/jobs/schedule';
 import { manualClock } from '@strata/core/ports/clock';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { startArcServer, type ArcServer } from '../support/arc-server';
-import { buildPayment, call, PayChain, publishFor } from './payments-world';
+import { buildPayment, call, PayChain, publishFor } from '../support/payments-world';
 
 const CALLBACK_TOKEN = 'arc-callback-token-0123456789';
 const OVERLAY = `76a914${'0e'.repeat(20)}88ac`;

@@ -12,7 +12,7 @@ import type { Sql } from '@strata/core/ports/sql';
 import { nodePlatform } from '@strata/functions/platform/node';
 import { serviceDeps, type TestStack } from '../support/deps';
 import { describeWith } from '../support/reachable';
-import { buildPayment, call, PayChain, publishFor, signedPost } from './payments-world';
+import { buildPayment, call, PayChain, publishFor, signedPost } from '../support/payments-world';
 
 const N = 12;
 const producer = PrivateKey.fromRandom();

@@ -12,7 +12,7 @@ import { manualClock } from '@strata/core/ports/clock';
 import { runScheduledJobs } from '@strata/core/jobs/schedule';
 import { makeTx } from '../support/chain';
 import { embeddedDeps, type TestStack } from '../support/deps';
-import { buildPayment, call, PayChain, publishFor, signedPost } from './payments-world';
+import { buildPayment, call, PayChain, publishFor, signedPost } from '../support/payments-world';
 
 const OVERLAY = `76a914${'0f'.repeat(20)}88ac`;
 const clock = manualClock(Date.UTC(2026, 11, 1));

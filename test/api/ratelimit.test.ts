@@ -11,7 +11,7 @@ import { createRateLimiter, rateLimitId, retryAfterMs } from '@strata/core/ratel
 import { describeWith } from '../support/reachable';
 import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
 import { makePublication } from '../support/dlm1';
-import { call } from './catalog-http';
+import { call } from '../support/catalog-http';
 
 describe('sliding window limiter (memory Kv, manual clock)', () => {
   it('allows `limit` per window, weights the previous window, and costs one Kv round trip per check', async () => {

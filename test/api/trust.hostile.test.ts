@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, embeddedDeps, type TestStack } from '../support/deps';
 import type { Publication } from '../support/dlm1';
 import { mineChain } from '../support/chain';
-import { call, getBundle, getReady, postHeaders, postProof, publish, TestChain } from './trust-world';
+import { call, getBundle, getReady, postHeaders, postProof, publish, TestChain } from '../support/trust-world';
 
 const GENESIS =
   '0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c';

@@ -9,8 +9,8 @@ import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScheduledJobs } from '@strata/core/jobs/schedule';
 import { describeWith } from '../support/reachable';
-import { call } from './catalog-http';
-import { bytesOf, embeddedStack, publishContent, sendPresigned, servicesStack, sha256Hex, signed, type DeliveryStack } from './delivery-http';
+import { call } from '../support/catalog-http';
+import { bytesOf, embeddedStack, publishContent, sendPresigned, servicesStack, sha256Hex, signed, type DeliveryStack } from '../support/delivery-http';
 
 const SMALL = { UPLOAD_MULTIPART_THRESHOLD_BYTES: '1024', UPLOAD_PART_SIZE_BYTES: '1024' };
 

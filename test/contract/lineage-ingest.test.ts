@@ -19,7 +19,7 @@ import {
 import type { Row, Sql, Statement } from '../../packages/core/src/ports/sql';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
-import { fixture, fixtureFiles, forEachLineageStore, migrateLineage, seedEvents } from './lineage-harness';
+import { fixture, fixtureFiles, forEachLineageStore, migrateLineage, seedEvents } from '../support/lineage-harness';
 
 const count = async (sql: Sql, text: string, params: string[] = []) => Number((await sql.query<{ n: number }>(text, params))[0]?.n);
 const apples = async () => Promise.all((await fixtureFiles('marquez-repo/apples/')).map(fixture));

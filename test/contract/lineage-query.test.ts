@@ -15,7 +15,7 @@ import {
 } from '../../packages/core/src/lineage/index';
 import type { LineageGraph } from '../../packages/core/src/lineage/index';
 import type { Row, Sql, SqlParam, Statement } from '../../packages/core/src/ports/sql';
-import { fixture, fixtureFiles, forEachLineageStore, seedEvents } from './lineage-harness';
+import { fixture, fixtureFiles, forEachLineageStore, seedEvents } from '../support/lineage-harness';
 
 const names = (g: LineageGraph | null) => (g?.nodes ?? []).map((n) => n.name).sort();
 const edgeNames = (g: LineageGraph | null) =>

@@ -16,7 +16,7 @@ import { commitWrite, outboxBacklog, sweepOutbox } from '@strata/core/outbox/out
 import { stmt, type Sql } from '@strata/core/ports/sql';
 import { serviceDeps, type TestStack } from '../support/deps';
 import { describeWith } from '../support/reachable';
-import { randomVersionId, wrapKv, type WrappedKv } from '../unit/cache.wrappers';
+import { randomVersionId, wrapKv, type WrappedKv } from '../support/cache-wrappers';
 
 interface Store {
   readonly sql: Sql;

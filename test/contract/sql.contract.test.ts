@@ -13,7 +13,7 @@ import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
 import { startNeonBridge, type NeonBridge } from '../support/neon-bridge';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
-import { sqlContract } from './sql-contract';
+import { sqlContract } from '../support/sql-contract';
 
 sqlContract('pglite (in memory)', () => createPgliteSql(), { interactive: true });
 

@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildLambdas, bundledInputs, lambdaOut } from '../../functions/build';
 import { swaggerUiFiles } from '../../functions/docs';
-import { fixture } from '../contract/lineage-harness';
+import { fixture } from '../support/lineage-harness';
 import { ingestAuth } from '../support/deps';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';

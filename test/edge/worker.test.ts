@@ -12,7 +12,7 @@ import { tagVersionKey } from '@strata/core/cache/keys';
 import { buildWorker, bundledInputs, WORKER_OUT } from '../../functions/build';
 import { swaggerUiFiles } from '../../functions/docs';
 import { cloudflareCronJobs } from '../../infra/schedules';
-import { fixture } from '../contract/lineage-harness';
+import { fixture } from '../support/lineage-harness';
 import { ingestAuth } from '../support/deps';
 import { makePublication } from '../support/dlm1';
 import { describeWith } from '../support/reachable';

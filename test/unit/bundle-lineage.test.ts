@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { loadLineage, lineageEdges } from '@strata/core/bundle/lineage-sql';
+import { loadParentChain, parentChainEdges } from '@strata/core/bundle/parent-chain-sql';
 import { withDescendants } from '@strata/core/bundle/invalidate';
 import { toSpvForm, toStoredForm } from '@strata/core/bundle/envelope-form';
 import { readyDecision } from '@strata/core/bundle/ready-decision';
@@ -28,7 +28,7 @@ describe('lineage walk', () => {
   afterAll(() => stack?.close());
 
   it('walks every ancestor once at its shallowest depth; unknown parents come back without a manifest', async () => {
-    const nodes = await loadLineage(stack.deps.sql, d, 10);
+    const nodes = await loadParentChain(stack.deps.sql, d, 10);
     const byId = new Map(nodes.map((n) => [n.versionId, n]));
     expect(nodes[0]!.versionId).toBe(d);
     expect(nodes).toHaveLength(5);
@@ -36,23 +36,23 @@ describe('lineage walk', () => {
     expect(byId.get(ghost)!.manifest).toBeNull();
     expect(byId.get(c)!.parents).toEqual([b, ghost].sort());
     expect(nodes.some((n) => n.truncated)).toBe(false);
-    expect(lineageEdges(nodes)).toHaveLength(5);
+    expect(parentChainEdges(nodes)).toHaveLength(5);
   });
 
   it('cuts at the depth cap and says so', async () => {
-    const nodes = await loadLineage(stack.deps.sql, d, 1);
+    const nodes = await loadParentChain(stack.deps.sql, d, 1);
     expect(nodes.map((n) => n.versionId).sort()).toEqual([a, c, d].sort());
     const cNode = nodes.find((n) => n.versionId === c)!;
     expect(cNode).toMatchObject({ parents: [], truncated: true });
-    expect(lineageEdges(nodes)).toHaveLength(2);
+    expect(parentChainEdges(nodes)).toHaveLength(2);
   });
 
   it('terminates on a cycle and on an unknown target', async () => {
     await stack.deps.sql.query('INSERT INTO edges (child_version_id, parent_version_id) VALUES ($1, $2)', [a, d]);
-    const nodes = await loadLineage(stack.deps.sql, d, 50);
+    const nodes = await loadParentChain(stack.deps.sql, d, 50);
     expect(new Set(nodes.map((n) => n.versionId)).size).toBe(nodes.length);
     expect(nodes).toHaveLength(5);
-    const unknown = await loadLineage(stack.deps.sql, id(), 8);
+    const unknown = await loadParentChain(stack.deps.sql, id(), 8);
     expect(unknown).toHaveLength(1);
     expect(unknown[0]!.manifest).toBeNull();
   });

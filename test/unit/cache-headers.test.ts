@@ -1,5 +1,5 @@
 /**
- * The HTTP side of cached reads (functions/src/middleware/cache-headers.ts): bodies and ETags are
+ * The HTTP side of cached reads (functions/src/http/cache-headers.ts): bodies and ETags are
  * memoised only for values an L1 hit returned (the objects L1 hands out again), never for values
  * read from L2 or loaded, which are new objects each time.
  */
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_NAMESPACES } from '@strata/core/cache/namespaces';
 import type { CacheTier } from '@strata/core/cache/index';
 import { fnv64 } from '@strata/core/util/hash';
-import { sendCached, sendCachedJson } from '@strata/functions/middleware/cache-headers';
+import { sendCached, sendCachedJson } from '@strata/functions/http/cache-headers';
 
 function appFor(send: (c: Context) => Promise<Response>) {
   const app = new Hono();

@@ -13,7 +13,7 @@ import { manualClock } from '@strata/core/ports/clock';
 import type { Kv } from '@strata/core/ports/kv';
 import { describeWith, REDIS_URL } from '../support/reachable';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
-import { gate, randomVersionId, wrapKv } from './cache.wrappers';
+import { gate, randomVersionId, wrapKv } from '../support/cache-wrappers';
 
 type Clock = ReturnType<typeof manualClock>;
 const S = 1000;

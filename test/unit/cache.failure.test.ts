@@ -10,7 +10,7 @@ import { applyInvalidation, cacheKeys, cacheTags, createCache } from '@strata/co
 import { manualClock } from '@strata/core/ports/clock';
 import { describeWith, REDIS_URL } from '../support/reachable';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
-import { randomVersionId, wrapKv } from './cache.wrappers';
+import { randomVersionId, wrapKv } from '../support/cache-wrappers';
 
 const S = 1000;
 

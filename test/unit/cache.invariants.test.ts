@@ -12,7 +12,7 @@ import { cacheKeys, cacheTags, createCache, type CacheOptions } from '@strata/co
 import { applyInvalidation, markerTtlMs, newMarkerToken } from '@strata/core/cache/invalidate';
 import { keyVersionKey, leaseKey, tagVersionKey } from '@strata/core/cache/keys';
 import { manualClock } from '@strata/core/ports/clock';
-import { gate, randomVersionId, wrapKv } from './cache.wrappers';
+import { gate, randomVersionId, wrapKv } from '../support/cache-wrappers';
 
 const S = 1000;
 

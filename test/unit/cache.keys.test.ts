@@ -12,7 +12,7 @@ import {
   resolveNamespaces,
 } from '@strata/core/cache/index';
 import { manualClock } from '@strata/core/ports/clock';
-import { randomVersionId } from './cache.wrappers';
+import { randomVersionId } from '../support/cache-wrappers';
 
 const V = 'ab'.repeat(32);
 

@@ -13,7 +13,7 @@ import {
   recallEvent,
   isRetracted,
 } from '../../packages/core/src/lineage/index';
-import { fixture, fixtureFiles, seedEvents } from '../contract/lineage-harness';
+import { fixture, fixtureFiles, seedEvents } from '../support/lineage-harness';
 
 /**
  * The fixture table. `marquez` is what the fixtures README says Marquez does with the file;

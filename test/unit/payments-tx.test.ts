@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { StrataError } from '@strata/core/errors';
 import { decodePaymentTx } from '@strata/core/payments/tx';
 import { buildTemplate, p2pkhScriptForKey, templateHashOf, unpaidOutput } from '@strata/core/payments/template';
-import { buildPayment } from '../api/payments-world';
+import { buildPayment } from '../support/payments-world';
 
 const S = (n: number) => `76a914${n.toString(16).padStart(40, '0')}88ac`;
 

@@ -6,7 +6,7 @@ import { anyEnvelopeSchema, verifyEnvelope, type ChainView } from '@strata/core/
 import { randomBytes } from 'node:crypto';
 import { buildScenario, bumpFor, makeTx, memoryChain, merkleRootOf, mineChain } from '../support/chain';
 import { embeddedDeps } from '../support/deps';
-import { getBundle, getReady, postHeaders, postProof, publish } from '../api/trust-world';
+import { getBundle, getReady, postHeaders, postProof, publish } from '../support/trust-world';
 
 const s = buildScenario({ length: 6, blockHeight: 2, txCount: 5, txIndex: 3 });
 const chain = memoryChain(s.headers);

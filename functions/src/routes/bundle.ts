@@ -4,7 +4,7 @@ import { getBundle } from '@strata/core/bundle/bundle';
 import { parseVersionId } from '@strata/core/catalog/hex';
 import type { CacheStatus } from '@strata/core/cache/index';
 import type { AppEnv } from '../env';
-import { etagMatches } from '../middleware/cache-headers';
+import { etagMatches } from '../http/cache-headers';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';

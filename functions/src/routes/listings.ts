@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getListingCached, listListingsCached } from '@strata/core/catalog/service';
 import { previewForListings } from '@strata/core/policy/preview';
 import type { AppEnv } from '../env';
-import { sendCached } from '../middleware/cache-headers';
+import { sendCached } from '../http/cache-headers';
 import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';

@@ -2,7 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getProducerByDatasetCached, getProducerCached, registerProducerVerb } from '@strata/core/catalog/service';
 import type { AppEnv } from '../env';
-import { sendCached } from '../middleware/cache-headers';
+import { sendCached } from '../http/cache-headers';
 import { identity, serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';

@@ -13,7 +13,7 @@ import type { WaitUntil } from '../cache/types';
 import { verifyEnvelope } from '../spv/envelope';
 import { currentTip, primedChainView } from './chain-view';
 import { toSpvForm, toStoredForm } from './envelope-form';
-import { lineageEdges, loadLineage } from './lineage-sql';
+import { parentChainEdges, loadParentChain } from './parent-chain-sql';
 import { readTip } from './tip';
 
 const ZERO_TXO = `${'0'.repeat(64)}:0`;
@@ -62,7 +62,7 @@ const problem = (code: BundleProblem['problem']['code'], message: string, hint: 
 
 /** Builds the bundle from Postgres; null when the target is not a published version. */
 export async function buildBundle(deps: Pick<Deps, 'sql'>, versionId: string, depth: number): Promise<CachedBundle | BundleProblem | null> {
-  const [nodes, tip] = await Promise.all([loadLineage(deps.sql, versionId, depth), currentTip(deps.sql)]);
+  const [nodes, tip] = await Promise.all([loadParentChain(deps.sql, versionId, depth), currentTip(deps.sql)]);
   const target = nodes[0];
   if (!target || target.versionId !== versionId || target.manifest === null) return null;
   const incomplete = 'The lineage is incomplete; the hint names the first missing part.';
@@ -89,7 +89,7 @@ export async function buildBundle(deps: Pick<Deps, 'sql'>, versionId: string, de
     target: versionId,
     graph: {
       nodes: nodes.map((n) => ({ versionId: n.versionId, manifestHash: n.versionId, txo: n.txid ? `${n.txid}:${n.vout ?? 0}` : ZERO_TXO })),
-      edges: lineageEdges(nodes),
+      edges: parentChainEdges(nodes),
     },
     manifests: nodes.map((n) => ({ manifestHash: n.versionId, manifest: n.manifest })),
     proofs,

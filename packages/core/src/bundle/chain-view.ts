@@ -6,7 +6,7 @@
 import type { SqlSession } from '../ports/sql';
 import type { ChainHeader, ChainView } from '../spv/envelope';
 import { getTip, storeChainView } from '../spv/header-store';
-import type { LineageNode } from './lineage-sql';
+import type { ParentChainNode } from './parent-chain-sql';
 
 export interface Tip {
   readonly hash: string;
@@ -22,7 +22,7 @@ export async function currentTip(sql: SqlSession): Promise<Tip | null> {
 }
 
 /** A chain view primed with the lineage's joined headers and a tip read once. */
-export function primedChainView(sql: SqlSession, nodes: readonly LineageNode[], tip: Tip | null): ChainView {
+export function primedChainView(sql: SqlSession, nodes: readonly ParentChainNode[], tip: Tip | null): ChainView {
   const known = new Map<string, ChainHeader>();
   for (const n of nodes) {
     if (n.blockHash && n.header) {

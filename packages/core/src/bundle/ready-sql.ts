@@ -1,5 +1,5 @@
 /**
- * Everything one /ready needs, in ONE round trip (ADR 0052): the lineage walk (as lineage-sql.ts,
+ * Everything one /ready needs, in ONE round trip (ADR 0052): the lineage walk (as parent-chain-sql.ts,
  * without the manifests' bodies), each declaration's stored envelope digest, the LIVE facts —
  * each named block's header as the store knows it now (height, root, on the best chain), the tip,
  * the active advisories touching the lineage's versions and producers — read in the same
@@ -9,7 +9,7 @@
 import type { SqlSession } from '../ports/sql';
 import type { Advisory } from '../advisories/schema';
 import { DIGEST_VERSION } from '../spv/envelope-digest';
-import { MAX_LINEAGE_NODES } from './lineage-sql';
+import { MAX_PARENT_CHAIN_NODES } from './parent-chain-sql';
 
 export interface HeaderFacts {
   readonly hash: string;
@@ -93,7 +93,7 @@ type LinRow = Record<'v' | 'p' | 't' | 'b' | 'gh' | 'br' | 'gr', string | null> 
 
 /** Reads the lineage of `versionId` (up to `maxDepth` hops) with every live fact /ready applies. */
 export async function loadReadyFacts(sql: SqlSession, versionId: string, maxDepth: number, activeAt: Date): Promise<ReadyFacts> {
-  const rows = await sql.query(READY_SQL, [versionId, maxDepth, MAX_LINEAGE_NODES, activeAt, String(DIGEST_VERSION)]);
+  const rows = await sql.query(READY_SQL, [versionId, maxDepth, MAX_PARENT_CHAIN_NODES, activeAt, String(DIGEST_VERSION)]);
   const r = rows[0] ?? {};
   const lin = (json(r.nodes) as LinRow[] | null) ?? [];
   const tip = json(r.tip) as { hash: string; height: number } | null;

@@ -38,7 +38,7 @@ export interface LineageQuery {
   readonly maxNodes?: number;
 }
 
-export interface LineageNode {
+export interface ParentChainNode {
   readonly id: string;
   readonly namespace: string;
   readonly name: string;
@@ -59,7 +59,7 @@ export interface LineageGraph {
   readonly root: { readonly id: string; readonly namespace: string; readonly name: string };
   readonly depth: number;
   readonly direction: Direction;
-  readonly nodes: readonly LineageNode[];
+  readonly nodes: readonly ParentChainNode[];
   readonly edges: readonly LineageEdge[];
   /** The graph was cut: by the node budget, or because datasets lie beyond the depth cap. */
   readonly truncated: boolean;
@@ -168,7 +168,7 @@ export async function lineageGraph(sql: Sql, q: LineageQuery): Promise<LineageGr
   const walks = dirs.map((d) => json(row[d] as WalkRow | string));
   const edgeLists = dirs.length === 1 ? [walks[0]!.edges ?? []] : [row.edges as [string, string][] | string];
 
-  const byId = new Map<string, LineageNode>();
+  const byId = new Map<string, ParentChainNode>();
   let budgetCut = false;
   let depthCut = false;
   for (const w of walks) {

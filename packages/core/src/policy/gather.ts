@@ -8,7 +8,7 @@ import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import { advisoriesFor } from '../advisories/repo';
 import { computeReadiness, type Readiness } from '../bundle/ready';
-import { loadLineage, type LineageNode } from '../bundle/lineage-sql';
+import { loadParentChain, type ParentChainNode } from '../bundle/parent-chain-sql';
 import { factsFromManifest, pricePerByteOf, unavailable, type Fact, type LineageFacts, type PolicyFacts } from './facts';
 import type { Policy } from './schema';
 
@@ -56,12 +56,12 @@ async function withTimeout<T>(ms: number, what: string, f: () => Promise<T>): Pr
   }
 }
 
-function identityKeyOf(node: LineageNode | undefined): string | null {
+function identityKeyOf(node: ParentChainNode | undefined): string | null {
   const k = (node?.manifest as { provenance?: { producer?: { identityKey?: unknown } } } | null)?.provenance?.producer?.identityKey;
   return typeof k === 'string' ? k.toLowerCase() : null;
 }
 
-function lineageFacts(nodes: readonly LineageNode[]): LineageFacts {
+function lineageFacts(nodes: readonly ParentChainNode[]): LineageFacts {
   const ancestors = nodes.slice(1);
   const producers = new Set<string>();
   for (const n of ancestors) {
@@ -93,7 +93,7 @@ export async function gatherPolicyFacts(deps: PolicyDeps, versionId: string, opt
   const ms = sources.timeoutMs ?? 1000;
   const wantSpv = needsSpv(policy) && opts.readiness === undefined;
   const [nodes, readiness] = await Promise.all([
-    loadLineage(deps.sql, versionId, walkCap(deps, policy)),
+    loadParentChain(deps.sql, versionId, walkCap(deps, policy)),
     // only a policy with confirmation rules pays for envelope verification
     wantSpv && (!policy || policy.minConfs !== undefined)
       ? computeReadiness(deps, versionId, policy?.minConfs !== undefined ? { minConfs: policy.minConfs } : {}).catch((e: unknown) =>

@@ -10,9 +10,9 @@ import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
 import { readMigrations } from '../../packages/core/src/migrate/files';
 import { migrateFrom } from '../../packages/core/src/migrate/runner';
 import type { Sql } from '../../packages/core/src/ports/sql';
-import { startNeonBridge } from '../support/neon-bridge';
-import { createTestDatabase } from '../support/pg';
-import { describeWith } from '../support/reachable';
+import { startNeonBridge } from './neon-bridge';
+import { createTestDatabase } from './pg';
+import { describeWith } from './reachable';
 
 export const FIXTURES = new URL('../fixtures/openlineage/', import.meta.url);
 

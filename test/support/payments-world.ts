@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LockingScript, MerklePath, P2PKH, PrivateKey, Transaction, UnlockingScript } from '@bsv/sdk';
-import { adminAuth, type TestStack } from '../support/deps';
-import { bumpFor, merklePathFor, merkleRootOf, mineChain, type MinedHeader } from '../support/chain';
-import { makePublication, type Publication } from '../support/dlm1';
-import { identityHeaders } from '../support/identity';
+import { adminAuth, type TestStack } from './deps';
+import { bumpFor, merklePathFor, merkleRootOf, mineChain, type MinedHeader } from './chain';
+import { makePublication, type Publication } from './dlm1';
+import { identityHeaders } from './identity';
 import { call, submit, type Reply } from './catalog-http';
 
 export { call, type Reply };

@@ -1,7 +1,7 @@
 /** Shared helpers for the lineage API suites: stacks on both tiers, ingest and query calls. */
 import { afterAll, beforeAll, describe } from 'vitest';
-import { embeddedDeps, ingestAuth, serviceDeps, type TestStack } from '../support/deps';
-import { describeWith } from '../support/reachable';
+import { embeddedDeps, ingestAuth, serviceDeps, type TestStack } from './deps';
+import { describeWith } from './reachable';
 import { call, type Reply } from './catalog-http';
 
 export { call, type Reply };

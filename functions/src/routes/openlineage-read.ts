@@ -12,7 +12,7 @@ import { lineageQueryCached, type LineageCtx } from '@strata/core/lineage/servic
 import { lineageStoreCounts } from '@strata/core/lineage/store-counts';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
-import { sendCachedJson } from '../middleware/cache-headers';
+import { sendCachedJson } from '../http/cache-headers';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { refreshHeaders } from '@strata/core/spv/refresh';
-import { adminAuth, type TestStack } from '../support/deps';
-import type { Publication } from '../support/dlm1';
-import { makePublication } from '../support/dlm1';
+import { adminAuth, type TestStack } from './deps';
+import type { Publication } from './dlm1';
+import { makePublication } from './dlm1';
 import { call, confsOf, getBundle, getReady, postHeaders, postProof, publish, TestChain } from './trust-world';
 
 /** MIN_CONFS the stacks run with. */

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { previewForListings } from '@strata/core/policy/preview';
-import { adminAuth, type TestStack } from '../support/deps';
-import type { Publication } from '../support/dlm1';
+import { adminAuth, type TestStack } from './deps';
+import type { Publication } from './dlm1';
 import { call, postHeaders, postProof, publish, TestChain } from './trust-world';
 
 export const POLICY_ENV = { RATE_LIMIT_PER_MIN: '0', MIN_CONFS: '1' };

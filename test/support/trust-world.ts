@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PrivateKey } from '@bsv/sdk';
-import { adminAuth, type TestStack } from '../support/deps';
-import { merklePathFor, merkleRootOf, mineChain, type MinedHeader } from '../support/chain';
-import { makePublication, type Publication } from '../support/dlm1';
+import { adminAuth, type TestStack } from './deps';
+import { merklePathFor, merkleRootOf, mineChain, type MinedHeader } from './chain';
+import { makePublication, type Publication } from './dlm1';
 import { call, submit, type Reply } from './catalog-http';
 
 export { call, type Reply };

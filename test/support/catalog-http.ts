@@ -1,7 +1,7 @@
 /** Small HTTP helpers shared by the catalog API suites. */
 import type { PrivateKey } from '@bsv/sdk';
-import type { TestStack } from '../support/deps';
-import { identityHeaders } from '../support/identity';
+import type { TestStack } from './deps';
+import { identityHeaders } from './identity';
 
 export interface Reply {
   readonly status: number;

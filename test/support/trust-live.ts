@@ -6,9 +6,9 @@
  */
 import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { adminAuth, type TestStack } from '../support/deps';
-import type { Publication } from '../support/dlm1';
-import { tripsOf, type ExtraCounters } from '../support/round-trips';
+import { adminAuth, type TestStack } from './deps';
+import type { Publication } from './dlm1';
+import { tripsOf, type ExtraCounters } from './round-trips';
 import { call, getReady, postHeaders, postProof, publish, TestChain } from './trust-world';
 
 export const LIVE_ENV = { MIN_CONFS: '2', RATE_LIMIT_PER_MIN: '0', FEATURE_FLAGS_JSON: '{"lineageHooks":false}' };

@@ -4,8 +4,8 @@ import { createDeps, type Deps, type Platform } from '@strata/core/deps';
 import { createApp } from '@strata/functions/app';
 import { nodePlatform } from '@strata/functions/platform/node';
 import pg from 'pg';
-import { PG_URL } from '../support/reachable';
-import { TEST_ADMIN_TOKEN, TEST_INGEST_TOKEN, type TestStack } from '../support/deps';
+import { PG_URL } from './reachable';
+import { TEST_ADMIN_TOKEN, TEST_INGEST_TOKEN, type TestStack } from './deps';
 
 export interface Isolate {
   readonly deps: Deps;

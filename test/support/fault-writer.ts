@@ -8,7 +8,7 @@ import { parseConfig } from '@strata/core/config/index';
 import { createDeps } from '@strata/core/deps';
 import { publish } from '@strata/core/catalog/service';
 import { nodePlatform } from '@strata/functions/platform/node';
-import { makePublication } from '../support/dlm1';
+import { makePublication } from './dlm1';
 
 const deps = await createDeps(
   parseConfig({ DATABASE_URL: process.env.DATABASE_URL!, SQL_DRIVER: 'pg', REDIS_URL: process.env.REDIS_URL!, LOG_LEVEL: 'silent', ADMIN_TOKEN: 'x'.repeat(24), INGEST_TOKEN: 'y'.repeat(24), BLOB_DIR: process.env.BLOB_DIR! }),

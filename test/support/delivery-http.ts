@@ -7,11 +7,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { insertReceiptStatement, transitionReceipt } from '@strata/core/payments/repo';
 import type { PrivateKey } from '@bsv/sdk';
-import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
-import { makePublication, type Publication } from '../support/dlm1';
-import { identityHeaders } from '../support/identity';
-import { startS3Server, type S3Server } from '../support/s3-server';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { embeddedDeps, serviceDeps, type TestStack } from './deps';
+import { makePublication, type Publication } from './dlm1';
+import { identityHeaders } from './identity';
+import { startS3Server, type S3Server } from './s3-server';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { call, submit, type Reply } from './catalog-http';
 
 /** The embedded stack's presigned URLs name this base; requests to it go to the app. */

@@ -9,9 +9,9 @@ import type { SqlSession } from '../ports/sql';
 import type { Manifest } from '../catalog/manifest';
 
 /** Hard cap on the nodes one walk may return (a wide, deep DAG must not exhaust memory). */
-export const MAX_LINEAGE_NODES = 5000;
+export const MAX_PARENT_CHAIN_NODES = 5000;
 
-export interface LineageNode {
+export interface ParentChainNode {
   readonly versionId: string;
   /** Shallowest distance from the target (0). */
   readonly depth: number;
@@ -57,8 +57,8 @@ SELECT n.version_id, n.depth, m.body AS manifest, a.producer_id, d.txid, d.opret
  LIMIT $3`;
 
 /** Walks the lineage of `versionId` up to `maxDepth` parent hops; the target is row 0 when known. */
-export async function loadLineage(sql: SqlSession, versionId: string, maxDepth: number): Promise<LineageNode[]> {
-  const rows = await sql.query(LINEAGE_SQL, [versionId, maxDepth, MAX_LINEAGE_NODES]);
+export async function loadParentChain(sql: SqlSession, versionId: string, maxDepth: number): Promise<ParentChainNode[]> {
+  const rows = await sql.query(LINEAGE_SQL, [versionId, maxDepth, MAX_PARENT_CHAIN_NODES]);
   return rows.map((r) => {
     const depth = Number(r.depth);
     const parents = (r.parents as string[] | null) ?? [];
@@ -83,7 +83,7 @@ export async function loadLineage(sql: SqlSession, versionId: string, maxDepth: 
 }
 
 /** Edges among walked nodes, child first, in a deterministic order. */
-export function lineageEdges(nodes: readonly LineageNode[]): Array<{ child: string; parent: string }> {
+export function parentChainEdges(nodes: readonly ParentChainNode[]): Array<{ child: string; parent: string }> {
   const out: Array<{ child: string; parent: string }> = [];
   for (const n of nodes) for (const p of n.parents) out.push({ child: n.versionId, parent: p });
   return out;
