@@ -23,7 +23,7 @@ import { canonicalManifest } from '@strata/core/catalog/manifest';
 import { sha256HexUtf8 } from '@strata/core/catalog/hex';
 import type { Deps } from '@strata/core/deps';
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps } from '@strata/core/deps';
+import { createDeps } from '@strata/core/create-deps';
 import { createNeonHttpSql } from '@strata/core/adapters/sql/neon-http';
 import { bridgeProcess } from './rtt/sql';
 import { cpuSampler } from './machine';

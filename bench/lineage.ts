@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { serve } from '@hono/node-server';
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps } from '@strata/core/deps';
+import { createDeps } from '@strata/core/create-deps';
 import { seedBaselineBfs } from '@strata/core/lineage/baseline';
 import { buildIngestStatements, prepareEvents } from '@strata/core/lineage/ingest';
 import type { Statement } from '@strata/core/ports/sql';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lazyBlobStore } from '@strata/core/adapters/lazy';
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps, DepsError } from '@strata/core/deps';
+import { createDeps, DepsError } from '@strata/core/create-deps';
 import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
 import { describeWith } from '../support/reachable';
 

@@ -173,11 +173,11 @@ function deadLetterSuite(name: string, open: () => Promise<{ sql: Sql; close(): 
       const sched = virtualScheduler();
       let calls = 0;
       const q = queueInto(sched, async (b) => b.map(() => (calls++, { ok: false, error: 'no handler', retryable: false })));
-      await q.send([job(7, 'receipt.reconcile')]);
+      await q.send([job(7, 'upload.verify')]);
       await sched.runAll();
       expect(calls).toBe(1);
       const rows = await listDeadLetters(sql, { pending: true, limit: 500 });
-      expect(rows.find((r) => r.job.type === 'receipt.reconcile')).toMatchObject({ attempts: 1, lastError: 'no handler' });
+      expect(rows.find((r) => r.job.type === 'upload.verify')).toMatchObject({ attempts: 1, lastError: 'no handler' });
     });
 
     it('recordDeadLetter is idempotent on id', async () => {

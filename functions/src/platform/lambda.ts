@@ -14,7 +14,7 @@ import { createNeonPoolSql } from '@strata/core/adapters/sql/neon-pool';
 import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
 import { parseConfig } from '@strata/core/config/index';
 import { nodeResolver } from './node-resolver';
-import { createDeps, DepsError, type Deps, type Platform } from '@strata/core/deps';
+import { createDeps, DepsError, type Deps, type Platform } from '@strata/core/create-deps';
 import { migrate } from '@strata/core/migrate/files';
 import { parseScheduleNames, runScheduledJobs, type ScheduleRun } from '@strata/core/jobs/schedule';
 import type { Sql } from '@strata/core/ports/sql';

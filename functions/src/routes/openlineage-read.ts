@@ -5,7 +5,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { StrataError } from '@strata/core/errors';
-import { emitPublishEvent, emitRecallEvent, reconcilePublishEvents } from '@strata/core/lineage/jobs';
+import { emitPublishEvent, emitRecallEvent, reconcilePublishEvents } from '@strata/core/lineage/publish-events';
 import { getDataset, getJob, getRun, searchDatasets } from '@strata/core/lineage/lookup';
 import { OL_QUERY_LIMITS } from '@strata/core/lineage/limits';
 import { lineageQueryCached, type LineageCtx } from '@strata/core/lineage/service';
@@ -139,7 +139,7 @@ const hookRoute = (which: 'publish' | 'recall') =>
     summary: which === 'publish' ? "Emit a catalog version's publish (COMPLETE) event" : "Emit a catalog version's RETRACTED event",
     description:
       which === 'publish'
-        ? 'Emits the OpenLineage COMPLETE event of a published version (job `strata.publish`, its parents as inputs, the version as output) into the lineage store. Publishing does this by itself (`lineageHooks`); this replays it. Idempotent: the same event is a duplicate.'
+        ? 'Emits the OpenLineage COMPLETE event of a published version (job `strata.publish`, its parents as inputs, the version as output) into the lineage store. Publishing does this by itself (a `lineage.publish` job after the commit, flag `lineageHooks`); this replays it. Idempotent: the same event is a duplicate.'
         : 'Emits an OpenLineage event marking a published version retracted, with an optional `reason`.',
     security: SECURITY.admin,
     middleware: [requireToken('admin')] as const,
@@ -206,18 +206,18 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(hookRoute('publish'), async (c) => {
     const { versionId } = c.req.valid('json');
-    const r = await emitPublishEvent(c.get('deps'), adminCtx(c), versionId);
+    const r = await emitPublishEvent({ deps: c.get('deps'), ctx: adminCtx(c), input: { versionId } });
     const e = r.results[0]!;
     return c.json({ versionId, status: e.status, eventHash: e.eventHash, duplicate: e.duplicate ?? false }, 201);
   });
   app.openapi(hookRoute('recall'), async (c) => {
     const { versionId, reason } = c.req.valid('json');
-    const r = await emitRecallEvent(c.get('deps'), adminCtx(c), { versionId, reason });
+    const r = await emitRecallEvent({ deps: c.get('deps'), ctx: adminCtx(c), input: { versionId, reason } });
     const e = r.results[0]!;
     return c.json({ versionId, status: e.status, eventHash: e.eventHash, duplicate: e.duplicate ?? false }, 201);
   });
   app.openapi(reconcileRoute, async (c) => {
-    const r = await reconcilePublishEvents(c.get('deps'), adminCtx(c), c.req.valid('query').limit);
+    const r = await reconcilePublishEvents({ deps: c.get('deps'), ctx: adminCtx(c), input: { limit: c.req.valid('query').limit } });
     return c.json({ emitted: r.emitted.length, versionIds: r.emitted }, 200);
   });
 }

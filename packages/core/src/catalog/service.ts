@@ -9,6 +9,7 @@ import type { Deps } from '../deps';
 import { StrataError, type FieldIssue } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
 import type { AuditEntry } from '../audit/audit';
+import type { Job } from '../ports/queue';
 import type { Statement } from '../ports/sql';
 import type { NonceClaim } from '../identity/nonces';
 import { resolveWebhookTarget } from '../net/webhook-url';
@@ -36,31 +37,6 @@ export interface Call<I> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Publish hooks: the lineage domain registers here to emit the OpenLineage COMPLETE event.
-
-export interface PublishedEvent {
-  readonly versionId: string;
-  readonly txid: string;
-  readonly vout: number;
-  readonly parents: readonly string[];
-  readonly datasetId: string;
-  readonly producerId: string | null;
-  /** `existing` for a replay of the same tx: hooks must be idempotent (delivery is at-least-once). */
-  readonly outcome: PublishOutcome;
-}
-export type PublishHook = (event: PublishedEvent, call: { deps: Deps; requestId: string }) => Promise<void> | void;
-
-const publishHooks = new WeakMap<object, PublishHook[]>();
-
-/** Registers a hook run (after the commit, in the background) for every publish on these deps; returns an unregister. */
-export function onPublished(deps: Deps, hook: PublishHook): () => void {
-  const list = publishHooks.get(deps) ?? [];
-  list.push(hook);
-  publishHooks.set(deps, list);
-  return () => void list.splice(list.indexOf(hook) >>> 0, 1);
-}
-
-// ---------------------------------------------------------------------------------------------
 // Writes
 
 const now = (deps: Deps) => new Date(deps.clock.now());
@@ -81,11 +57,27 @@ export interface PublishResult {
 }
 
 /**
+ * The post-commit job of a publish: `lineage.publish` stores the version's OpenLineage COMPLETE
+ * event (lineage/publish-events.ts). Sent after the response is decided (`waitUntil`); a send
+ * that fails is logged and left to the `outbox-sweep` schedule's reconcile, which emits every
+ * missing publish event from the catalog rows. Off with FEATURE_FLAGS_JSON `lineageHooks: false`.
+ */
+function enqueuePublishEvent(call: Call<unknown>, versionId: string): void {
+  const { deps, ctx } = call;
+  if (deps.config.FEATURE_FLAGS_JSON?.lineageHooks === false) return;
+  const job: Job<{ versionId: string; requestId: string }> = { type: 'lineage.publish', payload: { versionId, requestId: ctx.requestId } };
+  ctx.waitUntil(
+    deps.queue.send([job]).catch((e: unknown) => deps.log.warn('lineage.publish job not sent; the reconcile schedule will emit it', { versionId, error: String(e) })),
+  );
+}
+
+/**
  * Publishes a version. A replay of the same tx is `existing` and still writes its outbox and
  * audit rows: which case it is is only known after the batch, and re-invalidating is harmless.
+ * Either way the `lineage.publish` job is sent (its event is a duplicate the second time).
  */
 export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>): Promise<PublishResult> {
-  const { deps, ctx, input } = call;
+  const { deps, input } = call;
   const prepared = preparePublish({ rawTx: input.rawTx, manifest: input.manifest, now: now(deps) });
   const keys = [cacheKeys.asset(prepared.versionId)];
   if (prepared.producerId) keys.push(cacheKeys.producer(prepared.producerId));
@@ -100,19 +92,7 @@ export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>)
     throw publishConflictFrom(e, prepared) ?? e;
   }
   const outcome = interpretPublishResult(prepared, results);
-  const hooks = publishHooks.get(deps) ?? [];
-  if (hooks.length > 0) {
-    const event: PublishedEvent = {
-      versionId: prepared.versionId,
-      txid: prepared.txid,
-      vout: prepared.vout,
-      parents: prepared.parents,
-      datasetId: prepared.manifest.datasetId,
-      producerId: prepared.producerId,
-      outcome,
-    };
-    for (const h of hooks) ctx.waitUntil(Promise.resolve().then(() => h(event, { deps, requestId: ctx.requestId })));
-  }
+  enqueuePublishEvent(call, prepared.versionId);
   return { status: outcome, txid: prepared.txid, versionId: prepared.versionId, opretVout: prepared.vout };
 }
 

@@ -1,26 +1,26 @@
 /**
  * Routes queue deliveries to their handler by job type. Handlers are registered by the domains
- * (lineage ingest, outbox sweep, …) and receive the Deps they need; every handler is
- * idempotent because delivery is at-least-once.
+ * (lineage ingest, outbox sweep, …) and receive the deps `D` they need (the composition root
+ * binds `Deps`; this module names no domain type, so it imports nothing that imports it); every
+ * handler is idempotent because delivery is at-least-once.
  */
-import type { Deps } from '../deps';
 import type { Delivery, JobType, Outcome } from '../ports/queue';
 import type { Logger } from '../observability/log';
 
-export type JobHandler = (deps: Deps, batch: readonly Delivery[]) => Promise<readonly Outcome[]>;
+export type JobHandler<D> = (deps: D, batch: readonly Delivery[]) => Promise<readonly Outcome[]>;
 
-export interface JobRouter {
+export interface JobRouter<D> {
   /** Registers the handler for a job type (last one wins). */
-  on(type: JobType, handler: JobHandler): void;
+  on(type: JobType, handler: JobHandler<D>): void;
   /** Gives the router the deps handlers receive (called once by createDeps). */
-  bind(deps: Deps): void;
+  bind(deps: D): void;
   /** Consumes a batch: groups by type, runs each group's handler, returns outcomes in order. */
   consume(batch: readonly Delivery[]): Promise<Outcome[]>;
 }
 
-export function createJobRouter(log: Logger): JobRouter {
-  const handlers = new Map<JobType, JobHandler>();
-  let deps: Deps | undefined;
+export function createJobRouter<D>(log: Logger): JobRouter<D> {
+  const handlers = new Map<JobType, JobHandler<D>>();
+  let deps: D | undefined;
   return {
     on(type, handler) {
       handlers.set(type, handler);

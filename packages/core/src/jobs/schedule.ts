@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps';
 import { archiveAuditLog } from '../audit/archive';
 import { sweepOutbox } from '../outbox/outbox';
-import { reconcilePublishEvents } from '../lineage/jobs';
+import { reconcilePublishEvents } from '../lineage/publish-events';
 import { maintainEventStore } from '../lineage/retention';
 import { refreshHeaders } from '../spv/refresh';
 import { reconcileReceipts } from '../payments/confirm';
@@ -29,12 +29,12 @@ export type ScheduledJob = (deps: Deps) => Promise<Record<string, unknown>>;
 export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
   /**
    * Repairs what a writer that died after its commit left undone: cache invalidations it could
-   * not apply (ARCHITECTURE §5) and OpenLineage publish events it did not emit.
+   * not apply (ARCHITECTURE §5) and OpenLineage publish events whose `lineage.publish` job was lost.
    */
   'outbox-sweep': async (deps) => {
     const outbox = await sweepOutbox(deps, { olderThanSec: deps.config.OUTBOX_SWEEP_AFTER_SEC });
     const ctx = { waitUntil: (p: Promise<unknown>) => deps.background.track(p), requestId: 'schedule:outbox-sweep', actor: 'system:outbox-sweep' };
-    const lineage = deps.config.FEATURE_FLAGS_JSON?.lineageHooks === false ? { emitted: [] } : await reconcilePublishEvents(deps, ctx);
+    const lineage = deps.config.FEATURE_FLAGS_JSON?.lineageHooks === false ? { emitted: [] } : await reconcilePublishEvents({ deps, ctx });
     return { ...outbox, lineageEventsEmitted: lineage.emitted.length };
   },
   /** Loads new block headers from HEADERS_SOURCE (a reorg invalidates through the outbox). */

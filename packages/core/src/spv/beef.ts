@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { bytesToHex, hexToBytes, reversed, sha256dDisplayAsync } from './bytes';
-import type { ChainView, Envelope, SpvReason } from './envelope';
+import type { ChainView, Envelope, SpvReason } from './envelope-schema';
 import { bumpRoot, MAX_BUMP_HEX, MAX_BUMP_LEAVES_PER_LEVEL, MAX_MERKLE_DEPTH } from './merkle';
 import { Cursor, scanBump, scanTx } from './wire';
 
