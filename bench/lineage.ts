@@ -23,7 +23,7 @@ import { cpus, loadavg } from 'node:os';
 import { serve } from '@hono/node-server';
 import { parseConfig } from '@strata/core/config/index';
 import { createDeps } from '@strata/core/create-deps';
-import { seedBaselineBfs } from '@strata/core/lineage/baseline';
+import { seedBaselineBfs } from './lineage-baseline';
 import { buildIngestStatements, prepareEvents } from '@strata/core/lineage/ingest';
 import type { Statement } from '@strata/core/ports/sql';
 import { syntheticEvent } from './lineage-events';

@@ -19,7 +19,8 @@ import { migrate } from '@strata/core/migrate/files';
 import { parseScheduleNames, runScheduledJobs, type ScheduleRun } from '@strata/core/jobs/schedule';
 import type { Sql } from '@strata/core/ports/sql';
 import { createApp } from '../app';
-import { bootFailure, once } from './boot';
+import { once } from '@strata/core/util/once';
+import { bootFailure } from './boot';
 import { consumeDeliveries } from './consume';
 
 export type LambdaEnv = Readonly<Record<string, string | undefined>>;

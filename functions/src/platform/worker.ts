@@ -12,7 +12,8 @@ import { parseConfig } from '@strata/core/config/index';
 import { createDeps, DepsError, type Deps } from '@strata/core/create-deps';
 import { ScheduleName, runScheduledJobs, type ScheduleRun } from '@strata/core/jobs/schedule';
 import { createApp, type App } from '../app';
-import { bootFailure, once } from './boot';
+import { once } from '@strata/core/util/once';
+import { bootFailure } from './boot';
 import { consumeDeliveries } from './consume';
 
 /** Bindings: strings for configuration, plus the queue producer. */

@@ -14,7 +14,8 @@ import type { Statement } from '../ports/sql';
 import type { NonceClaim } from '../identity/nonces';
 import { resolveWebhookTarget } from '../net/webhook-url';
 import { AgentSearch, getAgent, interpretPingResult, interpretRegisterResult, parseAgentId, pingAgent, registerAgent, searchAgents, type Agent } from './agents';
-import { parseVersionId, sha256HexUtf8 } from './hex';
+import { sha256Hex } from '../util/hash';
+import { parseVersionId } from './hex';
 import { interpretPublishResult, preparePublish, publishConflictFrom, type PublishOutcome } from './publish';
 import { getProducer, getProducerByDataset, parseProducerId, registerProducer, type Producer } from './producers';
 import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail, type ListingItem } from './repo';
@@ -151,7 +152,7 @@ export async function pingAgentVerb(call: Call<{ agentId: string }>) {
  */
 function textParam(name: string, v: string | undefined): Record<string, string> {
   if (v === undefined) return {};
-  return encodeURIComponent(v).length <= 200 ? { [name]: v } : { [`${name}Hash`]: sha256HexUtf8(v) };
+  return encodeURIComponent(v).length <= 200 ? { [name]: v } : { [`${name}Hash`]: sha256Hex(v) };
 }
 
 function invalidQuery(issues: readonly { path: PropertyKey[]; message: string }[]): StrataError {
@@ -205,7 +206,7 @@ export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): P
   if (datasetId.length === 0 || datasetId.length > 256) {
     throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId', issues: [{ path: 'datasetId', message: 'must be 1..256 characters' }] });
   }
-  const key = cacheKeys.producer(`ds.${sha256HexUtf8(datasetId)}`);
+  const key = cacheKeys.producer(`ds.${sha256Hex(datasetId)}`);
   return deps.cache.get('producers', key, () => getProducerByDataset(deps.sql, datasetId), {
     tags: [cacheTags.listings(), PRODUCERS_TAG],
     waitUntil: ctx.waitUntil,

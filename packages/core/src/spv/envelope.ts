@@ -3,7 +3,8 @@
  * `verifyEnvelope` never throws on hostile input; every failure is one of `SPV_REASONS`.
  */
 import { z } from 'zod';
-import { hexToBytes, isHash32, sha256dDisplayAsync } from './bytes';
+import { hexToBytes } from '../util/hex';
+import { isHash32, sha256dDisplayAsync } from './bytes';
 import { parseValidHeader } from './header';
 import { bumpRoot, foldMerklePath } from './merkle';
 import { beefEnvelopeSchema, isBeefEnvelope, resolveBeefEnvelope } from './beef';
