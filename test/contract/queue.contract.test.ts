@@ -5,13 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryQueue, type Schedule } from '../../packages/core/src/adapters/queue/memory';
-import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
-import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
-import { countPendingDeadLetters, listDeadLetters, recordDeadLetter, takeForReplay } from '../../packages/core/src/jobs/dead-letters';
-import { migrateFrom } from '../../packages/core/src/migrate/runner';
-import type { Consumer, Delivery, Job, Outcome } from '../../packages/core/src/ports/queue';
-import type { Sql } from '../../packages/core/src/ports/sql';
+import { createMemoryQueue, type Schedule } from '@strata/core/adapters/queue/memory';
+import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
+import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
+import { countPendingDeadLetters, listDeadLetters, recordDeadLetter, takeForReplay } from '@strata/core/jobs/dead-letters';
+import { migrateFrom } from '@strata/core/migrate/runner';
+import type { Consumer, Delivery, Job, Outcome } from '@strata/core/ports/queue';
+import type { Sql } from '@strata/core/ports/sql';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
 
