@@ -7,8 +7,6 @@ const Hex64 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
 export const AdvisoryType = z.enum(['BLOCK', 'WARN']);
 export type AdvisoryType = z.infer<typeof AdvisoryType>;
 
-export const ADVISORY_ID = /^adv_[0-9a-f]{16}$/;
-
 /** POST /advisories body. At least one target; `expiresAt` ends the advisory (absent: until lifted). */
 export const NewAdvisory = z
   .strictObject({

@@ -7,7 +7,6 @@
  * Every entry key starts with the schema version prefix: bumping it after a change to a cached
  * value's shape means new code never parses bytes written by old code.
  */
-import { z } from 'zod';
 
 export const CACHE_SCHEMA_VERSION = 'v1';
 const PREFIX = `${CACHE_SCHEMA_VERSION}:`;
@@ -22,11 +21,6 @@ const NODE = /^[A-Za-z0-9_.~:/@+-]{1,512}$/;
 const TAG = /^[A-Za-z0-9_.~-]+(?::[A-Za-z0-9_.~/@+-]+)*$/;
 
 const KEY = /^[\x21-\x7e]{1,1024}$/;
-
-/** Any full key the engine accepts (printable ASCII, no spaces, ≤ 1024 chars). */
-export const CacheKeyString = z.string().regex(KEY, 'cache keys are printable ASCII without spaces, at most 1024 characters');
-/** Any tag the engine accepts (≤ 256 chars). */
-export const CacheTagString = z.string().max(256).regex(TAG, 'tags are colon-separated words');
 
 /** True for a string `cache.get` accepts as a key. */
 export const isCacheKey = (k: string): boolean => KEY.test(k);

@@ -80,14 +80,6 @@ export async function claimPayment(sql: SqlSession, c: PaymentClaim): Promise<{ 
   return { payment: await getPayment(sql, c.receiptId), claimed: false };
 }
 
-/** Records the broadcaster's acceptance of a claimed payment. */
-export async function acceptPayment(sql: SqlSession, receiptId: string, txid: string, txStatus: string, now: Date): Promise<void> {
-  await sql.query(
-    `UPDATE payments SET state = 'accepted', tx_status = $3, updated_at = $4 WHERE receipt_id = $1 AND txid = $2`,
-    [receiptId, txid, txStatus, now],
-  );
-}
-
 /** Frees the slot of a claim the broadcaster definitely refused (so another tx may be tried). */
 export async function releaseClaim(sql: SqlSession, receiptId: string, txid: string): Promise<void> {
   await sql.query(`DELETE FROM payments WHERE receipt_id = $1 AND txid = $2 AND state = 'claimed'`, [receiptId, txid]);
