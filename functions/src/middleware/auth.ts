@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { StrataError } from '@strata/core/errors';
 import type { AppEnv } from '../env';
+import { setActor } from './request-context';
 
 /** Constant-time string comparison for secrets (bearer and callback tokens). */
 export function timingSafeEqual(a: string, b: string): boolean {
@@ -12,7 +13,10 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Requires `Authorization: Bearer <token>` matching the admin (or ingest) token. */
+/**
+ * Requires `Authorization: Bearer <token>` matching the admin (or ingest) token, and sets the
+ * request's actor to the token that matched: the admin token on an ingest route acts as `admin`.
+ */
 export function requireToken(which: 'admin' | 'ingest'): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -20,9 +24,11 @@ export function requireToken(which: 'admin' | 'ingest'): MiddlewareHandler<AppEn
     if (!m) throw new StrataError('unauthorized', `This operation needs the ${which} bearer token.`, { hint: 'Send Authorization: Bearer <token>.' });
     const tokens = c.get('deps').tokens;
     const expected = tokens[which].reveal();
-    // the admin token may do everything the ingest token may
-    const ok = timingSafeEqual(m[1]!, expected) || (which === 'ingest' && timingSafeEqual(m[1]!, tokens.admin.reveal()));
+    // the admin token may do everything the ingest token may (compared first: it names the actor)
+    const admin = timingSafeEqual(m[1]!, tokens.admin.reveal());
+    const ok = which === 'admin' ? admin : admin || timingSafeEqual(m[1]!, expected);
     if (!ok) throw new StrataError('unauthorized', `The ${which} token is not valid.`);
+    setActor(c, { kind: admin ? 'admin' : 'ingest' });
     await next();
   };
 }

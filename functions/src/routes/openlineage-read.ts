@@ -3,12 +3,11 @@
  * hooks that emit a version's publish or recall event.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { StrataError } from '@strata/core/errors';
 import { emitPublishEvent, emitRecallEvent, reconcilePublishEvents } from '@strata/core/lineage/jobs';
 import { getDataset, getJob, getRun, searchDatasets } from '@strata/core/lineage/lookup';
 import { OL_QUERY_LIMITS } from '@strata/core/lineage/limits';
-import { lineageQueryCached, type LineageCtx } from '@strata/core/lineage/service';
+import { lineageQueryCached } from '@strata/core/lineage/service';
 import { lineageStoreCounts } from '@strata/core/lineage/store-counts';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
@@ -158,16 +157,12 @@ const reconcileRoute = createRoute({
   responses: { 200: { description: 'Emitted', content: { 'application/json': { schema: ReconcileResult } } }, ...errorResponses('unauthorized') },
 });
 
-function adminCtx(c: Context<AppEnv>): LineageCtx {
-  return { waitUntil: c.get('waitUntil'), requestId: c.get('requestId'), actor: 'admin' };
-}
-
 const notFound = (what: string) => new StrataError('not-found', `No ${what}.`);
 
 export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(graphRoute, async (c) => {
     const q = c.req.valid('query');
-    const r = await lineageQueryCached(c.get('deps'), { waitUntil: c.get('waitUntil') }, q);
+    const r = await lineageQueryCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: q });
     return sendCachedJson(c, { value: r.value, status: r.cache === 'bypass' ? 'miss' : r.cache, tier: r.tier }, 'lineage', { detail: 'No such dataset.' }) as never;
   });
   app.openapi(datasetRoute, async (c) => {
@@ -206,18 +201,18 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(hookRoute('publish'), async (c) => {
     const { versionId } = c.req.valid('json');
-    const r = await emitPublishEvent(c.get('deps'), adminCtx(c), versionId);
+    const r = await emitPublishEvent({ deps: c.get('deps'), ctx: c.get('ctx'), input: { versionId } });
     const e = r.results[0]!;
     return c.json({ versionId, status: e.status, eventHash: e.eventHash, duplicate: e.duplicate ?? false }, 201);
   });
   app.openapi(hookRoute('recall'), async (c) => {
     const { versionId, reason } = c.req.valid('json');
-    const r = await emitRecallEvent(c.get('deps'), adminCtx(c), { versionId, reason });
+    const r = await emitRecallEvent({ deps: c.get('deps'), ctx: c.get('ctx'), input: { versionId, reason } });
     const e = r.results[0]!;
     return c.json({ versionId, status: e.status, eventHash: e.eventHash, duplicate: e.duplicate ?? false }, 201);
   });
   app.openapi(reconcileRoute, async (c) => {
-    const r = await reconcilePublishEvents(c.get('deps'), adminCtx(c), c.req.valid('query').limit);
+    const r = await reconcilePublishEvents({ deps: c.get('deps'), ctx: c.get('ctx'), input: { limit: c.req.valid('query').limit } });
     return c.json({ emitted: r.emitted.length, versionIds: r.emitted }, 200);
   });
 }

@@ -10,7 +10,7 @@ import { ArcCallbackBody, PaymentProofBody, ProofResult, Quote, QuoteBody, Recei
 import { quote, submitPayment } from '@strata/core/payments/service';
 import type { AppEnv } from '../env';
 import { timingSafeEqual } from '../middleware/auth';
-import { serviceCtx } from '../middleware/identity';
+import { setActor } from '../middleware/request-context';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';
@@ -79,13 +79,13 @@ const callbackRoute = createRoute({
 });
 
 export function registerPayments(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(quoteRoute, async (c) => c.json(await quote({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200, noStore));
+  app.openapi(quoteRoute, async (c) => c.json(await quote({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200, noStore));
   app.openapi(submitRoute, async (c) =>
-    c.json(await submitPayment({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200, noStore),
+    c.json(await submitPayment({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200, noStore),
   );
   app.openapi(proofRoute, async (c) => {
     const input = { receiptId: c.req.valid('param').receiptId, envelope: c.req.valid('json').envelope };
-    return c.json(await attachPaymentProof({ deps: c.get('deps'), ctx: serviceCtx(c), input }), 200, noStore);
+    return c.json(await attachPaymentProof({ deps: c.get('deps'), ctx: c.get('ctx'), input }), 200, noStore);
   });
   app.openapi(callbackRoute, async (c) => {
     const deps = c.get('deps');
@@ -95,10 +95,10 @@ export function registerPayments(app: OpenAPIHono<AppEnv>): void {
     if (!expected || !m || !timingSafeEqual(m[1]!, expected)) {
       throw new StrataError('unauthorized', 'ARC callbacks must carry the configured callback token.', { hint: 'Authorization: Bearer <ARC_CALLBACK_TOKEN>' });
     }
+    setActor(c, { kind: 'callback', source: 'arc' });
     const st = parseTxStatus(c.req.valid('json'));
     if (st === null) throw new StrataError('bad-request', 'The callback names no valid txid.', { hint: 'txid' });
-    const ctx = { ...serviceCtx(c), actor: 'system:arc-callback' };
-    const r = await applyTxStatus(deps, ctx, st);
+    const r = await applyTxStatus({ deps, ctx: c.get('ctx'), input: st });
     return c.json({ status: 'ok' as const, applied: r.applied, receiptStatus: r.status }, 200);
   });
 }
