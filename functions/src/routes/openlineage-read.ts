@@ -167,24 +167,24 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(datasetRoute, async (c) => {
     const { namespace, name } = c.req.valid('param');
-    const d = await getDataset(c.get('deps').sql, namespace, name);
+    const d = await getDataset({ deps: c.get('deps'), ctx: c.get('ctx'), input: { namespace, name } });
     if (!d) throw notFound(`dataset ${name} in namespace ${namespace}`);
     return c.json({ dataset: d }, 200);
   });
   app.openapi(jobRoute, async (c) => {
     const { namespace, name } = c.req.valid('param');
-    const j = await getJob(c.get('deps').sql, namespace, name);
+    const j = await getJob({ deps: c.get('deps'), ctx: c.get('ctx'), input: { namespace, name } });
     if (!j) throw notFound(`job ${name} in namespace ${namespace}`);
     return c.json({ job: j }, 200);
   });
   app.openapi(runRoute, async (c) => {
-    const r = await getRun(c.get('deps').sql, c.req.valid('param').runId);
+    const r = await getRun({ deps: c.get('deps'), ctx: c.get('ctx'), input: { runId: c.req.valid('param').runId } });
     if (!r) throw notFound('run with this id');
     return c.json({ run: r }, 200);
   });
   app.openapi(searchRoute, async (c) => {
     const { q, limit } = c.req.valid('query');
-    const results = await searchDatasets(c.get('deps').sql, { q, limit });
+    const results = await searchDatasets({ deps: c.get('deps'), ctx: c.get('ctx'), input: { q, limit } });
     // the seed's clients read {query, results, count}; `limit` is the page size applied (docs/adr/0036)
     return c.json({ query: q, results, count: results.length, limit }, 200);
   });
@@ -192,7 +192,7 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
     const deps = c.get('deps');
     const started = performance.now();
     try {
-      const { datasets, edges } = await lineageStoreCounts(deps.sql);
+      const { datasets, edges } = await lineageStoreCounts({ deps, ctx: c.get('ctx'), input: {} });
       return c.json({ status: 'ok', ingestMode: deps.config.LINEAGE_INGEST_MODE, latencyMs: Math.round(performance.now() - started), datasets, edges }, 200);
     } catch (e) {
       deps.log.warn('lineage health failed', { error: String(e) });

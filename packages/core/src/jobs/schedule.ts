@@ -56,8 +56,8 @@ export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
    */
   'receipt-reconcile': async (call) => ({ ...(await reconcileReceipts(call)) }),
   /** Re-sends dead letters through the queue (each job is idempotent). */
-  'dead-letter-replay': async ({ deps }) => {
-    const replayed = await takeForReplay(deps.sql, { limit: 100 }, (jobs) => deps.queue.send(jobs));
+  'dead-letter-replay': async ({ deps, ctx }) => {
+    const replayed = await takeForReplay({ deps, ctx, input: { limit: 100 } });
     return { replayed: replayed.length };
   },
   /**
