@@ -1,4 +1,4 @@
-/** Bearer-token guards for admin and ingest operations (constant-time comparison). */
+/** Bearer-token guards for admin and ingest operations and ARC's callback (constant-time comparison). */
 import type { MiddlewareHandler } from 'hono';
 import { StrataError } from '@strata/core/errors';
 import type { AppEnv } from '../env';
@@ -29,6 +29,22 @@ export function requireToken(which: 'admin' | 'ingest'): MiddlewareHandler<AppEn
     const ok = which === 'admin' ? admin : admin || timingSafeEqual(m[1]!, expected);
     if (!ok) throw new StrataError('unauthorized', `The ${which} token is not valid.`);
     setActor(c, { kind: admin ? 'admin' : 'ingest' });
+    await next();
+  };
+}
+
+/**
+ * Requires `Authorization: Bearer <ARC_CALLBACK_TOKEN>`; without a configured token no callback is
+ * trusted (proofs then come by the schedule). Sets the actor to `{ kind: 'callback', source: 'arc' }`.
+ */
+export function requireArcCallbackToken(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const expected = c.get('deps').config.ARC_CALLBACK_TOKEN?.reveal();
+    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
+    if (!expected || !m || !timingSafeEqual(m[1]!, expected)) {
+      throw new StrataError('unauthorized', 'ARC callbacks must carry the configured callback token.', { hint: 'Authorization: Bearer <ARC_CALLBACK_TOKEN>' });
+    }
+    setActor(c, { kind: 'callback', source: 'arc' });
     await next();
   };
 }
