@@ -9,6 +9,7 @@ import { loadParentChain, parentChainEdges } from '@strata/core/bundle/parent-ch
 import { withDescendants } from '@strata/core/bundle/invalidate';
 import { toSpvForm, toStoredForm } from '@strata/core/bundle/envelope-form';
 import { readyDecision } from '@strata/core/bundle/ready-decision';
+import { testCtx } from '../support/ctx';
 import { embeddedDeps, type TestStack } from '../support/deps';
 
 const id = () => randomBytes(32).toString('hex');
@@ -78,8 +79,7 @@ describe('readyDecision with a policy', () => {
   let stack: TestStack;
   beforeAll(async () => void (stack = await embeddedDeps()));
   afterAll(() => stack?.close());
-  const decide = (input: { versionId: string; policyId?: string }) =>
-    readyDecision({ deps: stack.deps, ctx: { waitUntil: (p) => stack.deps.background.track(p) }, input });
+  const decide = (input: { versionId: string; policyId?: string }) => readyDecision({ deps: stack.deps, ctx: testCtx(), input });
 
   it('a policy evaluation that fails degrades to warn; an unknown policy passes through', async () => {
     const v = id();

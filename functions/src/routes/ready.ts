@@ -43,7 +43,7 @@ export function registerReady(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
     const versionId = parseVersionId(q.versionId);
-    const r = await readyDecision({ deps: c.get('deps'), ctx: { waitUntil: c.get('waitUntil') }, input: { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) } });
+    const r = await readyDecision({ deps: c.get('deps'), ctx: c.get('ctx'), input: { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) } });
     return c.json(r as z.infer<typeof Ready>, 200, { 'cache-control': 'no-store' });
   });
 }

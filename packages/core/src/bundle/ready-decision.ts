@@ -4,9 +4,9 @@
  * (`policy-blocked`); an evaluator failure other than an unknown policy degrades to `warn` and
  * never blocks (D28).
  */
+import type { Call } from '../context';
 import type { Deps } from '../deps';
 import { isStrataError } from '../errors';
-import type { WaitUntil } from '../cache/types';
 import { evaluateStoredPolicy } from '../policy/service';
 import { computeReadiness } from './ready';
 
@@ -26,23 +26,23 @@ export interface ReadyResponse {
   readonly policy?: PolicyOutcome;
 }
 
+/** What the readiness decision uses: readiness and the policy domain's verb. */
+export type ReadyDeps = Pick<Deps, 'sql' | 'cache' | 'clock' | 'config' | 'metrics' | 'log'>;
+
 /**
  * GET /ready's verb: readiness of `input.versionId` (SPV of the whole lineage + advisories,
  * computeReadiness) and, with `input.policyId`, the stored policy's decision over that same
  * readiness (so SPV is verified once). `policy-not-found` and bad input pass through; any other
  * evaluator failure is a `warn` with POLICY.EVALUATOR.UNAVAILABLE, never a block (D28).
  */
-export async function readyDecision({ deps, ctx, input }: {
-  deps: Deps;
-  ctx: { readonly waitUntil: WaitUntil };
-  input: { versionId: string; policyId?: string };
-}): Promise<ReadyResponse> {
+export async function readyDecision(call: Call<ReadyDeps, { versionId: string; policyId?: string }>): Promise<ReadyResponse> {
+  const { deps, ctx, input } = call;
   const r = await computeReadiness(deps, input.versionId, { waitUntil: ctx.waitUntil });
   const base: ReadyResponse = { ready: r.ready, reason: r.reason, confirmations: r.confirmations, bestHeight: r.bestHeight, warnings: r.warnings };
   if (input.policyId === undefined) return base;
   let policy: PolicyOutcome;
   try {
-    policy = await evaluateStoredPolicy(deps, { versionId: input.versionId, policyId: input.policyId, readiness: r }, ctx.waitUntil);
+    policy = await evaluateStoredPolicy({ deps, ctx, input: { versionId: input.versionId, policyId: input.policyId, readiness: r } });
   } catch (e) {
     if (isStrataError(e) && (e.code === 'policy-not-found' || e.code === 'bad-request' || e.code === 'validation-failed')) throw e;
     deps.log.warn('policy evaluation failed; /ready reports warn', { versionId: input.versionId, policyId: input.policyId, error: String(e) });

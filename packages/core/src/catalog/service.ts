@@ -4,14 +4,14 @@
  * data + audit + outbox rows in ONE `sql.batch` (`commitWrite`), then invalidate Kv in one
  * round trip — the sweeper re-applies the outbox row if that step is lost (docs/adr/0003).
  */
-import { cacheKeys, cacheTags, type CacheResult, type WaitUntil } from '../cache/index';
+import { cacheKeys, cacheTags, type CacheResult } from '../cache/index';
+import { auditOf, identityKeyOf, nonceOf, type Actor, type Call } from '../context';
 import type { Deps } from '../deps';
 import { StrataError, type FieldIssue } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
 import type { AuditEntry } from '../audit/audit';
 import type { Job } from '../ports/queue';
 import type { Statement } from '../ports/sql';
-import type { NonceClaim } from '../identity/nonces';
 import { resolveWebhookTarget } from '../net/webhook-url';
 import { AgentSearch, getAgent, interpretPingResult, interpretRegisterResult, parseAgentId, pingAgent, registerAgent, searchAgents, type Agent } from './agents';
 import { sha256Hex } from '../util/hash';
@@ -20,33 +20,23 @@ import { interpretPublishResult, preparePublish, publishConflictFrom, type Publi
 import { getProducer, getProducerByDataset, parseProducerId, registerProducer, type Producer } from './producers';
 import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail, type ListingItem } from './repo';
 
-export interface ServiceCtx {
-  readonly waitUntil: WaitUntil;
-  readonly requestId: string;
-  /** Audit actor: `anonymous`, `identity:<key>`, `admin`, `system:<job>`. */
-  readonly actor: string;
-  /** The verified identity key of the caller, when the request was identity-signed. */
-  readonly identityKey?: string | null;
-  /** The signature's nonce: `write` claims it in the same transaction (identity/nonces.ts). */
-  readonly nonce?: NonceClaim | null;
-}
-
-export interface Call<I> {
-  readonly deps: Deps;
-  readonly ctx: ServiceCtx;
-  readonly input: I;
-}
+/** What catalog writes use. */
+export type CatalogWriteDeps = Pick<Deps, 'sql' | 'cache' | 'clock'>;
+/** What a publish uses: a write, and the queue for its post-commit job. */
+export type PublishDeps = CatalogWriteDeps & Pick<Deps, 'config' | 'queue' | 'log'>;
+/** What catalog cached reads use. */
+export type CatalogReadDeps = Pick<Deps, 'sql' | 'cache'>;
 
 // ---------------------------------------------------------------------------------------------
 // Writes
 
-const now = (deps: Deps) => new Date(deps.clock.now());
+const now = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
 
-async function write(call: Call<unknown>, statements: Statement[], invalidate: Invalidation, audit: Omit<AuditEntry, 'actor' | 'requestId'>) {
+async function write(call: Call<CatalogWriteDeps, unknown>, statements: Statement[], invalidate: Invalidation, audit: Omit<AuditEntry, 'actor' | 'requestId'>) {
   const { deps, ctx } = call;
   return commitWrite(
     { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
-    { statements, invalidate, audit: { ...audit, actor: ctx.actor, requestId: ctx.requestId }, nonce: ctx.nonce ?? null },
+    { statements, invalidate, audit: { ...audit, ...auditOf(ctx) }, nonce: nonceOf(ctx) },
   );
 }
 
@@ -63,10 +53,12 @@ export interface PublishResult {
  * that fails is logged and left to the `outbox-sweep` schedule's reconcile, which emits every
  * missing publish event from the catalog rows. Off with FEATURE_FLAGS_JSON `lineageHooks: false`.
  */
-function enqueuePublishEvent(call: Call<unknown>, versionId: string): void {
+function enqueuePublishEvent(call: Call<PublishDeps, unknown>, versionId: string): void {
   const { deps, ctx } = call;
   if (deps.config.FEATURE_FLAGS_JSON?.lineageHooks === false) return;
-  const job: Job<{ versionId: string; requestId: string }> = { type: 'lineage.publish', payload: { versionId, requestId: ctx.requestId } };
+  // the event is this request's work, done later: it carries the request's id and actor (not an identity's nonce)
+  const actor: Actor = ctx.actor.kind === 'identity' ? { kind: 'identity', key: ctx.actor.key } : ctx.actor;
+  const job: Job<{ versionId: string; requestId: string; actor: Actor }> = { type: 'lineage.publish', payload: { versionId, requestId: ctx.requestId, actor } };
   ctx.waitUntil(
     deps.queue.send([job]).catch((e: unknown) => deps.log.warn('lineage.publish job not sent; the reconcile schedule will emit it', { versionId, error: String(e) })),
   );
@@ -77,7 +69,7 @@ function enqueuePublishEvent(call: Call<unknown>, versionId: string): void {
  * audit rows: which case it is is only known after the batch, and re-invalidating is harmless.
  * Either way the `lineage.publish` job is sent (its event is a duplicate the second time).
  */
-export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>): Promise<PublishResult> {
+export async function publish(call: Call<PublishDeps, { rawTx: unknown; manifest: unknown }>): Promise<PublishResult> {
   const { deps, input } = call;
   const prepared = preparePublish({ rawTx: input.rawTx, manifest: input.manifest, now: now(deps) });
   const keys = [cacheKeys.asset(prepared.versionId)];
@@ -100,10 +92,11 @@ export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>)
 const PRODUCERS_TAG = cacheTags.of('producers');
 
 /** Registers (or updates) the producer of the caller's verified identity key. */
-export async function registerProducerVerb(call: Call<{ body: unknown }>) {
+export async function registerProducerVerb(call: Call<CatalogWriteDeps, { body: unknown }>) {
   const { deps, ctx, input } = call;
-  if (!ctx.identityKey) throw new StrataError('unauthorized', 'Producer registration must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
-  const reg = registerProducer(ctx.identityKey, input.body, now(deps));
+  const identityKey = identityKeyOf(ctx);
+  if (!identityKey) throw new StrataError('unauthorized', 'Producer registration must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
+  const reg = registerProducer(identityKey, input.body, now(deps));
   await write(call, reg.statements, { keys: [cacheKeys.producer(reg.producerId)], tags: [PRODUCERS_TAG] }, {
     action: 'catalog.producer.register',
     resource: `producer:${reg.producerId}`,
@@ -115,9 +108,9 @@ export async function registerProducerVerb(call: Call<{ body: unknown }>) {
  * Registers an agent (see registerAgent for who may write which agent). The webhook's host is
  * resolved now and refused unless every address is public; a sender checks again at call time.
  */
-export async function registerAgentVerb(call: Call<{ body: unknown }>) {
+export async function registerAgentVerb(call: Call<CatalogWriteDeps & Pick<Deps, 'resolveHost'>, { body: unknown }>) {
   const { deps, ctx, input } = call;
-  const reg = registerAgent(input.body, now(deps), ctx.identityKey ?? null);
+  const reg = registerAgent(input.body, now(deps), identityKeyOf(ctx));
   await resolveWebhookTarget((input.body as { webhookUrl: string }).webhookUrl, deps.resolveHost, 'body.webhookUrl');
   const { results } = await write(call, reg.statements, { keys: [cacheKeys.agent(reg.agentId)], tags: [cacheTags.agents()] }, {
     action: 'catalog.agent.register',
@@ -128,11 +121,11 @@ export async function registerAgentVerb(call: Call<{ body: unknown }>) {
 }
 
 /** Records a ping (status `up`). An agent registered with an identity key only accepts pings signed by it. */
-export async function pingAgentVerb(call: Call<{ agentId: string }>) {
+export async function pingAgentVerb(call: Call<CatalogWriteDeps, { agentId: string }>) {
   const { deps, ctx, input } = call;
   const agent = await getAgent(deps.sql, input.agentId);
   if (!agent) throw new StrataError('not-found', 'No agent has this id.', { hint: 'agent not found' });
-  if (agent.identityKey && agent.identityKey !== ctx.identityKey?.toLowerCase()) {
+  if (agent.identityKey && agent.identityKey !== identityKeyOf(ctx)?.toLowerCase()) {
     throw new StrataError('forbidden', 'This agent only accepts pings signed by its identity key.', { hint: 'identity-mismatch' });
   }
   const { results } = await write(call, [pingAgent(agent.agentId, now(deps))], { keys: [cacheKeys.agent(agent.agentId)], tags: [cacheTags.agents()] }, {
@@ -161,7 +154,7 @@ function invalidQuery(issues: readonly { path: PropertyKey[]; message: string }[
 }
 
 /** One listing's detail (null → not found, cached briefly as such). */
-export function getListingCached(call: Call<{ versionId: string }>): Promise<CacheResult<ListingDetail>> {
+export function getListingCached(call: Call<CatalogReadDeps, { versionId: string }>): Promise<CacheResult<ListingDetail>> {
   const { deps, ctx } = call;
   const v = parseVersionId(call.input.versionId);
   return deps.cache.get('assets', cacheKeys.asset(v), () => getListing(deps.sql, v), { waitUntil: ctx.waitUntil });
@@ -173,7 +166,7 @@ export type ListingsPage = { items: ListingItem[]; limit: number; offset: number
  * One listings page. The key holds the NORMALISED search (the tsquery the repo will run), so
  * `Weather`, `weather ` and `WEATHER!` share one entry.
  */
-export async function listListingsCached(call: Call<ListingQuery>): Promise<CacheResult<ListingsPage>> {
+export async function listListingsCached(call: Call<CatalogReadDeps, ListingQuery>): Promise<CacheResult<ListingsPage>> {
   const { deps, ctx } = call;
   const r = ListingQuery.safeParse(call.input);
   if (!r.success) throw invalidQuery(r.error.issues);
@@ -193,14 +186,14 @@ export async function listListingsCached(call: Call<ListingQuery>): Promise<Cach
 }
 
 /** A producer profile (null → not found). */
-export function getProducerCached(call: Call<{ producerId: string }>): Promise<CacheResult<Producer>> {
+export function getProducerCached(call: Call<CatalogReadDeps, { producerId: string }>): Promise<CacheResult<Producer>> {
   const { deps, ctx } = call;
   const id = parseProducerId(call.input.producerId);
   return deps.cache.get('producers', cacheKeys.producer(id), () => getProducer(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 
 /** The producer of a dataset's latest version; stale once anything is published or a producer changes. */
-export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): Promise<CacheResult<Producer>> {
+export function getProducerByDatasetCached(call: Call<CatalogReadDeps, { datasetId: string }>): Promise<CacheResult<Producer>> {
   const { deps, ctx } = call;
   const { datasetId } = call.input;
   if (datasetId.length === 0 || datasetId.length > 256) {
@@ -214,14 +207,14 @@ export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): P
 }
 
 /** One agent (null → not found). */
-export function getAgentCached(call: Call<{ agentId: string }>): Promise<CacheResult<Agent>> {
+export function getAgentCached(call: Call<CatalogReadDeps, { agentId: string }>): Promise<CacheResult<Agent>> {
   const { deps, ctx } = call;
   const id = parseAgentId(call.input.agentId);
   return deps.cache.get('agents', cacheKeys.agent(id), () => getAgent(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 
 /** One agent search page, keyed by the normalised (trimmed, lower-cased) name filter. */
-export function searchAgentsCached(call: Call<AgentSearch>): Promise<CacheResult<{ items: Agent[]; limit: number; offset: number }>> {
+export function searchAgentsCached(call: Call<CatalogReadDeps, AgentSearch>): Promise<CacheResult<{ items: Agent[]; limit: number; offset: number }>> {
   const { deps, ctx } = call;
   const r = AgentSearch.safeParse(call.input);
   if (!r.success) throw invalidQuery(r.error.issues);

@@ -2,12 +2,21 @@
  * Routes queue deliveries to their handler by job type. Handlers are registered by the domains
  * (lineage ingest, outbox sweep, …) and receive the deps `D` they need (the composition root
  * binds `Deps`; this module names no domain type, so it imports nothing that imports it); every
- * handler is idempotent because delivery is at-least-once.
+ * handler is idempotent because delivery is at-least-once. The router is where a delivery's context is
+ * made: actor `{ kind: 'queue', job: <type> }`, request id `job:<delivery id>` (`ctxFor`).
  */
+import { systemCtx, type RequestCtx } from '../context';
+import type { Background } from '../observability/background';
 import type { Delivery, JobType, Outcome } from '../ports/queue';
 import type { Logger } from '../observability/log';
 
-export type JobHandler<D> = (deps: D, batch: readonly Delivery[]) => Promise<readonly Outcome[]>;
+/** `ctxFor(d)` is the context the work of delivery `d` runs (and is audited) under. */
+export type JobHandler<D> = (deps: D, batch: readonly Delivery[], ctxFor: (d: Delivery) => RequestCtx) => Promise<readonly Outcome[]>;
+
+/** The context of one queue delivery (set here once, never by a handler). */
+export function deliveryCtx(deps: { readonly background: Background }, d: Delivery): RequestCtx {
+  return systemCtx((p) => deps.background.track(p), { kind: 'queue', job: d.job.type }, `job:${d.id}`);
+}
 
 export interface JobRouter<D> {
   /** Registers the handler for a job type (last one wins). */
@@ -18,7 +27,7 @@ export interface JobRouter<D> {
   consume(batch: readonly Delivery[]): Promise<Outcome[]>;
 }
 
-export function createJobRouter<D>(log: Logger): JobRouter<D> {
+export function createJobRouter<D extends { readonly background: Background }>(log: Logger): JobRouter<D> {
   const handlers = new Map<JobType, JobHandler<D>>();
   let deps: D | undefined;
   return {
@@ -43,7 +52,8 @@ export function createJobRouter<D>(log: Logger): JobRouter<D> {
           continue;
         }
         try {
-          const res = await handler(deps, idx.map((i) => batch[i]!));
+          const bound = deps;
+          const res = await handler(bound, idx.map((i) => batch[i]!), (d) => deliveryCtx(bound, d));
           idx.forEach((i, k) => (out[i] = res[k] ?? { ok: false, error: 'handler returned no outcome' }));
         } catch (e) {
           log.warn('job handler failed', { type, error: String(e) });

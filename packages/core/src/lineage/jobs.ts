@@ -8,20 +8,15 @@
  * the dead-letter table with its error — holding only the poison, never the good events.
  */
 import { z } from 'zod';
+import type { RequestCtx } from '../context';
 import type { Deps } from '../deps';
 import { isStrataError } from '../errors';
 import type { JobHandler, JobRouter } from '../jobs/router';
 import type { Delivery, Outcome } from '../ports/queue';
 import { OL_LIMITS } from './limits';
-import { storeEvents, type IngestJobPayload, type IngestReport, type LineageCtx } from './service';
+import { storeEvents, type IngestJobPayload, type IngestReport } from './service';
 
 const Payload = z.object({ events: z.array(z.unknown()).min(1).max(OL_LIMITS.maxBatchEvents), isolated: z.boolean().optional() });
-
-const noWait = (deps: Deps) => (p: Promise<unknown>) => deps.background.track(p.catch(() => undefined));
-
-function systemCtx(deps: Deps, d: Delivery): LineageCtx {
-  return { waitUntil: noWait(deps), requestId: `job:${d.id}`, actor: 'system:lineage.ingest' };
-}
 
 function isUnavailable(e: unknown): boolean {
   return isStrataError(e) && e.code === 'unavailable';
@@ -35,13 +30,12 @@ function issuesText(r: IngestReport): string {
 }
 
 /** Stores one delivery's events, isolating the ones that cannot be stored. */
-async function consumeOne(deps: Deps, d: Delivery): Promise<Outcome> {
+async function consumeOne(deps: Deps, d: Delivery, ctx: RequestCtx): Promise<Outcome> {
   const parsed = Payload.safeParse(d.job.payload);
   if (!parsed.success) return { ok: false, error: `malformed lineage.ingest payload: ${parsed.error.issues[0]?.message}`, retryable: false };
   const { events, isolated } = parsed.data;
-  const ctx = systemCtx(deps, d);
   try {
-    const r = await storeEvents(deps, ctx, events);
+    const r = await storeEvents({ deps, ctx, input: { events } });
     if (r.invalid === 0) return { ok: true };
     // invalid events never become valid: dead-letter them (alone) at once
     if (isolated || events.length === r.invalid) return { ok: false, error: `invalid events: ${issuesText(r)}`, retryable: false };
@@ -56,7 +50,7 @@ async function consumeOne(deps: Deps, d: Delivery): Promise<Outcome> {
   const errors: string[] = [];
   for (const ev of events) {
     try {
-      await storeEvents(deps, ctx, [ev]);
+      await storeEvents({ deps, ctx, input: { events: [ev] } });
     } catch (e) {
       if (isUnavailable(e)) return { ok: false, error: errorText(e) };
       poison.push(ev);
@@ -74,11 +68,11 @@ function errorText(e: unknown): string {
 }
 
 /** The `lineage.ingest` handler: deliveries one after another (each is already a batch of events). */
-export const lineageIngestHandler: JobHandler<Deps> = async (deps, batch) => {
+export const lineageIngestHandler: JobHandler<Deps> = async (deps, batch, ctxFor) => {
   const out: Outcome[] = [];
   for (const d of batch) {
     try {
-      out.push(await consumeOne(deps, d));
+      out.push(await consumeOne(deps, d, ctxFor(d)));
     } catch (e) {
       out.push({ ok: false, error: errorText(e) });
     }

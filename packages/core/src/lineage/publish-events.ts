@@ -9,17 +9,38 @@
  */
 import { z } from 'zod';
 import { getParents, getPublishedVersion } from '../catalog/repo';
+import type { Actor, Call, RequestCtx } from '../context';
 import type { Deps } from '../deps';
 import { fail, isStrataError } from '../errors';
 import type { JobHandler, JobRouter } from '../jobs/router';
+import { JOB_TYPES } from '../adapters/queue/job';
 import type { Outcome } from '../ports/queue';
 import { publishEvent, recallEvent } from './overlay-events';
-import { ingestLineage, storeEvents, type IngestReport, type LineageCtx } from './service';
+import { ingestLineage, storeEvents, type IngestReport, type LineageIngestDeps } from './service';
 
-/** The `lineage.publish` job payload: the version just published and the request that did it. */
+/** What emitting overlay events uses. */
+export type EmitDeps = LineageIngestDeps & Pick<Deps, 'clock'>;
+
+/** An actor as a job carries it (an identity's nonce is the request's own business, not the job's). */
+const CarriedActor: z.ZodType<Actor> = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('anonymous') }),
+  z.strictObject({ kind: z.literal('identity'), key: z.string().regex(/^0[23][0-9a-fA-F]{64}$/) }),
+  z.strictObject({ kind: z.literal('admin') }),
+  z.strictObject({ kind: z.literal('ingest') }),
+  z.strictObject({ kind: z.literal('schedule'), job: z.string().min(1).max(64) }),
+  z.strictObject({ kind: z.literal('queue'), job: z.enum(JOB_TYPES) }),
+  z.strictObject({ kind: z.literal('callback'), source: z.literal('arc') }),
+]);
+
+/**
+ * The `lineage.publish` job payload: the version just published, and the request that published
+ * it (its id and actor), under which the event is stored and audited — the event is part of
+ * that request's work, done after its response.
+ */
 export const PublishJobPayload = z.strictObject({
   versionId: z.string().regex(/^[0-9a-f]{64}$/),
-  requestId: z.string().max(200).optional(),
+  requestId: z.string().min(1).max(200),
+  actor: CarriedActor,
 });
 export type PublishJobPayload = z.infer<typeof PublishJobPayload>;
 
@@ -54,12 +75,12 @@ async function publishEventOf(deps: Pick<Deps, 'sql' | 'config'>, versionId: str
 }
 
 /** Builds and ingests the publish COMPLETE event of a catalog version (idempotent). */
-export async function emitPublishEvent({ deps, ctx, input }: { deps: Deps; ctx: LineageCtx; input: { versionId: string } }): Promise<IngestReport> {
-  return ingestLineage(deps, ctx, [await publishEventOf(deps, input.versionId)]);
+export async function emitPublishEvent({ deps, ctx, input }: Call<EmitDeps, { versionId: string }>): Promise<IngestReport> {
+  return ingestLineage({ deps, ctx, input: { events: [await publishEventOf(deps, input.versionId)] } });
 }
 
 /** Builds and ingests the RETRACTED event of a catalog version. */
-export async function emitRecallEvent({ deps, ctx, input }: { deps: Deps; ctx: LineageCtx; input: { versionId: string; reason?: string | null } }): Promise<IngestReport> {
+export async function emitRecallEvent({ deps, ctx, input }: Call<EmitDeps, { versionId: string; reason?: string | null }>): Promise<IngestReport> {
   const facts = await versionFacts(deps, input.versionId);
   const event = await recallEvent({
     env: overlayEnv(deps),
@@ -70,7 +91,7 @@ export async function emitRecallEvent({ deps, ctx, input }: { deps: Deps; ctx: L
     reason: input.reason ?? null,
     host: host(deps),
   });
-  return ingestLineage(deps, ctx, [event]);
+  return ingestLineage({ deps, ctx, input: { events: [event] } });
 }
 
 /**
@@ -78,7 +99,7 @@ export async function emitRecallEvent({ deps, ctx, input }: { deps: Deps; ctx: L
  * from the lineage store (a `lineage.publish` job that was lost, or publishes made with the
  * `lineageHooks` flag off). The catalog tables are the source of truth, so nothing is lost for good.
  */
-export async function reconcilePublishEvents({ deps, ctx, input = {} }: { deps: Deps; ctx: LineageCtx; input?: { limit?: number } }): Promise<{ emitted: string[] }> {
+export async function reconcilePublishEvents({ deps, ctx, input }: Call<EmitDeps, { limit?: number }>): Promise<{ emitted: string[] }> {
   const rows = await deps.sql.query<{ version_id: string }>(
     `SELECT d.version_id FROM declarations d
        LEFT JOIN ol_jobs j ON j.namespace = $1 AND j.name = 'publish::' || d.version_id
@@ -108,13 +129,10 @@ export const lineagePublishHandler: JobHandler<Deps> = async (deps, batch) => {
       out.push({ ok: false, error: `malformed lineage.publish payload: ${p.error.issues[0]?.message}`, retryable: false });
       continue;
     }
-    const ctx: LineageCtx = {
-      waitUntil: (w) => deps.background.track(w.catch(() => undefined)),
-      requestId: p.data.requestId ?? `job:${d.id}`,
-      actor: 'system:catalog.publish',
-    };
+    // the publishing request's context: its audit rows name the same request and actor
+    const ctx: RequestCtx = { requestId: p.data.requestId, actor: p.data.actor, waitUntil: (w) => deps.background.track(w.catch(() => undefined)) };
     try {
-      const r = await storeEvents(deps, ctx, [await publishEventOf(deps, p.data.versionId)]);
+      const r = await storeEvents({ deps, ctx, input: { events: [await publishEventOf(deps, p.data.versionId)] } });
       out.push(r.invalid === 0 ? { ok: true } : { ok: false, error: `publish event of ${p.data.versionId} is invalid`, retryable: false });
     } catch (e) {
       const permanent = isStrataError(e) && (e.code === 'not-found' || e.code === 'bad-request');
