@@ -1,6 +1,6 @@
 /** GET /health, GET /health/db and GET /metrics. Each tier is named; a failing one makes it 503. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { checkHealth, TierHealth } from '@strata/core/health/health';
+import { BacklogHealth, checkHealth, TierHealth } from '@strata/core/health/health';
 import { rateLimitHealth } from '@strata/core/ratelimit/index';
 import type { AppEnv } from '../env';
 import { SECURITY } from '../openapi/security';
@@ -14,6 +14,7 @@ const Health = z
     cache: TierHealth,
     storage: TierHealth,
     queue: TierHealth,
+    backlog: BacklogHealth,
     rateLimit: z.object({ failOpen: z.boolean(), detail: z.string() }),
   })
   .openapi('Health');
@@ -23,7 +24,7 @@ const healthRoute = createRoute({
   path: '/health',
   tags: ['operations'],
   summary: 'Liveness of every tier',
-  description: 'Pings the database, cache, blob store and queue and names each one’s adapter (tier) and latency; 503 when any fails, naming it in `failing`. Also says whether rate limits are enforced or failing open.',
+  description: 'Pings the database, cache, blob store and queue and names each one’s adapter (tier) and latency; 503 when any fails, naming it in `failing`. Also says whether rate limits are enforced or failing open, and reports the backlog of post-commit work (unapplied cache invalidations, their age, pending dead letters), which alone never makes it 503.',
   security: SECURITY.public,
   responses: {
     200: { description: 'All tiers reachable', content: { 'application/json': { schema: Health } } },
@@ -46,7 +47,7 @@ const dbRoute = createRoute({
 
 export function registerHealth(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, async (c) => {
-    const h = await checkHealth(c.get('deps'), ['database', 'cache', 'storage', 'queue']);
+    const h = await checkHealth(c.get('deps'), ['database', 'cache', 'storage', 'queue'], { backlog: true });
     // fail-open when Kv does not answer now, or the limiter's own last check could not reach it
     const failOpen = h.cache.ok === false || rateLimitHealth(c.get('deps')).failOpen;
     const body = { ...h, rateLimit: { failOpen, detail: failOpen ? 'Kv unreachable: rate limits fail open' : 'rate limits enforced through Kv' } };

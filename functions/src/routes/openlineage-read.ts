@@ -4,7 +4,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { StrataError } from '@strata/core/errors';
-import { emitPublishEvent, emitRecallEvent, reconcilePublishEvents } from '@strata/core/lineage/jobs';
+import { emitPublishEvent, emitRecallEvent, reconcilePublishEvents } from '@strata/core/lineage/publish-events';
 import { getDataset, getJob, getRun, searchDatasets } from '@strata/core/lineage/lookup';
 import { OL_QUERY_LIMITS } from '@strata/core/lineage/limits';
 import { lineageQueryCached } from '@strata/core/lineage/service';
@@ -138,7 +138,7 @@ const hookRoute = (which: 'publish' | 'recall') =>
     summary: which === 'publish' ? "Emit a catalog version's publish (COMPLETE) event" : "Emit a catalog version's RETRACTED event",
     description:
       which === 'publish'
-        ? 'Emits the OpenLineage COMPLETE event of a published version (job `strata.publish`, its parents as inputs, the version as output) into the lineage store. Publishing does this by itself (`lineageHooks`); this replays it. Idempotent: the same event is a duplicate.'
+        ? 'Emits the OpenLineage COMPLETE event of a published version (job `strata.publish`, its parents as inputs, the version as output) into the lineage store. Publishing does this by itself (a `lineage.publish` job after the commit, flag `lineageHooks`); this replays it. Idempotent: the same event is a duplicate.'
         : 'Emits an OpenLineage event marking a published version retracted, with an optional `reason`.',
     security: SECURITY.admin,
     middleware: [requireToken('admin')] as const,

@@ -2,7 +2,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { readyDecision } from '@strata/core/bundle/ready-decision';
 import { parseVersionId } from '@strata/core/catalog/hex';
-import { evaluateStoredPolicy } from '@strata/core/policy/service';
 import type { AppEnv } from '../env';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
@@ -44,8 +43,7 @@ export function registerReady(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
     const versionId = parseVersionId(q.versionId);
-    const deps = { ...c.get('deps'), evaluatePolicy: evaluateStoredPolicy };
-    const r = await readyDecision({ deps, ctx: c.get('ctx'), input: { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) } });
+    const r = await readyDecision({ deps: c.get('deps'), ctx: c.get('ctx'), input: { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) } });
     return c.json(r as z.infer<typeof Ready>, 200, { 'cache-control': 'no-store' });
   });
 }

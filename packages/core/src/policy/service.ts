@@ -9,7 +9,7 @@ import { auditOf, type Call, type RequestCtx } from '../context';
 import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import { cacheKeys, cacheTags } from '../cache/keys';
-import { sha256HexUtf8 } from '../catalog/hex';
+import { sha256Hex } from '../util/hash';
 import { commitWrite } from '../outbox/outbox';
 import { evaluateRules, type PolicyDecision } from './evaluate';
 import { gatherPolicyFacts, type PolicySources, type ReadinessFacts } from './gather';
@@ -38,7 +38,7 @@ function parseBody<S extends z.ZodType>(schema: S, input: unknown): z.output<S> 
 }
 
 /** SHA-256 of the canonical policy JSON: which rules an evaluation applied. */
-export const policyHash = (p: Policy): string => sha256HexUtf8(canonicalize(p) ?? '{}');
+export const policyHash = (p: Policy): string => sha256Hex(canonicalize(p) ?? '{}');
 
 const invalidation = (policyId: string) => ({ keys: [cacheKeys.policy(policyId)], tags: [cacheTags.policies()] });
 

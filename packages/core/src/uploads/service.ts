@@ -6,7 +6,7 @@
  * (S3 keeps no whole-object SHA-256 for multipart objects). Delivery serves only verified content.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex } from '../util/hex';
 import type { Deps } from '../deps';
 import { StrataError, fail } from '../errors';
 import { isUniqueViolation } from '../ports/sql';
