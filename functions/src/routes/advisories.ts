@@ -66,7 +66,7 @@ export function registerAdvisories(app: OpenAPIHono<AppEnv>): void {
     return c.json(a, 201);
   });
   app.openapi(listRoute, async (c) => {
-    const versionId = parseVersionId(c.req.valid('query').versionId);
+    const versionId = parseVersionId(c.req.valid('query').versionId, ['query', 'versionId']);
     const items = await listAdvisoriesForVersion(c.get('deps'), versionId);
     return c.json({ versionId, items }, 200, { 'cache-control': 'no-store' });
   });

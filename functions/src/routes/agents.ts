@@ -103,11 +103,11 @@ export function registerAgents(app: OpenAPIHono<AppEnv>): void {
   // registered before /agents/{id} so "search" is never read as an id
   app.openapi(searchRoute, async (c) => {
     const r = await searchAgentsCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('query') });
-    return (await sendCached(c, r, 'agents', { detail: 'No agents.' })) as never;
+    return await sendCached(c, r, 'agents', { detail: 'No agents.' });
   });
   app.openapi(getRoute, async (c) => {
     const r = await getAgentCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { agentId: c.req.valid('param').id } });
-    return (await sendCached(c, r, 'agents', { detail: 'No agent has this id.', hint: 'agent not found' })) as never;
+    return await sendCached(c, r, 'agents', { detail: 'No agent has this id.', hint: 'agent not found' });
   });
   app.openapi(pingRoute, async (c) => c.json(await pingAgentVerb({ deps: c.get('deps'), ctx: serviceCtx(c), input: { agentId: c.req.valid('param').id } }), 200));
 }

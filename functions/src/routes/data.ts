@@ -55,7 +55,7 @@ export function registerData(app: OpenAPIHono<AppEnv>): void {
     // the URL is a bearer credential for PRESIGN_TTL_SEC: never cache this answer anywhere
     c.header('cache-control', 'no-store');
     c.header('x-content-type-options', 'nosniff');
-    if (redirect) return c.redirect(body.delivery.url, 302) as never;
+    if (redirect) return c.redirect(body.delivery.url, 302);
     return c.json(body, 200);
   });
 }

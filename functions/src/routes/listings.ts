@@ -117,13 +117,13 @@ export function registerListings(app: OpenAPIHono<AppEnv>): void {
     const r = await listListingsCached({ deps: c.get('deps'), ctx: serviceCtx(c), input });
     const deps = c.get('deps');
     if (policyPreview !== 'true' || deps.config.FEATURE_FLAGS_JSON?.policyPreview === false || !r.value) {
-      return (await sendCached(c, r, 'listings', { detail: 'No listings.' })) as never;
+      return await sendCached(c, r, 'listings', { detail: 'No listings.' });
     }
     const items = await previewForListings(deps, r.value.items, policyId, c.get('waitUntil'));
-    return (await sendCached(c, { ...r, value: { ...r.value, items } }, 'listings', { detail: 'No listings.' })) as never;
+    return await sendCached(c, { ...r, value: { ...r.value, items } }, 'listings', { detail: 'No listings.' });
   });
   app.openapi(detailRoute, async (c) => {
     const r = await getListingCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { versionId: c.req.valid('param').versionId } });
-    return (await sendCached(c, r, 'assets', { detail: 'No version has this id.', hint: 'versionId not found' })) as never;
+    return await sendCached(c, r, 'assets', { detail: 'No version has this id.', hint: 'versionId not found' });
   });
 }

@@ -86,10 +86,10 @@ export function registerProducers(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(getRoute, async (c) => {
     const r = await getProducerCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { producerId: c.req.valid('param').id } });
-    return (await sendCached(c, r, 'producers', { detail: 'No producer has this id.', hint: 'producer not found' })) as never;
+    return await sendCached(c, r, 'producers', { detail: 'No producer has this id.', hint: 'producer not found' });
   });
   app.openapi(byDatasetRoute, async (c) => {
     const r = await getProducerByDatasetCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { datasetId: c.req.valid('query').datasetId } });
-    return (await sendCached(c, r, 'producers', { detail: 'No producer has published this dataset.', hint: 'producer not found' })) as never;
+    return await sendCached(c, r, 'producers', { detail: 'No producer has published this dataset.', hint: 'producer not found' });
   });
 }

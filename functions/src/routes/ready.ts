@@ -43,7 +43,7 @@ const route = createRoute({
 export function registerReady(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const versionId = parseVersionId(q.versionId);
+    const versionId = parseVersionId(q.versionId, ['query', 'versionId']);
     const r = await readyDecision(c.get('deps'), { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) }, (deps, input) =>
       evaluateStoredPolicy(deps, input, c.get('waitUntil')),
     { waitUntil: c.get('waitUntil') });

@@ -3,7 +3,7 @@
  * active set for a whole lineage (one query) that /ready applies.
  */
 import type { Deps } from '../deps';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput } from '../errors';
 import type { Row, SqlSession } from '../ports/sql';
 import { stmt } from '../ports/sql';
 import { commitWrite } from '../outbox/outbox';
@@ -39,10 +39,7 @@ export async function createAdvisory(
   ctx: { actor: string; requestId?: string; waitUntil: (p: Promise<unknown>) => void },
 ): Promise<Advisory> {
   const parsed = NewAdvisory.safeParse(input);
-  if (!parsed.success) {
-    const issues: FieldIssue[] = parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
-    throw new StrataError('validation-failed', 'The advisory is not valid.', { issues });
-  }
+  if (!parsed.success) throw invalidInput(['body'], parsed.error.issues, 'The advisory is not valid.');
   const a = parsed.data;
   const id = newAdvisoryId();
   const now = new Date(deps.clock.now());

@@ -38,7 +38,7 @@ export async function verifyAndStoreProof(
   input: { txid: string; envelope: unknown },
   ctx: { actor?: string; requestId?: string; waitUntil: WaitUntil },
 ): Promise<StoredProof> {
-  const txid = parseHex64('txid', input.txid);
+  const txid = parseHex64('txid', input.txid, ['path', 'txid']);
   const shape = parseEnvelopeShape(toStoredForm(await expandBeef(input.envelope, storeChainView(deps.sql))));
   const decl = await getDeclarationByTxid(deps.sql, txid);
   if (decl === null) throw new StrataError('not-found', 'No declaration has this txid.', { hint: 'txid not found' });

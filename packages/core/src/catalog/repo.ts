@@ -3,7 +3,7 @@
  * are in migrations/0010_catalog.sql (`assets.search` is a generated tsvector with a GIN index).
  */
 import { z } from 'zod';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput } from '../errors';
 import type { Row, SqlParam, SqlSession } from '../ports/sql';
 import { parseVersionId } from './hex';
 import { PRODUCER_ID } from './ids';
@@ -58,10 +58,6 @@ export function searchTsquery(q: string): string | null {
   return words.length === 0 ? null : words.map((w) => `${w}:*`).join(' & ');
 }
 
-function issuesOf(e: z.ZodError, root: string): FieldIssue[] {
-  return e.issues.map((i) => ({ path: [root, ...i.path.map(String)].join('.'), message: i.message }));
-}
-
 /** One page of listings in a deterministic order (newest first, then versionId). */
 export async function searchListings(
   sql: SqlSession,
@@ -69,7 +65,7 @@ export async function searchListings(
   opts: { includePolicyMeta?: boolean } = {},
 ): Promise<{ items: ListingItem[]; limit: number; offset: number }> {
   const parsed = ListingQuery.safeParse(query);
-  if (!parsed.success) throw new StrataError('validation-failed', 'Invalid listing query.', { issues: issuesOf(parsed.error, 'query') });
+  if (!parsed.success) throw invalidInput(['query'], parsed.error.issues, 'Invalid listing query.');
   const { q, datasetId, producerId, limit, offset } = parsed.data;
   const where: string[] = [];
   const params: SqlParam[] = [];

@@ -6,7 +6,7 @@
  */
 import { cacheKeys, cacheTags, type CacheResult, type WaitUntil } from '../cache/index';
 import type { Deps } from '../deps';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput, StrataError, type SchemaIssue } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
 import type { AuditEntry } from '../audit/audit';
 import type { Statement } from '../ports/sql';
@@ -149,7 +149,7 @@ export async function registerAgentVerb(call: Call<{ body: unknown }>) {
 /** Records a ping (status `up`). An agent registered with an identity key only accepts pings signed by it. */
 export async function pingAgentVerb(call: Call<{ agentId: string }>) {
   const { deps, ctx, input } = call;
-  const agent = await getAgent(deps.sql, input.agentId);
+  const agent = await getAgent(deps.sql, parseAgentId(input.agentId, ['path', 'id']));
   if (!agent) throw new StrataError('not-found', 'No agent has this id.', { hint: 'agent not found' });
   if (agent.identityKey && agent.identityKey !== ctx.identityKey?.toLowerCase()) {
     throw new StrataError('forbidden', 'This agent only accepts pings signed by its identity key.', { hint: 'identity-mismatch' });
@@ -174,15 +174,12 @@ function textParam(name: string, v: string | undefined): Record<string, string> 
   return encodeURIComponent(v).length <= 200 ? { [name]: v } : { [`${name}Hash`]: sha256HexUtf8(v) };
 }
 
-function invalidQuery(issues: readonly { path: PropertyKey[]; message: string }[]): StrataError {
-  const list: FieldIssue[] = issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message }));
-  return new StrataError('validation-failed', 'Invalid query.', { issues: list });
-}
+const invalidQuery = (issues: readonly SchemaIssue[]): StrataError => invalidInput(['query'], issues, 'Invalid query.');
 
 /** One listing's detail (null → not found, cached briefly as such). */
 export function getListingCached(call: Call<{ versionId: string }>): Promise<CacheResult<ListingDetail>> {
   const { deps, ctx } = call;
-  const v = parseVersionId(call.input.versionId);
+  const v = parseVersionId(call.input.versionId, ['path', 'versionId']);
   return deps.cache.get('assets', cacheKeys.asset(v), () => getListing(deps.sql, v), { waitUntil: ctx.waitUntil });
 }
 
@@ -214,7 +211,7 @@ export async function listListingsCached(call: Call<ListingQuery>): Promise<Cach
 /** A producer profile (null → not found). */
 export function getProducerCached(call: Call<{ producerId: string }>): Promise<CacheResult<Producer>> {
   const { deps, ctx } = call;
-  const id = parseProducerId(call.input.producerId);
+  const id = parseProducerId(call.input.producerId, ['path', 'id']);
   return deps.cache.get('producers', cacheKeys.producer(id), () => getProducer(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 
@@ -223,7 +220,7 @@ export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): P
   const { deps, ctx } = call;
   const { datasetId } = call.input;
   if (datasetId.length === 0 || datasetId.length > 256) {
-    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId', issues: [{ path: 'datasetId', message: 'must be 1..256 characters' }] });
+    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId', issues: [{ path: 'query.datasetId', message: 'must be 1..256 characters' }] });
   }
   const key = cacheKeys.producer(`ds.${sha256HexUtf8(datasetId)}`);
   return deps.cache.get('producers', key, () => getProducerByDataset(deps.sql, datasetId), {
@@ -235,7 +232,7 @@ export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): P
 /** One agent (null → not found). */
 export function getAgentCached(call: Call<{ agentId: string }>): Promise<CacheResult<Agent>> {
   const { deps, ctx } = call;
-  const id = parseAgentId(call.input.agentId);
+  const id = parseAgentId(call.input.agentId, ['path', 'id']);
   return deps.cache.get('agents', cacheKeys.agent(id), () => getAgent(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 

@@ -6,7 +6,7 @@
  * computed locally. One database round trip and none to the store per issued URL.
  */
 import type { Deps } from '../deps';
-import { StrataError, fail } from '../errors';
+import { invalidInput, StrataError, fail } from '../errors';
 import type { PresignedRequest } from '../ports/blob';
 import type { ServiceCtx } from '../catalog/service';
 import { contentKey } from '../uploads/schema';
@@ -64,7 +64,7 @@ function refusal(row: DeliveryRow, q: DataQuery, nowMs: number): StrataError | n
 export async function deliver(call: Call<{ query: unknown }>): Promise<Delivery> {
   const { deps, ctx } = call;
   const parsed = DataQuery.safeParse(call.input.query);
-  if (!parsed.success) throw fail.validation(parsed.error.issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message })));
+  if (!parsed.success) throw invalidInput(['query'], parsed.error.issues);
   const q = parsed.data;
   // A snapshot can pass every check while a concurrent download takes the last bytes before
   // the UPDATE runs; the UPDATE then writes nothing and the next snapshot tells which check failed.

@@ -6,14 +6,14 @@
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import type { Deps } from '../deps';
-import { StrataError } from '../errors';
+import { fieldIssues, StrataError } from '../errors';
 import { cacheKeys, cacheTags } from '../cache/keys';
 import { sha256HexUtf8 } from '../catalog/hex';
 import { commitWrite } from '../outbox/outbox';
 import { evaluateRules, type PolicyDecision } from './evaluate';
 import { gatherPolicyFacts, type PolicySources, type ReadinessFacts } from './gather';
 import { deletePolicyStatement, getPolicy, insertPolicyRun, insertPolicyStatement, listPolicies, updatePolicyStatement, type PolicyRecord } from './repo';
-import { newPolicyId, parsePolicy, policyIssues, type Policy } from './schema';
+import { NewPolicy, newPolicyId, parsePolicy, PolicyPatch, type Policy } from './schema';
 
 export type PolicyServiceDeps = Pick<Deps, 'sql' | 'cache' | 'clock' | 'config'>;
 
@@ -23,21 +23,13 @@ export interface RequestCtx {
   readonly waitUntil: (p: Promise<unknown>) => void;
 }
 
-const Name = z.string().trim().min(1).max(256);
 // the document itself is checked by parsePolicy, so its issues carry their own paths
-const Doc = z.custom<unknown>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a policy object');
-export const NewPolicy = z.strictObject({ name: Name, enabled: z.boolean().default(true), policy: Doc });
-export const PolicyPatch = z.strictObject({ name: Name.optional(), enabled: z.boolean().optional(), policy: Doc.optional() });
-export const PolicyListQuery = z.object({
-  enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
+export { NewPolicy, PolicyListQuery, PolicyPatch } from './schema';
 
 function parseBody<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const issues = policyIssues(r.error.issues, 'body');
+  const issues = fieldIssues(['body'], r.error.issues);
   const missing = issues.some((i) => i.path === 'body.name' || i.path === 'body.policy');
   throw new StrataError('validation-failed', 'The request body is not valid; see `issues`.', { issues, ...(missing ? { hint: 'name and policy required' } : {}) });
 }
@@ -50,7 +42,7 @@ const invalidation = (policyId: string) => ({ keys: [cacheKeys.policy(policyId)]
 /** Creates a policy (admin). */
 export async function createPolicy(deps: PolicyServiceDeps, input: unknown, ctx: RequestCtx): Promise<{ policyId: string }> {
   const body = parseBody(NewPolicy, input);
-  const policy = parsePolicy(body.policy, 'body.policy');
+  const policy = parsePolicy(body.policy);
   const policyId = newPolicyId();
   await commitWrite(
     { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
@@ -72,7 +64,7 @@ async function mustExist(deps: PolicyServiceDeps, policyId: string): Promise<voi
 /** Changes name, enabled flag and/or document of a policy (admin); `not-found` when unknown. */
 export async function updatePolicy(deps: PolicyServiceDeps, policyId: string, input: unknown, ctx: RequestCtx): Promise<void> {
   const body = parseBody(PolicyPatch, input);
-  const policy = body.policy === undefined ? undefined : parsePolicy(body.policy, 'body.policy');
+  const policy = body.policy === undefined ? undefined : parsePolicy(body.policy);
   await mustExist(deps, policyId);
   const { results } = await commitWrite(
     { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
@@ -150,7 +142,7 @@ export interface EvaluateInput {
 export async function evaluatePolicy(deps: PolicyServiceDeps, input: EvaluateInput, waitUntil?: RequestCtx['waitUntil']): Promise<PolicyDecision> {
   let policy: Policy;
   if (input.policyId !== undefined) policy = await loadEnabledPolicy(deps, input.policyId, waitUntil);
-  else if (input.policy !== undefined) policy = parsePolicy(input.policy, 'body.policy');
+  else if (input.policy !== undefined) policy = parsePolicy(input.policy);
   else throw new StrataError('bad-request', 'Give policyId or policy.', { hint: 'policyId or policy required', issues: [{ path: 'body.policyId', message: 'give policyId or policy' }] });
   const facts = await gatherPolicyFacts(deps, input.versionId, {
     policy,

@@ -8,7 +8,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Deps } from '../deps';
-import { StrataError, fail } from '../errors';
+import { invalidInput, StrataError, fail, type InputAt, type SchemaIssue } from '../errors';
 import { isUniqueViolation } from '../ports/sql';
 import type { Outcome } from '../ports/queue';
 import type { PresignedRequest } from '../ports/blob';
@@ -68,9 +68,9 @@ function newUploadId(): string {
   return `upl_${bytesToHex(b)}`;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown, at: string): T {
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: readonly SchemaIssue[] } } }, v: unknown, at: InputAt): T {
   const r = schema.safeParse(v);
-  if (!r.success) throw fail.validation(r.error.issues.map((i) => ({ path: [at, ...i.path.map(String)].join('.'), message: i.message })));
+  if (!r.success) throw invalidInput(at, r.error.issues);
   return r.data;
 }
 
@@ -85,7 +85,7 @@ const now = (deps: Deps) => new Date(deps.clock.now());
 /** The upload of `uploadId`, continued only by the key that started it. */
 async function ownUpload(deps: Deps, ctx: ServiceCtx, rawId: unknown): Promise<UploadRecord> {
   const signer = requireSigner(ctx);
-  const uploadId = parse(UploadId, rawId, 'path.uploadId');
+  const uploadId = parse(UploadId, rawId, ['path', 'uploadId']);
   const u = await getUpload(deps.sql, uploadId);
   if (!u) throw fail.notFound('No upload has this id.');
   if (u.identityKey !== signer) throw fail.forbidden('Only the producer that started this upload may continue it.', 'not-your-upload');
@@ -105,7 +105,7 @@ async function presignSingle(deps: Deps, u: UploadRecord): Promise<PresignedRequ
 export async function createUpload(call: Call<{ body: unknown }>): Promise<{ created: boolean; upload: UploadView }> {
   const { deps, ctx } = call;
   const signer = requireSigner(ctx);
-  const req = parse(UploadRequest, call.input.body, 'body');
+  const req = parse(UploadRequest, call.input.body, ['body']);
   if (req.sizeBytes > deps.config.UPLOAD_MAX_BYTES) {
     throw new StrataError('payload-too-large', `Objects are limited to ${deps.config.UPLOAD_MAX_BYTES} bytes.`, { hint: 'sizeBytes' });
   }
@@ -162,7 +162,7 @@ export async function createUpload(call: Call<{ body: unknown }>): Promise<{ cre
 export async function presignParts(call: Call<{ uploadId: unknown; body: unknown }>) {
   const { deps, ctx } = call;
   const u = await ownUpload(deps, ctx, call.input.uploadId);
-  const req = parse(PartsRequest, call.input.body, 'body');
+  const req = parse(PartsRequest, call.input.body, ['body']);
   if (u.mode !== 'multipart') throw fail.conflict('This upload is a single PUT, not multipart.', 'use the put URL from POST /v1/uploads');
   if (u.status !== 'pending') throw fail.conflict(`The upload is ${u.status}.`, `status=${u.status}`);
   const count = partCount(u);
@@ -251,7 +251,7 @@ async function startVerifying(deps: Deps, ctx: ServiceCtx, u: UploadRecord): Pro
 
 /** GET /v1/uploads/:id — the upload's state (no secrets in it). */
 export async function getUploadView(call: Call<{ uploadId: unknown }>): Promise<UploadView> {
-  const uploadId = parse(UploadId, call.input.uploadId, 'path.uploadId');
+  const uploadId = parse(UploadId, call.input.uploadId, ['path', 'uploadId']);
   const u = await getUpload(call.deps.sql, uploadId);
   if (!u) throw fail.notFound('No upload has this id.');
   return view(u);
