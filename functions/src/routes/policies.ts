@@ -14,13 +14,12 @@ import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
-const PolicyItem = PolicyRecord.openapi('Policy');
+components({ Policy: PolicyRecord, PolicyDecision, PolicyEvaluation: EvaluatePolicyBody });
 const Ok = z.object({ status: z.literal('ok') });
-const Decision = PolicyDecision.openapi('PolicyDecision');
 const json = <S extends z.ZodType>(schema: S) => ({ required: true, content: { 'application/json': { schema } } });
-const EvaluateBody = EvaluatePolicyBody.openapi('PolicyEvaluation');
 
 const routes = {
   create: createRoute({
@@ -35,14 +34,14 @@ const routes = {
     description: 'Stored policies, newest first; `enabled=true|false` filters, `limit` (≤ 200) and `offset` page.',
     security: SECURITY.public,
     request: { query: PolicyListQuery },
-    responses: { 200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(PolicyItem), limit: z.number(), offset: z.number() }) } } }, ...errorResponses(429, 503) },
+    responses: { 200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(PolicyRecord), limit: z.number(), offset: z.number() }) } } }, ...errorResponses(429, 503) },
   }),
   get: createRoute({
     method: 'get', path: '/policies/{id}', tags: ['policies'], summary: 'One policy (cached)', middleware: [rateLimit('public')] as const,
     description: 'One stored policy with its document.',
     security: SECURITY.public,
     request: { params: PolicyIdParam },
-    responses: { 200: { description: 'The policy', content: { 'application/json': { schema: PolicyItem } } }, ...errorResponses('not-found', 429, 503) },
+    responses: { 200: { description: 'The policy', content: { 'application/json': { schema: PolicyRecord } } }, ...errorResponses('not-found', 429, 503) },
   }),
   patch: createRoute({
     method: 'patch', path: '/policies/{id}', tags: ['policies'], summary: 'Change name, enabled and/or policy (admin)', middleware: [requireToken('admin')] as const,
@@ -68,8 +67,8 @@ const evaluateRoute = (path: string) =>
       (path === '/ready/policy-eval' ? ' Same as `POST /policies/evaluate` (the seed’s path).' : ''),
     security: SECURITY.public,
     middleware: [rateLimit('policy-eval')] as const,
-    request: { body: json(EvaluateBody) },
-    responses: { 200: { description: 'The decision', content: { 'application/json': { schema: Decision } } }, ...errorResponses('not-found', 'policy-not-found', 429, 503) },
+    request: { body: json(EvaluatePolicyBody) },
+    responses: { 200: { description: 'The decision', content: { 'application/json': { schema: PolicyDecision } } }, ...errorResponses('not-found', 'policy-not-found', 429, 503) },
   });
 
 export function registerPolicies(app: OpenAPIHono<AppEnv>): void {

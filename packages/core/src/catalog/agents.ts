@@ -6,38 +6,10 @@ import { z } from 'zod';
 import { invalidInput, StrataError, type InputAt } from '../errors';
 import type { Row, SqlParam, SqlSession, Statement } from '../ports/sql';
 import { AGENT_ID, agentIdFor } from './ids';
-import { WebhookUrl } from '../net/webhook-url';
+import { AgentRegistration, AgentSearch, AgentStatus, type Agent } from './schema';
 
-const Label = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
-
-export const AgentRegistration = z.strictObject({
-  name: Label(256),
-  capabilities: z.array(Label(128)).max(64),
-  webhookUrl: WebhookUrl,
-  identityKey: z.string().regex(/^0[23][0-9a-fA-F]{64}$/, 'must be a compressed public key').optional(),
-});
-export type AgentRegistration = z.input<typeof AgentRegistration>;
-
-export const AgentSearch = z.object({
-  q: z.string().max(256).optional(),
-  capability: Label(128).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
-export type AgentSearch = z.input<typeof AgentSearch>;
-
-export const AgentStatus = z.enum(['unknown', 'up', 'down']);
-export type AgentStatus = z.output<typeof AgentStatus>;
-
-export interface Agent {
-  agentId: string;
-  name: string;
-  capabilities: string[];
-  webhookUrl: string;
-  identityKey: string | null;
-  status: AgentStatus;
-  lastPingAt: string | null;
-}
+export { AgentRegistration, AgentSearch, AgentStatus } from './schema';
+export type { Agent } from './schema';
 
 function invalid(e: z.ZodError, at: InputAt): StrataError {
   return invalidInput(at, e.issues, 'name, webhookUrl, capabilities[] required');

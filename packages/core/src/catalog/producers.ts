@@ -2,31 +2,13 @@
  * Producer registry. Writes return statements (the caller batches them with outbox and audit
  * rows); reads run one query. The id is derived from the identity key (see ids.ts).
  */
-import { z } from 'zod';
 import { fieldIssues, StrataError, type FieldIssue, type InputAt } from '../errors';
 import type { Row, SqlSession, Statement } from '../ports/sql';
 import { PRODUCER_ID, producerIdOf } from './ids';
+import { ProducerRegistration, type Producer } from './schema';
 
-export const ProducerRegistration = z.strictObject({
-  name: z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters').optional(),
-  website: z.url({ protocol: /^https?$/ }).max(2048).optional(),
-  payoutScriptHex: z
-    .string()
-    .max(20_000)
-    .regex(/^(?:[0-9a-fA-F]{2})+$/, 'must be hex')
-    .transform((s) => s.toLowerCase())
-    .optional(),
-});
-export type ProducerRegistration = z.input<typeof ProducerRegistration>;
-
-export interface Producer {
-  producerId: string;
-  identityKey: string;
-  name: string | null;
-  website: string | null;
-  payoutScriptHex: string | null;
-  createdAt: string;
-}
+export { ProducerRegistration } from './schema';
+export type { Producer } from './schema';
 
 const IDENTITY_KEY = /^0[23][0-9a-fA-F]{64}$/;
 

@@ -16,7 +16,8 @@ import { AgentSearch, getAgent, interpretPingResult, interpretRegisterResult, pa
 import { parseVersionId, sha256HexUtf8 } from './hex';
 import { interpretPublishResult, preparePublish, publishConflictFrom, type PublishOutcome } from './publish';
 import { getProducer, getProducerByDataset, parseProducerId, registerProducer, type Producer } from './producers';
-import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail, type ListingItem } from './repo';
+import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail } from './repo';
+import type { ListingsPage, PublishResult } from './schema';
 
 export interface ServiceCtx {
   readonly waitUntil: WaitUntil;
@@ -73,12 +74,7 @@ async function write(call: Call<unknown>, statements: Statement[], invalidate: I
   );
 }
 
-export interface PublishResult {
-  readonly status: PublishOutcome;
-  readonly txid: string;
-  readonly versionId: string;
-  readonly opretVout: number;
-}
+export type { PublishResult } from './schema';
 
 /**
  * Publishes a version. A replay of the same tx is `existing` and still writes its outbox and
@@ -183,7 +179,7 @@ export function getListingCached(call: Call<{ versionId: string }>): Promise<Cac
   return deps.cache.get('assets', cacheKeys.asset(v), () => getListing(deps.sql, v), { waitUntil: ctx.waitUntil });
 }
 
-export type ListingsPage = { items: ListingItem[]; limit: number; offset: number };
+export type { ListingsPage } from './schema';
 
 /**
  * One listings page. The key holds the NORMALISED search (the tsquery the repo will run), so
