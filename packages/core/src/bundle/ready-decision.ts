@@ -7,22 +7,9 @@ import type { Deps } from '../deps';
 import { isStrataError } from '../errors';
 import type { WaitUntil } from '../cache/types';
 import { computeReadiness, type Readiness } from './ready';
+import type { PolicyOutcome, ReadyResponse } from './schema';
 
-export interface PolicyOutcome {
-  readonly decision: 'allow' | 'warn' | 'block';
-  readonly reasons: readonly unknown[];
-  readonly warnings: readonly unknown[];
-  readonly evidence: unknown;
-}
-
-export interface ReadyResponse {
-  readonly ready: boolean;
-  readonly reason: string | null;
-  readonly confirmations: number;
-  readonly bestHeight: number | null;
-  readonly warnings: readonly string[];
-  readonly policy?: PolicyOutcome;
-}
+export type { PolicyOutcome, ReadyResponse } from './schema';
 
 /** Evaluates a stored policy for a version given its readiness (the policy domain's verb). */
 export type PolicyEvaluator = (deps: Deps, input: { versionId: string; policyId: string; readiness: Readiness }) => Promise<PolicyOutcome>;

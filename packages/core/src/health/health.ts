@@ -10,17 +10,22 @@ export const TierHealth = z.object({
 });
 export type TierHealth = z.infer<typeof TierHealth>;
 
-export type TierName = 'database' | 'cache' | 'storage' | 'queue';
+export const TierName = z.enum(['database', 'cache', 'storage', 'queue']);
+export type TierName = z.infer<typeof TierName>;
 
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  timestamp: string;
-  failing: TierName[];
-  database: TierHealth;
-  cache: TierHealth;
-  storage: TierHealth;
-  queue: TierHealth;
-}
+export const HealthReport = z.object({
+  status: z.enum(['ok', 'degraded']),
+  timestamp: z.string(),
+  failing: z.array(TierName),
+  database: TierHealth,
+  cache: TierHealth,
+  storage: TierHealth,
+  queue: TierHealth,
+});
+export type HealthReport = z.infer<typeof HealthReport>;
+
+/** GET /health: the report plus whether rate limits are enforced or failing open. */
+export const HealthResponse = HealthReport.extend({ rateLimit: z.object({ failOpen: z.boolean(), detail: z.string() }) });
 
 const DEADLINE_MS = 2_000;
 
