@@ -7,12 +7,11 @@
  */
 import type { Deps } from '../deps';
 import { invalidInput, StrataError, fail } from '../errors';
-import type { PresignedRequest } from '../ports/blob';
 import type { ServiceCtx } from '../catalog/service';
 import { contentKey } from '../uploads/schema';
 import { issueUrl } from './cdn';
 import { deliveryStatement, toDeliveryRow, type DeliveryRow } from './repo';
-import { DataQuery } from './schema';
+import { DataQuery, type Delivery } from './schema';
 
 export interface Call<I> {
   readonly deps: Deps;
@@ -20,28 +19,7 @@ export interface Call<I> {
   readonly input: I;
 }
 
-export interface Delivery {
-  readonly redirect: boolean;
-  readonly success: true;
-  readonly delivery: {
-    readonly method: 'presigned-url';
-    readonly cdn: 'off' | 'direct' | 'signed';
-    readonly url: string;
-    /** Epoch seconds. */
-    readonly expiresAt: number;
-    /** Headers to send with the GET (none today; a Range header may be added). */
-    readonly headers: PresignedRequest['headers'];
-  };
-  readonly metadata: {
-    readonly contentHash: string;
-    readonly receiptId: string;
-    readonly versionId: string;
-    readonly size: number;
-    readonly tier: string;
-    readonly bytesUsed: number;
-    readonly bytesLimit: number;
-  };
-}
+export type { Delivery } from './schema';
 
 /** The first failing check, in the contract's order (null: every check passes on this snapshot). */
 function refusal(row: DeliveryRow, q: DataQuery, nowMs: number): StrataError | null {

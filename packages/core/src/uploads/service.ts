@@ -15,7 +15,7 @@ import type { PresignedRequest } from '../ports/blob';
 import type { ServiceCtx } from '../catalog/service';
 import { hexToBase64 } from '../adapters/blob/key';
 import { getUpload, insertUploadStatement, listAbandoned, lookupForUpload, moveUpload, toUpload, type UploadRecord } from './repo';
-import { PartsRequest, UploadId, UploadRequest, contentKey } from './schema';
+import { PartsRequest, UploadId, UploadRequest, contentKey, type UploadView } from './schema';
 
 export interface Call<I> {
   readonly deps: Deps;
@@ -23,23 +23,7 @@ export interface Call<I> {
   readonly input: I;
 }
 
-/** What a client sees of an upload. */
-export interface UploadView {
-  readonly uploadId: string;
-  readonly contentHash: string;
-  readonly versionId: string;
-  readonly key: string;
-  readonly sizeBytes: number;
-  readonly mimeType: string;
-  readonly mode: 'single' | 'multipart';
-  readonly status: UploadRecord['status'];
-  readonly failure?: string;
-  /** single, while pending: the one PUT that stores the content. */
-  readonly put?: PresignedRequest;
-  /** multipart: every part but the last is `partSize` bytes. */
-  readonly partSize?: number;
-  readonly partCount?: number;
-}
+export type { UploadView } from './schema';
 
 export const uploadKey = (u: Pick<UploadRecord, 'tier' | 'contentHash'>) => contentKey(u.tier, u.contentHash);
 
