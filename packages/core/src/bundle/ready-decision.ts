@@ -9,22 +9,9 @@ import type { Deps } from '../deps';
 import { isStrataError } from '../errors';
 import { evaluateStoredPolicy, type PolicyServiceDeps } from '../policy/service';
 import { computeReadiness } from './ready';
+import type { PolicyOutcome, ReadyResponse } from './schema';
 
-export interface PolicyOutcome {
-  readonly decision: 'allow' | 'warn' | 'block';
-  readonly reasons: readonly unknown[];
-  readonly warnings: readonly unknown[];
-  readonly evidence: unknown;
-}
-
-export interface ReadyResponse {
-  readonly ready: boolean;
-  readonly reason: string | null;
-  readonly confirmations: number;
-  readonly bestHeight: number | null;
-  readonly warnings: readonly string[];
-  readonly policy?: PolicyOutcome;
-}
+export type { PolicyOutcome, ReadyResponse } from './schema';
 
 /** What readiness and the stored policy's evaluation use. */
 export type ReadyDeps = Pick<Deps, 'sql' | 'cache' | 'clock' | 'config' | 'metrics' | 'log'> & PolicyServiceDeps;
