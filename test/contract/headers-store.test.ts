@@ -85,7 +85,7 @@ function headerStoreSuite(label: string, open: () => Promise<{ sql: Sql; done: (
       expect(r).toMatchObject({ inserted: 3, reorg: null, tip: { hash: chain[5]!.hash, height: 5 } });
       const orphan = mineChain(1)[0]!;
       const next = mineChain(1, { parent: chain[5]! })[0]!;
-      await expectValidation(insertHeaders(sql, [next.hex, orphan.hex]), 'headers.1');
+      await expectValidation(insertHeaders(sql, [next.hex, orphan.hex]), 'body.headers.1');
       expect(await getHeader(sql, next.hash)).toBeNull(); // nothing from the failed batch was kept
       expect((await getTip(sql))?.hash).toBe(chain[5]!.hash);
     });
@@ -100,11 +100,11 @@ function headerStoreSuite(label: string, open: () => Promise<{ sql: Sql; done: (
         b.writeUInt32LE(n, 76);
         if (!meetsProofOfWork(parseHeader(b.toString('hex'))!)) weak = b.toString('hex');
       }
-      await expectValidation(insertHeaders(sql, [weak]), 'headers.0');
-      await expectValidation(insertHeaders(sql, ['00'.repeat(79)]), 'headers.0');
-      await expectValidation(insertHeaders(sql, [`${chain[1]!.hex.slice(0, -2)}zz`]), 'headers.0');
+      await expectValidation(insertHeaders(sql, [weak]), 'body.headers.0');
+      await expectValidation(insertHeaders(sql, ['00'.repeat(79)]), 'body.headers.0');
+      await expectValidation(insertHeaders(sql, [`${chain[1]!.hex.slice(0, -2)}zz`]), 'body.headers.0');
       const next = mineChain(1, { parent: chain[1]! })[0]!;
-      await expectValidation(insertHeaders(sql, [next.hex], { startHeight: 7 }), 'startHeight');
+      await expectValidation(insertHeaders(sql, [next.hex], { startHeight: 7 }), 'body.startHeight');
       expect(await insertHeaders(sql, [next.hex], { startHeight: 2 })).toMatchObject({ inserted: 1, tip: { height: 2 } });
     });
 

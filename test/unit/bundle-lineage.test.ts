@@ -79,7 +79,8 @@ describe('readyDecision with a policy', () => {
   let stack: TestStack;
   beforeAll(async () => void (stack = await embeddedDeps()));
   afterAll(() => stack?.close());
-  const decide = (input: { versionId: string; policyId?: string }) => readyDecision({ deps: stack.deps, ctx: testCtx(), input });
+  const decide = (input: { versionId: string; policyId?: string }) =>
+    readyDecision({ deps: stack.deps, ctx: testCtx(), input });
 
   it('a policy evaluation that fails degrades to warn; an unknown policy passes through', async () => {
     const v = id();

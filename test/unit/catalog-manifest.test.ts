@@ -50,8 +50,8 @@ describe('DLM1 manifest', () => {
       expect.unreachable();
     } catch (e) {
       const paths = (e as StrataError).extra.issues?.map((i) => i.path);
-      expect(paths).toContain('manifest.datasetId');
-      expect(paths).toContain('manifest.policy.classification');
+      expect(paths).toContain('body.manifest.datasetId');
+      expect(paths).toContain('body.manifest.policy.classification');
     }
   });
 

@@ -11,7 +11,7 @@ import { newPolicyId, parsePolicy, POLICY_ID } from '@strata/core/policy/schema'
 
 function issuesOf(input: unknown): string[] {
   try {
-    parsePolicy(input, 'body.policy');
+    parsePolicy(input, ['body', 'policy']);
   } catch (e) {
     expect(isStrataError(e) && e.code).toBe('validation-failed');
     return ((e as StrataError).extra.issues ?? []).map((i) => i.path);

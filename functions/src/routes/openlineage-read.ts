@@ -42,6 +42,7 @@ const graphRoute = createRoute({
   request: { query: GraphQuery },
   responses: {
     200: { description: '`simple` or `cyto` graph', content: { 'application/json': { schema: Json } } },
+    304: { description: 'Not modified (If-None-Match)' },
     ...errorResponses('not-found', 429, 503),
   },
 });
@@ -163,7 +164,7 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(graphRoute, async (c) => {
     const q = c.req.valid('query');
     const r = await lineageQueryCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: q });
-    return sendCachedJson(c, { value: r.value, status: r.cache === 'bypass' ? 'miss' : r.cache, tier: r.tier }, 'lineage', { detail: 'No such dataset.' }) as never;
+    return sendCachedJson(c, { value: r.value, status: r.cache === 'bypass' ? 'miss' : r.cache, tier: r.tier }, 'lineage', { detail: 'No such dataset.' });
   });
   app.openapi(datasetRoute, async (c) => {
     const { namespace, name } = c.req.valid('param');

@@ -23,7 +23,7 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
   },
   'validation-failed': {
     title: 'Validation failed',
-    meaning: 'The request was read but a field is not valid. `issues` lists every offending field by its path in the request (`query.limit`, `json.webhookUrl`, `manifest.content.contentHash`, `body.policy.minConfs`, `body.3.run.runId`) with the rule it breaks.',
+    meaning: 'The request was read but a field is not valid. `issues` lists every offending field by its path in the request — its request part, then the path inside it: `body.<path>` (`body.manifest.content.contentHash`, `body.policy.minConfs`, `body.3.run.runId`), `query.<name>` (`query.limit`), `path.<param>` (`path.versionId`) or `header.<name>` — with the rule it breaks.',
     action: 'Correct each field named in `issues` and send the request again.',
   },
   unauthorized: {

@@ -7,27 +7,14 @@
 import type { Call } from '../context';
 import type { Deps } from '../deps';
 import { isStrataError } from '../errors';
-import { evaluateStoredPolicy } from '../policy/service';
+import { evaluateStoredPolicy, type PolicyServiceDeps } from '../policy/service';
 import { computeReadiness } from './ready';
+import type { PolicyOutcome, ReadyResponse } from './schema';
 
-export interface PolicyOutcome {
-  readonly decision: 'allow' | 'warn' | 'block';
-  readonly reasons: readonly unknown[];
-  readonly warnings: readonly unknown[];
-  readonly evidence: unknown;
-}
+export type { PolicyOutcome, ReadyResponse } from './schema';
 
-export interface ReadyResponse {
-  readonly ready: boolean;
-  readonly reason: string | null;
-  readonly confirmations: number;
-  readonly bestHeight: number | null;
-  readonly warnings: readonly string[];
-  readonly policy?: PolicyOutcome;
-}
-
-/** What the readiness decision uses: readiness and the policy domain's verb. */
-export type ReadyDeps = Pick<Deps, 'sql' | 'cache' | 'clock' | 'config' | 'metrics' | 'log'>;
+/** What readiness and the stored policy's evaluation use. */
+export type ReadyDeps = Pick<Deps, 'sql' | 'cache' | 'clock' | 'config' | 'metrics' | 'log'> & PolicyServiceDeps;
 
 /**
  * GET /ready's verb: readiness of `input.versionId` (SPV of the whole lineage + advisories,

@@ -23,7 +23,8 @@ export interface Dlm1Declaration {
   readonly parents: string[];
 }
 
-const bad = (message: string, hint: string) => new StrataError('bad-request', message, { hint, issues: [{ path: 'rawTx', message }] });
+// the DLM1 transaction is /submit's `body.rawTx`
+const bad = (message: string, hint: string) => new StrataError('bad-request', message, { hint, issues: [{ path: 'body.rawTx', message }] });
 
 /** Data pushes of an OP_RETURN script body, or null when a push is malformed or an opcode is not a push. */
 function pushes(script: Uint8Array, start: number): Uint8Array[] | null {

@@ -5,9 +5,9 @@
  * round trip — the sweeper re-applies the outbox row if that step is lost (docs/adr/0003).
  */
 import { cacheKeys, cacheTags, type CacheResult } from '../cache/index';
-import { auditOf, identityKeyOf, nonceOf, type Actor, type Call } from '../context';
+import { auditOf, identityKeyOf, nonceOf, type Call } from '../context';
 import type { Deps } from '../deps';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput, StrataError, type SchemaIssue } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
 import type { AuditEntry } from '../audit/audit';
 import type { Job } from '../ports/queue';
@@ -16,13 +16,14 @@ import { resolveWebhookTarget } from '../net/webhook-url';
 import { AgentSearch, getAgent, interpretPingResult, interpretRegisterResult, parseAgentId, pingAgent, registerAgent, searchAgents, type Agent } from './agents';
 import { sha256Hex } from '../util/hash';
 import { parseVersionId } from './hex';
-import { interpretPublishResult, preparePublish, publishConflictFrom, type PublishOutcome } from './publish';
+import { interpretPublishResult, preparePublish, publishConflictFrom } from './publish';
 import { getProducer, getProducerByDataset, parseProducerId, registerProducer, type Producer } from './producers';
-import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail, type ListingItem } from './repo';
+import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail } from './repo';
+import type { ListingsPage, PublishResult } from './schema';
 
 /** What catalog writes use. */
 export type CatalogWriteDeps = Pick<Deps, 'sql' | 'cache' | 'clock'>;
-/** What a publish uses: a write, and the queue for its post-commit job. */
+/** What publishing uses: the write, plus the queue its `lineage.publish` job goes to. */
 export type PublishDeps = CatalogWriteDeps & Pick<Deps, 'config' | 'queue' | 'log'>;
 /** What catalog cached reads use. */
 export type CatalogReadDeps = Pick<Deps, 'sql' | 'cache'>;
@@ -40,12 +41,7 @@ async function write(call: Call<CatalogWriteDeps, unknown>, statements: Statemen
   );
 }
 
-export interface PublishResult {
-  readonly status: PublishOutcome;
-  readonly txid: string;
-  readonly versionId: string;
-  readonly opretVout: number;
-}
+export type { PublishResult } from './schema';
 
 /**
  * The post-commit job of a publish: `lineage.publish` stores the version's OpenLineage COMPLETE
@@ -53,12 +49,10 @@ export interface PublishResult {
  * that fails is logged and left to the `outbox-sweep` schedule's reconcile, which emits every
  * missing publish event from the catalog rows. Off with FEATURE_FLAGS_JSON `lineageHooks: false`.
  */
-function enqueuePublishEvent(call: Call<PublishDeps, unknown>, versionId: string): void {
+function enqueuePublishEvent(call: Call<Pick<Deps, 'config' | 'queue' | 'log'>, unknown>, versionId: string): void {
   const { deps, ctx } = call;
   if (deps.config.FEATURE_FLAGS_JSON?.lineageHooks === false) return;
-  // the event is this request's work, done later: it carries the request's id and actor (not an identity's nonce)
-  const actor: Actor = ctx.actor.kind === 'identity' ? { kind: 'identity', key: ctx.actor.key } : ctx.actor;
-  const job: Job<{ versionId: string; requestId: string; actor: Actor }> = { type: 'lineage.publish', payload: { versionId, requestId: ctx.requestId, actor } };
+  const job: Job<{ versionId: string; requestId: string }> = { type: 'lineage.publish', payload: { versionId, requestId: ctx.requestId } };
   ctx.waitUntil(
     deps.queue.send([job]).catch((e: unknown) => deps.log.warn('lineage.publish job not sent; the reconcile schedule will emit it', { versionId, error: String(e) })),
   );
@@ -123,7 +117,7 @@ export async function registerAgentVerb(call: Call<CatalogWriteDeps & Pick<Deps,
 /** Records a ping (status `up`). An agent registered with an identity key only accepts pings signed by it. */
 export async function pingAgentVerb(call: Call<CatalogWriteDeps, { agentId: string }>) {
   const { deps, ctx, input } = call;
-  const agent = await getAgent(deps.sql, input.agentId);
+  const agent = await getAgent(deps.sql, parseAgentId(input.agentId, ['path', 'id']));
   if (!agent) throw new StrataError('not-found', 'No agent has this id.', { hint: 'agent not found' });
   if (agent.identityKey && agent.identityKey !== identityKeyOf(ctx)?.toLowerCase()) {
     throw new StrataError('forbidden', 'This agent only accepts pings signed by its identity key.', { hint: 'identity-mismatch' });
@@ -148,19 +142,16 @@ function textParam(name: string, v: string | undefined): Record<string, string> 
   return encodeURIComponent(v).length <= 200 ? { [name]: v } : { [`${name}Hash`]: sha256Hex(v) };
 }
 
-function invalidQuery(issues: readonly { path: PropertyKey[]; message: string }[]): StrataError {
-  const list: FieldIssue[] = issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message }));
-  return new StrataError('validation-failed', 'Invalid query.', { issues: list });
-}
+const invalidQuery = (issues: readonly SchemaIssue[]): StrataError => invalidInput(['query'], issues, 'Invalid query.');
 
 /** One listing's detail (null → not found, cached briefly as such). */
 export function getListingCached(call: Call<CatalogReadDeps, { versionId: string }>): Promise<CacheResult<ListingDetail>> {
   const { deps, ctx } = call;
-  const v = parseVersionId(call.input.versionId);
+  const v = parseVersionId(call.input.versionId, ['path', 'versionId']);
   return deps.cache.get('assets', cacheKeys.asset(v), () => getListing(deps.sql, v), { waitUntil: ctx.waitUntil });
 }
 
-export type ListingsPage = { items: ListingItem[]; limit: number; offset: number };
+export type { ListingsPage } from './schema';
 
 /**
  * One listings page. The key holds the NORMALISED search (the tsquery the repo will run), so
@@ -188,7 +179,7 @@ export async function listListingsCached(call: Call<CatalogReadDeps, ListingQuer
 /** A producer profile (null → not found). */
 export function getProducerCached(call: Call<CatalogReadDeps, { producerId: string }>): Promise<CacheResult<Producer>> {
   const { deps, ctx } = call;
-  const id = parseProducerId(call.input.producerId);
+  const id = parseProducerId(call.input.producerId, ['path', 'id']);
   return deps.cache.get('producers', cacheKeys.producer(id), () => getProducer(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 
@@ -197,7 +188,7 @@ export function getProducerByDatasetCached(call: Call<CatalogReadDeps, { dataset
   const { deps, ctx } = call;
   const { datasetId } = call.input;
   if (datasetId.length === 0 || datasetId.length > 256) {
-    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId', issues: [{ path: 'datasetId', message: 'must be 1..256 characters' }] });
+    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId', issues: [{ path: 'query.datasetId', message: 'must be 1..256 characters' }] });
   }
   const key = cacheKeys.producer(`ds.${sha256Hex(datasetId)}`);
   return deps.cache.get('producers', key, () => getProducerByDataset(deps.sql, datasetId), {
@@ -209,7 +200,7 @@ export function getProducerByDatasetCached(call: Call<CatalogReadDeps, { dataset
 /** One agent (null → not found). */
 export function getAgentCached(call: Call<CatalogReadDeps, { agentId: string }>): Promise<CacheResult<Agent>> {
   const { deps, ctx } = call;
-  const id = parseAgentId(call.input.agentId);
+  const id = parseAgentId(call.input.agentId, ['path', 'id']);
   return deps.cache.get('agents', cacheKeys.agent(id), () => getAgent(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 

@@ -11,19 +11,8 @@ export const TierHealth = z.object({
 });
 export type TierHealth = z.infer<typeof TierHealth>;
 
-export type TierName = 'database' | 'cache' | 'storage' | 'queue';
-
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  timestamp: string;
-  failing: TierName[];
-  database: TierHealth;
-  cache: TierHealth;
-  storage: TierHealth;
-  queue: TierHealth;
-  /** Post-commit work still owed (outbox/outbox.ts `outboxBacklog`); null when not asked or the database did not answer. */
-  backlog: Backlog | null;
-}
+export const TierName = z.enum(['database', 'cache', 'storage', 'queue']);
+export type TierName = z.infer<typeof TierName>;
 
 export const BacklogHealth = z
   .object({
@@ -33,6 +22,22 @@ export const BacklogHealth = z
   })
   .nullable()
   .describe('Post-commit work still owed; null when the database did not answer. Informational: a backlog alone does not make /health 503.');
+
+export const HealthReport = z.object({
+  status: z.enum(['ok', 'degraded']),
+  timestamp: z.string(),
+  failing: z.array(TierName),
+  database: TierHealth,
+  cache: TierHealth,
+  storage: TierHealth,
+  queue: TierHealth,
+  backlog: BacklogHealth,
+});
+export type HealthReport = z.infer<typeof HealthReport>;
+
+/** GET /health: the report plus whether rate limits are enforced or failing open. */
+export const HealthResponse = HealthReport.extend({ rateLimit: z.object({ failOpen: z.boolean(), detail: z.string() }) });
+
 
 const DEADLINE_MS = 2_000;
 

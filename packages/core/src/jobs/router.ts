@@ -2,23 +2,28 @@
  * Routes queue deliveries to their handler by job type. Handlers are registered by the domains
  * (lineage ingest, outbox sweep, …) and receive the deps `D` they need (the composition root
  * binds `Deps`; this module names no domain type, so it imports nothing that imports it); every
- * handler is idempotent because delivery is at-least-once. The router is where a delivery's context is
- * made: actor `{ kind: 'queue', job: <type> }`, request id `job:<delivery id>` (`ctxFor`).
+ * handler is idempotent because delivery is at-least-once. The router is where a delivery's
+ * context is made: actor `{ kind: 'queue', job: <type> }`, request id `job:<delivery id>` (`ctxFor`).
  */
 import { systemCtx, type RequestCtx } from '../context';
 import type { Background } from '../observability/background';
 import type { Delivery, JobType, Outcome } from '../ports/queue';
 import type { Logger } from '../observability/log';
 
+/** What every handler's deps carry: background work of a delivery is tracked there. */
+export interface JobDepsBase {
+  readonly background: Background;
+}
+
 /** `ctxFor(d)` is the context the work of delivery `d` runs (and is audited) under. */
 export type JobHandler<D> = (deps: D, batch: readonly Delivery[], ctxFor: (d: Delivery) => RequestCtx) => Promise<readonly Outcome[]>;
 
 /** The context of one queue delivery (set here once, never by a handler). */
-export function deliveryCtx(deps: { readonly background: Background }, d: Delivery): RequestCtx {
+export function deliveryCtx(deps: JobDepsBase, d: Delivery): RequestCtx {
   return systemCtx((p) => deps.background.track(p), { kind: 'queue', job: d.job.type }, `job:${d.id}`);
 }
 
-export interface JobRouter<D> {
+export interface JobRouter<D extends JobDepsBase> {
   /** Registers the handler for a job type (last one wins). */
   on(type: JobType, handler: JobHandler<D>): void;
   /** Gives the router the deps handlers receive (called once by createDeps). */
@@ -27,7 +32,7 @@ export interface JobRouter<D> {
   consume(batch: readonly Delivery[]): Promise<Outcome[]>;
 }
 
-export function createJobRouter<D extends { readonly background: Background }>(log: Logger): JobRouter<D> {
+export function createJobRouter<D extends JobDepsBase>(log: Logger): JobRouter<D> {
   const handlers = new Map<JobType, JobHandler<D>>();
   let deps: D | undefined;
   return {

@@ -9,11 +9,10 @@
  */
 import { z } from 'zod';
 import { getParents, getPublishedVersion } from '../catalog/repo';
-import type { Actor, Call, RequestCtx } from '../context';
+import type { Call } from '../context';
 import type { Deps } from '../deps';
 import { fail, isStrataError } from '../errors';
 import type { JobHandler, JobRouter } from '../jobs/router';
-import { JOB_TYPES } from '../adapters/queue/job';
 import type { Outcome } from '../ports/queue';
 import { publishEvent, recallEvent } from './overlay-events';
 import { ingestLineage, storeEvents, type IngestReport, type LineageIngestDeps } from './service';
@@ -21,26 +20,10 @@ import { ingestLineage, storeEvents, type IngestReport, type LineageIngestDeps }
 /** What emitting overlay events uses. */
 export type EmitDeps = LineageIngestDeps & Pick<Deps, 'clock'>;
 
-/** An actor as a job carries it (an identity's nonce is the request's own business, not the job's). */
-const CarriedActor: z.ZodType<Actor> = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('anonymous') }),
-  z.strictObject({ kind: z.literal('identity'), key: z.string().regex(/^0[23][0-9a-fA-F]{64}$/) }),
-  z.strictObject({ kind: z.literal('admin') }),
-  z.strictObject({ kind: z.literal('ingest') }),
-  z.strictObject({ kind: z.literal('schedule'), job: z.string().min(1).max(64) }),
-  z.strictObject({ kind: z.literal('queue'), job: z.enum(JOB_TYPES) }),
-  z.strictObject({ kind: z.literal('callback'), source: z.literal('arc') }),
-]);
-
-/**
- * The `lineage.publish` job payload: the version just published, and the request that published
- * it (its id and actor), under which the event is stored and audited — the event is part of
- * that request's work, done after its response.
- */
+/** The `lineage.publish` job payload: the version just published and the request that did it. */
 export const PublishJobPayload = z.strictObject({
   versionId: z.string().regex(/^[0-9a-f]{64}$/),
-  requestId: z.string().min(1).max(200),
-  actor: CarriedActor,
+  requestId: z.string().max(200).optional(),
 });
 export type PublishJobPayload = z.infer<typeof PublishJobPayload>;
 
@@ -121,7 +104,7 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
  * the consumer, so async ingest mode does not queue it a second time). A version that does not
  * exist or cannot name its namespace will not get better: those are not retried.
  */
-export const lineagePublishHandler: JobHandler<Deps> = async (deps, batch) => {
+export const lineagePublishHandler: JobHandler<Deps> = async (deps, batch, ctxFor) => {
   const out: Outcome[] = [];
   for (const d of batch) {
     const p = PublishJobPayload.safeParse(d.job.payload);
@@ -129,8 +112,9 @@ export const lineagePublishHandler: JobHandler<Deps> = async (deps, batch) => {
       out.push({ ok: false, error: `malformed lineage.publish payload: ${p.error.issues[0]?.message}`, retryable: false });
       continue;
     }
-    // the publishing request's context: its audit rows name the same request and actor
-    const ctx: RequestCtx = { requestId: p.data.requestId, actor: p.data.actor, waitUntil: (w) => deps.background.track(w.catch(() => undefined)) };
+    // the queue consumer's actor; the publishing request's id ties the event to its request
+    const base = ctxFor(d);
+    const ctx = { ...base, requestId: p.data.requestId ?? base.requestId };
     try {
       const r = await storeEvents({ deps, ctx, input: { events: [await publishEventOf(deps, p.data.versionId)] } });
       out.push(r.invalid === 0 ? { ok: true } : { ok: false, error: `publish event of ${p.data.versionId} is invalid`, retryable: false });

@@ -58,7 +58,7 @@ export function decodePaymentTx(hex: string): PaymentTx {
 
 function fromRaw(raw: Uint8Array, submittedHex: string, format: TxFormat, inputSat: number | null): PaymentTx {
   // parseRawTx: exact layout, bounded counts, then @bsv/sdk's Transaction.fromBinary
-  const parsed = parseRawTx(bytesToHex(raw));
+  const parsed = parseRawTx(bytesToHex(raw), ['body', 'rawTxHex']);
   const txid = sha256dDisplay(raw);
   if (parsed.txid !== txid) throw bad('rawTxHex does not hash to its own txid.');
   const outputs = outputsOf(raw);
