@@ -15,7 +15,6 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   forbidden: 403,
   'not-found': 404,
   conflict: 409,
-  gone: 410,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'rate-limited': 429,
@@ -98,9 +97,9 @@ export function problem(c: Context, p: ProblemInput): Response {
   return c.body(JSON.stringify(body), status, headers);
 }
 
-/** The built error codes answered with `status` (reserved codes no endpoint returns are left out). */
+/** The error codes answered with `status`. */
 export function codesFor(status: number): ErrorCode[] {
-  return ERROR_CODES.filter((c) => STATUS[c] === status && !ERROR_DOCS[c].reserved);
+  return ERROR_CODES.filter((c) => STATUS[c] === status);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentIdFor, producerIdOf } from '../../packages/core/src/catalog/ids';
+import { agentIdFor, producerIdOf } from '@strata/core/catalog/ids';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { makePublication } from '../support/dlm1';
 import { signedRequest } from '../support/identity';

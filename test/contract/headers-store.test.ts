@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
-import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
-import { readMigrations } from '../../packages/core/src/migrate/files';
-import { migrateFrom } from '../../packages/core/src/migrate/runner';
-import type { Sql } from '../../packages/core/src/ports/sql';
-import { isStrataError } from '../../packages/core/src/errors';
-import { verifyEnvelope } from '../../packages/core/src/spv/envelope';
-import { meetsProofOfWork, parseHeader } from '../../packages/core/src/spv/header';
+import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
+import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
+import { readMigrations } from '@strata/core/migrate/files';
+import { migrateFrom } from '@strata/core/migrate/runner';
+import type { Sql } from '@strata/core/ports/sql';
+import { isStrataError } from '@strata/core/errors';
+import { verifyEnvelope } from '@strata/core/spv/envelope';
+import { meetsProofOfWork, parseHeader } from '@strata/core/spv/header';
 import {
   getHeader,
   getTip,
@@ -14,7 +14,7 @@ import {
   insertHeaders,
   isOnBestChain,
   storeChainView,
-} from '../../packages/core/src/spv/header-store';
+} from '@strata/core/spv/header-store';
 import { HARDER_BITS, buildScenario, mineChain, mineFork, type MinedHeader } from '../support/chain';
 import { createTestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';

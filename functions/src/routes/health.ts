@@ -13,7 +13,7 @@ const healthRoute = createRoute({
   path: '/health',
   tags: ['operations'],
   summary: 'Liveness of every tier',
-  description: 'Pings the database, cache, blob store and queue and names each one’s adapter (tier) and latency; 503 when any fails, naming it in `failing`. Also says whether rate limits are enforced or failing open.',
+  description: 'Pings the database, cache, blob store and queue and names each one’s adapter (tier) and latency; 503 when any fails, naming it in `failing`. Also says whether rate limits are enforced or failing open, and reports the backlog of post-commit work (unapplied cache invalidations, their age, pending dead letters), which alone never makes it 503.',
   security: SECURITY.public,
   responses: {
     200: { description: 'All tiers reachable', content: { 'application/json': { schema: HealthResponse } } },
@@ -36,7 +36,7 @@ const dbRoute = createRoute({
 
 export function registerHealth(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, async (c) => {
-    const h = await checkHealth(c.get('deps'), ['database', 'cache', 'storage', 'queue']);
+    const h = await checkHealth(c.get('deps'), ['database', 'cache', 'storage', 'queue'], { backlog: true });
     // fail-open when Kv does not answer now, or the limiter's own last check could not reach it
     const failOpen = h.cache.ok === false || rateLimitHealth(c.get('deps')).failOpen;
     const body = { ...h, rateLimit: { failOpen, detail: failOpen ? 'Kv unreachable: rate limits fail open' : 'rate limits enforced through Kv' } };

@@ -72,28 +72,26 @@ const evaluateRoute = (path: string) =>
   });
 
 export function registerPolicies(app: OpenAPIHono<AppEnv>): void {
-  const ctx = (c: { get<K extends keyof AppEnv['Variables']>(key: K): AppEnv['Variables'][K] }) => ({ actor: 'admin', requestId: c.get('requestId'), waitUntil: c.get('waitUntil') });
-
   app.openapi(routes.create, async (c) => {
-    const { policyId } = await createPolicy(c.get('deps'), c.req.valid('json'), ctx(c));
+    const { policyId } = await createPolicy({ deps: c.get('deps'), ctx: c.get('ctx'), input: { body: c.req.valid('json') } });
     return c.json({ status: 'ok' as const, policyId }, 201);
   });
   app.openapi(routes.list, async (c) => {
     const q = c.req.valid('query');
-    const items = await readPolicies(c.get('deps'), q, c.get('waitUntil'));
+    const items = await readPolicies({ deps: c.get('deps'), ctx: c.get('ctx'), input: q });
     return c.json({ items, limit: q.limit, offset: q.offset }, 200);
   });
   app.openapi(routes.get, async (c) => {
-    const p = await readPolicy(c.get('deps'), c.req.valid('param').id, c.get('waitUntil'));
+    const p = await readPolicy({ deps: c.get('deps'), ctx: c.get('ctx'), input: { policyId: c.req.valid('param').id } });
     if (!p) throw new StrataError('not-found', 'No policy has this id.');
     return c.json(p, 200);
   });
   app.openapi(routes.patch, async (c) => {
-    await updatePolicy(c.get('deps'), c.req.valid('param').id, c.req.valid('json'), ctx(c));
+    await updatePolicy({ deps: c.get('deps'), ctx: c.get('ctx'), input: { policyId: c.req.valid('param').id, body: c.req.valid('json') } });
     return c.json({ status: 'ok' as const }, 200);
   });
   app.openapi(routes.delete, async (c) => {
-    await deletePolicy(c.get('deps'), c.req.valid('param').id, ctx(c));
+    await deletePolicy({ deps: c.get('deps'), ctx: c.get('ctx'), input: { policyId: c.req.valid('param').id } });
     return c.json({ status: 'ok' as const }, 200);
   });
 
@@ -102,7 +100,7 @@ export function registerPolicies(app: OpenAPIHono<AppEnv>): void {
       const { versionId, policyId, policy } = c.req.valid('json');
       // a malformed id keeps its `bad-request` answer (ADR 0054); neither policyId nor policy: core says so
       const input = { versionId: parseVersionId(versionId, ['body', 'versionId']), ...(policyId !== undefined ? { policyId } : { policy }) };
-      const r = await evaluatePolicy(c.get('deps'), input, c.get('waitUntil'));
+      const r = await evaluatePolicy({ deps: c.get('deps'), ctx: c.get('ctx'), input });
       return c.json(r, 200, { 'cache-control': 'no-store' });
     });
   }

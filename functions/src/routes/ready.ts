@@ -3,7 +3,6 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { readyDecision } from '@strata/core/bundle/ready-decision';
 import { ReadyQuery, ReadyResponse } from '@strata/core/bundle/schema';
 import { parseVersionId } from '@strata/core/catalog/hex';
-import { evaluateStoredPolicy } from '@strata/core/policy/service';
 import type { AppEnv } from '../env';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
@@ -32,9 +31,7 @@ export function registerReady(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
     const versionId = parseVersionId(q.versionId, ['query', 'versionId']);
-    const r = await readyDecision(c.get('deps'), { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) }, (deps, input) =>
-      evaluateStoredPolicy(deps, input, c.get('waitUntil')),
-    { waitUntil: c.get('waitUntil') });
+    const r = await readyDecision({ deps: c.get('deps'), ctx: c.get('ctx'), input: { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) } });
     return c.json(r, 200, { 'cache-control': 'no-store' });
   });
 }

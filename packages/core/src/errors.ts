@@ -9,7 +9,6 @@ export const ERROR_CODES = [
   'forbidden',
   'not-found',
   'conflict',
-  'gone',
   'payload-too-large',
   'unsupported-media-type',
   'rate-limited',

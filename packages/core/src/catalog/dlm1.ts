@@ -6,7 +6,8 @@
 import { LockingScript, Script, Transaction, UnlockingScript } from '@bsv/sdk';
 import { decode, encode } from 'cborg';
 import { StrataError } from '../errors';
-import { bytesToHex, hexToBytes, isHex64 } from './hex';
+import { bytesToHex, hexToBytes } from '../util/hex';
+import { isHex64 } from './hex';
 import { parseRawTx } from './raw-tx';
 
 export { parseRawTx, RAW_TX_MAX_HEX } from './raw-tx';

@@ -7,7 +7,7 @@ import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { invalidInput, StrataError, type FieldIssue, type InputAt } from '../errors';
 import { verifyMessageSignature } from '../identity/verify';
-import { sha256HexUtf8 } from './hex';
+import { sha256Hex } from '../util/hash';
 
 /** Canonical manifests larger than this are refused (they live in a row and in bundles). */
 export const MANIFEST_MAX_BYTES = 64 * 1024;
@@ -196,7 +196,7 @@ export function canonicalManifest(m: Manifest): string {
 
 /** The version id: SHA-256 hex of the canonical manifest. */
 export function versionIdOf(m: Manifest): string {
-  return sha256HexUtf8(canonicalManifest(m));
+  return sha256Hex(canonicalManifest(m));
 }
 
 /** Parents named by the manifest, lower-cased, in manifest order. */

@@ -76,12 +76,6 @@ export async function getProducer(sql: SqlSession, producerId: string): Promise<
   return rows[0] ? toProducer(rows[0]) : null;
 }
 
-/** The producer of a verified identity key, or null. */
-export async function getProducerByIdentity(sql: SqlSession, identityKey: string): Promise<Producer | null> {
-  if (!IDENTITY_KEY.test(identityKey)) return null;
-  return getProducer(sql, producerIdOf(identityKey));
-}
-
 /** The producer of a dataset's most recently published version, or null (GET /producers?datasetId=). */
 export async function getProducerByDataset(sql: SqlSession, datasetId: string): Promise<Producer | null> {
   if (datasetId.length === 0 || datasetId.length > 256) {

@@ -106,10 +106,3 @@ export async function getDeclarationByTxid(sql: SqlSession, txid: string): Promi
   return rows[0] ? toDeclaration(rows[0]) : null;
 }
 
-/** The declaration of `versionId`, or null. */
-export async function getDeclarationByVersion(sql: SqlSession, versionId: string): Promise<Declaration | null> {
-  const rows = await sql.query(`SELECT ${DECLARATION_COLUMNS} FROM declarations WHERE version_id = $1`, [
-    parseHex64('versionId', versionId),
-  ]);
-  return rows[0] ? toDeclaration(rows[0]) : null;
-}

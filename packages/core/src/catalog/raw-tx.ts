@@ -5,7 +5,7 @@
  */
 import { Transaction } from '@bsv/sdk';
 import { StrataError, type InputAt } from '../errors';
-import { hexToBytes, isHex } from './hex';
+import { hexToBytes, isHex } from '../util/hex';
 
 /** Raw transactions above this many hex characters (1 MiB of bytes) are refused before parsing. */
 export const RAW_TX_MAX_HEX = 2 * 1024 * 1024;

@@ -121,6 +121,20 @@ export async function getManifest(sql: SqlSession, versionId: string): Promise<M
   return (rows[0]?.body as Manifest | undefined) ?? null;
 }
 
+/** What a published version's OpenLineage event is made of: its tx and the manifest's createdAt/contentHash (null when unpublished). */
+export async function getPublishedVersion(
+  sql: SqlSession,
+  versionId: string,
+): Promise<{ txid: string; createdAt: string | null; contentHash: string | null } | null> {
+  const rows = await sql.query<{ txid: string; created_at: string | null; content_hash: string | null }>(
+    `SELECT d.txid, m.body->'provenance'->>'createdAt' AS created_at, m.body->'content'->>'contentHash' AS content_hash
+       FROM declarations d JOIN manifests m USING (version_id) WHERE d.version_id = $1`,
+    [parseVersionId(versionId)],
+  );
+  const r = rows[0];
+  return r ? { txid: r.txid, createdAt: r.created_at, contentHash: r.content_hash } : null;
+}
+
 /** Parent versionIds committed by a version's declaration, sorted. */
 export async function getParents(sql: SqlSession, versionId: string): Promise<string[]> {
   const rows = await sql.query(

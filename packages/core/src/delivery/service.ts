@@ -7,17 +7,14 @@
  */
 import type { Deps } from '../deps';
 import { invalidInput, StrataError, fail } from '../errors';
-import type { ServiceCtx } from '../catalog/service';
+import { actorName, type Call } from '../context';
 import { contentKey } from '../uploads/schema';
 import { issueUrl } from './cdn';
 import { deliveryStatement, toDeliveryRow, type DeliveryRow } from './repo';
 import { DataQuery, type Delivery } from './schema';
 
-export interface Call<I> {
-  readonly deps: Deps;
-  readonly ctx: ServiceCtx;
-  readonly input: I;
-}
+/** What delivering uses. */
+export type DeliveryDeps = Pick<Deps, 'sql' | 'clock' | 'config' | 'blobs' | 'signCdnUrl'>;
 
 export type { Delivery } from './schema';
 
@@ -39,7 +36,7 @@ function refusal(row: DeliveryRow, q: DataQuery, nowMs: number): StrataError | n
 }
 
 /** Issues a download URL for `contentHash` against `receiptId`, counting its bytes. */
-export async function deliver(call: Call<{ query: unknown }>): Promise<Delivery> {
+export async function deliver(call: Call<DeliveryDeps, { query: unknown }>): Promise<Delivery> {
   const { deps, ctx } = call;
   const parsed = DataQuery.safeParse(call.input.query);
   if (!parsed.success) throw invalidInput(['query'], parsed.error.issues);
@@ -48,7 +45,7 @@ export async function deliver(call: Call<{ query: unknown }>): Promise<Delivery>
   // the UPDATE runs; the UPDATE then writes nothing and the next snapshot tells which check failed.
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.clock.now();
-    const s = deliveryStatement({ receiptId: q.receiptId, contentHash: q.contentHash, now: new Date(now), actor: ctx.actor, requestId: ctx.requestId });
+    const s = deliveryStatement({ receiptId: q.receiptId, contentHash: q.contentHash, now: new Date(now), actor: actorName(ctx.actor), requestId: ctx.requestId });
     const row = toDeliveryRow((await deps.sql.query(s.text, s.params))[0]);
     if (!row.granted) {
       const refused = refusal(row, q, now);

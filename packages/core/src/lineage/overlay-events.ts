@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { fail, relativeIssues } from '../errors';
-import { sha256Hex } from './canonical';
+import { sha256Hex } from '../util/hash';
 import { normalizeEventTime } from './event-time';
 import type { Facets } from './schema';
 

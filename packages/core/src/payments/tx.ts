@@ -8,7 +8,8 @@
 import { Transaction } from '@bsv/sdk';
 import { parseRawTx, RAW_TX_MAX_HEX } from '../catalog/raw-tx';
 import { StrataError } from '../errors';
-import { bytesToHex, hexToBytes, sha256dDisplay } from '../spv/bytes';
+import { sha256dDisplay } from '../spv/bytes';
+import { bytesToHex, hexToBytes } from '../util/hex';
 import { ATOMIC_BEEF, BEEF_V1, BEEF_V2, scanBeef } from '../spv/beef';
 import { Cursor } from '../spv/wire';
 import type { QuoteOutput } from './repo';
