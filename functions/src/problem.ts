@@ -97,7 +97,7 @@ export function problem(c: Context, p: ProblemInput): Response {
   return c.body(JSON.stringify(body), status, headers);
 }
 
-/** The error codes answered with `status`. */
+/** The built error codes answered with `status` (reserved codes no endpoint returns are left out). */
 export function codesFor(status: number): ErrorCode[] {
   return ERROR_CODES.filter((c) => STATUS[c] === status);
 }

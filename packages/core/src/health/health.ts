@@ -31,13 +31,13 @@ export const HealthReport = z.object({
   cache: TierHealth,
   storage: TierHealth,
   queue: TierHealth,
-  /** Post-commit work still owed (outbox/outbox.ts `outboxBacklog`); null when not asked or the database did not answer. */
   backlog: BacklogHealth,
 });
 export type HealthReport = z.infer<typeof HealthReport>;
 
 /** GET /health: the report plus whether rate limits are enforced or failing open. */
 export const HealthResponse = HealthReport.extend({ rateLimit: z.object({ failOpen: z.boolean(), detail: z.string() }) });
+
 
 const DEADLINE_MS = 2_000;
 
