@@ -50,8 +50,9 @@ export function apiDescription(): string {
 }
 
 /**
- * Bodies whose route reads them raw (lineage ingest: gzip, size caps) or validates them with a
- * core schema after a looser route-level check (manifest, policy): documented by the core
+ * Bodies whose route reads them raw (lineage ingest: gzip, size caps) or whose member core
+ * validates after a looser check (the manifest in /submit, the policy document in /policies:
+ * those members link here with `.meta({ allOf: [{ $ref }] })` in core): documented by the core
  * schema itself under these names.
  */
 export const BODY_SCHEMAS = {
@@ -65,12 +66,6 @@ export type BodySchemaName = keyof typeof BODY_SCHEMAS;
 
 /** A reference to a registered schema. */
 export const schemaRef = (name: BodySchemaName | 'Problem') => ({ $ref: `#/components/schemas/${name}` });
-
-/**
- * Documents a field the route accepts loosely (any object) as the core schema that then
- * validates it; the field's own validation is unchanged.
- */
-export const documentedAs = (name: BodySchemaName, description: string) => ({ allOf: [schemaRef(name)], description });
 
 /** Any one OpenLineage event, as `POST /api/v1/lineage` takes it. */
 export const OPENLINEAGE_EVENT = {
