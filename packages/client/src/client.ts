@@ -52,6 +52,8 @@ export interface StrataClientOptions extends TransportOptions {
    * Tests bound to an in-process app use this to send store URLs to the network.
    */
   readonly blobFetch?: FetchLike;
+  /** Time to the response headers of a blob request (a PUT answers after its whole body): default 15 min. */
+  readonly blobTimeoutMs?: number;
 }
 
 export type StrataApi = Client<paths, 'application/json'>;
@@ -125,7 +127,7 @@ export class StrataClient {
   constructor(o: StrataClientOptions = {}) {
     this.baseUrl = (o.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.transport = new Transport(o);
-    this.#blob = new Transport({ ...o, fetch: o.blobFetch ?? o.fetch, adminToken: undefined, ingestToken: undefined, identityKey: undefined, headers: {} });
+    this.#blob = new Transport({ ...o, fetch: o.blobFetch ?? o.fetch, adminToken: undefined, ingestToken: undefined, identityKey: undefined, headers: {}, timeoutMs: o.blobTimeoutMs ?? 900_000 });
     const meta = this.#meta;
     const policy: Middleware = {
       onRequest({ request, schemaPath }) {
