@@ -171,6 +171,16 @@ export class StrataClient {
     return unwrap('GET', await this.api.GET('/health'));
   }
 
+  /** GET /health/db: PostgreSQL and the Kv answer. */
+  async healthDb() {
+    return unwrap('GET', await this.api.GET('/health/db'));
+  }
+
+  /** GET /openapi.json: the API's OpenAPI document, as served. */
+  async openapi() {
+    return unwrap('GET', await this.api.GET('/openapi.json'));
+  }
+
   // ---- catalog -----------------------------------------------------------------------------
   /** POST /submit: publish a version (a declaration transaction and its manifest). */
   async submit(body: Body<'/submit', 'post'>) {
@@ -483,6 +493,21 @@ export class StrataClient {
   /** GET /admin/dead-letters (admin). */
   async deadLetters(query: Query<'/admin/dead-letters', 'get'> = {}) {
     return unwrap('GET', await this.api.GET('/admin/dead-letters', { params: { query } }));
+  }
+
+  /** POST /admin/dead-letters/replay (admin). */
+  async replayDeadLetters(body: Body<'/admin/dead-letters/replay', 'post'>) {
+    return unwrap('POST', await this.api.POST('/admin/dead-letters/replay', { body }));
+  }
+
+  /** POST /openlineage/hook/publish (admin): emit a version's publish event. */
+  async lineageHookPublish(body: Body<'/openlineage/hook/publish', 'post'>) {
+    return unwrap('POST', await this.api.POST('/openlineage/hook/publish', { body }));
+  }
+
+  /** POST /openlineage/hook/reconcile (admin): emit publish events the lineage store misses. */
+  async lineageHookReconcile(body: Body<'/openlineage/hook/reconcile', 'post'>) {
+    return unwrap('POST', await this.api.POST('/openlineage/hook/reconcile', { body }));
   }
 }
 
