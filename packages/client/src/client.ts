@@ -506,8 +506,8 @@ export class StrataClient {
   }
 
   /** POST /openlineage/hook/reconcile (admin): emit publish events the lineage store misses. */
-  async lineageHookReconcile(body: Body<'/openlineage/hook/reconcile', 'post'>) {
-    return unwrap('POST', await this.api.POST('/openlineage/hook/reconcile', { body }));
+  async lineageHookReconcile() {
+    return unwrap('POST', await this.api.POST('/openlineage/hook/reconcile'));
   }
 }
 
