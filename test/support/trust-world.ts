@@ -98,6 +98,9 @@ export const getBundle = async (stack: TestStack, versionId: string, depth?: num
 export const getReady = async (stack: TestStack, versionId: string, policyId?: string) =>
   replyOf(await clientOf(stack).api.GET('/ready', { params: { query: { versionId, ...(policyId ? { policyId } : {}) } } }));
 
+/** GET /headers/tip. */
+export const getTip = async (stack: TestStack) => replyOf(await clientOf(stack).api.GET('/headers/tip'));
+
 /** Confirmations per versionId in a bundle body. */
 export function confsOf(bundle: { proofs: Array<{ versionId: string; envelope: { confirmations: number } }> }): Record<string, number> {
   return Object.fromEntries(bundle.proofs.map((p) => [p.versionId, p.envelope.confirmations]));
