@@ -3,6 +3,7 @@
  * exporting a `defineCommand(...)` spec, added here.
  */
 import type { CommandSpec } from '../framework';
+import { migrate } from './migrate';
 import { tokens } from './tokens';
 
-export const COMMANDS: readonly CommandSpec[] = [tokens];
+export const COMMANDS: readonly CommandSpec[] = [tokens, migrate];
