@@ -3,7 +3,13 @@
  * exporting a `defineCommand(...)` spec, added here.
  */
 import type { CommandSpec } from '../framework';
+import { bundle } from './bundle';
+import { health } from './health';
+import { lineage } from './lineage';
+import { listings } from './listings';
 import { migrate } from './migrate';
+import { policy } from './policy';
+import { ready } from './ready';
 import { tokens } from './tokens';
 
-export const COMMANDS: readonly CommandSpec[] = [tokens, migrate];
+export const COMMANDS: readonly CommandSpec[] = [listings, ready, bundle, lineage, policy, health, tokens, migrate];
