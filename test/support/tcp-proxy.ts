@@ -1,7 +1,8 @@
 /**
  * A TCP proxy in front of a real server (Redis here), so tests can take a TCP service down and
  * bring it back on the same port: refuse connections (listener closed, open sockets cut), or
- * accept and never answer (bytes swallowed in both directions).
+ * accept and never answer (bytes swallowed in both directions); or reset the connection
+ * of the next requests.
  */
 import net from 'node:net';
 import type { Socket } from 'node:net';
@@ -17,6 +18,8 @@ export interface TcpProxy {
   readonly connections: number;
   /** `true` = 'refuse'; `false` brings the proxy back on the same port. */
   setDown(down: boolean | ProxyDownMode): Promise<void>;
+  /** The next `n` requests (bytes from a client, on a new or kept-alive connection) reset their connection, unforwarded. */
+  resetNext(n: number): void;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let mode: ProxyDownMode | null = null;
   let connections = 0;
+  let toReset = 0;
   const open = new Set<Socket>();
   const server = net.createServer((client) => {
     connections++;
@@ -44,6 +48,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.on('close', () => upstream.destroy());
     // in 'hang' mode established connections stop forwarding too
     client.on('data', (d) => {
+      if (toReset > 0) {
+        toReset--;
+        upstream.destroy();
+        client.resetAndDestroy();
+        return;
+      }
       if (mode !== 'hang') upstream.write(d);
     });
     upstream.on('data', (d) => {
@@ -66,6 +76,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (mode === 'hang' && next !== 'hang') for (const s of open) s.destroy();
       if (next === 'refuse' && mode !== 'refuse') await stop();
       mode = next;
+    },
+    resetNext(n) {
+      toReset = n;
     },
     close: stop,
   };
