@@ -9,7 +9,8 @@ import { lineage } from './lineage';
 import { listings } from './listings';
 import { migrate } from './migrate';
 import { policy } from './policy';
+import { publish } from './publish';
 import { ready } from './ready';
 import { tokens } from './tokens';
 
-export const COMMANDS: readonly CommandSpec[] = [listings, ready, bundle, lineage, policy, health, tokens, migrate];
+export const COMMANDS: readonly CommandSpec[] = [publish, listings, ready, bundle, lineage, policy, health, tokens, migrate];
