@@ -4,6 +4,7 @@
  */
 import type { CommandSpec } from '../framework';
 import { bundle } from './bundle';
+import { buy } from './buy';
 import { health } from './health';
 import { lineage } from './lineage';
 import { listings } from './listings';
@@ -13,4 +14,4 @@ import { publish } from './publish';
 import { ready } from './ready';
 import { tokens } from './tokens';
 
-export const COMMANDS: readonly CommandSpec[] = [publish, listings, ready, bundle, lineage, policy, health, tokens, migrate];
+export const COMMANDS: readonly CommandSpec[] = [publish, listings, ready, bundle, lineage, policy, buy, health, tokens, migrate];
