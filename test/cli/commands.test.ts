@@ -83,8 +83,9 @@ function scenario(make: () => Promise<Stack>) {
     const content = bytes(5000, 1);
     const file = join(s.dir, 'weather.csv');
     await writeFile(file, content);
-    const r = await run(['publish', 'weather.csv', '--name', 'Hourly weather', '--tag', 'weather', '--price', '1200', '--json']);
-    expect(r.code, r.stderr).toBe(0);
+    // on a terminal, but --json: no progress, no notes, one document
+    const r = await run(['publish', 'weather.csv', '--name', 'Hourly weather', '--tag', 'weather', '--price', '1200', '--json'], { tty: true });
+    expect([r.code, r.stderr]).toEqual([0, '']);
     const out = r.json();
     expect(out).toMatchObject({ status: 'created', funding: 'dev', contentHash: sha256(content), sizeBytes: 5000, mimeType: 'text/csv', datasetId: 'hourly-weather', upload: { status: 'verified' }, priceSat: 1200 });
     const listing = await s.client.listing(out.versionId);
@@ -135,8 +136,12 @@ function scenario(make: () => Promise<Stack>) {
 
   it('lineage: a child published with --parent shows its parent, as JSON edges and as an indented tree', async () => {
     await writeFile(join(s.dir, 'clean.csv'), bytes(300, 3));
-    const child = await run(['publish', 'clean.csv', '--name', 'Weather, cleaned', '--dataset', 'weather-clean', '--parent', state.versionId!, '--transform', 'dedupe']);
+    // on a terminal, human: progress bars and notes on stderr, the versionId alone on stdout
+    const child = await run(['publish', 'clean.csv', '--name', 'Weather, cleaned', '--dataset', 'weather-clean', '--parent', state.versionId!, '--transform', 'dedupe'], { tty: true });
     expect(child.code, child.stderr).toBe(0);
+    expect(child.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(child.stderr).toMatch(/\rhashing clean\.csv \[/);
+    expect(child.stderr).toContain('declared ');
     const childId = child.stdout.trim();
     expect((await s.client.listing(childId)).parents).toEqual([state.versionId]);
 
