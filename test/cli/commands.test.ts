@@ -7,7 +7,7 @@
  * problem+json document on stderr with nothing on stdout, exit codes as documented.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrivateKey } from '@bsv/sdk';
@@ -17,6 +17,7 @@ import { StrataClient, StrataProblem } from '@strata/client';
 import { COMMANDS } from '../../packages/client/src/cli/commands/index';
 import type { CommandSpec } from '../../packages/client/src/cli/framework';
 import { runBin, runCli, startServer, type CliEnv, type Server } from '../support/cli';
+import { buildPayment } from '../support/payments-world';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { acquireRedisDb } from '../support/redis-db';
 import { describeWith, REDIS_URL } from '../support/reachable';
@@ -36,6 +37,16 @@ interface Stack {
   client: StrataClient;
   tokenSource: RegExp;
   close(): Promise<void>;
+}
+
+/** The file under `dir` whose bytes are `content`. */
+async function findFile(dir: string, content: Buffer): Promise<string> {
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    if ((await readFile(path)).equals(content)) return path;
+  }
+  throw new Error(`no stored copy of the content under ${dir}`);
 }
 
 function allCommands(specs: readonly CommandSpec[], prefix: string[] = []): string[][] {
@@ -200,6 +211,37 @@ function scenario(make: () => Promise<Stack>) {
     const human = await run(['buy', state.versionId!, '--out', 'again.csv', '--max-price', '5']);
     expect(human.code).toBe(3); // refused before paying
     await expect(stat(join(s.dir, 'again.csv'))).rejects.toThrow();
+  });
+
+  it('buy --unsigned prints the template; a wallet pays it; --receipt --raw-tx finishes the purchase', async () => {
+    const u = await run(['buy', state.versionId!, '--unsigned', '--json']);
+    expect(u.code, u.stderr).toBe(0);
+    const { receiptId, outputs, amountSat } = u.json();
+    expect(outputs.reduce((a: number, o: { satoshis: number }) => a + o.satoshis, 0)).toBe(amountSat);
+    expect((await s.client.receipt(receiptId)).status).toBe('pending');
+    const pay = await buildPayment(outputs);
+    const r = await run(['buy', state.versionId!, '--receipt', receiptId, '--raw-tx', pay.ef, '--out', 'wallet-bought.csv', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ receiptId, verified: true, payment: { txid: pay.txid, funding: 'wallet' } });
+    expect((await s.client.payment(receiptId)).receipt.payment?.txid).toBe(pay.txid);
+    expect(sha256(await readFile(join(s.dir, 'wallet-bought.csv')))).toBe(state.contentHash);
+  });
+
+  it('buy refuses bytes that do not hash to the contentHash: exit 4, nothing written', async () => {
+    const content = bytes(700, 9);
+    await writeFile(join(s.dir, 'fragile.csv'), content);
+    const p = await run(['publish', 'fragile.csv', '--name', 'Fragile']);
+    expect(p.code, p.stderr).toBe(0);
+    // the stored object is damaged on disk (the filesystem blob store of both stacks)
+    const stored = await findFile(join(s.dir, '.strata', 'blobs', 'data'), Buffer.from(content));
+    const damaged = Buffer.from(content);
+    damaged[0] = damaged[0]! ^ 0xff;
+    await writeFile(stored, damaged);
+    const r = await run(['buy', p.stdout.trim(), '--out', 'fragile-copy.csv', '--json']);
+    expect([r.code, r.stdout]).toEqual([4, '']);
+    expect(r.problem()).toMatchObject({ error: 'sha256-mismatch', expected: sha256(content), actual: sha256(damaged), exitCode: 4 });
+    await expect(stat(join(s.dir, 'fragile-copy.csv'))).rejects.toThrow();
+    await expect(stat(join(s.dir, 'fragile-copy.csv.part'))).rejects.toThrow();
   });
 
   it('--unsigned prints the declaration for a wallet and submits nothing; --raw-tx with the signed transaction publishes it', async () => {
