@@ -20,6 +20,7 @@ import { registerUploadJobs } from './uploads/jobs';
 import { createBackground, type Background } from './observability/background';
 import { instrumentBlobs, instrumentKv, instrumentSql } from './observability/instrument';
 import { createLogger, type Logger } from './observability/log';
+import { devChainEnabled, devChainReason } from './devchain/setting';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { cacheReadRecorder } from './observability/cache-reads';
 import { registerCollectors, type ProcessStats } from './observability/collectors';
@@ -163,6 +164,10 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
   const log = createLogger(config.LOG_LEVEL, platform.logSink);
   const metrics = createMetrics();
   const background = createBackground();
+  if (config.DEV_CHAIN === true && platform.runtime !== 'node') throw new DepsError(`DEV_CHAIN=true is refused on ${platform.runtime}: the dev chain is for local servers only`);
+  if (devChainEnabled(config, platform.runtime)) {
+    log.warn('DEV CHAIN ON: this server trusts locally mined low-difficulty headers; proofs against them mean nothing outside this machine', { why: devChainReason(config, platform.runtime) });
+  }
   const tokens = await resolveTokens(config, platform, log);
   const signCdnUrl = config.CDN_MODE === 'signed' ? need(platform.signCdnUrl, 'CDN_MODE=signed needs a CloudFront signer (Node or Lambda)', platform.runtime) : null;
 
