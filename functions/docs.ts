@@ -3,7 +3,8 @@
  *  - functions/src/docs/swagger-ui.generated.ts — swagger-ui-dist's bundle and stylesheet,
  *    gzip + base64, so every host (Node, the Lambda and Worker bundles) serves /docs offline;
  *  - docs/api.md — the HTTP contract, rendered from the OpenAPI document;
- *  - docs/errors.md — the error codes, rendered from the error table.
+ *  - docs/errors.md — the error codes, rendered from the error table;
+ *  - packages/client/src/api.generated.ts — the typed client's types of every operation.
  * Tests regenerate each in memory and fail when the committed file differs.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const require = createRequire(import.meta.url);
 export const UI_MODULE = `${root}functions/src/docs/swagger-ui.generated.ts`;
 export const API_MD = `${root}docs/api.md`;
 export const ERRORS_MD = `${root}docs/errors.md`;
+export const CLIENT_TYPES = `${root}packages/client/src/api.generated.ts`;
 
 /** The files of swagger-ui-dist /docs serves, read from the installed package. */
 export function swaggerUiFiles(): { version: string; js: string; css: string } {
@@ -68,8 +70,11 @@ async function main(): Promise<void> {
   writeFileSync(UI_MODULE, uiModuleText());
   const { renderApiMarkdown, renderErrorsMarkdown } = await import('./src/docs/markdown');
   writeFileSync(ERRORS_MD, renderErrorsMarkdown());
-  writeFileSync(API_MD, renderApiMarkdown(await referenceDocument()));
-  console.log(`wrote ${[UI_MODULE, API_MD, ERRORS_MD].map((f) => f.slice(root.length)).join(', ')}`);
+  const doc = await referenceDocument();
+  writeFileSync(API_MD, renderApiMarkdown(doc));
+  const { clientTypesText } = await import('../packages/client/codegen');
+  writeFileSync(CLIENT_TYPES, await clientTypesText(doc));
+  console.log(`wrote ${[UI_MODULE, API_MD, ERRORS_MD, CLIENT_TYPES].map((f) => f.slice(root.length)).join(', ')}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
