@@ -1,7 +1,7 @@
 /**
  * A TCP proxy in front of a real server (Redis here), so tests can take a TCP service down and
  * bring it back on the same port: refuse connections (listener closed, open sockets cut), or
- * accept and never answer (bytes swallowed in both directions).
+ * accept and never answer (bytes swallowed in both directions); or reset the next connections.
  */
 import net from 'node:net';
 import type { Socket } from 'node:net';
@@ -17,6 +17,8 @@ export interface TcpProxy {
   readonly connections: number;
   /** `true` = 'refuse'; `false` brings the proxy back on the same port. */
   setDown(down: boolean | ProxyDownMode): Promise<void>;
+  /** The next `n` connections are accepted and reset at once, before a byte is forwarded. */
+  resetNext(n: number): void;
   close(): Promise<void>;
 }
 
@@ -24,12 +26,18 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let mode: ProxyDownMode | null = null;
   let connections = 0;
+  let toReset = 0;
   const open = new Set<Socket>();
   const server = net.createServer((client) => {
     connections++;
     open.add(client);
     client.on('close', () => open.delete(client));
     client.on('error', () => client.destroy());
+    if (toReset > 0) {
+      toReset--;
+      client.resetAndDestroy();
+      return;
+    }
     if (mode === 'hang') {
       client.on('data', () => undefined);
       return;
@@ -66,6 +74,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (mode === 'hang' && next !== 'hang') for (const s of open) s.destroy();
       if (next === 'refuse' && mode !== 'refuse') await stop();
       mode = next;
+    },
+    resetNext(n) {
+      toReset = n;
     },
     close: stop,
   };

@@ -14,6 +14,7 @@
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import { OPERATIONS, type paths } from './api.generated';
 import { errorFromResponse, StrataHttpError } from './problem';
+import { readRange, sha256HexOf, type UploadOptions, type UploadProgress, type UploadSource } from './upload';
 import { isIdempotentMethod, Transport, type FetchLike, type SendMeta, type TransportOptions } from './transport';
 
 export type { FetchLike };
@@ -71,11 +72,32 @@ export type Answer<P extends keyof paths, M extends string, S extends number = 2
   : never;
 
 /** The send policy of an operation: its credentials from the document, its idempotency from the lists above. */
-export function operationMeta(method: string, schemaPath: string): Pick<SendMeta, 'idempotent' | 'bearer' | 'identity'> {
-  const key = `${method.toUpperCase()} ${schemaPath}`;
+export function operationMeta(method: string, path: string): Pick<SendMeta, 'idempotent' | 'bearer' | 'identity'> {
+  const key = operationKey(method, path) ?? `${method.toUpperCase()} ${path}`;
   const auth = (OPERATIONS as Record<string, { bearer?: SendMeta['bearer']; identity?: SendMeta['identity'] }>)[key] ?? {};
   const idempotent = (isIdempotentMethod(method) && !(NON_IDEMPOTENT_GETS as readonly string[]).includes(key)) || (IDEMPOTENT_POSTS as readonly string[]).includes(key);
   return { idempotent, bearer: auth.bearer, identity: auth.identity };
+}
+
+const TEMPLATES = Object.keys(OPERATIONS)
+  .filter((k) => k.includes('{'))
+  .map((k) => {
+    const [m, p] = k.split(' ') as [string, string];
+    const re = new RegExp(`^${p.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    return { key: k, method: m, re, params: (p.match(/\{/g) ?? []).length };
+  })
+  .sort((a, b) => a.params - b.params);
+
+/**
+ * The operation (`METHOD /template`) a request targets: `path` is a template (`/policies/{id}`)
+ * or a concrete path (`/policies/pol_1`, query ignored); undefined when the API has none.
+ */
+export function operationKey(method: string, path: string): OpKey | undefined {
+  const m = method.toUpperCase();
+  const bare = path.split('?')[0] ?? path;
+  const exact = `${m} ${bare}`;
+  if (Object.hasOwn(OPERATIONS, exact)) return exact as OpKey;
+  return TEMPLATES.find((t) => t.method === m && t.re.test(bare))?.key as OpKey | undefined;
 }
 
 /** A typed response pair from `api`, turned into its data or a thrown StrataProblem / StrataHttpError. */
@@ -398,6 +420,61 @@ export class StrataClient {
   /** GET /v1/uploads/{uploadId}. */
   async upload(uploadId: string) {
     return unwrap('GET', await this.api.GET('/v1/uploads/{uploadId}', { params: { path: { uploadId } } }));
+  }
+
+  /**
+   * Uploads a version's content (signed by its producer): single PUT or multipart, resuming an
+   * upload in flight (only missing parts are sent), then `complete`; with `wait` (default) until
+   * the server has verified it. Throws when the server marks it failed.
+   */
+  async uploadContent(o: UploadOptions) {
+    const total = o.sizeBytes;
+    const progress = (p: Omit<UploadProgress, 'totalBytes'>) => o.onProgress?.({ ...p, totalBytes: total });
+    const signal = o.signal ? { signal: o.signal } : {};
+    let u = await this.createUpload({ contentHash: o.contentHash, sizeBytes: total, mimeType: o.mimeType, ...(o.versionId ? { versionId: o.versionId } : {}) });
+    if (u.status === 'pending' && u.mode === 'single') {
+      if (!u.put) throw new Error(`upload ${u.uploadId}: the server sent no PUT URL`);
+      const bytes = await readRange(o.source, 0, total);
+      progress({ uploadedBytes: 0, phase: 'uploading' });
+      const res = await this.blobRequest({ url: u.put.url, method: u.put.method, headers: u.put.headers, body: bytes }, { idempotent: true, ...signal });
+      if (!res.ok) throw await errorFromResponse(u.put.method, res);
+      await res.arrayBuffer();
+      progress({ uploadedBytes: total, phase: 'uploading' });
+    } else if (u.status === 'pending') {
+      const { missing } = await this.uploadParts(u.uploadId);
+      const partSize = u.partSize ?? total;
+      const sizeOf = (n: number) => Math.min(partSize, total - (n - 1) * partSize);
+      let uploaded = total - missing.reduce((a, n) => a + sizeOf(n), 0);
+      progress({ uploadedBytes: uploaded, phase: 'uploading' });
+      for (const partNumber of missing) {
+        const bytes = await readRange(o.source, (partNumber - 1) * partSize, sizeOf(partNumber));
+        const { parts } = await this.uploadPartUrls(u.uploadId, [{ partNumber, sha256: sha256HexOf(bytes) }]);
+        const url = parts[0]!;
+        const res = await this.blobRequest({ url: url.url, method: url.method, headers: url.headers, body: bytes }, { idempotent: true, ...signal });
+        if (!res.ok) throw await errorFromResponse(url.method, res);
+        await res.arrayBuffer();
+        uploaded += bytes.byteLength;
+        progress({ uploadedBytes: uploaded, partNumber, phase: 'uploading' });
+      }
+    }
+    if (u.status === 'pending') u = await this.completeUpload(u.uploadId);
+    if (u.status === 'verifying' && o.wait !== false) {
+      progress({ uploadedBytes: total, phase: 'verifying' });
+      const deadline = Date.now() + (o.waitMs ?? 600_000);
+      for (let delay = 100; u.status === 'verifying' && Date.now() < deadline; delay = Math.min(2000, delay * 2)) {
+        await new Promise((r) => setTimeout(r, delay));
+        u = await this.upload(u.uploadId);
+      }
+    }
+    if (u.status === 'failed' || u.status === 'aborted') throw new Error(`upload ${u.uploadId} ${u.status}${u.failure ? `: ${u.failure}` : ''}`);
+    if (u.status === 'verified') progress({ uploadedBytes: total, phase: 'verified' });
+    return u;
+  }
+
+  /** Resumes the upload `uploadId` (as told by GET /v1/uploads/{uploadId}) with its content. */
+  async resumeUpload(uploadId: string, source: UploadSource, o: Omit<UploadOptions, 'contentHash' | 'sizeBytes' | 'mimeType' | 'versionId' | 'source'> = {}) {
+    const v = await this.upload(uploadId);
+    return this.uploadContent({ ...o, contentHash: v.contentHash, sizeBytes: v.sizeBytes, mimeType: v.mimeType, versionId: v.versionId, source });
   }
 
   // ---- admin -----------------------------------------------------------------------------------------

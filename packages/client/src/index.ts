@@ -9,3 +9,6 @@ export { Transport } from './transport';
 export type { TransportOptions, RetryOptions, SendMeta, WireRequest, Bearer } from './transport';
 export type { paths, components } from './api.generated';
 export { OPERATIONS } from './api.generated';
+export { operationKey } from './client';
+export type { UploadSource, UploadProgress, UploadOptions } from './upload';
+export { sha256HexOf } from './upload';
