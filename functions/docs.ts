@@ -4,7 +4,8 @@
  *    gzip + base64, so every host (Node, the Lambda and Worker bundles) serves /docs offline;
  *  - docs/api.md — the HTTP contract, rendered from the OpenAPI document;
  *  - docs/errors.md — the error codes, rendered from the error table;
- *  - packages/client/src/api.generated.ts — the typed client's types of every operation.
+ *  - packages/client/src/api.generated.ts — the typed client's types of every operation;
+ *  - schemas/dlm1-manifest.schema.json — the DLM1 manifest as JSON Schema, from its zod schema.
  * Tests regenerate each in memory and fail when the committed file differs.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ export const UI_MODULE = `${root}functions/src/docs/swagger-ui.generated.ts`;
 export const API_MD = `${root}docs/api.md`;
 export const ERRORS_MD = `${root}docs/errors.md`;
 export const CLIENT_TYPES = `${root}packages/client/src/api.generated.ts`;
+export const MANIFEST_SCHEMA = `${root}schemas/dlm1-manifest.schema.json`;
 
 /** The files of swagger-ui-dist /docs serves, read from the installed package. */
 export function swaggerUiFiles(): { version: string; js: string; css: string } {
@@ -74,7 +76,10 @@ async function main(): Promise<void> {
   writeFileSync(API_MD, renderApiMarkdown(doc));
   const { clientTypesText } = await import('../packages/client/codegen');
   writeFileSync(CLIENT_TYPES, await clientTypesText(doc));
-  console.log(`wrote ${[UI_MODULE, API_MD, ERRORS_MD, CLIENT_TYPES].map((f) => f.slice(root.length)).join(', ')}`);
+  const { manifestJsonSchemaText } = await import('@strata/core/catalog/manifest-json-schema');
+  (await import('node:fs')).mkdirSync(`${root}schemas`, { recursive: true });
+  writeFileSync(MANIFEST_SCHEMA, manifestJsonSchemaText());
+  console.log(`wrote ${[UI_MODULE, API_MD, ERRORS_MD, CLIENT_TYPES, MANIFEST_SCHEMA].map((f) => f.slice(root.length)).join(', ')}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -1,7 +1,8 @@
 /**
  * A TCP proxy in front of a real server (Redis here), so tests can take a TCP service down and
  * bring it back on the same port: refuse connections (listener closed, open sockets cut), or
- * accept and never answer (bytes swallowed in both directions); or reset the next connections.
+ * accept and never answer (bytes swallowed in both directions); or reset the connection
+ * of the next requests.
  */
 import net from 'node:net';
 import type { Socket } from 'node:net';
@@ -17,7 +18,7 @@ export interface TcpProxy {
   readonly connections: number;
   /** `true` = 'refuse'; `false` brings the proxy back on the same port. */
   setDown(down: boolean | ProxyDownMode): Promise<void>;
-  /** The next `n` connections are accepted and reset at once, before a byte is forwarded. */
+  /** The next `n` requests (bytes from a client, on a new or kept-alive connection) reset their connection, unforwarded. */
   resetNext(n: number): void;
   close(): Promise<void>;
 }
@@ -33,11 +34,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     open.add(client);
     client.on('close', () => open.delete(client));
     client.on('error', () => client.destroy());
-    if (toReset > 0) {
-      toReset--;
-      client.resetAndDestroy();
-      return;
-    }
     if (mode === 'hang') {
       client.on('data', () => undefined);
       return;
@@ -52,6 +48,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.on('close', () => upstream.destroy());
     // in 'hang' mode established connections stop forwarding too
     client.on('data', (d) => {
+      if (toReset > 0) {
+        toReset--;
+        upstream.destroy();
+        client.resetAndDestroy();
+        return;
+      }
       if (mode !== 'hang') upstream.write(d);
     });
     upstream.on('data', (d) => {

@@ -6,7 +6,7 @@ export type { ProblemBody, ErrorCode, FieldIssue } from './problem';
 export { identityHeaders, identityMessage, freshNonce, toPrivateKey, IDENTITY_SCHEME } from './signing';
 export type { IdentityKeyInput } from './signing';
 export { Transport } from './transport';
-export type { TransportOptions, RetryOptions, SendMeta, WireRequest, Bearer } from './transport';
+export type { TransportOptions, RetryOptions, RetryInfo, SendMeta, WireRequest, Bearer } from './transport';
 export type { paths, components } from './api.generated';
 export { OPERATIONS } from './api.generated';
 export { operationKey } from './client';

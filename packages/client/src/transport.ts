@@ -34,6 +34,18 @@ export interface TransportOptions {
   readonly now?: () => number;
   /** Headers sent with every request. */
   readonly headers?: Record<string, string>;
+  /** Called before each retry (e.g. to say so on a terminal). */
+  readonly onRetry?: (info: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  readonly method: string;
+  readonly url: string;
+  /** The attempt that failed (1 = the first). */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** `status 503`, `timeout`, or the network error's message. */
+  readonly reason: string;
 }
 
 export type Bearer = 'admin' | 'ingest' | 'arc';
@@ -47,8 +59,8 @@ export interface SendMeta {
   readonly identity?: 'required' | 'optional' | undefined;
   readonly timeoutMs?: number | undefined;
   readonly signal?: AbortSignal | undefined;
-  /** Called after each failed attempt that is retried. */
-  readonly onRetry?: ((info: { attempt: number; delayMs: number; reason: string }) => void) | undefined;
+  /** Called after each failed attempt that is retried (besides the client's `onRetry`). */
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
 }
 
 export interface WireRequest {
@@ -142,7 +154,9 @@ export class Transport {
       if (ra && /^\d+$/.test(ra)) delay = Math.min(cap, Number(ra) * 1000);
       const reason = res ? `status ${res.status}` : timedOut ? 'timeout' : String((failure as Error)?.message ?? failure);
       await res?.body?.cancel().catch(() => undefined);
-      meta.onRetry?.({ attempt, delayMs: delay, reason });
+      const info = { method, url: url.toString(), attempt, delayMs: delay, reason };
+      meta.onRetry?.(info);
+      this.#o.onRetry?.(info);
       await sleep(delay, meta.signal);
     }
   }

@@ -3,6 +3,7 @@
  * answered (exit 1, its fields kept), a server that could not be reached (exit 5), a CliError as
  * it is, anything else exit 1 with its message.
  */
+import { StrataHttpError, StrataNetworkError, StrataProblem } from '../problem';
 import { CliError, EXIT } from './framework';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
@@ -22,25 +23,20 @@ function causeCode(e: unknown): string | undefined {
   return undefined;
 }
 
-/** A problem+json body carried by a thrown error (the client's typed exceptions carry one). */
-function problemOf(e: unknown): { status: number; body: Record<string, unknown> } | undefined {
-  if (!e || typeof e !== 'object') return undefined;
-  const o = e as { status?: unknown; problem?: unknown; body?: unknown };
-  const body = (o.problem ?? o.body) as Record<string, unknown> | undefined;
-  if (typeof o.status === 'number' && body && typeof body === 'object' && ('title' in body || 'error' in body)) return { status: o.status, body };
-  return undefined;
-}
-
 export function toCliError(e: unknown): CliError {
   if (e instanceof CliError) return e;
-  const p = problemOf(e);
-  if (p) {
-    const title = typeof p.body.detail === 'string' ? p.body.detail : typeof p.body.title === 'string' ? p.body.title : `HTTP ${p.status}`;
-    return new CliError(title, { exitCode: EXIT.failed, problem: { status: p.status, ...p.body } });
+  if (e instanceof StrataProblem) {
+    return new CliError(e.detail || e.title, { exitCode: EXIT.failed, problem: { ...e.toJSON() } });
+  }
+  if (e instanceof StrataHttpError) {
+    return new CliError(`${e.method} ${e.url} answered ${e.status}`, { exitCode: EXIT.failed, error: 'http-error', problem: { status: e.status, detail: e.body.slice(0, 500) } });
   }
   const code = causeCode(e);
-  if (code) {
-    return new CliError(`cannot reach the server (${code})`, { exitCode: EXIT.unreachable, error: 'unreachable', hint: 'is it running? set --url or STRATA_URL', cause: e });
+  if (e instanceof StrataNetworkError || code) {
+    if (e instanceof StrataNetworkError && e.timeout) {
+      return new CliError(`the server did not answer in time (${e.method} ${e.url})`, { exitCode: EXIT.unreachable, error: 'timeout', cause: e });
+    }
+    return new CliError(`cannot reach the server (${code ?? 'no answer'})`, { exitCode: EXIT.unreachable, error: 'unreachable', hint: 'is it running? set --url or STRATA_URL', cause: e });
   }
   if ((e as { name?: string })?.name === 'AbortError' || (e as { name?: string })?.name === 'TimeoutError') {
     return new CliError('stopped before the request finished', { exitCode: EXIT.failed, error: 'aborted', cause: e });

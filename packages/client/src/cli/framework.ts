@@ -10,6 +10,7 @@
  * `strata <command>: <message>`; stdout gets nothing; the process exits non-zero.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { FetchLike } from '../transport';
 import type { Services } from './services';
 
 /** Exit codes (stable; scripts depend on them). */
@@ -103,6 +104,8 @@ export interface Io {
   readonly cwd: string;
   /** Aborted on SIGINT/SIGTERM (long-running commands stop cleanly). */
   readonly signal?: AbortSignal;
+  /** How requests are sent (default the global fetch; tests may bind an in-process app). */
+  readonly fetch?: FetchLike;
 }
 
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {

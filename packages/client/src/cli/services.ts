@@ -4,6 +4,7 @@
  * (discovery.ts), progress bars that respect the output contract, and the typed client.
  */
 import type { PrivateKey } from '@bsv/sdk';
+import { StrataClient } from '../client';
 import { discover, findFundingKey, findIdentityKey, findToken, type Discovery } from './discovery';
 import type { Io, OptionValues } from './framework';
 import { NO_PROGRESS, progressBar, type Progress } from './progress';
@@ -22,6 +23,11 @@ export interface Services {
   progress(label: string, total?: number): Progress;
   /** A status line on stderr (not in --json or --quiet). */
   note(line: string): void;
+  /**
+   * The typed client for the server, with the credentials asked for (each found by the
+   * discovery order; a missing one is a usage error before anything is sent).
+   */
+  client(need?: { admin?: boolean; ingest?: boolean; identity?: boolean }): Promise<StrataClient>;
 }
 
 export function makeServices(options: OptionValues, io: Io, mode: { json: boolean; quiet: boolean }): Services {
@@ -34,17 +40,34 @@ export function makeServices(options: OptionValues, io: Io, mode: { json: boolea
   const note = (line: string) => {
     if (!quiet) io.stderr.write(`${line}\n`);
   };
+  const adminToken = memo(async () => (await findToken('admin', options, io, discovery)).token);
+  const ingestToken = memo(async () => (await findToken('ingest', options, io, discovery)).token);
+  const identityKey = memo(async () => {
+    const found = await findIdentityKey(options, io, discovery);
+    if (found.created) note(`made a new identity key in ${found.source} (mode 0600); its public key is ${found.key.toPublicKey().toString()}`);
+    return found.key;
+  });
   return {
     discovery,
-    adminToken: memo(async () => (await findToken('admin', options, io, discovery)).token),
-    ingestToken: memo(async () => (await findToken('ingest', options, io, discovery)).token),
-    identityKey: memo(async () => {
-      const found = await findIdentityKey(options, io, discovery);
-      if (found.created) note(`made a new identity key in ${found.source} (mode 0600); its public key is ${found.key.toPublicKey().toString()}`);
-      return found.key;
-    }),
+    adminToken,
+    ingestToken,
+    identityKey,
     fundingKey: memo(() => findFundingKey(options, io)),
-    progress: (label, total) => (quiet || !io.stderr.isTTY ? NO_PROGRESS : progressBar(io.stderr, label, total)),
     note,
+    async client(need = {}) {
+      const [admin, ingest, key] = await Promise.all([
+        need.admin ? adminToken() : undefined,
+        need.ingest ? ingestToken() : undefined,
+        need.identity ? identityKey() : undefined,
+      ]);
+      return new StrataClient({
+        baseUrl: discovery.url.origin + discovery.url.pathname.replace(/\/+$/, ''),
+        ...(io.fetch ? { fetch: io.fetch } : {}),
+        ...(admin ? { adminToken: admin } : {}),
+        ...(ingest ? { ingestToken: ingest } : {}),
+        ...(key ? { identityKey: key } : {}),
+      });
+    },
+    progress: (label, total) => (quiet || !io.stderr.isTTY ? NO_PROGRESS : progressBar(io.stderr, label, total)),
   };
 }

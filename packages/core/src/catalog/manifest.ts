@@ -1,7 +1,8 @@
 /**
- * The DLM1 off-chain manifest (the seed's `schemas/dlm1-manifest.schema.json`): strict at the
- * top level, open inside its sections exactly where the seed is. Its canonical hash is the
- * `versionId` the on-chain DLM1 output commits to.
+ * The DLM1 off-chain manifest: strict at the top level, open inside its sections exactly where
+ * the seed is. Its canonical hash is the `versionId` the on-chain DLM1 output commits to. As JSON
+ * Schema: schemas/dlm1-manifest.schema.json, generated from this zod schema by `npm run docs`
+ * (manifest-json-schema.ts).
  */
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
