@@ -7,7 +7,6 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { devChainStatus, initDevChain, MAX_BLOCKS_PER_CALL, mineDevBlocks } from '@strata/core/devchain/service';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
-import { serviceCtx } from '../middleware/identity';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';
 
@@ -99,14 +98,11 @@ const mineRoute = createRoute({
 });
 
 export function registerDevChain(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(statusRoute, async (c) => c.json(await devChainStatus(c.get('deps')), 200));
-  app.openapi(initRoute, async (c) => {
-    const ctx = serviceCtx(c);
-    return c.json(await initDevChain(c.get('deps'), { ...ctx, actor: 'admin' }), 200);
-  });
+  app.openapi(statusRoute, async (c) => c.json(await devChainStatus({ deps: c.get('deps'), ctx: c.get('ctx'), input: {} }), 200));
+  app.openapi(initRoute, async (c) => c.json(await initDevChain({ deps: c.get('deps'), ctx: c.get('ctx'), input: {} }), 200));
   app.openapi(mineRoute, async (c) => {
     const body = c.req.valid('json') ?? { count: 1 };
-    const r = await mineDevBlocks(c.get('deps'), { count: body.count ?? 1 }, { ...serviceCtx(c), actor: 'admin' });
+    const r = await mineDevBlocks({ deps: c.get('deps'), ctx: c.get('ctx'), input: { count: body.count ?? 1 } });
     return c.json(
       {
         blocks: [...r.blocks],

@@ -6,7 +6,7 @@
  * POST /declarations/{txid}/proof and POST /payments/{receiptId}/proof run.
  */
 import type { Deps } from '../deps';
-import type { ServiceCtx } from '../catalog/service';
+import type { Call, NoInput } from '../context';
 import { StrataError } from '../errors';
 import { storeHeaders } from '../bundle/headers';
 import { verifyAndStoreProof } from '../bundle/proof';
@@ -106,7 +106,7 @@ async function countUnproven(deps: DevDeps): Promise<{ declarations: number; pay
 }
 
 /** GET /dev-chain: whether the dev chain is trusted here and how far it has come. */
-export async function devChainStatus(deps: DevDeps): Promise<DevChainStatus> {
+export async function devChainStatus({ deps }: Call<DevDeps, NoInput>): Promise<DevChainStatus> {
   const tip = await getTip(deps.sql);
   return {
     enabled: devChainEnabled(deps.config, deps.runtime),
@@ -122,7 +122,8 @@ export async function devChainStatus(deps: DevDeps): Promise<DevChainStatus> {
  * Stores the dev genesis into an empty header store (a no-op when it is already there).
  * `conflict` (hint `not-dev-chain`) when the store holds another chain.
  */
-export async function initDevChain(deps: DevDeps, ctx: Pick<ServiceCtx, 'actor' | 'requestId' | 'waitUntil'>): Promise<{ created: boolean; genesis: string; tip: { height: number; hash: string } }> {
+export async function initDevChain(call: Call<DevDeps, NoInput>): Promise<{ created: boolean; genesis: string; tip: { height: number; hash: string } }> {
+  const { deps, ctx } = call;
   requireEnabled(deps);
   const on = await isDevStore(deps);
   if (on === false) {
@@ -134,23 +135,24 @@ export async function initDevChain(deps: DevDeps, ctx: Pick<ServiceCtx, 'actor' 
     return { created: false, genesis: g.hash, tip: { height: tip.height, hash: tip.hash } };
   }
   try {
-    const r = await storeHeaders(deps, { headers: [g.raw], startHeight: 0, expectTip: null }, ctx);
+    const r = await storeHeaders({ deps, ctx, input: { headers: [g.raw], startHeight: 0, expectTip: null } });
     return { created: true, genesis: g.hash, tip: { height: r.tip.height, hash: r.tip.hash } };
   } catch (e) {
     // another caller stored it first: that is the state asked for
-    if (e instanceof StrataError && e.extra.hint === 'tip-moved' && (await isDevStore(deps)) === true) return initDevChain(deps, ctx);
+    if (e instanceof StrataError && e.extra.hint === 'tip-moved' && (await isDevStore(deps)) === true) return initDevChain(call);
     throw e;
   }
 }
 
 /** Mines `count` blocks on the dev chain (starting it when the store is empty) and proves what they carry. */
-export async function mineDevBlocks(deps: DevDeps, input: { count: number }, ctx: ServiceCtx): Promise<MineResult> {
+export async function mineDevBlocks(call: Call<DevDeps, { count: number }>): Promise<MineResult> {
+  const { deps, ctx, input } = call;
   requireEnabled(deps);
   const count = input.count;
   if (!Number.isInteger(count) || count < 1 || count > MAX_BLOCKS_PER_CALL) {
     throw new StrataError('validation-failed', 'The block count is not valid.', { issues: [{ path: 'count', message: `an integer from 1 to ${MAX_BLOCKS_PER_CALL}` }] });
   }
-  await initDevChain(deps, ctx);
+  await initDevChain({ deps, ctx, input: {} });
 
   let mined: { blocks: MinedBlock[]; trees: string[][]; first: MinedBlock; tip: { height: number; hash: string } } | null = null;
   let decls: UnprovenDeclaration[] = [];
@@ -175,7 +177,7 @@ export async function mineDevBlocks(deps: DevDeps, input: { count: number }, ctx
       prev = { hash: h.hash, time };
     }
     try {
-      const r = await storeHeaders(deps, { headers, expectTip: tip.hash }, { actor: ctx.actor, requestId: ctx.requestId, waitUntil: ctx.waitUntil });
+      const r = await storeHeaders({ deps, ctx, input: { headers, expectTip: tip.hash } });
       mined = { blocks, trees, first: blocks[0] as MinedBlock, tip: { height: r.tip.height, hash: r.tip.hash } };
     } catch (e) {
       if (!(e instanceof StrataError && e.extra.hint === 'tip-moved') || attempt + 1 >= TIP_ATTEMPTS) throw e;
@@ -196,7 +198,7 @@ export async function mineDevBlocks(deps: DevDeps, input: { count: number }, ctx
 
   for (const d of decls) {
     try {
-      const r = await verifyAndStoreProof(deps, { txid: d.txid, envelope: envelopeFor(d.txid, d.rawTx) }, ctx);
+      const r = await verifyAndStoreProof({ deps, ctx, input: { txid: d.txid, envelope: envelopeFor(d.txid, d.rawTx) } });
       proved.declarations.push({ txid: d.txid, versionId: r.versionId, height: r.height, confirmations: r.confirmations });
     } catch (e) {
       failed.push({ txid: d.txid, kind: 'declaration', reason: reason(e) });
