@@ -2,6 +2,8 @@
  * The typed client (@strata/client) bound to a test stack: requests go to the in-process app
  * (`app.request`), presigned URLs of the app's own /blobs route too, any other URL (s3rver) to
  * the network. Tokens are the stacks' fixed ones; identity timestamps follow the stack's clock.
+ * No retries unless asked for: suites assert the server's own answers (a 503, a 429) and count
+ * its work per request.
  */
 import type { PrivateKey } from '@bsv/sdk';
 import { StrataClient, type FetchLike, type StrataClientOptions } from '@strata/client';
@@ -32,7 +34,7 @@ export function clientOf(
     ingestToken: TEST_INGEST_TOKEN,
     ...(signer ? { identityKey: signer } : {}),
     ...(clock ? { now: () => clock.now() } : {}),
-    retry: { baseDelayMs: 10, maxDelayMs: 100 },
+    retry: { retries: 0, baseDelayMs: 10, maxDelayMs: 100 },
     ...rest,
   });
 }

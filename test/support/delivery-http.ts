@@ -9,13 +9,13 @@ import { insertReceiptStatement, transitionReceipt } from '@strata/core/payments
 import type { PrivateKey } from '@bsv/sdk';
 import { embeddedDeps, serviceDeps, type TestStack } from './deps';
 import { makePublication, type Publication } from './dlm1';
-import { identityHeaders } from './identity';
 import { startS3Server, type S3Server } from './s3-server';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
-import { call, submit, type Reply } from './catalog-http';
+import { replyFrom, submit, type Reply } from './catalog-http';
+import { APP_BASE, clientOf } from './client';
 
 /** The embedded stack's presigned URLs name this base; requests to it go to the app. */
-export const LOCAL_BASE = 'http://strata.test';
+export const LOCAL_BASE = APP_BASE;
 
 export const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -87,24 +87,19 @@ export async function publishContent(
   return { ...p, contentHash };
 }
 
-/** An identity-signed JSON call (body '' for GET). */
-export function signed(stack: Pick<TestStack, 'app'> & { deps?: TestStack['deps'] }, key: PrivateKey, method: string, path: string, body?: unknown): Promise<Reply> {
-  const raw = body === undefined ? '' : JSON.stringify(body);
-  // signed at the server's time (suites may run on a manual clock)
-  const timestamp = Math.floor((stack.deps?.clock.now() ?? Date.now()) / 1000);
-  return call(stack, method, path, { ...(body === undefined ? {} : { raw }), headers: identityHeaders(key, method, path, raw, { timestamp }) });
+/** An identity-signed JSON call through the typed client, signed by `key` at the server's time (body '' for GET). */
+export async function signed(stack: Pick<TestStack, 'app'> & { deps?: TestStack['deps'] }, key: PrivateKey, method: string, path: string, body?: unknown): Promise<Reply> {
+  return replyFrom(await clientOf(stack, { signer: key }).request(method, path, body === undefined ? {} : { body }));
 }
 
-/** Sends a presigned request: to the app for its own /blobs URLs, over the network otherwise. */
-export async function sendPresigned(
+/** Sends a presigned request (the client's blob transport): to the app for its own /blobs URLs, over the network otherwise. */
+export function sendPresigned(
   stack: Pick<TestStack, 'app'>,
   req: { url: string; method: string; headers: Record<string, string> },
   body?: Uint8Array,
   extraHeaders: Record<string, string> = {},
 ): Promise<Response> {
-  const init = { method: req.method, headers: { ...req.headers, ...extraHeaders }, ...(body ? { body: body as Uint8Array<ArrayBuffer> } : {}) };
-  if (req.url.startsWith(`${LOCAL_BASE}/`)) return stack.app.request(req.url.slice(LOCAL_BASE.length), init);
-  return fetch(req.url, init);
+  return clientOf(stack).blobRequest({ url: req.url, method: req.method, headers: { ...req.headers, ...extraHeaders }, ...(body ? { body } : {}) });
 }
 
 /** Deterministic pseudo-random bytes. */
@@ -118,15 +113,11 @@ export function bytesOf(n: number, seed = 1): Uint8Array {
   return out;
 }
 
-/** Publishes `bytes` and uploads them through POST /v1/uploads (single PUT), verified. */
+/** Publishes `bytes` and uploads them through POST /v1/uploads (the client's upload flow), verified. */
 export async function uploadVerified(stack: DeliveryStack, producer: PrivateKey, bytes: Uint8Array) {
   const pub = await publishContent(stack, producer, bytes);
-  const r = await signed(stack, producer, 'POST', '/v1/uploads', { contentHash: pub.contentHash, sizeBytes: bytes.byteLength, mimeType: 'application/octet-stream' });
-  const put = await sendPresigned(stack, r.body.put, bytes);
-  if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
-  await put.arrayBuffer();
-  const done = await signed(stack, producer, 'POST', `/v1/uploads/${r.body.uploadId}/complete`);
-  if (done.body.status !== 'verified') throw new Error(`not verified: ${JSON.stringify(done.body)}`);
+  const done = await clientOf(stack, { signer: producer }).uploadContent({ contentHash: pub.contentHash, sizeBytes: bytes.byteLength, mimeType: 'application/octet-stream', source: bytes });
+  if (done.status !== 'verified') throw new Error(`not verified: ${JSON.stringify(done)}`);
   return pub;
 }
 

@@ -1,8 +1,9 @@
 /** Shared helpers for the lineage API suites: stacks on both tiers, ingest and query calls. */
 import { afterAll, beforeAll, describe } from 'vitest';
-import { embeddedDeps, ingestAuth, serviceDeps, type TestStack } from './deps';
+import { embeddedDeps, serviceDeps, type TestStack } from './deps';
 import { describeWith } from './reachable';
-import { call, type Reply } from './catalog-http';
+import { call, replyOf, type Reply } from './catalog-http';
+import { clientOf } from './client';
 
 export { call, type Reply };
 
@@ -25,20 +26,24 @@ export async function forEachStack(name: string, env: Record<string, string>, su
   });
 }
 
-/** POST one event. */
-export function ingest(s: Pick<TestStack, 'app'>, event: unknown, headers: Record<string, string> = ingestAuth): Promise<Reply> {
-  return call(s, 'POST', '/api/v1/lineage', { body: event, headers });
+/**
+ * POST one event with the ingest token (the typed client). With `headers` the request carries
+ * exactly those instead (a credential under test): a wire-level `call`.
+ */
+export async function ingest(s: Pick<TestStack, 'app'>, event: unknown, headers?: Record<string, string>): Promise<Reply> {
+  if (headers) return call(s, 'POST', '/api/v1/lineage', { body: event, headers });
+  return replyOf(await clientOf(s).api.POST('/api/v1/lineage', { body: event as never }));
 }
 
 /** POST an array of events. */
-export function ingestBatch(s: Pick<TestStack, 'app'>, events: unknown[]): Promise<Reply> {
-  return call(s, 'POST', '/api/v1/lineage/batch', { body: events, headers: ingestAuth });
+export async function ingestBatch(s: Pick<TestStack, 'app'>, events: unknown[]): Promise<Reply> {
+  return replyOf(await clientOf(s).api.POST('/api/v1/lineage/batch', { body: events as never }));
 }
 
 /** GET the lineage graph with these query parameters. */
-export function graph(s: Pick<TestStack, 'app'>, params: Record<string, string | number>, ip?: string): Promise<Reply> {
-  const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
-  return call(s, 'GET', `/openlineage/lineage?${qs}`, ip ? { ip } : {});
+export async function graph(s: Pick<TestStack, 'app'>, params: Record<string, string | number>, ip?: string): Promise<Reply> {
+  const query = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  return replyOf(await clientOf(s, ip ? { ip } : {}).api.GET('/openlineage/lineage', { params: { query: query as never } }));
 }
 
 /** Sorted node names of a `simple` graph body. */

@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LockingScript, MerklePath, P2PKH, PrivateKey, Transaction, UnlockingScript } from '@bsv/sdk';
-import { adminAuth, type TestStack } from './deps';
+import type { TestStack } from './deps';
 import { bumpFor, merklePathFor, merkleRootOf, mineChain, type MinedHeader } from './chain';
 import { makePublication, type Publication } from './dlm1';
-import { identityHeaders } from './identity';
-import { call, submit, type Reply } from './catalog-http';
+import { call, replyFrom, replyOf, submit, type Reply } from './catalog-http';
+import { clientOf } from './client';
 
 export { call, type Reply };
 
@@ -22,12 +22,9 @@ export async function publishFor(stack: TestStack, producer: PrivateKey, overrid
   return pub;
 }
 
-/** An identity-signed JSON POST (the signing scheme lives in test/support/identity.ts). */
-export function signedPost(stack: TestStack, key: PrivateKey, path: string, body: unknown): Promise<Reply> {
-  const text = JSON.stringify(body);
-  // signed at the server's time: suites run it on a manual clock, and the timestamp must fall in its window
-  const timestamp = Math.floor(stack.deps.clock.now() / 1000);
-  return call(stack, 'POST', path, { raw: text, headers: identityHeaders(key, 'POST', path, text, { timestamp }) });
+/** An identity-signed JSON POST through the typed client, signed by `key` at the server's time (suites run a manual clock). */
+export async function signedPost(stack: TestStack, key: PrivateKey, path: string, body: unknown): Promise<Reply> {
+  return replyFrom(await clientOf(stack, { signer: key }).request('POST', path, { body }));
 }
 
 export interface Payment {
@@ -110,7 +107,7 @@ export class PayChain {
   async postBest(): Promise<void> {
     const fresh = this.best.slice(this.posted);
     if (fresh.length === 0) return;
-    const r = await call(this.stack, 'POST', '/headers', { headers: adminAuth, body: { headers: fresh.map((h) => h.hex), ...(this.posted === 0 ? { startHeight: 0 } : {}) } });
+    const r = replyOf(await clientOf(this.stack).api.POST('/headers', { body: { headers: fresh.map((h) => h.hex), ...(this.posted === 0 ? { startHeight: 0 } : {}) } }));
     if (r.status !== 200) throw new Error(`headers: ${r.status} ${JSON.stringify(r.body)}`);
     this.posted = this.best.length;
   }
@@ -124,7 +121,7 @@ export class PayChain {
   /** A heavier branch of `length` blocks after `parent` (optionally holding txs), posted; it becomes the best chain. */
   async fork(parent: MinedHeader, length: number, txs: ReadonlyArray<{ txid: string; rawTx: string }> = []): Promise<Mined[]> {
     const { mined, headers } = this.mine(txs, length - 1, parent);
-    const r = await call(this.stack, 'POST', '/headers', { headers: adminAuth, body: { headers: headers.map((h) => h.hex) } });
+    const r = replyOf(await clientOf(this.stack).api.POST('/headers', { body: { headers: headers.map((h) => h.hex) } }));
     if (r.status !== 200) throw new Error(`fork headers: ${r.status} ${JSON.stringify(r.body)}`);
     const at = this.best.findIndex((h) => h.hash === parent.hash);
     this.best.splice(at + 1, this.best.length, ...headers);

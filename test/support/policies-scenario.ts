@@ -10,7 +10,9 @@ import { ANONYMOUS, type RequestCtx } from '@strata/core/context';
 import { previewForListings } from '@strata/core/policy/preview';
 import { adminAuth, type TestStack } from './deps';
 import type { Publication } from './dlm1';
-import { call, postHeaders, postProof, publish, TestChain } from './trust-world';
+import { replyOf } from './catalog-http';
+import { clientOf } from './client';
+import { call, getReady, postHeaders, postProof, publish, TestChain } from './trust-world';
 
 export const POLICY_ENV = { RATE_LIMIT_PER_MIN: '0', MIN_CONFS: '1' };
 
@@ -23,8 +25,17 @@ export function policyScenario(open: () => Promise<TestStack>): void {
   let root: Publication, child: Publication, orphan: Publication, rich: Publication;
   const chain = new TestChain();
 
-  const create = (body: unknown, headers: Record<string, string> = adminAuth) => call(stack, 'POST', '/policies', { body, headers });
-  const evaluate = (body: unknown, path = '/policies/evaluate') => call(stack, 'POST', path, { body });
+  // ordinary operations through the typed client; `call` where the request itself is under test
+  // (credentials sent or left out, malformed JSON, a malformed id)
+  const api = () => clientOf(stack).api;
+  const create = async (body: unknown, headers?: Record<string, string>) =>
+    headers ? call(stack, 'POST', '/policies', { body, headers }) : replyOf(await api().POST('/policies', { body: body as never }));
+  const evaluate = async (body: unknown, path: '/policies/evaluate' | '/ready/policy-eval' = '/policies/evaluate') => replyOf(await api().POST(path, { body: body as never }));
+  const getPolicy = async (id: string) => replyOf(await api().GET('/policies/{id}', { params: { path: { id } } }));
+  const listPolicies = async (query: Record<string, string | number>) => replyOf(await api().GET('/policies', { params: { query: query as never } }));
+  const patchPolicy = async (id: string, body: unknown) => replyOf(await api().PATCH('/policies/{id}', { params: { path: { id } }, body: body as never }));
+  const deletePolicy = async (id: string) => replyOf(await api().DELETE('/policies/{id}', { params: { path: { id } } }));
+  const listings = async (query: Record<string, string | number>) => replyOf(await api().GET('/listings', { params: { query: query as never } }));
   const runs = (versionId: string) =>
     stack.deps.sql.query<{ policy_id: string | null; decision: string; reasons: string[]; warnings: string[]; policy_hash: string; source: string }>(
       'SELECT policy_id, decision, reasons, warnings, policy_hash, source FROM policy_runs WHERE version_id = $1 ORDER BY id',
@@ -54,7 +65,7 @@ export function policyScenario(open: () => Promise<TestStack>): void {
     const id = (await create(body)).body.policyId as string;
     expect((await call(stack, 'PATCH', `/policies/${id}`, { body: { enabled: false } })).status).toBe(401);
     expect((await call(stack, 'DELETE', `/policies/${id}`)).status).toBe(401);
-    expect((await call(stack, 'GET', `/policies/${id}`)).body.enabled).toBe(true);
+    expect((await getPolicy(id)).body.enabled).toBe(true);
   });
 
   it('creates, reads, lists, patches and deletes; reads follow every write at once', async () => {
@@ -63,28 +74,28 @@ export function policyScenario(open: () => Promise<TestStack>): void {
     expect(c.body).toMatchObject({ status: 'ok', policyId: expect.stringMatching(/^pol_[0-9a-f]{16}$/) });
     const id = c.body.policyId as string;
 
-    const g1 = await call(stack, 'GET', `/policies/${id}`);
+    const g1 = await getPolicy(id);
     expect(g1.body).toMatchObject({ policyId: id, name: 'Banking', enabled: true, policy: { minConfs: 12, geoOriginAllowList: ['EU'] } });
-    const list1 = await call(stack, 'GET', '/policies?limit=200');
+    const list1 = await listPolicies({ limit: 200 });
     expect(list1.body.items[0].policyId).toBe(id); // newest first
 
     // both reads are cached now; the PATCH must make them show the change
-    expect((await call(stack, 'PATCH', `/policies/${id}`, { headers: adminAuth, body: { name: 'Banking v2', enabled: false, policy: { minConfs: 6 } } })).body).toEqual({ status: 'ok' });
-    const g2 = await call(stack, 'GET', `/policies/${id}`);
+    expect((await patchPolicy(id, { name: 'Banking v2', enabled: false, policy: { minConfs: 6 } })).body).toEqual({ status: 'ok' });
+    const g2 = await getPolicy(id);
     expect(g2.body).toMatchObject({ name: 'Banking v2', enabled: false, policy: { minConfs: 6 } });
     expect(g2.body.policy.geoOriginAllowList).toBeUndefined();
     expect(Date.parse(g2.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(g1.body.updatedAt));
-    const list2 = await call(stack, 'GET', '/policies?limit=200');
+    const list2 = await listPolicies({ limit: 200 });
     expect(list2.body.items.find((p: { policyId: string }) => p.policyId === id)).toMatchObject({ name: 'Banking v2', enabled: false });
-    const enabledOnly = await call(stack, 'GET', '/policies?enabled=true&limit=200');
+    const enabledOnly = await listPolicies({ enabled: 'true', limit: 200 });
     expect(enabledOnly.body.items.map((p: { policyId: string }) => p.policyId)).not.toContain(id);
-    const disabledOnly = await call(stack, 'GET', '/policies?enabled=false');
+    const disabledOnly = await listPolicies({ enabled: 'false' });
     expect(disabledOnly.body.items.map((p: { policyId: string }) => p.policyId)).toContain(id);
 
-    expect((await call(stack, 'DELETE', `/policies/${id}`, { headers: adminAuth })).body).toEqual({ status: 'ok' });
-    expect((await call(stack, 'GET', `/policies/${id}`)).status).toBe(404);
-    expect((await call(stack, 'DELETE', `/policies/${id}`, { headers: adminAuth })).status).toBe(404);
-    expect((await call(stack, 'PATCH', `/policies/${id}`, { headers: adminAuth, body: { enabled: true } })).status).toBe(404);
+    expect((await deletePolicy(id)).body).toEqual({ status: 'ok' });
+    expect((await getPolicy(id)).status).toBe(404);
+    expect((await deletePolicy(id)).status).toBe(404);
+    expect((await patchPolicy(id, { enabled: true })).status).toBe(404);
     const audit = await stack.deps.sql.query<{ action: string }>('SELECT action FROM audit_log WHERE resource = $1 ORDER BY id', [`policy:${id}`]);
     expect(audit.map((a) => a.action)).toEqual(['policy.create', 'policy.update', 'policy.delete']);
   });
@@ -102,7 +113,7 @@ export function policyScenario(open: () => Promise<TestStack>): void {
     const raw = await call(stack, 'POST', '/policies', { raw: '{"name": "x", "policy": {', headers: adminAuth });
     expect(raw.status).toBe(400);
     const id = (await create({ name: 'ok', policy: {} })).body.policyId as string;
-    const patch = await call(stack, 'PATCH', `/policies/${id}`, { headers: adminAuth, body: { policy: { maxNullValuePercentage: 101 } } });
+    const patch = await patchPolicy(id, { policy: { maxNullValuePercentage: 101 } });
     expect(patch.body.issues.map((i: { path: string }) => i.path)).toEqual(['body.policy.maxNullValuePercentage']);
     expect((await call(stack, 'GET', '/policies/not-an-id')).status).toBe(400);
   });
@@ -190,11 +201,11 @@ export function policyScenario(open: () => Promise<TestStack>): void {
   it('GET /ready applies a stored policy on top of SPV and records the run', async () => {
     const strict = (await create({ name: 'MIT', policy: { licenseAllowList: ['MIT'], minConfs: 2 } })).body.policyId as string;
     const lenient = (await create({ name: 'any', policy: { minConfs: 2 } })).body.policyId as string;
-    const ok = await call(stack, 'GET', `/ready?versionId=${root.versionId}&policyId=${lenient}`);
+    const ok = await getReady(stack, root.versionId, lenient);
     expect(ok.body).toMatchObject({ ready: true, reason: null, policy: { decision: 'allow', evidence: { confirmations: 2 } } });
-    const blocked = await call(stack, 'GET', `/ready?versionId=${root.versionId}&policyId=${strict}`);
+    const blocked = await getReady(stack, root.versionId, strict);
     expect(blocked.body).toMatchObject({ ready: false, reason: 'policy-blocked', policy: { decision: 'block', reasons: ['POLICY.COMPLIANCE.LICENSE_NOT_ALLOWED'] } });
-    const missing = await call(stack, 'GET', `/ready?versionId=${root.versionId}&policyId=pol_0000000000000000`);
+    const missing = await getReady(stack, root.versionId, 'pol_0000000000000000');
     expect([missing.status, missing.body.error]).toEqual([404, 'policy-not-found']);
     const rows = (await runs(root.versionId)).filter((r) => r.source === 'ready');
     expect(rows.map((r) => [r.policy_id, r.decision])).toEqual([[lenient, 'allow'], [strict, 'block']]);
@@ -203,7 +214,7 @@ export function policyScenario(open: () => Promise<TestStack>): void {
   it('blocks a recalled version unless the policy allows recalls', async () => {
     const before = await evaluate({ versionId: child.versionId, policy: { allowRecalled: false } });
     expect(before.body).toMatchObject({ decision: 'allow', evidence: { recalled: false } });
-    const adv = await call(stack, 'POST', '/advisories', { headers: adminAuth, body: { type: 'BLOCK', reason: 'bad upstream data', targets: { versionIds: [root.versionId] } } });
+    const adv = replyOf(await api().POST('/advisories', { body: { type: 'BLOCK', reason: 'bad upstream data', targets: { versionIds: [root.versionId] } } }));
     expect(adv.status, JSON.stringify(adv.body)).toBe(201);
     const after = await evaluate({ versionId: child.versionId, policy: { allowRecalled: false } });
     expect(after.body).toMatchObject({ decision: 'block', reasons: ['POLICY.SPV.RECALLED_BLOCKED'], evidence: { recalled: true } });
@@ -224,7 +235,7 @@ export function policyScenario(open: () => Promise<TestStack>): void {
     await stack.deps.sql.query(`UPDATE manifests SET body = jsonb_set(body, '{policy,license}', '"MIT"') WHERE version_id = $1`, [root.versionId]);
     expect((await previewForListings({ deps: stack.deps, ctx, input: { items, policyId: id } }))[0]?.policyPreview?.decision).toBe('block');
     // any policy write bumps the `policies` tag through the outbox: the preview is recomputed
-    await call(stack, 'PATCH', `/policies/${id}`, { headers: adminAuth, body: { name: 'preview v2' } });
+    await patchPolicy(id, { name: 'preview v2' });
     const after = await previewForListings({ deps: stack.deps, ctx, input: { items, policyId: id } });
     expect(after.map((i) => i.policyPreview?.decision ?? null)).toEqual(['allow', 'block', null]);
 
@@ -236,15 +247,15 @@ export function policyScenario(open: () => Promise<TestStack>): void {
 
   it('adds the preview to GET /listings only when asked', async () => {
     const id = (await create({ name: 'public only', policy: { classificationAllowList: ['public'] } })).body.policyId as string;
-    const plain = await call(stack, 'GET', '/listings?limit=200');
+    const plain = await listings({ limit: 200 });
     expect(plain.status).toBe(200);
     expect(plain.body.items[0]).not.toHaveProperty('policyPreview');
-    const r = await call(stack, 'GET', `/listings?limit=200&policyPreview=true&policyId=${id}`);
+    const r = await listings({ limit: 200, policyPreview: 'true', policyId: id });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const by = new Map(r.body.items.map((i: { versionId: string; policyPreview: unknown }) => [i.versionId, i.policyPreview]));
     expect(by.get(child.versionId)).toEqual({ decision: 'allow', reasons: [], warnings: [] });
     expect(by.get(rich.versionId)).toEqual({ decision: 'block', reasons: ['POLICY.PROVENANCE.CLASSIFICATION_NOT_ALLOWED'], warnings: [] });
-    const missing = await call(stack, 'GET', '/listings?policyPreview=true&policyId=pol_0000000000000000');
+    const missing = await listings({ policyPreview: 'true', policyId: 'pol_0000000000000000' });
     expect([missing.status, missing.body.error]).toEqual([404, 'policy-not-found']);
   });
 }

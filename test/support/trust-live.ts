@@ -6,10 +6,12 @@
  */
 import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { adminAuth, type TestStack } from './deps';
+import type { TestStack } from './deps';
+import { replyOf } from './catalog-http';
+import { clientOf } from './client';
 import type { Publication } from './dlm1';
 import { tripsOf, type ExtraCounters } from './round-trips';
-import { call, getReady, postHeaders, postProof, publish, TestChain } from './trust-world';
+import { getReady, postHeaders, postProof, publish, TestChain } from './trust-world';
 
 export const LIVE_ENV = { MIN_CONFS: '2', RATE_LIMIT_PER_MIN: '0', FEATURE_FLAGS_JSON: '{"lineageHooks":false}' };
 
@@ -69,7 +71,7 @@ export function liveReadyScenario(open: () => Promise<TestStack>, opts: { roundT
       const plain = await costOf(stack, () => getReady(stack, target.versionId));
       expect(plain).toEqual({ 'sql.query': 1, 'envelopes.digest': 25 });
 
-      const c = await call(stack, 'POST', '/policies', { headers: adminAuth, body: { name: 'rt', policy: { minConfs: 1 } } });
+      const c = replyOf(await clientOf(stack).api.POST('/policies', { body: { name: 'rt', policy: { minConfs: 1 } } }));
       expect(c.status).toBe(201);
       await getReady(stack, target.versionId, c.body.policyId); // warms the policy document
       await stack.settle();
@@ -109,13 +111,13 @@ export function liveReadyScenario(open: () => Promise<TestStack>, opts: { roundT
   });
 
   it('a policy edit between two calls changes the decision on the very next call', async () => {
-    const c = await call(stack, 'POST', '/policies', { headers: adminAuth, body: { name: 'live', policy: { minConfs: 1 } } });
+    const c = replyOf(await clientOf(stack).api.POST('/policies', { body: { name: 'live', policy: { minConfs: 1 } } }));
     const id = c.body.policyId as string;
     const a = await getReady(stack, target.versionId, id);
     expect(a.body).toMatchObject({ ready: true, reason: null, policy: { decision: 'allow' } });
     const b = await getReady(stack, target.versionId, id); // served with the document cached
     expect(b.body).toMatchObject({ ready: true, policy: { decision: 'allow' } });
-    expect((await call(stack, 'PATCH', `/policies/${id}`, { headers: adminAuth, body: { policy: { minConfs: 50 } } })).status).toBe(200);
+    expect((await clientOf(stack).api.PATCH('/policies/{id}', { params: { path: { id } }, body: { policy: { minConfs: 50 } } })).response.status).toBe(200);
     const after = await getReady(stack, target.versionId, id);
     expect(after.body).toMatchObject({ ready: false, reason: 'policy-blocked', policy: { decision: 'block' } });
   });
@@ -131,7 +133,7 @@ export function liveReadyScenario(open: () => Promise<TestStack>, opts: { roundT
     const rows = await stack.deps.sql.query(`SELECT producer_id FROM assets WHERE version_id = $1`, [levels[0]![2]!.versionId]);
     const producer = rows[0]!.producer_id as string;
     expect(producer).toMatch(/^prod_[0-9a-f]{16}$/);
-    const a = await call(stack, 'POST', '/advisories', { headers: adminAuth, body: { type: 'BLOCK', reason: 'recalled', targets: { producerIds: [producer] } } });
+    const a = replyOf(await clientOf(stack).api.POST('/advisories', { body: { type: 'BLOCK', reason: 'recalled', targets: { producerIds: [producer] } } }));
     expect(a.status, JSON.stringify(a.body)).toBe(201);
     expect((await getReady(stack, target.versionId)).body).toMatchObject({ ready: false, reason: 'advisory-blocked' });
     // lifted: an advisory that has expired no longer applies

@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { scheduleCtx } from '@strata/core/jobs/schedule';
 import { refreshHeaders } from '@strata/core/spv/refresh';
-import { adminAuth, type TestStack } from './deps';
+import type { TestStack } from './deps';
+import { replyOf } from './catalog-http';
+import { clientOf } from './client';
 import type { Publication } from './dlm1';
 import { makePublication } from './dlm1';
-import { call, confsOf, getBundle, getReady, postHeaders, postProof, publish, TestChain } from './trust-world';
+import { call, confsOf, getBundle, getReady, getTip, postHeaders, postProof, publish, TestChain } from './trust-world';
 
 /** MIN_CONFS the stacks run with. */
 export const SCENARIO_ENV = { MIN_CONFS: '3', RATE_LIMIT_PER_MIN: '0' };
@@ -88,7 +90,7 @@ export function trustScenario(open: () => Promise<TestStack>): void {
 
   it('a new block raises confirmations while the bundle stays a cache hit, and flips ready', async () => {
     expect((await postHeaders(stack, chain.mine(1))).status).toBe(200);
-    const tip = await call(stack, 'GET', '/headers/tip');
+    const tip = await getTip(stack);
     expect(tip.body).toMatchObject({ height: 4, hash: chain.tip.hash, unstable: false });
     const b = await getBundle(stack, C.versionId);
     expect(b.headers.get('x-cache')).toBe('hit');
@@ -163,12 +165,12 @@ export function trustScenario(open: () => Promise<TestStack>): void {
     await writeFile(file, JSON.stringify({ bestHeight: chain.tip.height, tipHash: chain.tip.hash, headers: entries }));
     const ok = await refreshHeaders({ deps: stack.deps, ctx: scheduleCtx(stack.deps, 'headers-refresh'), input: { source: file } });
     expect(ok).toMatchObject({ status: 'ok', inserted: 1, tip: { height: next[0]!.height, hash: next[0]!.hash } });
-    expect((await call(stack, 'GET', '/headers/tip')).body).toMatchObject({ height: chain.tip.height, unstable: false });
+    expect((await getTip(stack)).body).toMatchObject({ height: chain.tip.height, unstable: false });
 
     await rm(file);
     const down = await refreshHeaders({ deps: stack.deps, ctx: scheduleCtx(stack.deps, 'headers-refresh'), input: { source: file } });
     expect(down.status).toBe('failed');
-    const tip = await call(stack, 'GET', '/headers/tip');
+    const tip = await getTip(stack);
     expect(tip.status).toBe(200);
     expect(tip.body).toMatchObject({ height: chain.tip.height, hash: chain.tip.hash, unstable: true });
     const b = await getBundle(stack, C.versionId);
@@ -177,20 +179,20 @@ export function trustScenario(open: () => Promise<TestStack>): void {
 
     await writeFile(file, JSON.stringify({ bestHeight: chain.tip.height, tipHash: chain.tip.hash, headers: entries }));
     expect(await refreshHeaders({ deps: stack.deps, ctx: scheduleCtx(stack.deps, 'headers-refresh'), input: { source: file } })).toMatchObject({ status: 'ok', inserted: 0 });
-    expect((await call(stack, 'GET', '/headers/tip')).body.unstable).toBe(false);
+    expect((await getTip(stack)).body.unstable).toBe(false);
   });
 
   it('a BLOCK advisory on an ancestor makes /ready false; WARN only warns', async () => {
-    const warn = await call(stack, 'POST', '/advisories', { headers: adminAuth, body: { type: 'WARN', reason: 'schema drift', targets: { versionIds: [C.versionId] } } });
+    const warn = replyOf(await clientOf(stack).api.POST('/advisories', { body: { type: 'WARN', reason: 'schema drift', targets: { versionIds: [C.versionId] } } }));
     expect(warn.status).toBe(201);
     const w = await getReady(stack, C.versionId);
     expect(w.body).toMatchObject({ ready: true, warnings: [`advisory-warn:${warn.body.advisoryId}`] });
 
-    const block = await call(stack, 'POST', '/advisories', { headers: adminAuth, body: { type: 'BLOCK', reason: 'recalled upstream', targets: { versionIds: [G.versionId] } } });
+    const block = replyOf(await clientOf(stack).api.POST('/advisories', { body: { type: 'BLOCK', reason: 'recalled upstream', targets: { versionIds: [G.versionId] } } }));
     expect(block.status).toBe(201);
     expect(block.body.advisoryId).toMatch(/^adv_[0-9a-f]{16}$/);
     expect((await getReady(stack, C.versionId)).body).toMatchObject({ ready: false, reason: 'advisory-blocked' });
-    const list = await call(stack, 'GET', `/advisories?versionId=${G.versionId}`);
+    const list = replyOf(await clientOf(stack).api.GET('/advisories', { params: { query: { versionId: G.versionId } } }));
     expect(list.body.items.map((a: { advisoryId: string }) => a.advisoryId)).toEqual([block.body.advisoryId]);
     // the bundle is evidence, not a decision: an advisory does not change it
     expect((await getBundle(stack, C.versionId)).status).toBe(200);

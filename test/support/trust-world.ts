@@ -1,13 +1,15 @@
 /**
  * A small world for the trust suites: versions published over HTTP, a chain mined in-process
- * whose blocks really contain the DLM1 transactions, headers and proofs posted over HTTP.
+ * whose blocks really contain the DLM1 transactions, headers and proofs posted over HTTP (the
+ * typed client bound to the app).
  */
 import { randomBytes } from 'node:crypto';
 import type { PrivateKey } from '@bsv/sdk';
-import { adminAuth, type TestStack } from './deps';
+import type { TestStack } from './deps';
 import { merklePathFor, merkleRootOf, mineChain, type MinedHeader } from './chain';
 import { makePublication, type Publication } from './dlm1';
-import { call, submit, type Reply } from './catalog-http';
+import { call, replyOf, submit, type Reply } from './catalog-http';
+import { clientOf } from './client';
 
 export { call, type Reply };
 
@@ -79,22 +81,25 @@ export async function publish(stack: TestStack, parents: readonly string[] = [],
 }
 
 /** Posts headers as admin. */
-export function postHeaders(stack: TestStack, headers: readonly MinedHeader[], startHeight?: number): Promise<Reply> {
-  return call(stack, 'POST', '/headers', { headers: adminAuth, body: { headers: headers.map((h) => h.hex), ...(startHeight === undefined ? {} : { startHeight }) } });
+export async function postHeaders(stack: TestStack, headers: readonly MinedHeader[], startHeight?: number): Promise<Reply> {
+  return replyOf(await clientOf(stack).api.POST('/headers', { body: { headers: headers.map((h) => h.hex), ...(startHeight === undefined ? {} : { startHeight }) } }));
 }
 
 /** Posts a proof for a publication's declaration. */
-export function postProof(stack: TestStack, txid: string, envelope: unknown): Promise<Reply> {
-  return call(stack, 'POST', `/declarations/${txid}/proof`, { body: { envelope } });
+export async function postProof(stack: TestStack, txid: string, envelope: unknown): Promise<Reply> {
+  return replyOf(await clientOf(stack).api.POST('/declarations/{txid}/proof', { params: { path: { txid } }, body: { envelope: envelope as never } }));
 }
 
 /** GET /bundle. */
-export const getBundle = (stack: TestStack, versionId: string, depth?: number) =>
-  call(stack, 'GET', `/bundle?versionId=${versionId}${depth === undefined ? '' : `&depth=${depth}`}`);
+export const getBundle = async (stack: TestStack, versionId: string, depth?: number) =>
+  replyOf(await clientOf(stack).api.GET('/bundle', { params: { query: { versionId, ...(depth === undefined ? {} : { depth }) } } }));
 
 /** GET /ready. */
-export const getReady = (stack: TestStack, versionId: string, policyId?: string) =>
-  call(stack, 'GET', `/ready?versionId=${versionId}${policyId ? `&policyId=${policyId}` : ''}`);
+export const getReady = async (stack: TestStack, versionId: string, policyId?: string) =>
+  replyOf(await clientOf(stack).api.GET('/ready', { params: { query: { versionId, ...(policyId ? { policyId } : {}) } } }));
+
+/** GET /headers/tip. */
+export const getTip = async (stack: TestStack) => replyOf(await clientOf(stack).api.GET('/headers/tip'));
 
 /** Confirmations per versionId in a bundle body. */
 export function confsOf(bundle: { proofs: Array<{ versionId: string; envelope: { confirmations: number } }> }): Record<string, number> {

@@ -52,6 +52,8 @@ export interface StrataClientOptions extends TransportOptions {
    * Tests bound to an in-process app use this to send store URLs to the network.
    */
   readonly blobFetch?: FetchLike;
+  /** Time to the response headers of a blob request (a PUT answers after its whole body): default 15 min. */
+  readonly blobTimeoutMs?: number;
 }
 
 export type StrataApi = Client<paths, 'application/json'>;
@@ -125,7 +127,7 @@ export class StrataClient {
   constructor(o: StrataClientOptions = {}) {
     this.baseUrl = (o.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.transport = new Transport(o);
-    this.#blob = new Transport({ ...o, fetch: o.blobFetch ?? o.fetch, adminToken: undefined, ingestToken: undefined, identityKey: undefined, headers: {} });
+    this.#blob = new Transport({ ...o, fetch: o.blobFetch ?? o.fetch, adminToken: undefined, ingestToken: undefined, identityKey: undefined, headers: {}, timeoutMs: o.blobTimeoutMs ?? 900_000 });
     const meta = this.#meta;
     const policy: Middleware = {
       onRequest({ request, schemaPath }) {
@@ -167,6 +169,16 @@ export class StrataClient {
   /** GET /health: liveness of every tier. */
   async health() {
     return unwrap('GET', await this.api.GET('/health'));
+  }
+
+  /** GET /health/db: PostgreSQL and the Kv answer. */
+  async healthDb() {
+    return unwrap('GET', await this.api.GET('/health/db'));
+  }
+
+  /** GET /openapi.json: the API's OpenAPI document, as served. */
+  async openapi() {
+    return unwrap('GET', await this.api.GET('/openapi.json'));
   }
 
   // ---- catalog -----------------------------------------------------------------------------
@@ -481,6 +493,21 @@ export class StrataClient {
   /** GET /admin/dead-letters (admin). */
   async deadLetters(query: Query<'/admin/dead-letters', 'get'> = {}) {
     return unwrap('GET', await this.api.GET('/admin/dead-letters', { params: { query } }));
+  }
+
+  /** POST /admin/dead-letters/replay (admin). */
+  async replayDeadLetters(body: Body<'/admin/dead-letters/replay', 'post'>) {
+    return unwrap('POST', await this.api.POST('/admin/dead-letters/replay', { body }));
+  }
+
+  /** POST /openlineage/hook/publish (admin): emit a version's publish event. */
+  async lineageHookPublish(body: Body<'/openlineage/hook/publish', 'post'>) {
+    return unwrap('POST', await this.api.POST('/openlineage/hook/publish', { body }));
+  }
+
+  /** POST /openlineage/hook/reconcile (admin): emit publish events the lineage store misses. */
+  async lineageHookReconcile() {
+    return unwrap('POST', await this.api.POST('/openlineage/hook/reconcile'));
   }
 }
 
