@@ -9,7 +9,7 @@
 import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '@strata/core/config/index';
-import { createDeps, DepsError } from '@strata/core/deps';
+import { createDeps, DepsError } from '@strata/core/create-deps';
 import { coinbaseTxid, devGenesis, merklePath, merkleRoot, merkleTree, mineHeader } from '@strata/core/devchain/chain';
 import { devChainEnabled } from '@strata/core/devchain/setting';
 import { insertHeaders } from '@strata/core/spv/header-store';

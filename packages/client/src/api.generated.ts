@@ -11,7 +11,7 @@ export interface paths {
         };
         /**
          * Liveness of every tier
-         * @description Pings the database, cache, blob store and queue and names each one’s adapter (tier) and latency; 503 when any fails, naming it in `failing`. Also says whether rate limits are enforced or failing open.
+         * @description Pings the database, cache, blob store and queue and names each one’s adapter (tier) and latency; 503 when any fails, naming it in `failing`. Also says whether rate limits are enforced or failing open, and reports the backlog of post-commit work (unapplied cache invalidations, their age, pending dead letters), which alone never makes it 503.
          */
         get: {
             parameters: {
@@ -80,7 +80,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "ok" | "degraded";
                             timestamp: string;
-                            failing: string[];
+                            failing: ("database" | "cache" | "storage" | "queue")[];
                             database: {
                                 tier: string;
                                 ok: boolean;
@@ -106,7 +106,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "ok" | "degraded";
                             timestamp: string;
-                            failing: string[];
+                            failing: ("database" | "cache" | "storage" | "queue")[];
                             database: {
                                 tier: string;
                                 ok: boolean;
@@ -740,6 +740,13 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Not modified (If-None-Match) */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Problem: [`bad-request`](/docs/errors#bad-request), [`validation-failed`](/docs/errors#validation-failed). */
                 400: {
                     headers: {
@@ -1132,7 +1139,7 @@ export interface paths {
         put?: never;
         /**
          * Emit a catalog version's publish (COMPLETE) event
-         * @description Emits the OpenLineage COMPLETE event of a published version (job `strata.publish`, its parents as inputs, the version as output) into the lineage store. Publishing does this by itself (`lineageHooks`); this replays it. Idempotent: the same event is a duplicate.
+         * @description Emits the OpenLineage COMPLETE event of a published version (job `strata.publish`, its parents as inputs, the version as output) into the lineage store. Publishing does this by itself (a `lineage.publish` job after the commit, flag `lineageHooks`); this replays it. Idempotent: the same event is a duplicate.
          */
         post: {
             parameters: {
@@ -3135,9 +3142,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    enabled?: string;
-                    limit?: string;
-                    offset?: string;
+                    enabled?: "true" | "false";
+                    limit?: number;
+                    offset?: number | null;
                 };
                 header?: never;
                 path?: never;
@@ -3212,6 +3219,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /** @default true */
                         enabled?: boolean;
                         /** @description A D28 policy document; every rule optional, unknown keys rejected. */
                         policy: {
@@ -4013,10 +4021,17 @@ export interface paths {
                     content: {
                         "application/json": {
                             uploadId: string;
-                            parts: (components["schemas"]["PresignedRequest"] & {
+                            parts: {
+                                url: string;
+                                /** @enum {string} */
+                                method: "GET" | "PUT";
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                expiresAt: number;
                                 partNumber: number;
                                 size: number;
-                            })[];
+                            }[];
                         };
                     };
                 };
@@ -6451,7 +6466,7 @@ export interface components {
              * @description The error code; documented at `type`.
              * @enum {string}
              */
-            error: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "conflict" | "gone" | "payload-too-large" | "unsupported-media-type" | "rate-limited" | "unavailable" | "internal" | "invalid-envelope" | "incomplete-lineage" | "policy-not-found" | "quote-expired" | "template-mismatch" | "already-consumed" | "content-mismatch" | "quota-exceeded" | "expired" | "invalid-signature" | "nonce-replayed" | "invalid-state" | "broadcast-rejected";
+            error: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "conflict" | "payload-too-large" | "unsupported-media-type" | "rate-limited" | "unavailable" | "internal" | "invalid-envelope" | "incomplete-lineage" | "policy-not-found" | "quote-expired" | "template-mismatch" | "already-consumed" | "content-mismatch" | "quota-exceeded" | "expired" | "invalid-signature" | "nonce-replayed" | "invalid-state" | "broadcast-rejected";
             /**
              * @description A machine-readable or short human hint (which check failed, what to send instead).
              * @example versionId not found
@@ -6462,9 +6477,9 @@ export interface components {
              * @example 7d3c1a5e-0f2b-4c1e-9a59-2f0d4b1c6e8a
              */
             requestId: string;
-            /** @description For `validation-failed`: every invalid field, by its path in the request (`query.limit`, `json.webhookUrl`, `manifest.content.contentHash`, `body.policy.minConfs`). */
+            /** @description For `validation-failed` (and other 4xx naming a field): every invalid field, by where it sits in the request — `body.<path>` (`body.manifest.content.contentHash`, `body.policy.minConfs`), `query.<name>`, `path.<param>` or `header.<name>`. */
             issues?: {
-                /** @example manifest.content.contentHash */
+                /** @example body.manifest.content.contentHash */
                 path: string;
                 /** @example must be 64 hex characters */
                 message: string;
@@ -6474,7 +6489,7 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "degraded";
             timestamp: string;
-            failing: string[];
+            failing: ("database" | "cache" | "storage" | "queue")[];
             database: {
                 tier: string;
                 ok: boolean;
@@ -6499,6 +6514,15 @@ export interface components {
                 latencyMs: number;
                 error?: string;
             };
+            /** @description Post-commit work still owed; null when the database did not answer. Informational: a backlog alone does not make /health 503. */
+            backlog: {
+                /** @description Cache invalidations committed but not yet applied (the sweeper applies them). */
+                outboxPending: number;
+                /** @description Age of the oldest of them in seconds (0 when none): how stale a cached read can be now. */
+                outboxOldestSec: number;
+                /** @description Jobs that failed their last attempt and were not replayed. */
+                deadLetters: number;
+            } | null;
             rateLimit: {
                 failOpen: boolean;
                 detail: string;
@@ -6523,6 +6547,7 @@ export interface components {
                 status: "stored" | "duplicate" | "queued" | "rejected";
                 eventHash?: string;
                 duplicate?: boolean;
+                /** @description Why the event was rejected, each path relative to the event at `index` (`run.runId`; empty for the event itself). */
                 issues?: {
                     path: string;
                     message: string;
@@ -6692,6 +6717,7 @@ export interface components {
         };
         ProducerRegistration: {
             name?: string;
+            /** Format: uri */
             website?: string;
             payoutScriptHex?: string;
         };
@@ -6813,11 +6839,11 @@ export interface components {
                 producerIds: string[];
             };
         };
-        /** @description Validated in full by the core schema (advisories/schema.ts). */
         NewAdvisory: {
             /** @enum {string} */
             type: "BLOCK" | "WARN";
             reason: string;
+            /** Format: date-time */
             expiresAt?: string;
             payload?: {
                 [key: string]: unknown;
@@ -6882,7 +6908,7 @@ export interface components {
             partSize?: number;
             partCount?: number;
         };
-        /** @description single: send exactly these headers with the bytes */
+        /** @description A presigned request: send exactly these headers with the bytes. */
         PresignedRequest: {
             url: string;
             /** @enum {string} */

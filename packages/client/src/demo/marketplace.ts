@@ -304,7 +304,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
   const keys = Object.fromEntries(DEMO_PRODUCERS.map((p) => [p.slug, demoKey(p.slug).toPublicKey().toString()]));
   const ids = Object.fromEntries(plan.map((p) => [p.key, p.versionId]));
-  const stored = (await admin.policies({ limit: '200' })).items;
+  const stored = (await admin.policies({ limit: 200 })).items;
   const policies: Array<DemoResult['policies'][number]> = [];
   for (const body of DEMO_POLICIES(keys, ids)) {
     const found = stored.find((s) => s.name === body.name);

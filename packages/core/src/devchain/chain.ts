@@ -4,7 +4,8 @@
  * SPV module's own hashing, so they run wherever core runs; a header mined here passes the
  * same proof-of-work and linkage checks as any other (spv/header.ts, spv/header-store.ts).
  */
-import { bytesToHex, hexToBytes, reversed, sha256d, sha256dDisplay } from '../spv/bytes';
+import { bytesToHex, hexToBytes } from '../util/hex';
+import { reversed, sha256d, sha256dDisplay } from '../spv/bytes';
 import { meetsProofOfWork, parseHeader, bitsToTarget, type BlockHeader } from '../spv/header';
 import type { MerkleStep } from '../spv/merkle';
 

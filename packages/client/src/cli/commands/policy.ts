@@ -68,8 +68,8 @@ const list = defineCommand({
     const client = await ctx.services.client();
     const page = (await client.policies({
       ...(ctx.bool('enabled') ? { enabled: 'true' } : {}),
-      ...(limit !== undefined ? { limit: String(limit) } : {}),
-      ...(offset !== undefined ? { offset: String(offset) } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(offset !== undefined ? { offset } : {}),
     })) as { items?: Array<{ policyId: string; name: string; enabled: boolean }> };
     const items = page.items ?? [];
     return {
