@@ -77,7 +77,8 @@ describe('DEV_CHAIN setting', () => {
     } finally {
       await stack.close();
     }
-  });
+    // starting an embedded stack (PGlite, migrations) is the slow part on a loaded machine
+  }, 120_000);
 });
 
 describe('dev chain blocks (pure)', () => {
