@@ -6,7 +6,7 @@
  * plus the output contract: `--json` is one JSON document on stdout, errors are one
  * problem+json document on stderr with nothing on stdout, exit codes as documented.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,6 +163,28 @@ function scenario(make: () => Promise<Stack>) {
     expect(plain.stdout.split('\n').slice(0, 2)).toEqual([`${childId}  weather-clean — Weather, cleaned`, `  ${state.versionId}  hourly-weather — Hourly weather`]);
     const tty = await run(['lineage', childId], { tty: true });
     expect(tty.stdout).toContain(`└─ ${state.versionId}`);
+  });
+
+  it('lineage of an OpenLineage dataset: what its runs read, upstream and downstream, as JSON and as a tree', async () => {
+    const link = (ins: string[], outs: string[]) => ({
+      eventType: 'COMPLETE' as const,
+      eventTime: '2024-01-01T00:00:00Z',
+      producer: 'https://example.test/producer',
+      run: { runId: randomUUID() },
+      job: { namespace: 'jobs', name: `job-${outs[0]}` },
+      inputs: ins.map((name) => ({ namespace: 'wh', name })),
+      outputs: outs.map((name) => ({ namespace: 'wh', name })),
+    });
+    await s.client.ingestLineage(link(['raw'], ['clean']) as never);
+    await s.client.ingestLineage(link(['clean', 'rates'], ['report']) as never);
+    const j = await run(['lineage', 'dataset:wh:report', '--json']);
+    expect(j.code, j.stderr).toBe(0);
+    const edges = (j.json().edges as Array<{ from: string; to: string }>).map((e) => `${e.from}>${e.to}`).sort();
+    expect(edges).toEqual(['dataset:wh:clean>dataset:wh:report', 'dataset:wh:rates>dataset:wh:report', 'dataset:wh:raw>dataset:wh:clean']);
+    const plain = await run(['lineage', 'dataset:wh:report']);
+    expect(plain.stdout.trim().split('\n')).toEqual(['wh:report', '  wh:clean', '    wh:raw', '  wh:rates']);
+    const down = await run(['lineage', 'dataset:wh:raw', '--direction', 'down'], { tty: true });
+    expect(down.stdout.trim().split('\n')).toEqual(['wh:raw', '└─ wh:clean', '   └─ wh:report']);
   });
 
   it('listings finds the version by its words', async () => {

@@ -14,7 +14,7 @@
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { PrivateKey } from '@bsv/sdk';
+import type { PrivateKey } from '@bsv/sdk';
 import { CliError, EXIT, usageError, type Io, type OptionValues } from './framework';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8787';
@@ -76,7 +76,8 @@ export async function findToken(kind: TokenKind, options: OptionValues, io: Io, 
 }
 
 /** A secp256k1 private key from hex (64) or WIF text. */
-export function parsePrivateKey(text: string, where: string): PrivateKey {
+export async function parsePrivateKey(text: string, where: string): Promise<PrivateKey> {
+  const { PrivateKey } = await import('@bsv/sdk');
   const t = text.trim();
   try {
     if (/^[0-9a-fA-F]{64}$/.test(t)) return PrivateKey.fromHex(t);
@@ -93,7 +94,7 @@ async function readKeyFile(file: string): Promise<PrivateKey> {
   } catch (e) {
     throw usageError(`cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parsePrivateKey(text, file);
+  return await parsePrivateKey(text, file);
 }
 
 /** The identity key by the discovery order; against a local server one is made on first use. */
@@ -101,7 +102,7 @@ export async function findIdentityKey(options: OptionValues, io: Io, d: Discover
   const flag = options['key-file'];
   if (typeof flag === 'string' && flag) return { key: await readKeyFile(resolve(io.cwd, flag)), source: flag, created: false };
   const env = io.env.STRATA_IDENTITY_KEY;
-  if (env) return { key: parsePrivateKey(env, 'STRATA_IDENTITY_KEY'), source: 'STRATA_IDENTITY_KEY', created: false };
+  if (env) return { key: await parsePrivateKey(env, 'STRATA_IDENTITY_KEY'), source: 'STRATA_IDENTITY_KEY', created: false };
   const file = join(d.home, 'identity.key');
   if (!d.local) {
     throw new CliError('no identity key: give --key-file or set STRATA_IDENTITY_KEY', {
@@ -115,6 +116,7 @@ export async function findIdentityKey(options: OptionValues, io: Io, d: Discover
   } catch (e) {
     if (!(e instanceof CliError) || !/ENOENT/.test(e.message)) throw e;
   }
+  const { PrivateKey } = await import('@bsv/sdk');
   const key = PrivateKey.fromRandom();
   await mkdir(dirname(file), { recursive: true });
   // wx: never overwrite a key another process made a moment ago
@@ -133,6 +135,6 @@ export async function findFundingKey(options: OptionValues, io: Io): Promise<Pri
   const flag = options['funding-key-file'];
   if (typeof flag === 'string' && flag) return readKeyFile(resolve(io.cwd, flag));
   const env = io.env.STRATA_FUNDING_KEY;
-  if (env) return parsePrivateKey(env, 'STRATA_FUNDING_KEY');
+  if (env) return await parsePrivateKey(env, 'STRATA_FUNDING_KEY');
   return undefined;
 }

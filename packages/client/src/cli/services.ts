@@ -4,7 +4,7 @@
  * (discovery.ts), progress bars that respect the output contract, and the typed client.
  */
 import type { PrivateKey } from '@bsv/sdk';
-import { StrataClient } from '../client';
+import type { StrataClient } from '../client';
 import { discover, findFundingKey, findIdentityKey, findToken, type Discovery } from './discovery';
 import type { Io, OptionValues } from './framework';
 import { NO_PROGRESS, progressBar, type Progress } from './progress';
@@ -60,6 +60,8 @@ export function makeServices(options: OptionValues, io: Io, mode: { json: boolea
         need.ingest ? ingestToken() : undefined,
         need.identity ? identityKey() : undefined,
       ]);
+      // loaded on first use: `--help` and local commands never load the client
+      const { StrataClient } = await import('../client');
       return new StrataClient({
         baseUrl: discovery.url.origin + discovery.url.pathname.replace(/\/+$/, ''),
         ...(io.fetch ? { fetch: io.fetch } : {}),

@@ -12,7 +12,6 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError, defineCommand, EXIT, usageError } from '../framework';
 import { formatBytes } from '../progress';
-import { unsignedTemplate } from '../tx';
 import { hex64 } from './args';
 import { FUNDING_OPTIONS, fund } from './publish';
 
@@ -68,6 +67,7 @@ export const buy = defineCommand({
     if (status === 'pending') {
       const quote = await client.quote(receiptId);
       if (ctx.bool('unsigned')) {
+        const { unsignedTemplate } = await import('../tx');
         return {
           json: { versionId, receiptId, amountSat, contentHash, outputs: quote.outputs, templateHash: quote.templateHash, expiresAt: quote.expiresAt, unsignedTx: unsignedTemplate(quote.outputs) },
           human: [

@@ -67,16 +67,18 @@ export const lineage = defineCommand({
     if (!['up', 'down', 'both'].includes(direction)) throw usageError('--direction must be up, down or both');
     if (!node.startsWith('dataset:')) throw usageError('node must be a versionId (64 hex) or dataset:<namespace>:<name>');
     const g = (await client.lineage({ node, depth, direction: direction as 'up' | 'down' | 'both', format: 'simple' })) as unknown as {
-      root?: { id: string };
-      nodes: Array<{ id: string; namespace: string; name: string; distance: number }>;
+      node: string;
+      nodes: Array<{ namespace: string; name: string; type: string }>;
       edges: Array<{ from: string; to: string }>;
-      truncated?: boolean;
       stats?: { truncated?: boolean };
     };
-    const rootId = g.root?.id ?? g.nodes.find((n) => n.distance === 0)?.id ?? node;
-    const names = new Map(g.nodes.map((n) => [n.id, `${n.namespace}:${n.name}`]));
-    const up = (id: string) => g.edges.filter((e) => e.to === id).map((e) => e.from);
-    const down = (id: string) => g.edges.filter((e) => e.from === id).map((e) => e.to);
+    const rootId = g.node ?? node;
+    // node ids are `<type>:<namespace>:<name>`; a tree line shows `<namespace>:<name>`
+    const names = new Map(g.nodes.map((n) => [`${n.type ?? 'dataset'}:${n.namespace}:${n.name}`, `${n.namespace}:${n.name}`]));
+    // children in name order: the same graph always prints the same tree
+    const byName = (a: string, b: string) => (names.get(a) ?? a).localeCompare(names.get(b) ?? b);
+    const up = (id: string) => g.edges.filter((e) => e.to === id).map((e) => e.from).sort(byName);
+    const down = (id: string) => g.edges.filter((e) => e.from === id).map((e) => e.to).sort(byName);
     return {
       json: { root: rootId, kind: 'dataset', depth, direction, ...g },
       human: () => {
@@ -84,7 +86,7 @@ export const lineage = defineCommand({
           direction === 'both'
             ? `upstream:\n${tree(rootId, up, (id) => names.get(id) ?? id, tty)}\ndownstream:\n${tree(rootId, down, (id) => names.get(id) ?? id, tty)}`
             : tree(rootId, direction === 'up' ? up : down, (id) => names.get(id) ?? id, tty);
-        return (g.truncated ?? g.stats?.truncated) ? `${text}\n(cut: more lies beyond --depth or the node budget)` : text;
+        return g.stats?.truncated ? `${text}\n(cut: more lies beyond --depth or the node budget)` : text;
       },
     };
   },

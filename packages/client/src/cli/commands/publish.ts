@@ -11,12 +11,10 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { StrataError } from '@strata/core/errors';
-import { parseManifest, versionIdOf } from '@strata/core/catalog/manifest';
 import { CliError, defineCommand, EXIT, usageError, type CommandContext } from '../framework';
 import { fileSource, mimeTypeOf, readState, sha256File, writeState } from '../files';
 import { formatBytes } from '../progress';
-import { dlm1ScriptHex, fundForDev, fundWithKey, parseCoin, unsignedTemplate, type BuiltTx } from '../tx';
+import type { BuiltTx } from '../tx';
 import { hex64 } from './args';
 
 interface PublishState {
@@ -54,6 +52,7 @@ export const FUNDING_OPTIONS = {
 
 /** How the transaction is paid for: a funding key, dev funding (local server), or an error saying what to give. */
 export async function fund(ctx: CommandContext, outputs: ReadonlyArray<{ scriptHex: string; satoshis: number }>): Promise<BuiltTx> {
+  const { fundForDev, fundWithKey, parseCoin } = await import('../tx');
   const key = await ctx.services.fundingKey();
   if (key) {
     const utxoTx = ctx.str('utxo-tx');
@@ -121,6 +120,12 @@ export const publish = defineCommand({
     'strata publish big.parquet --name Big --raw-tx @signed.hex',
   ],
   async run(ctx) {
+    // loaded here, not at start: `strata --help` stays light
+    const [{ StrataError }, { parseManifest, versionIdOf }, { dlm1ScriptHex, unsignedTemplate }] = await Promise.all([
+      import('@strata/core/errors'),
+      import('@strata/core/catalog/manifest'),
+      import('../tx'),
+    ]);
     const file = resolve(ctx.io.cwd, ctx.args.file as string);
     const name = ctx.str('name');
     if (!name) throw usageError('--name is required');
