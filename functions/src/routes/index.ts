@@ -23,6 +23,7 @@ import { registerData } from './data';
 import { registerPrices } from './prices';
 import { registerReceipts } from './receipts';
 import { registerPayments } from './payments';
+import { registerDevChain } from './dev-chain';
 
 export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerHealth(app);
@@ -46,4 +47,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps): void {
   registerPrices(app);
   registerReceipts(app);
   registerPayments(app);
+  registerDevChain(app);
 }

@@ -5402,6 +5402,257 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dev-chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether this server trusts the dev chain, its tip and what is still unproven (admin)
+         * @description The dev chain is a local chain of low-difficulty headers for the embedded default and local stacks (`DEV_CHAIN`). This answers whether it is on here and why, the dev genesis hash, the stored tip, whether the store holds the dev chain, and how many declarations and paid receipts have no proof yet.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The dev chain state */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DevChainStatus"];
+                    };
+                };
+                /** @description Problem: [`bad-request`](/docs/errors#bad-request), [`validation-failed`](/docs/errors#validation-failed). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`unauthorized`](/docs/errors#unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`internal`](/docs/errors#internal). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`unavailable`](/docs/errors#unavailable). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dev-chain/init": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the dev chain: store its genesis header (admin)
+         * @description Stores the dev genesis header into an empty header store; a no-op when the dev chain is already there. 409 `conflict` when this server does not trust the dev chain (hint `dev-chain-off`) or the store holds another chain (hint `not-dev-chain`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["DevChainInitRequest"];
+                };
+            };
+            responses: {
+                /** @description The dev chain is started */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DevChainInit"];
+                    };
+                };
+                /** @description Problem: [`bad-request`](/docs/errors#bad-request), [`validation-failed`](/docs/errors#validation-failed). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`unauthorized`](/docs/errors#unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`conflict`](/docs/errors#conflict). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`internal`](/docs/errors#internal). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`unavailable`](/docs/errors#unavailable). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dev-chain/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mine dev-chain blocks and prove every unproven declaration and payment (admin)
+         * @description Mines `count` headers on the dev chain’s tip (starting the chain in an empty store). The first block carries every declaration and paid receipt still without a proof (up to 1,000); each then gets its SPV proof through the same verification `POST /declarations/{txid}/proof` and `POST /payments/{receiptId}/proof` run, and paid receipts whose proof lacked confirmations are re-checked. Headers are stored only while the tip they extend is still the tip, so mining never reorganises the chain. 409 `conflict` when this server does not trust the dev chain (hint `dev-chain-off`) or the store holds another chain (hint `not-dev-chain`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["DevChainMineRequest"];
+                };
+            };
+            responses: {
+                /** @description Mined and proved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DevChainMineResult"];
+                    };
+                };
+                /** @description Problem: [`bad-request`](/docs/errors#bad-request), [`validation-failed`](/docs/errors#validation-failed). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`unauthorized`](/docs/errors#unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`conflict`](/docs/errors#conflict). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`internal`](/docs/errors#internal). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem: [`unavailable`](/docs/errors#unavailable). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -6829,6 +7080,72 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        DevChainStatus: {
+            /** @description True when this server trusts the dev chain. */
+            enabled: boolean;
+            /** @description Why it is on or off (the setting or the obstacle). */
+            reason: string;
+            /** @description Hash of the dev genesis header (the same everywhere). */
+            genesis: string;
+            tip: {
+                height: number;
+                hash: string;
+            } | null;
+            /** @description True when the stored best chain starts at the dev genesis; null for an empty store. */
+            onDevChain: boolean | null;
+            unproven: {
+                declarations: number;
+                payments: number;
+            };
+        };
+        DevChainInit: {
+            created: boolean;
+            genesis: string;
+            tip: {
+                height: number;
+                hash: string;
+            };
+        };
+        DevChainInitRequest: Record<string, never>;
+        DevChainMineResult: {
+            blocks: {
+                height: number;
+                hash: string;
+                merkleRoot: string;
+                txCount: number;
+            }[];
+            tip: {
+                height: number;
+                hash: string;
+            };
+            proved: {
+                declarations: {
+                    txid: string;
+                    versionId: string;
+                    height: number;
+                    confirmations: number;
+                }[];
+                payments: {
+                    txid: string;
+                    receiptId: string;
+                    status: string;
+                    confirmations: number;
+                }[];
+            };
+            failed: {
+                txid: string;
+                /** @enum {string} */
+                kind: "declaration" | "payment";
+                reason: string;
+            }[];
+        };
+        DevChainMineRequest: {
+            /**
+             * @description Blocks to mine (1 to 100, default 1).
+             * @default 1
+             */
+            count: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -6901,6 +7218,9 @@ export const OPERATIONS = {
   "POST /payments/submit": {},
   "POST /payments/{receiptId}/proof": {},
   "POST /payments/arc-callback": {"bearer":"arc"},
+  "GET /dev-chain": {"bearer":"admin"},
+  "POST /dev-chain/init": {"bearer":"admin"},
+  "POST /dev-chain/blocks": {"bearer":"admin"},
   "GET /openapi.json": {},
   "GET /docs/errors": {},
   "GET /docs": {},

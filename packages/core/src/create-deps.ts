@@ -4,6 +4,7 @@
  * ports with round-trip counters, builds the cache engine on top and registers the job
  * consumers. Entries call it once per isolate or cold start and hand the result to createApp.
  */
+import { devChainEnabled, devChainReason } from './devchain/setting';
 import type { Config } from './config/index';
 import { Secret } from './config/secret';
 import { createMemoryKv } from './adapters/kv/memory';
@@ -85,6 +86,10 @@ export async function createDeps(config: Config, platform: Platform): Promise<De
   const log = createLogger(config.LOG_LEVEL, platform.logSink);
   const metrics = createMetrics();
   const background = createBackground();
+  if (config.DEV_CHAIN === true && platform.runtime !== 'node') throw new DepsError(`DEV_CHAIN=true is refused on ${platform.runtime}: the dev chain is for local servers only`);
+  if (devChainEnabled(config, platform.runtime)) {
+    log.warn('DEV CHAIN ON: this server trusts locally mined low-difficulty headers; proofs against them mean nothing outside this machine', { why: devChainReason(config, platform.runtime) });
+  }
   const tokens = await resolveTokens(config, platform, log);
   const signCdnUrl = config.CDN_MODE === 'signed' ? need(platform.signCdnUrl, 'CDN_MODE=signed needs a CloudFront signer (Node or Lambda)', platform.runtime) : null;
 

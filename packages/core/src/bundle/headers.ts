@@ -12,6 +12,9 @@ import { auditOf, type Call } from '../context';
 import { outboxStatement, type Invalidation } from '../outbox/outbox';
 import { insertHeaders, type InsertHeadersResult } from '../spv/header-store';
 import { versionsInBlocks, versionTags } from './invalidate';
+import { devGenesis } from '../devchain/chain';
+import { devChainEnabled, devChainReason } from '../devchain/setting';
+import { StrataError } from '../errors';
 
 export interface StoreHeadersResult {
   readonly inserted: number;
@@ -28,8 +31,11 @@ export interface StoreHeadersResult {
 type Planned = { inv: Invalidation; outboxId: string | null; versions: string[] };
 
 /** Stores headers in chain order (see insertHeaders) and invalidates what they change. */
-export async function storeHeaders(call: Call<Pick<Deps, 'sql' | 'cache' | 'config'>, { headers: readonly string[]; startHeight?: number }>): Promise<StoreHeadersResult> {
+export async function storeHeaders(
+  call: Call<Pick<Deps, 'sql' | 'cache' | 'config' | 'runtime'>, { headers: readonly string[]; startHeight?: number; expectTip?: string | null }>,
+): Promise<StoreHeadersResult> {
   const { deps, ctx, input } = call;
+  refuseDevGenesis(deps, input.headers);
   let planned: Planned | null = null;
   const maxDepth = deps.config.BUNDLE_MAX_DEPTH;
   const after = async (tx: SqlSession, r: InsertHeadersResult): Promise<void> => {
@@ -48,7 +54,10 @@ export async function storeHeaders(call: Call<Pick<Deps, 'sql' | 'cache' | 'conf
     await tx.query(audit.text, audit.params);
     planned = { inv, outboxId: rows[0]?.id === undefined ? null : String(rows[0].id), versions };
   };
-  const r = await insertHeaders(withAfterCommitHook(deps.sql, after), input.headers, input.startHeight === undefined ? {} : { startHeight: input.startHeight });
+  const r = await insertHeaders(withAfterCommitHook(deps.sql, after), input.headers, {
+    ...(input.startHeight === undefined ? {} : { startHeight: input.startHeight }),
+    ...(input.expectTip === undefined ? {} : { expectTip: input.expectTip }),
+  });
   const p = planned as Planned | null;
   if (p) {
     const { applied } = await deps.cache.invalidate(p.inv);
@@ -62,6 +71,14 @@ export async function storeHeaders(call: Call<Pick<Deps, 'sql' | 'cache' | 'conf
     tip: { height: r.tip.height, hash: r.tip.hash, work: r.tip.chainwork },
     reorg: r.reorg && p ? { ...r.reorg, versions: p.versions } : null,
   };
+}
+
+/** The dev chain's genesis is stored only where the dev chain is trusted (ADR 0061). */
+function refuseDevGenesis(deps: Pick<Deps, 'config' | 'runtime'>, headers: readonly string[]): void {
+  const genesis = devGenesis().raw;
+  if (headers.some((h) => h.toLowerCase() === genesis) && !devChainEnabled(deps.config, deps.runtime)) {
+    throw new StrataError('conflict', `This server does not trust the dev chain (${devChainReason(deps.config, deps.runtime)}); its genesis header is refused.`, { hint: 'dev-chain-off' });
+  }
 }
 
 /** An Sql whose interactive transactions run `after(tx, result)` just before they commit. */

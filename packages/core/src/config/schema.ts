@@ -7,6 +7,7 @@ import { CacheTtlsJson } from '../cache/namespaces';
 import { bool, int, jsonOf, secret, url } from './fields';
 import { Secret } from './secret';
 import { paymentsConfigIssues, paymentsConfigShape } from '../payments/config';
+import { devChainObstacles } from '../devchain/setting';
 
 export const FeatureFlags = z
   .object({
@@ -117,6 +118,8 @@ export const RawConfig = z
     BUNDLE_MAX_DEPTH: int(1, 100).default(20),
     MIN_CONFS: int(0, 10_000).default(1),
     HEADERS_SOURCE: z.string().min(1).optional(),
+    /** Trust the local dev chain (ADR 0061). Unset: on for the embedded database only; `true` on a local stack is refused for a production-like STAGE, a remote DATABASE_URL, HEADERS_SOURCE or ARC. */
+    DEV_CHAIN: bool.optional(),
     OUTBOX_SWEEP_AFTER_SEC: int(0, 3600).default(5),
     AUDIT_RETAIN_MONTHS: int(1, 120).default(12),
     /** Months of raw OpenLineage events kept in PostgreSQL (older months go to the blob store); 0 keeps all. */
@@ -158,6 +161,9 @@ export const RawConfig = z
   })
   .superRefine((c, ctx) => {
     paymentsConfigIssues(c, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
+    if (c.DEV_CHAIN === true) {
+      for (const o of devChainObstacles(c)) ctx.addIssue({ code: 'custom', path: [o.variable], message: o.message });
+    }
     if (!!c.UPSTASH_REDIS_REST_URL !== !!c.UPSTASH_REDIS_REST_TOKEN) {
       const missing = c.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other Upstash variable is set' });

@@ -143,12 +143,14 @@ interface Known {
 /**
  * Stores headers given in chain order. Each must meet its own target and link to a known header
  * (stored or earlier in the batch); into an empty store the first is the checkpoint at
- * `startHeight` (default 0). Re-posting known headers is a no-op. All or nothing.
+ * `startHeight` (default 0). Re-posting known headers is a no-op. All or nothing. With
+ * `expectTip` (a hash, or null for an empty store) the batch is stored only while that is still
+ * the tip, else `conflict` (hint `tip-moved`) and nothing is stored.
  */
 export async function insertHeaders(
   sql: Sql,
   headers: readonly string[],
-  opts: { startHeight?: number } = {},
+  opts: { startHeight?: number; expectTip?: string | null } = {},
 ): Promise<InsertHeadersResult> {
   const start = opts.startHeight;
   if (start !== undefined && (!Number.isInteger(start) || start < 0 || start > 0x7fffffff)) {
@@ -158,6 +160,10 @@ export async function insertHeaders(
   return sql.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(${LOCK_KEY})`);
     const tipBefore = await getTip(tx);
+    if (opts.expectTip !== undefined && (tipBefore?.hash ?? null) !== opts.expectTip) {
+      // compare-and-set on the tip: a miner extending what it read never reorganises the chain
+      throw new StrataError('conflict', 'The best chain moved while these headers were prepared.', { hint: 'tip-moved' });
+    }
     const lookup = [...new Set(batch.flatMap((h) => [h.hash, h.prevHash]))];
     const rows = await tx.query<{ hash: string; height: number | string; chainwork: string }>(
       `SELECT hash, height, chainwork::text AS chainwork FROM block_headers WHERE hash = ANY($1::text[])`,

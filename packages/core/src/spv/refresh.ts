@@ -47,7 +47,7 @@ export async function readHeadersSource(source: string, readTextFile: ((path: st
 }
 
 /** Refreshes the header store from the configured source; records and returns failures. */
-export async function refreshHeaders(call: Call<Pick<Deps, 'sql' | 'cache' | 'config' | 'log' | 'readTextFile'>, RefreshOptions>): Promise<RefreshResult> {
+export async function refreshHeaders(call: Call<Pick<Deps, 'sql' | 'cache' | 'config' | 'log' | 'readTextFile' | 'runtime'>, RefreshOptions>): Promise<RefreshResult> {
   const { deps, ctx, input: opts } = call;
   const source = opts.source ?? deps.config.HEADERS_SOURCE;
   if (!source) return { status: 'skipped' };

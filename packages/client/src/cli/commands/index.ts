@@ -5,6 +5,8 @@
 import type { CommandSpec } from '../framework';
 import { bundle } from './bundle';
 import { buy } from './buy';
+import { demo } from './demo';
+import { devChain } from './dev-chain';
 import { health } from './health';
 import { lineage } from './lineage';
 import { listings } from './listings';
@@ -14,4 +16,4 @@ import { publish } from './publish';
 import { ready } from './ready';
 import { tokens } from './tokens';
 
-export const COMMANDS: readonly CommandSpec[] = [publish, listings, ready, bundle, lineage, policy, buy, health, tokens, migrate];
+export const COMMANDS: readonly CommandSpec[] = [publish, listings, ready, bundle, lineage, policy, buy, devChain, demo, health, tokens, migrate];
