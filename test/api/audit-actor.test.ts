@@ -40,7 +40,12 @@ describe('actorName', () => {
 
 describe('the audit actor comes from the request context', () => {
   let stack: TestStack;
-  beforeAll(async () => void (stack = await embeddedDeps({ RATE_LIMIT_PER_MIN: '0' })));
+  beforeAll(async () => {
+    stack = await embeddedDeps({ RATE_LIMIT_PER_MIN: '0' });
+    // a route wired with two guards (routes are added before the first request builds the router)
+    const mw = (h: unknown) => h as MiddlewareHandler<AppEnv>;
+    stack.app.post('/t/two-guards', mw(requireToken('ingest')), mw(requireToken('admin')), (c) => c.json({ actor: c.get('ctx').actor }));
+  });
   afterAll(async () => stack?.close());
 
   it('an OpenLineage event sent with the admin token is audited as admin, with the ingest token as ingest', async () => {
@@ -87,8 +92,6 @@ describe('the audit actor comes from the request context', () => {
   });
 
   it('the actor is set once: a second guard on the same request is a wiring error, never a re-attribution', async () => {
-    const mw = (h: unknown) => h as MiddlewareHandler<AppEnv>;
-    stack.app.post('/t/two-guards', mw(requireToken('ingest')), mw(requireToken('admin')), (c) => c.json({ actor: c.get('ctx').actor }));
     const r = await call(stack, 'POST', '/t/two-guards', { headers: adminAuth });
     expect(r.status).toBe(500);
   });
