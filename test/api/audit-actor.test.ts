@@ -8,6 +8,9 @@ import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actorName, type Actor } from '@strata/core/context';
 import { runScheduledJobs } from '@strata/core/jobs/schedule';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '@strata/functions/env';
+import { requireToken } from '@strata/functions/middleware/auth';
 import { adminAuth, embeddedDeps, ingestAuth, type TestStack } from '../support/deps';
 import { call } from '../support/catalog-http';
 import { makePublication } from '../support/dlm1';
@@ -37,7 +40,12 @@ describe('actorName', () => {
 
 describe('the audit actor comes from the request context', () => {
   let stack: TestStack;
-  beforeAll(async () => void (stack = await embeddedDeps({ RATE_LIMIT_PER_MIN: '0' })));
+  beforeAll(async () => {
+    stack = await embeddedDeps({ RATE_LIMIT_PER_MIN: '0' });
+    // a route wired with two guards (routes are added before the first request builds the router)
+    const mw = (h: unknown) => h as MiddlewareHandler<AppEnv>;
+    stack.app.post('/t/two-guards', mw(requireToken('ingest')), mw(requireToken('admin')), (c) => c.json({ actor: c.get('ctx').actor }));
+  });
   afterAll(async () => stack?.close());
 
   it('an OpenLineage event sent with the admin token is audited as admin, with the ingest token as ingest', async () => {
@@ -82,6 +90,11 @@ describe('the audit actor comes from the request context', () => {
       { actor: 'anonymous', action: 'catalog.publish' },
       { actor: 'queue:lineage.publish', action: 'lineage.ingest' },
     ]);
+  });
+
+  it('the actor is set once: a second guard on the same request is a wiring error, never a re-attribution', async () => {
+    const r = await call(stack, 'POST', '/t/two-guards', { headers: adminAuth });
+    expect(r.status).toBe(500);
   });
 
   it('a token other than the route\u2019s own is refused and leaves no audit row', async () => {

@@ -8,11 +8,20 @@
  *
  * This module imports nothing but leaf types, so any module may import it without a cycle.
  */
-import type { NonceClaim } from './identity/nonces';
 import type { JobType } from './ports/queue';
 
 /** Work after the response: Workers' waitUntil, awaited on Lambda, tracked on Node. */
 export type WaitUntil = (p: Promise<unknown>) => void;
+
+/** A verified signature's nonce, to be claimed by the write it authorises (identity/nonces.ts). */
+export interface NonceClaim {
+  readonly identityKey: string;
+  readonly nonce: string;
+  /** The signature's X-Timestamp. */
+  readonly signedAt: Date;
+  /** Set once a committed transaction holds the claim. */
+  claimed: boolean;
+}
 
 /** Who asked for the work. */
 export type Actor =

@@ -5,6 +5,7 @@
  * created ahead.
  */
 import { z } from 'zod';
+import type { Call } from '../context';
 import type { BlobStore } from '../ports/blob';
 import type { Clock } from '../ports/clock';
 import type { Sql } from '../ports/sql';
@@ -53,11 +54,9 @@ async function* auditPages(sql: Sql, partition: string, pageSize: number): Async
  * Creates partitions ahead, then archives and drops every monthly partition that lies wholly
  * before the retention window. A failed upload or check leaves the partition in place.
  */
-export async function archiveAuditLog(
-  deps: { sql: Sql; blobs: BlobStore; clock: Clock },
-  options: z.input<typeof ArchiveOptions>,
-): Promise<ArchiveResult> {
-  const o = ArchiveOptions.parse(options);
+export async function archiveAuditLog(call: Call<{ sql: Sql; blobs: BlobStore; clock: Clock }, z.input<typeof ArchiveOptions>>): Promise<ArchiveResult> {
+  const { deps } = call;
+  const o = ArchiveOptions.parse(call.input);
   const now = new Date(deps.clock.now());
   const made = await deps.sql.query<{ n: number }>('SELECT ensure_audit_partitions($1::timestamptz, $2) AS n', [now, o.aheadMonths]);
   const cutoff = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (o.retainMonths - 1), 1));

@@ -7,18 +7,11 @@
  * signature is refused on its timestamp alone.
  */
 import { StrataError } from '../errors';
+import type { Call, NonceClaim } from '../context';
 import type { Sql, SqlSession, Statement } from '../ports/sql';
 import { violatesConstraint } from '../catalog/publish';
 
-/** A verified signature's nonce, to be claimed by the write it authorises. */
-export interface NonceClaim {
-  readonly identityKey: string;
-  readonly nonce: string;
-  /** The signature's X-Timestamp. */
-  readonly signedAt: Date;
-  /** Set once a committed transaction holds the claim. */
-  claimed: boolean;
-}
+export type { NonceClaim } from '../context';
 
 const PKEY = 'identity_nonces_pkey';
 
@@ -61,7 +54,8 @@ export const PRUNE_MARGIN_SEC = 60;
  * Deletes nonces whose signature's timestamp lies further in the past than the window (plus a
  * margin), in chunks of `chunk` rows so no single statement holds many locks.
  */
-export async function pruneNonces(sql: Sql, o: { nowMs: number; windowSec: number; chunk?: number; maxChunks?: number }): Promise<{ deleted: number }> {
+export async function pruneNonces(call: Call<{ readonly sql: Sql }, { nowMs: number; windowSec: number; chunk?: number; maxChunks?: number }>): Promise<{ deleted: number }> {
+  const { deps: { sql }, input: o } = call;
   const before = new Date(o.nowMs - (o.windowSec + PRUNE_MARGIN_SEC) * 1000);
   const chunk = o.chunk ?? 5_000;
   let deleted = 0;

@@ -64,17 +64,17 @@ export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
    * Keeps the monthly `ol_events` partitions made three months ahead (the migration made only
    * its own three) and archives months before OL_EVENTS_RETAIN_MONTHS (lineage/retention.ts).
    */
-  'lineage-partitions': async ({ deps }) => {
-    const r = await maintainEventStore(deps, { retainMonths: deps.config.OL_EVENTS_RETAIN_MONTHS });
+  'lineage-partitions': async ({ deps, ctx }) => {
+    const r = await maintainEventStore({ deps, ctx, input: { retainMonths: deps.config.OL_EVENTS_RETAIN_MONTHS } });
     return { created: r.created, archived: r.archived.map((a) => `${a.partition} (${a.rows} rows)`) };
   },
   /** Forgets identity-signature nonces whose timestamp is outside the window (they are refused on it). */
-  'identity-nonce-prune': async ({ deps }) => pruneNonces(deps.sql, { nowMs: deps.clock.now(), windowSec: deps.config.IDENTITY_WINDOW_SEC }),
+  'identity-nonce-prune': async ({ deps, ctx }) => pruneNonces({ deps, ctx, input: { nowMs: deps.clock.now(), windowSec: deps.config.IDENTITY_WINDOW_SEC } }),
   /** Aborts uploads left pending past UPLOAD_ABANDON_AFTER_SEC (a multipart upload's parts cost storage). */
   'uploads-abort': async ({ deps, ctx }) => abortAbandonedUploads({ deps, ctx, input: {} }),
   /** Archives audit partitions past AUDIT_RETAIN_MONTHS and creates the next ones. */
-  'audit-archive': async ({ deps }) => {
-    const r = await archiveAuditLog(deps, { retainMonths: deps.config.AUDIT_RETAIN_MONTHS });
+  'audit-archive': async ({ deps, ctx }) => {
+    const r = await archiveAuditLog({ deps, ctx, input: { retainMonths: deps.config.AUDIT_RETAIN_MONTHS } });
     return { created: r.created, archived: r.archived.map((a) => `${a.partition} (${a.rows} rows)`) };
   },
 };

@@ -17,6 +17,7 @@
  * rows absorb it (first/last seen are min/max, run state only moves forward, an older event
  * only adds facet names not yet present), and the next run archives it again (docs/adr/0018).
  */
+import type { Call } from '../context';
 import type { BlobStore } from '../ports/blob';
 import type { Clock } from '../ports/clock';
 import type { Sql } from '../ports/sql';
@@ -53,9 +54,9 @@ async function* eventPages(sql: Sql, partition: string): AsyncIterable<object[]>
 
 /** Makes partitions ahead and, when `retainMonths` > 0, archives and drops the months before the window. */
 export async function maintainEventStore(
-  deps: { sql: Sql; blobs: BlobStore; clock: Clock },
-  o: { retainMonths: number; aheadMonths?: number },
+  call: Call<{ sql: Sql; blobs: BlobStore; clock: Clock }, { retainMonths: number; aheadMonths?: number }>,
 ): Promise<EventMaintenanceResult> {
+  const { deps, input: o } = call;
   const now = new Date(deps.clock.now());
   const thisMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   let created = await ensureEventPartitions(deps.sql, { from: now, months: o.aheadMonths ?? 3 });

@@ -229,7 +229,7 @@ async function resendOpenClaims(deps: ConfirmDeps, ctx: RequestCtx, sum: Reconci
     sum.resent++;
     const sent = await deps.broadcaster.broadcast({ txid: c.txid, hex: bytesToHex(c.submitted ?? c.rawTx) });
     if (sent.ok) {
-      if (await markPaid(deps, ctx, c.receiptId, c.txid, sent.txStatus)) sum.resentPaid++;
+      if (await markPaid({ deps, ctx, input: { receiptId: c.receiptId, txid: c.txid, txStatus: sent.txStatus } })) sum.resentPaid++;
     } else if (sent.kind === 'rejected') {
       await releaseClaim(deps.sql, c.receiptId, c.txid);
       sum.resentReleased++;

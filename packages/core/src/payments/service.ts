@@ -6,7 +6,7 @@
  * the transaction leaves (so N racing submits yield one payment), a definite broadcast refusal
  * frees the slot, and an unknown outcome keeps it for a retry of the same transaction.
  */
-import { auditOf, type Call, type RequestCtx } from '../context';
+import { auditOf, type Call } from '../context';
 import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import { commitWrite } from '../outbox/outbox';
@@ -101,7 +101,8 @@ export async function pay(call: Call<PaymentsDeps, PayBody>): Promise<Receipt> {
  * The receipt, with a lapsed one moved to `expired` first (so every reader sees the same
  * status the next writer will). `not-found` when unknown.
  */
-export async function loadReceipt(deps: Pick<Deps, 'sql' | 'clock'>, ctx: RequestCtx, receiptId: string): Promise<ReceiptRecord> {
+export async function loadReceipt(call: Call<Pick<Deps, 'sql' | 'clock'>, { receiptId: string }>): Promise<ReceiptRecord> {
+  const { deps, ctx, input: { receiptId } } = call;
   const r = await getReceipt(deps.sql, receiptId);
   if (!r) throw new StrataError('not-found', 'No receipt has this id.', { hint: 'receipt not found' });
   const now = nowOf(deps);
@@ -114,13 +115,13 @@ export async function loadReceipt(deps: Pick<Deps, 'sql' | 'clock'>, ctx: Reques
 
 /** GET /receipt. */
 export async function getReceiptVerb(call: Call<PaymentsDeps, { receiptId: string }>): Promise<Receipt> {
-  return receiptView(await loadReceipt(call.deps, call.ctx, call.input.receiptId));
+  return receiptView(await loadReceipt(call));
 }
 
 /** GET /payments/:receiptId — the receipt with its quote and payment. */
 export async function getPaymentDetail(call: Call<PaymentsDeps, { receiptId: string }>): Promise<PaymentDetail> {
   const { deps, ctx, input } = call;
-  const r = await loadReceipt(deps, ctx, input.receiptId);
+  const r = await loadReceipt({ deps, ctx, input: { receiptId: input.receiptId } });
   const p = await getPayment(deps.sql, r.receiptId);
   const paid = p !== null && p.state === 'accepted' && r.paymentTxid === p.txid;
   return {
@@ -172,7 +173,7 @@ const notPending = (r: ReceiptRecord) =>
  */
 export async function quote(call: Call<PaymentsDeps, { receiptId: string }>): Promise<Quote> {
   const { deps, ctx, input } = call;
-  const r = await loadReceipt(deps, ctx, input.receiptId);
+  const r = await loadReceipt({ deps, ctx, input: { receiptId: input.receiptId } });
   if (r.status !== 'pending') throw notPending(r);
   const now = nowOf(deps);
   if (r.quoteTemplateHash && r.quoteExpiresAt && r.quoteExpiresAt.getTime() > now.getTime()) return quoteView(r);
@@ -190,7 +191,7 @@ export async function quote(call: Call<PaymentsDeps, { receiptId: string }>): Pr
   const rows = await deps.sql.query(s.text, s.params);
   if (rows[0]) return quoteView(toReceipt(rows[0]));
   // another request quoted (or moved the receipt) first: answer with what stands
-  const again = await loadReceipt(deps, ctx, r.receiptId);
+  const again = await loadReceipt({ deps, ctx, input: { receiptId: r.receiptId } });
   if (again.status !== 'pending') throw notPending(again);
   if (!again.quoteTemplateHash || !again.quoteExpiresAt || again.quoteExpiresAt.getTime() <= now.getTime()) {
     throw new StrataError('conflict', 'The quote changed while it was issued; ask again.', { hint: 'retry' });
@@ -223,7 +224,7 @@ const otherTx = () =>
 export async function submitPayment(call: Call<PaymentsDeps, SubmitPaymentBody>): Promise<SubmitPaymentResult> {
   const { deps, ctx, input } = call;
   const tx = decodePaymentTx(input.rawTxHex);
-  const r = await loadReceipt(deps, ctx, input.receiptId);
+  const r = await loadReceipt({ deps, ctx, input: { receiptId: input.receiptId } });
   if (r.paymentTxid !== null) {
     if (r.paymentTxid === tx.txid) return idempotent(deps, r, tx.txid, (await getPayment(deps.sql, r.receiptId))?.txStatus ?? null);
     throw otherTx();
@@ -272,7 +273,7 @@ export async function submitPayment(call: Call<PaymentsDeps, SubmitPaymentBody>)
     });
   }
 
-  const paid = await markPaid(deps, ctx, r.receiptId, tx.txid, sent.txStatus);
+  const paid = await markPaid({ deps, ctx, input: { receiptId: r.receiptId, txid: tx.txid, txStatus: sent.txStatus } });
   if (paid) return { status: 'accepted', txid: tx.txid, receiptId: r.receiptId, receiptStatus: paid.status, broadcast: { mode: deps.broadcaster.kind, txStatus: sent.txStatus } };
   // a concurrent submit of the same transaction moved it first
   const after = await getReceipt(deps.sql, r.receiptId);
@@ -284,7 +285,8 @@ export async function submitPayment(call: Call<PaymentsDeps, SubmitPaymentBody>)
  * After the broadcaster accepted `txid`: the payment is `accepted` and the receipt moves
  * pending → paid (with its audit row), in one batch. Null when the receipt had already moved.
  */
-export async function markPaid(deps: Pick<Deps, 'sql' | 'clock' | 'config'>, ctx: RequestCtx, receiptId: string, txid: string, txStatus: string): Promise<ReceiptRecord | null> {
+export async function markPaid(call: Call<Pick<Deps, 'sql' | 'clock' | 'config'>, { receiptId: string; txid: string; txStatus: string }>): Promise<ReceiptRecord | null> {
+  const { deps, ctx, input: { receiptId, txid, txStatus } } = call;
   const now = nowOf(deps);
   const moved = await deps.sql.batch([
     {

@@ -67,7 +67,7 @@ const preview = (policy: Policy, facts: PolicyFacts): PolicyPreview => {
  * `pol_default` disabled or deleted there is no default: null, and items get no preview.
  */
 async function previewPolicyDoc(deps: PreviewDeps, ctx: RequestCtx, policyId: string | undefined): Promise<Policy | null> {
-  if (policyId !== undefined) return loadEnabledPolicy(deps, ctx, policyId);
+  if (policyId !== undefined) return loadEnabledPolicy({ deps, ctx, input: { policyId } });
   const stored = await readPolicy({ deps, ctx, input: { policyId: DEFAULT_POLICY_ID } });
   return stored?.enabled ? stored.policy : null;
 }

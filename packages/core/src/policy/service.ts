@@ -5,7 +5,7 @@
  */
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
-import { auditOf, type Call, type RequestCtx } from '../context';
+import { auditOf, type Call } from '../context';
 import type { Deps } from '../deps';
 import { fieldIssues, StrataError } from '../errors';
 import { cacheKeys, cacheTags } from '../cache/keys';
@@ -112,7 +112,8 @@ export async function readPolicies(call: Call<Pick<Deps, 'sql' | 'cache'>, { ena
 }
 
 /** The enabled policy `policyId`; `policy-not-found` when it is missing or disabled. */
-export async function loadEnabledPolicy(deps: Pick<Deps, 'sql' | 'cache'>, ctx: RequestCtx, policyId: string): Promise<Policy> {
+export async function loadEnabledPolicy(call: Call<Pick<Deps, 'sql' | 'cache'>, { policyId: string }>): Promise<Policy> {
+  const { deps, ctx, input: { policyId } } = call;
   const rec = /^pol_[0-9a-z_]{1,64}$/.test(policyId) ? await readPolicy({ deps, ctx, input: { policyId } }) : null;
   if (!rec || !rec.enabled) {
     throw new StrataError('policy-not-found', `Policy ${policyId} does not exist or is disabled.`, { hint: 'policy-not-found' });
@@ -138,7 +139,7 @@ export interface EvaluateInput {
 export async function evaluatePolicy(call: Call<PolicyServiceDeps, EvaluateInput>): Promise<PolicyDecision> {
   const { deps, ctx, input } = call;
   let policy: Policy;
-  if (input.policyId !== undefined) policy = await loadEnabledPolicy(deps, ctx, input.policyId);
+  if (input.policyId !== undefined) policy = await loadEnabledPolicy({ deps, ctx, input: { policyId: input.policyId } });
   else if (input.policy !== undefined) policy = parsePolicy(input.policy);
   else throw new StrataError('bad-request', 'Give policyId or policy.', { hint: 'policyId or policy required', issues: [{ path: 'body.policyId', message: 'give policyId or policy' }] });
   const facts = await gatherPolicyFacts(deps, input.versionId, {
