@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Deps } from '@strata/core/deps';
 import { isStrataError } from '@strata/core/errors';
 import type { AppEnv } from './env';
+import { SegmentRouter } from './http/segment-router';
 import { observe } from './middleware/observe';
 import { requestContext } from './middleware/request-context';
 import { inputEdge, isClientAbort, releaseBody } from './middleware/edge';
@@ -19,6 +20,8 @@ import { registerRoutes } from './routes/index';
 /** Builds the app around one Deps object (built once per isolate or cold start). */
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
+    // routes picked by first segment, then Hono's RegExpRouter per group (http/segment-router.ts)
+    router: new SegmentRouter(),
     defaultHook: (result, c) => {
       if (!result.success) {
         return problem(c, {
