@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Deps } from '@strata/core/deps';
 import { isStrataError } from '@strata/core/errors';
 import type { AppEnv } from './env';
+import { hitLane } from './http/hit-lane';
 import { SegmentRouter } from './http/segment-router';
 import { observe } from './middleware/observe';
 import { requestContext } from './middleware/request-context';
@@ -98,6 +99,12 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     return problem(c, { code: 'internal', detail: 'An unexpected error occurred; the request id identifies it in the logs.' });
   });
 
+  // a catalog read already fresh in L1 is answered before routing, as the app would (http/hit-lane.ts)
+  const lane = hitLane(deps);
+  if (lane) {
+    const full = app.fetch;
+    app.fetch = (req, env, ctx) => lane(req) ?? full(req, env, ctx);
+  }
   return app;
 }
 

@@ -18,7 +18,7 @@ let routes: Route[];
 beforeAll(async () => {
   stack = await embeddedDeps({ RATE_LIMIT_PER_MIN: '0' });
   routes = stack.app.routes as Route[];
-});
+}, 180_000);
 afterAll(async () => {
   await stack?.close();
 });

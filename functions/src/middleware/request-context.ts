@@ -7,7 +7,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Deps } from '@strata/core/deps';
 import type { AppEnv } from '../env';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
