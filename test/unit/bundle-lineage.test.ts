@@ -9,6 +9,7 @@ import { loadParentChain, parentChainEdges } from '@strata/core/bundle/parent-ch
 import { withDescendants } from '@strata/core/bundle/invalidate';
 import { toSpvForm, toStoredForm } from '@strata/core/bundle/envelope-form';
 import { readyDecision } from '@strata/core/bundle/ready-decision';
+import { ANONYMOUS, type RequestCtx } from '@strata/core/context';
 import { StrataError } from '@strata/core/errors';
 import { embeddedDeps, type TestStack } from '../support/deps';
 
@@ -82,15 +83,24 @@ describe('readyDecision with a policy', () => {
 
   it('an evaluator that fails degrades to warn; policy-not-found passes through', async () => {
     const v = id();
-    const broken = await readyDecision(stack.deps, { versionId: v, policyId: 'pol_x' }, async () => {
-      throw new Error('boom');
+    const ctx: RequestCtx = { requestId: 'ready-test', waitUntil: (p) => stack.deps.background.track(p), actor: ANONYMOUS };
+    const broken = await readyDecision({
+      deps: { ...stack.deps, evaluatePolicy: async () => {
+        throw new Error('boom');
+      } },
+      ctx,
+      input: { versionId: v, policyId: 'pol_x' },
     });
     expect(broken).toMatchObject({ ready: false, reason: 'not-found', policy: { decision: 'warn' } });
     await expect(
-      readyDecision(stack.deps, { versionId: v, policyId: 'pol_x' }, async () => {
-        throw new StrataError('policy-not-found', 'no such policy');
+      readyDecision({
+        deps: { ...stack.deps, evaluatePolicy: async () => {
+          throw new StrataError('policy-not-found', 'no such policy');
+        } },
+        ctx,
+        input: { versionId: v, policyId: 'pol_x' },
       }),
     ).rejects.toMatchObject({ code: 'policy-not-found' });
-    expect(await readyDecision(stack.deps, { versionId: v })).toEqual({ ready: false, reason: 'not-found', confirmations: 0, bestHeight: null, warnings: [] });
+    expect(await readyDecision({ deps: stack.deps, ctx, input: { versionId: v } })).toEqual({ ready: false, reason: 'not-found', confirmations: 0, bestHeight: null, warnings: [] });
   });
 });

@@ -62,12 +62,12 @@ const listRoute = createRoute({
 
 export function registerAdvisories(app: OpenAPIHono<AppEnv>): void {
   app.openapi(postRoute, async (c) => {
-    const a = await createAdvisory(c.get('deps'), c.req.valid('json'), { actor: 'admin', requestId: c.get('requestId'), waitUntil: c.get('waitUntil') });
+    const a = await createAdvisory({ deps: c.get('deps'), ctx: c.get('ctx'), input: { body: c.req.valid('json') } });
     return c.json(a, 201);
   });
   app.openapi(listRoute, async (c) => {
     const versionId = parseVersionId(c.req.valid('query').versionId);
-    const items = await listAdvisoriesForVersion(c.get('deps'), versionId);
+    const items = await listAdvisoriesForVersion({ deps: c.get('deps'), ctx: c.get('ctx'), input: { versionId } });
     return c.json({ versionId, items }, 200, { 'cache-control': 'no-store' });
   });
 }

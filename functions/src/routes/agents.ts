@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getAgentCached, pingAgentVerb, registerAgentVerb, searchAgentsCached } from '@strata/core/catalog/service';
 import type { AppEnv } from '../env';
 import { sendCached } from '../http/cache-headers';
-import { identity, serviceCtx } from '../middleware/identity';
+import { identity } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';
@@ -99,15 +99,15 @@ const pingRoute = createRoute({
 });
 
 export function registerAgents(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(registerRoute, async (c) => c.json(await registerAgentVerb({ deps: c.get('deps'), ctx: serviceCtx(c), input: { body: c.req.valid('json') } }), 200));
+  app.openapi(registerRoute, async (c) => c.json(await registerAgentVerb({ deps: c.get('deps'), ctx: c.get('ctx'), input: { body: c.req.valid('json') } }), 200));
   // registered before /agents/{id} so "search" is never read as an id
   app.openapi(searchRoute, async (c) => {
-    const r = await searchAgentsCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('query') });
+    const r = await searchAgentsCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('query') });
     return (await sendCached(c, r, 'agents', { detail: 'No agents.' })) as never;
   });
   app.openapi(getRoute, async (c) => {
-    const r = await getAgentCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { agentId: c.req.valid('param').id } });
+    const r = await getAgentCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: { agentId: c.req.valid('param').id } });
     return (await sendCached(c, r, 'agents', { detail: 'No agent has this id.', hint: 'agent not found' })) as never;
   });
-  app.openapi(pingRoute, async (c) => c.json(await pingAgentVerb({ deps: c.get('deps'), ctx: serviceCtx(c), input: { agentId: c.req.valid('param').id } }), 200));
+  app.openapi(pingRoute, async (c) => c.json(await pingAgentVerb({ deps: c.get('deps'), ctx: c.get('ctx'), input: { agentId: c.req.valid('param').id } }), 200));
 }

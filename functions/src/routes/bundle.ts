@@ -55,7 +55,7 @@ export function registerBundle(app: OpenAPIHono<AppEnv>): void {
     const q = c.req.valid('query');
     const versionId = parseVersionId(q.versionId);
     const depth = Math.min(q.depth ?? deps.config.BUNDLE_DEFAULT_DEPTH, deps.config.BUNDLE_MAX_DEPTH);
-    const r = await getBundle(deps, { versionId, depth }, { waitUntil: c.get('waitUntil') });
+    const r = await getBundle({ deps, ctx: c.get('ctx'), input: { versionId, depth } });
     const body = JSON.stringify(r.body);
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
     const etag = `W/"${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;

@@ -7,7 +7,6 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { deliver } from '@strata/core/delivery/service';
 import { DataQuery } from '@strata/core/delivery/schema';
 import type { AppEnv } from '../env';
-import { serviceCtx } from '../middleware/identity';
 import { SECURITY } from '../openapi/security';
 import { errorResponses } from '../problem';
 
@@ -51,7 +50,7 @@ const route = createRoute({
 
 export function registerData(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const { redirect, ...body } = await deliver({ deps: c.get('deps'), ctx: serviceCtx(c), input: { query: c.req.query() } });
+    const { redirect, ...body } = await deliver({ deps: c.get('deps'), ctx: c.get('ctx'), input: { query: c.req.query() } });
     // the URL is a bearer credential for PRESIGN_TTL_SEC: never cache this answer anywhere
     c.header('cache-control', 'no-store');
     c.header('x-content-type-options', 'nosniff');

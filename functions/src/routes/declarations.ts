@@ -2,7 +2,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { verifyAndStoreProof } from '@strata/core/bundle/proof';
 import type { AppEnv } from '../env';
-import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';
@@ -48,7 +47,7 @@ const route = createRoute({
 
 export function registerDeclarations(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const r = await verifyAndStoreProof(c.get('deps'), { txid: c.req.valid('param').txid, envelope: c.req.valid('json').envelope }, serviceCtx(c));
+    const r = await verifyAndStoreProof({ deps: c.get('deps'), ctx: c.get('ctx'), input: { txid: c.req.valid('param').txid, envelope: c.req.valid('json').envelope } });
     return c.json(r, 200);
   });
 }

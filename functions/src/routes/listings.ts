@@ -4,7 +4,6 @@ import { getListingCached, listListingsCached } from '@strata/core/catalog/servi
 import { previewForListings } from '@strata/core/policy/preview';
 import type { AppEnv } from '../env';
 import { sendCached } from '../http/cache-headers';
-import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';
@@ -114,16 +113,16 @@ const detailRoute = createRoute({
 export function registerListings(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
     const { policyPreview, policyId, ...input } = c.req.valid('query');
-    const r = await listListingsCached({ deps: c.get('deps'), ctx: serviceCtx(c), input });
+    const r = await listListingsCached({ deps: c.get('deps'), ctx: c.get('ctx'), input });
     const deps = c.get('deps');
     if (policyPreview !== 'true' || deps.config.FEATURE_FLAGS_JSON?.policyPreview === false || !r.value) {
       return (await sendCached(c, r, 'listings', { detail: 'No listings.' })) as never;
     }
-    const items = await previewForListings(deps, r.value.items, policyId, c.get('waitUntil'));
+    const items = await previewForListings({ deps, ctx: c.get('ctx'), input: { items: r.value.items, policyId } });
     return (await sendCached(c, { ...r, value: { ...r.value, items } }, 'listings', { detail: 'No listings.' })) as never;
   });
   app.openapi(detailRoute, async (c) => {
-    const r = await getListingCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { versionId: c.req.valid('param').versionId } });
+    const r = await getListingCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: { versionId: c.req.valid('param').versionId } });
     return (await sendCached(c, r, 'assets', { detail: 'No version has this id.', hint: 'versionId not found' })) as never;
   });
 }

@@ -9,8 +9,7 @@ import { applyTxStatus, attachPaymentProof } from '@strata/core/payments/confirm
 import { ArcCallbackBody, PaymentProofBody, ProofResult, Quote, QuoteBody, ReceiptId, SubmitPaymentBody, SubmitPaymentResult } from '@strata/core/payments/schema';
 import { quote, submitPayment } from '@strata/core/payments/service';
 import type { AppEnv } from '../env';
-import { timingSafeEqual } from '../middleware/auth';
-import { serviceCtx } from '../middleware/identity';
+import { requireArcCallbackToken } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';
@@ -71,6 +70,7 @@ const callbackRoute = createRoute({
   description:
     'Where ARC posts the status of a broadcast payment (its transaction status object; unknown members are ignored). Needs `Authorization: Bearer <ARC_CALLBACK_TOKEN>`; without a configured token every callback is refused (401) and proofs come only through `POST /payments/{receiptId}/proof` and the `receipt-reconcile` schedule. The status is stored on the payment; with a merkle path whose block is known the proof is verified and applied as in the proof route. `applied` says whether a proof was applied, `receiptStatus` is the receipt’s status (null when no payment has this txid). A proof that does not verify is not an error here: it answers 200 with `applied: false`. Not rate limited.',
   security: SECURITY.arcCallback,
+  middleware: [requireArcCallbackToken()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: ArcCallbackBody.openapi('ArcCallback') } } } },
   responses: {
     200: { description: 'Taken', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), applied: z.boolean(), receiptStatus: z.string().nullable() }) } } },
@@ -79,26 +79,18 @@ const callbackRoute = createRoute({
 });
 
 export function registerPayments(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(quoteRoute, async (c) => c.json(await quote({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200, noStore));
+  app.openapi(quoteRoute, async (c) => c.json(await quote({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200, noStore));
   app.openapi(submitRoute, async (c) =>
-    c.json(await submitPayment({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200, noStore),
+    c.json(await submitPayment({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200, noStore),
   );
   app.openapi(proofRoute, async (c) => {
     const input = { receiptId: c.req.valid('param').receiptId, envelope: c.req.valid('json').envelope };
-    return c.json(await attachPaymentProof({ deps: c.get('deps'), ctx: serviceCtx(c), input }), 200, noStore);
+    return c.json(await attachPaymentProof({ deps: c.get('deps'), ctx: c.get('ctx'), input }), 200, noStore);
   });
   app.openapi(callbackRoute, async (c) => {
-    const deps = c.get('deps');
-    const expected = deps.config.ARC_CALLBACK_TOKEN?.reveal();
-    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-    // without a configured token no callback is trusted: proofs then come by the schedule
-    if (!expected || !m || !timingSafeEqual(m[1]!, expected)) {
-      throw new StrataError('unauthorized', 'ARC callbacks must carry the configured callback token.', { hint: 'Authorization: Bearer <ARC_CALLBACK_TOKEN>' });
-    }
     const st = parseTxStatus(c.req.valid('json'));
     if (st === null) throw new StrataError('bad-request', 'The callback names no valid txid.', { hint: 'txid' });
-    const ctx = { ...serviceCtx(c), actor: 'system:arc-callback' };
-    const r = await applyTxStatus(deps, ctx, st);
+    const r = await applyTxStatus({ deps: c.get('deps'), ctx: c.get('ctx'), input: st });
     return c.json({ status: 'ok' as const, applied: r.applied, receiptStatus: r.status }, 200);
   });
 }

@@ -81,10 +81,8 @@ const evaluateRoute = (path: string) =>
   });
 
 export function registerPolicies(app: OpenAPIHono<AppEnv>): void {
-  const ctx = (c: { get<K extends keyof AppEnv['Variables']>(key: K): AppEnv['Variables'][K] }) => ({ actor: 'admin', requestId: c.get('requestId'), waitUntil: c.get('waitUntil') });
-
   app.openapi(routes.create, async (c) => {
-    const { policyId } = await createPolicy(c.get('deps'), await c.req.json(), ctx(c));
+    const { policyId } = await createPolicy({ deps: c.get('deps'), ctx: c.get('ctx'), input: { body: await c.req.json() } });
     return c.json({ status: 'ok' as const, policyId }, 201);
   });
   app.openapi(routes.list, async (c) => {
@@ -92,20 +90,20 @@ export function registerPolicies(app: OpenAPIHono<AppEnv>): void {
     if (!r.success) {
       throw new StrataError('validation-failed', 'The query is not valid.', { issues: r.error.issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message })) });
     }
-    const items = await readPolicies(c.get('deps'), r.data, c.get('waitUntil'));
+    const items = await readPolicies({ deps: c.get('deps'), ctx: c.get('ctx'), input: r.data });
     return c.json({ items, limit: r.data.limit, offset: r.data.offset }, 200);
   });
   app.openapi(routes.get, async (c) => {
-    const p = await readPolicy(c.get('deps'), c.req.valid('param').id, c.get('waitUntil'));
+    const p = await readPolicy({ deps: c.get('deps'), ctx: c.get('ctx'), input: { policyId: c.req.valid('param').id } });
     if (!p) throw new StrataError('not-found', 'No policy has this id.');
     return c.json(p, 200);
   });
   app.openapi(routes.patch, async (c) => {
-    await updatePolicy(c.get('deps'), c.req.valid('param').id, await c.req.json(), ctx(c));
+    await updatePolicy({ deps: c.get('deps'), ctx: c.get('ctx'), input: { policyId: c.req.valid('param').id, body: await c.req.json() } });
     return c.json({ status: 'ok' as const }, 200);
   });
   app.openapi(routes.delete, async (c) => {
-    await deletePolicy(c.get('deps'), c.req.valid('param').id, ctx(c));
+    await deletePolicy({ deps: c.get('deps'), ctx: c.get('ctx'), input: { policyId: c.req.valid('param').id } });
     return c.json({ status: 'ok' as const }, 200);
   });
 
@@ -118,11 +116,11 @@ export function registerPolicies(app: OpenAPIHono<AppEnv>): void {
         throw new StrataError('bad-request', 'Give policyId or policy.', { hint: 'policyId or policy required', issues: [{ path: 'body.policyId', message: 'give policyId or policy' }] });
       }
       if (body.policyId !== undefined && typeof body.policyId !== 'string') throw new StrataError('bad-request', 'policyId must be a string.', { issues: [{ path: 'body.policyId', message: 'must be a string' }] });
-      const r = await evaluatePolicy(
-        c.get('deps'),
-        { versionId, ...(body.policyId !== undefined ? { policyId: body.policyId as string } : { policy: body.policy }) },
-        c.get('waitUntil'),
-      );
+      const r = await evaluatePolicy({
+        deps: c.get('deps'),
+        ctx: c.get('ctx'),
+        input: { versionId, ...(body.policyId !== undefined ? { policyId: body.policyId as string } : { policy: body.policy }) },
+      });
       return c.json(r as z.infer<typeof Decision>, 200, { 'cache-control': 'no-store' });
     });
   }

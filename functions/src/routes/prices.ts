@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { Price, PriceQuery, SetPriceBody, SetPriceRuleBody } from '@strata/core/payments/schema';
 import { getPrice, setPrice, setPriceRule } from '@strata/core/payments/prices';
 import type { AppEnv } from '../env';
-import { identity, serviceCtx } from '../middleware/identity';
+import { identity } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';
@@ -64,11 +64,11 @@ const ruleRoute = createRoute({
 
 export function registerPrices(app: OpenAPIHono<AppEnv>): void {
   app.openapi(getRoute, async (c) => {
-    const { price, cache } = await getPrice({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('query') });
+    const { price, cache } = await getPrice({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('query') });
     const xCache = cache.status === 'hit' ? 'hit' : cache.status === 'miss' ? 'miss' : 'stale';
     // expiresAt moves with the clock, so the body is never the same twice: no ETag, no shared caching
     return c.json(price, 200, { 'x-cache': xCache, 'cache-control': 'no-store' });
   });
-  app.openapi(setRoute, async (c) => c.json(await setPrice({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200));
-  app.openapi(ruleRoute, async (c) => c.json(await setPriceRule({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200));
+  app.openapi(setRoute, async (c) => c.json(await setPrice({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200));
+  app.openapi(ruleRoute, async (c) => c.json(await setPriceRule({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200));
 }

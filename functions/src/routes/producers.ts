@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getProducerByDatasetCached, getProducerCached, registerProducerVerb } from '@strata/core/catalog/service';
 import type { AppEnv } from '../env';
 import { sendCached } from '../http/cache-headers';
-import { identity, serviceCtx } from '../middleware/identity';
+import { identity } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';
@@ -82,14 +82,14 @@ const byDatasetRoute = createRoute({
 export function registerProducers(app: OpenAPIHono<AppEnv>): void {
   app.openapi(registerRoute, async (c) => {
     const body: unknown = c.req.valid('json') ?? {};
-    return c.json(await registerProducerVerb({ deps: c.get('deps'), ctx: serviceCtx(c), input: { body } }), 200);
+    return c.json(await registerProducerVerb({ deps: c.get('deps'), ctx: c.get('ctx'), input: { body } }), 200);
   });
   app.openapi(getRoute, async (c) => {
-    const r = await getProducerCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { producerId: c.req.valid('param').id } });
+    const r = await getProducerCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: { producerId: c.req.valid('param').id } });
     return (await sendCached(c, r, 'producers', { detail: 'No producer has this id.', hint: 'producer not found' })) as never;
   });
   app.openapi(byDatasetRoute, async (c) => {
-    const r = await getProducerByDatasetCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { datasetId: c.req.valid('query').datasetId } });
+    const r = await getProducerByDatasetCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: { datasetId: c.req.valid('query').datasetId } });
     return (await sendCached(c, r, 'producers', { detail: 'No producer has published this dataset.', hint: 'producer not found' })) as never;
   });
 }

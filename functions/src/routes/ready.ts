@@ -44,9 +44,8 @@ export function registerReady(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
     const versionId = parseVersionId(q.versionId);
-    const r = await readyDecision(c.get('deps'), { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) }, (deps, input) =>
-      evaluateStoredPolicy(deps, input, c.get('waitUntil')),
-    { waitUntil: c.get('waitUntil') });
+    const deps = { ...c.get('deps'), evaluatePolicy: evaluateStoredPolicy };
+    const r = await readyDecision({ deps, ctx: c.get('ctx'), input: { versionId, ...(q.policyId ? { policyId: q.policyId } : {}) } });
     return c.json(r as z.infer<typeof Ready>, 200, { 'cache-control': 'no-store' });
   });
 }

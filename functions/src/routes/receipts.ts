@@ -3,7 +3,6 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { PayBody, PaymentDetail, Receipt, ReceiptId, ReceiptQuery } from '@strata/core/payments/schema';
 import { getPaymentDetail, getReceiptVerb, pay } from '@strata/core/payments/service';
 import type { AppEnv } from '../env';
-import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { SECURITY } from '../openapi/security';
@@ -54,11 +53,11 @@ const detailRoute = createRoute({
 });
 
 export function registerReceipts(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(payRoute, async (c) => c.json(await pay({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200, noStore));
+  app.openapi(payRoute, async (c) => c.json(await pay({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200, noStore));
   app.openapi(receiptRoute, async (c) =>
-    c.json(await getReceiptVerb({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('query') }), 200, noStore),
+    c.json(await getReceiptVerb({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('query') }), 200, noStore),
   );
   app.openapi(detailRoute, async (c) =>
-    c.json(await getPaymentDetail({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('param') }), 200, noStore),
+    c.json(await getPaymentDetail({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('param') }), 200, noStore),
   );
 }

@@ -3,7 +3,6 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { RAW_TX_MAX_HEX } from '@strata/core/catalog/dlm1';
 import { publish } from '@strata/core/catalog/service';
 import type { AppEnv } from '../env';
-import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
 import { documentedAs } from '../openapi/document';
@@ -48,7 +47,7 @@ const route = createRoute({
 export function registerSubmit(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
-    const r = await publish({ deps: c.get('deps'), ctx: serviceCtx(c), input: { rawTx: body.rawTx, manifest: body.manifest } });
+    const r = await publish({ deps: c.get('deps'), ctx: c.get('ctx'), input: { rawTx: body.rawTx, manifest: body.manifest } });
     return c.json(r, r.status === 'created' ? 201 : 200);
   });
 }

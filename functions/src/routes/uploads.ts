@@ -8,7 +8,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { completeUpload, createUpload, getUploadView, listUploadParts, presignParts } from '@strata/core/uploads/service';
 import { PartsRequest, UploadRequest } from '@strata/core/uploads/schema';
 import type { AppEnv } from '../env';
-import { identity, serviceCtx } from '../middleware/identity';
+import { identity } from '../middleware/identity';
 import { SECURITY } from '../openapi/security';
 import { errorResponses } from '../problem';
 
@@ -137,21 +137,21 @@ const getRouteDef = createRoute({
 
 export function registerUploads(app: OpenAPIHono<AppEnv>): void {
   app.openapi(createRouteDef, async (c) => {
-    const r = await createUpload({ deps: c.get('deps'), ctx: serviceCtx(c), input: { body: c.req.valid('json') } });
+    const r = await createUpload({ deps: c.get('deps'), ctx: c.get('ctx'), input: { body: c.req.valid('json') } });
     return c.json(r.upload, r.created ? 201 : 200);
   });
   app.openapi(partsRoute, async (c) => {
     const input = { uploadId: c.req.valid('param').uploadId, body: c.req.valid('json') };
-    return c.json(await presignParts({ deps: c.get('deps'), ctx: serviceCtx(c), input }), 200);
+    return c.json(await presignParts({ deps: c.get('deps'), ctx: c.get('ctx'), input }), 200);
   });
   app.openapi(listPartsRoute, async (c) => {
-    return c.json(await listUploadParts({ deps: c.get('deps'), ctx: serviceCtx(c), input: { uploadId: c.req.valid('param').uploadId } }), 200);
+    return c.json(await listUploadParts({ deps: c.get('deps'), ctx: c.get('ctx'), input: { uploadId: c.req.valid('param').uploadId } }), 200);
   });
   app.openapi(completeRoute, async (c) => {
-    const u = await completeUpload({ deps: c.get('deps'), ctx: serviceCtx(c), input: { uploadId: c.req.valid('param').uploadId } });
+    const u = await completeUpload({ deps: c.get('deps'), ctx: c.get('ctx'), input: { uploadId: c.req.valid('param').uploadId } });
     return c.json(u, u.status === 'verifying' ? 202 : 200);
   });
   app.openapi(getRouteDef, async (c) => {
-    return c.json(await getUploadView({ deps: c.get('deps'), ctx: serviceCtx(c), input: { uploadId: c.req.valid('param').uploadId } }), 200);
+    return c.json(await getUploadView({ deps: c.get('deps'), ctx: c.get('ctx'), input: { uploadId: c.req.valid('param').uploadId } }), 200);
   });
 }

@@ -4,13 +4,13 @@
  * data + audit + outbox rows in ONE `sql.batch` (`commitWrite`), then invalidate Kv in one
  * round trip — the sweeper re-applies the outbox row if that step is lost (docs/adr/0003).
  */
-import { cacheKeys, cacheTags, type CacheResult, type WaitUntil } from '../cache/index';
+import { cacheKeys, cacheTags, type CacheResult } from '../cache/index';
+import { auditOf, identityKeyOf, nonceOf, type Call, type RequestCtx } from '../context';
 import type { Deps } from '../deps';
 import { StrataError, type FieldIssue } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
 import type { AuditEntry } from '../audit/audit';
 import type { Statement } from '../ports/sql';
-import type { NonceClaim } from '../identity/nonces';
 import { resolveWebhookTarget } from '../net/webhook-url';
 import { AgentSearch, getAgent, interpretPingResult, interpretRegisterResult, parseAgentId, pingAgent, registerAgent, searchAgents, type Agent } from './agents';
 import { parseVersionId, sha256HexUtf8 } from './hex';
@@ -18,22 +18,10 @@ import { interpretPublishResult, preparePublish, publishConflictFrom, type Publi
 import { getProducer, getProducerByDataset, parseProducerId, registerProducer, type Producer } from './producers';
 import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail, type ListingItem } from './repo';
 
-export interface ServiceCtx {
-  readonly waitUntil: WaitUntil;
-  readonly requestId: string;
-  /** Audit actor: `anonymous`, `identity:<key>`, `admin`, `system:<job>`. */
-  readonly actor: string;
-  /** The verified identity key of the caller, when the request was identity-signed. */
-  readonly identityKey?: string | null;
-  /** The signature's nonce: `write` claims it in the same transaction (identity/nonces.ts). */
-  readonly nonce?: NonceClaim | null;
-}
-
-export interface Call<I> {
-  readonly deps: Deps;
-  readonly ctx: ServiceCtx;
-  readonly input: I;
-}
+/** What catalog writes use. */
+export type CatalogWriteDeps = Pick<Deps, 'sql' | 'cache' | 'clock'>;
+/** What catalog cached reads use. */
+export type CatalogReadDeps = Pick<Deps, 'sql' | 'cache'>;
 
 // ---------------------------------------------------------------------------------------------
 // Publish hooks: the lineage domain registers here to emit the OpenLineage COMPLETE event.
@@ -48,12 +36,13 @@ export interface PublishedEvent {
   /** `existing` for a replay of the same tx: hooks must be idempotent (delivery is at-least-once). */
   readonly outcome: PublishOutcome;
 }
-export type PublishHook = (event: PublishedEvent, call: { deps: Deps; requestId: string }) => Promise<void> | void;
+/** Runs with the publishing request's context (its actor and request id). */
+export type PublishHook = (event: PublishedEvent, ctx: RequestCtx) => Promise<void> | void;
 
 const publishHooks = new WeakMap<object, PublishHook[]>();
 
 /** Registers a hook run (after the commit, in the background) for every publish on these deps; returns an unregister. */
-export function onPublished(deps: Deps, hook: PublishHook): () => void {
+export function onPublished(deps: object, hook: PublishHook): () => void {
   const list = publishHooks.get(deps) ?? [];
   list.push(hook);
   publishHooks.set(deps, list);
@@ -63,13 +52,13 @@ export function onPublished(deps: Deps, hook: PublishHook): () => void {
 // ---------------------------------------------------------------------------------------------
 // Writes
 
-const now = (deps: Deps) => new Date(deps.clock.now());
+const now = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
 
-async function write(call: Call<unknown>, statements: Statement[], invalidate: Invalidation, audit: Omit<AuditEntry, 'actor' | 'requestId'>) {
+async function write(call: Call<CatalogWriteDeps, unknown>, statements: Statement[], invalidate: Invalidation, audit: Omit<AuditEntry, 'actor' | 'requestId'>) {
   const { deps, ctx } = call;
   return commitWrite(
     { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
-    { statements, invalidate, audit: { ...audit, actor: ctx.actor, requestId: ctx.requestId }, nonce: ctx.nonce ?? null },
+    { statements, invalidate, audit: { ...audit, ...auditOf(ctx) }, nonce: nonceOf(ctx) },
   );
 }
 
@@ -84,7 +73,7 @@ export interface PublishResult {
  * Publishes a version. A replay of the same tx is `existing` and still writes its outbox and
  * audit rows: which case it is is only known after the batch, and re-invalidating is harmless.
  */
-export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>): Promise<PublishResult> {
+export async function publish(call: Call<CatalogWriteDeps, { rawTx: unknown; manifest: unknown }>): Promise<PublishResult> {
   const { deps, ctx, input } = call;
   const prepared = preparePublish({ rawTx: input.rawTx, manifest: input.manifest, now: now(deps) });
   const keys = [cacheKeys.asset(prepared.versionId)];
@@ -111,7 +100,7 @@ export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>)
       producerId: prepared.producerId,
       outcome,
     };
-    for (const h of hooks) ctx.waitUntil(Promise.resolve().then(() => h(event, { deps, requestId: ctx.requestId })));
+    for (const h of hooks) ctx.waitUntil(Promise.resolve().then(() => h(event, ctx)));
   }
   return { status: outcome, txid: prepared.txid, versionId: prepared.versionId, opretVout: prepared.vout };
 }
@@ -119,10 +108,11 @@ export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>)
 const PRODUCERS_TAG = cacheTags.of('producers');
 
 /** Registers (or updates) the producer of the caller's verified identity key. */
-export async function registerProducerVerb(call: Call<{ body: unknown }>) {
+export async function registerProducerVerb(call: Call<CatalogWriteDeps, { body: unknown }>) {
   const { deps, ctx, input } = call;
-  if (!ctx.identityKey) throw new StrataError('unauthorized', 'Producer registration must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
-  const reg = registerProducer(ctx.identityKey, input.body, now(deps));
+  const identityKey = identityKeyOf(ctx);
+  if (!identityKey) throw new StrataError('unauthorized', 'Producer registration must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
+  const reg = registerProducer(identityKey, input.body, now(deps));
   await write(call, reg.statements, { keys: [cacheKeys.producer(reg.producerId)], tags: [PRODUCERS_TAG] }, {
     action: 'catalog.producer.register',
     resource: `producer:${reg.producerId}`,
@@ -134,9 +124,9 @@ export async function registerProducerVerb(call: Call<{ body: unknown }>) {
  * Registers an agent (see registerAgent for who may write which agent). The webhook's host is
  * resolved now and refused unless every address is public; a sender checks again at call time.
  */
-export async function registerAgentVerb(call: Call<{ body: unknown }>) {
+export async function registerAgentVerb(call: Call<CatalogWriteDeps & Pick<Deps, 'resolveHost'>, { body: unknown }>) {
   const { deps, ctx, input } = call;
-  const reg = registerAgent(input.body, now(deps), ctx.identityKey ?? null);
+  const reg = registerAgent(input.body, now(deps), identityKeyOf(ctx));
   await resolveWebhookTarget((input.body as { webhookUrl: string }).webhookUrl, deps.resolveHost, 'body.webhookUrl');
   const { results } = await write(call, reg.statements, { keys: [cacheKeys.agent(reg.agentId)], tags: [cacheTags.agents()] }, {
     action: 'catalog.agent.register',
@@ -147,11 +137,11 @@ export async function registerAgentVerb(call: Call<{ body: unknown }>) {
 }
 
 /** Records a ping (status `up`). An agent registered with an identity key only accepts pings signed by it. */
-export async function pingAgentVerb(call: Call<{ agentId: string }>) {
+export async function pingAgentVerb(call: Call<CatalogWriteDeps, { agentId: string }>) {
   const { deps, ctx, input } = call;
   const agent = await getAgent(deps.sql, input.agentId);
   if (!agent) throw new StrataError('not-found', 'No agent has this id.', { hint: 'agent not found' });
-  if (agent.identityKey && agent.identityKey !== ctx.identityKey?.toLowerCase()) {
+  if (agent.identityKey && agent.identityKey !== identityKeyOf(ctx)?.toLowerCase()) {
     throw new StrataError('forbidden', 'This agent only accepts pings signed by its identity key.', { hint: 'identity-mismatch' });
   }
   const { results } = await write(call, [pingAgent(agent.agentId, now(deps))], { keys: [cacheKeys.agent(agent.agentId)], tags: [cacheTags.agents()] }, {
@@ -180,7 +170,7 @@ function invalidQuery(issues: readonly { path: PropertyKey[]; message: string }[
 }
 
 /** One listing's detail (null → not found, cached briefly as such). */
-export function getListingCached(call: Call<{ versionId: string }>): Promise<CacheResult<ListingDetail>> {
+export function getListingCached(call: Call<CatalogReadDeps, { versionId: string }>): Promise<CacheResult<ListingDetail>> {
   const { deps, ctx } = call;
   const v = parseVersionId(call.input.versionId);
   return deps.cache.get('assets', cacheKeys.asset(v), () => getListing(deps.sql, v), { waitUntil: ctx.waitUntil });
@@ -192,7 +182,7 @@ export type ListingsPage = { items: ListingItem[]; limit: number; offset: number
  * One listings page. The key holds the NORMALISED search (the tsquery the repo will run), so
  * `Weather`, `weather ` and `WEATHER!` share one entry.
  */
-export async function listListingsCached(call: Call<ListingQuery>): Promise<CacheResult<ListingsPage>> {
+export async function listListingsCached(call: Call<CatalogReadDeps, ListingQuery>): Promise<CacheResult<ListingsPage>> {
   const { deps, ctx } = call;
   const r = listingsRead(call.input);
   if ('empty' in r) return { value: r.empty, status: 'miss', tier: 'origin' };
@@ -224,14 +214,14 @@ export function listingsRead(input: ListingQuery): { key: string; tags: readonly
 const LISTINGS_TAGS = [cacheTags.listings()] as const;
 
 /** A producer profile (null → not found). */
-export function getProducerCached(call: Call<{ producerId: string }>): Promise<CacheResult<Producer>> {
+export function getProducerCached(call: Call<CatalogReadDeps, { producerId: string }>): Promise<CacheResult<Producer>> {
   const { deps, ctx } = call;
   const id = parseProducerId(call.input.producerId);
   return deps.cache.get('producers', cacheKeys.producer(id), () => getProducer(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 
 /** The producer of a dataset's latest version; stale once anything is published or a producer changes. */
-export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): Promise<CacheResult<Producer>> {
+export function getProducerByDatasetCached(call: Call<CatalogReadDeps, { datasetId: string }>): Promise<CacheResult<Producer>> {
   const { deps, ctx } = call;
   const { datasetId } = call.input;
   if (datasetId.length === 0 || datasetId.length > 256) {
@@ -245,14 +235,14 @@ export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): P
 }
 
 /** One agent (null → not found). */
-export function getAgentCached(call: Call<{ agentId: string }>): Promise<CacheResult<Agent>> {
+export function getAgentCached(call: Call<CatalogReadDeps, { agentId: string }>): Promise<CacheResult<Agent>> {
   const { deps, ctx } = call;
   const id = parseAgentId(call.input.agentId);
   return deps.cache.get('agents', cacheKeys.agent(id), () => getAgent(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 
 /** One agent search page, keyed by the normalised (trimmed, lower-cased) name filter. */
-export function searchAgentsCached(call: Call<AgentSearch>): Promise<CacheResult<{ items: Agent[]; limit: number; offset: number }>> {
+export function searchAgentsCached(call: Call<CatalogReadDeps, AgentSearch>): Promise<CacheResult<{ items: Agent[]; limit: number; offset: number }>> {
   const { deps, ctx } = call;
   const r = AgentSearch.safeParse(call.input);
   if (!r.success) throw invalidQuery(r.error.issues);

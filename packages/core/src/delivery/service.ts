@@ -8,17 +8,14 @@
 import type { Deps } from '../deps';
 import { StrataError, fail } from '../errors';
 import type { PresignedRequest } from '../ports/blob';
-import type { ServiceCtx } from '../catalog/service';
+import { actorName, type Call } from '../context';
 import { contentKey } from '../uploads/schema';
 import { issueUrl } from './cdn';
 import { deliveryStatement, toDeliveryRow, type DeliveryRow } from './repo';
 import { DataQuery } from './schema';
 
-export interface Call<I> {
-  readonly deps: Deps;
-  readonly ctx: ServiceCtx;
-  readonly input: I;
-}
+/** What delivering uses. */
+export type DeliveryDeps = Pick<Deps, 'sql' | 'clock' | 'config' | 'blobs' | 'signCdnUrl'>;
 
 export interface Delivery {
   readonly redirect: boolean;
@@ -61,7 +58,7 @@ function refusal(row: DeliveryRow, q: DataQuery, nowMs: number): StrataError | n
 }
 
 /** Issues a download URL for `contentHash` against `receiptId`, counting its bytes. */
-export async function deliver(call: Call<{ query: unknown }>): Promise<Delivery> {
+export async function deliver(call: Call<DeliveryDeps, { query: unknown }>): Promise<Delivery> {
   const { deps, ctx } = call;
   const parsed = DataQuery.safeParse(call.input.query);
   if (!parsed.success) throw fail.validation(parsed.error.issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message })));
@@ -70,7 +67,7 @@ export async function deliver(call: Call<{ query: unknown }>): Promise<Delivery>
   // the UPDATE runs; the UPDATE then writes nothing and the next snapshot tells which check failed.
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.clock.now();
-    const s = deliveryStatement({ receiptId: q.receiptId, contentHash: q.contentHash, now: new Date(now), actor: ctx.actor, requestId: ctx.requestId });
+    const s = deliveryStatement({ receiptId: q.receiptId, contentHash: q.contentHash, now: new Date(now), actor: actorName(ctx.actor), requestId: ctx.requestId });
     const row = toDeliveryRow((await deps.sql.query(s.text, s.params))[0]);
     if (!row.granted) {
       const refused = refusal(row, q, now);

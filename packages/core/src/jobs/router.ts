@@ -1,13 +1,21 @@
 /**
  * Routes queue deliveries to their handler by job type. Handlers are registered by the domains
  * (lineage ingest, outbox sweep, …) and receive the Deps they need; every handler is
- * idempotent because delivery is at-least-once.
+ * idempotent because delivery is at-least-once. The router is where a delivery's context is
+ * made: actor `{ kind: 'queue', job: <type> }`, request id `job:<delivery id>` (`ctxFor`).
  */
+import { systemCtx, type RequestCtx } from '../context';
 import type { Deps } from '../deps';
 import type { Delivery, JobType, Outcome } from '../ports/queue';
 import type { Logger } from '../observability/log';
 
-export type JobHandler = (deps: Deps, batch: readonly Delivery[]) => Promise<readonly Outcome[]>;
+/** `ctxFor(d)` is the context the work of delivery `d` runs (and is audited) under. */
+export type JobHandler = (deps: Deps, batch: readonly Delivery[], ctxFor: (d: Delivery) => RequestCtx) => Promise<readonly Outcome[]>;
+
+/** The context of one queue delivery (set here once, never by a handler). */
+export function deliveryCtx(deps: Pick<Deps, 'background'>, d: Delivery): RequestCtx {
+  return systemCtx((p) => deps.background.track(p), { kind: 'queue', job: d.job.type }, `job:${d.id}`);
+}
 
 export interface JobRouter {
   /** Registers the handler for a job type (last one wins). */
@@ -43,7 +51,8 @@ export function createJobRouter(log: Logger): JobRouter {
           continue;
         }
         try {
-          const res = await handler(deps, idx.map((i) => batch[i]!));
+          const bound = deps;
+          const res = await handler(bound, idx.map((i) => batch[i]!), (d) => deliveryCtx(bound, d));
           idx.forEach((i, k) => (out[i] = res[k] ?? { ok: false, error: 'handler returned no outcome' }));
         } catch (e) {
           log.warn('job handler failed', { type, error: String(e) });

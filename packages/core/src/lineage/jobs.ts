@@ -10,21 +10,21 @@
 import { z } from 'zod';
 import { getParents } from '../catalog/repo';
 import { onPublished } from '../catalog/service';
+import type { Call, RequestCtx } from '../context';
 import type { Deps } from '../deps';
 import { fail, isStrataError } from '../errors';
 import type { JobHandler, JobRouter } from '../jobs/router';
 import type { Delivery, Outcome } from '../ports/queue';
 import { OL_LIMITS } from './limits';
 import { publishEvent, recallEvent } from './overlay-events';
-import { ingestLineage, storeEvents, type IngestJobPayload, type IngestReport, type LineageCtx } from './service';
+import { ingestLineage, storeEvents, type IngestJobPayload, type IngestReport, type LineageIngestDeps } from './service';
 
 const Payload = z.object({ events: z.array(z.unknown()).min(1).max(OL_LIMITS.maxBatchEvents), isolated: z.boolean().optional() });
 
-const noWait = (deps: Deps) => (p: Promise<unknown>) => deps.background.track(p.catch(() => undefined));
+const noWait = (deps: Pick<Deps, 'background'>) => (p: Promise<unknown>) => deps.background.track(p.catch(() => undefined));
 
-function systemCtx(deps: Deps, d: Delivery): LineageCtx {
-  return { waitUntil: noWait(deps), requestId: `job:${d.id}`, actor: 'system:lineage.ingest' };
-}
+/** What emitting overlay events uses. */
+export type EmitDeps = LineageIngestDeps & Pick<Deps, 'clock'>;
 
 function isUnavailable(e: unknown): boolean {
   return isStrataError(e) && e.code === 'unavailable';
@@ -38,13 +38,12 @@ function issuesText(r: IngestReport): string {
 }
 
 /** Stores one delivery's events, isolating the ones that cannot be stored. */
-async function consumeOne(deps: Deps, d: Delivery): Promise<Outcome> {
+async function consumeOne(deps: Deps, d: Delivery, ctx: RequestCtx): Promise<Outcome> {
   const parsed = Payload.safeParse(d.job.payload);
   if (!parsed.success) return { ok: false, error: `malformed lineage.ingest payload: ${parsed.error.issues[0]?.message}`, retryable: false };
   const { events, isolated } = parsed.data;
-  const ctx = systemCtx(deps, d);
   try {
-    const r = await storeEvents(deps, ctx, events);
+    const r = await storeEvents({ deps, ctx, input: { events } });
     if (r.invalid === 0) return { ok: true };
     // invalid events never become valid: dead-letter them (alone) at once
     if (isolated || events.length === r.invalid) return { ok: false, error: `invalid events: ${issuesText(r)}`, retryable: false };
@@ -59,7 +58,7 @@ async function consumeOne(deps: Deps, d: Delivery): Promise<Outcome> {
   const errors: string[] = [];
   for (const ev of events) {
     try {
-      await storeEvents(deps, ctx, [ev]);
+      await storeEvents({ deps, ctx, input: { events: [ev] } });
     } catch (e) {
       if (isUnavailable(e)) return { ok: false, error: errorText(e) };
       poison.push(ev);
@@ -77,11 +76,11 @@ function errorText(e: unknown): string {
 }
 
 /** The `lineage.ingest` handler: deliveries one after another (each is already a batch of events). */
-export const lineageIngestHandler: JobHandler = async (deps, batch) => {
+export const lineageIngestHandler: JobHandler = async (deps, batch, ctxFor) => {
   const out: Outcome[] = [];
   for (const d of batch) {
     try {
-      out.push(await consumeOne(deps, d));
+      out.push(await consumeOne(deps, d, ctxFor(d)));
     } catch (e) {
       out.push({ ok: false, error: errorText(e) });
     }
@@ -98,13 +97,13 @@ export function registerLineageJobs(jobs: JobRouter): void {
 // Catalog hooks
 
 /** Overlay namespace env: the stage, when it fits the seed's `overlay:<env>` naming. */
-function overlayEnv(deps: Deps): string {
+function overlayEnv(deps: Pick<Deps, 'config'>): string {
   const env = deps.config.STAGE;
   if (!/^[a-z][a-z0-9-]{0,31}$/.test(env)) throw fail.badRequest(`STAGE ${env} cannot name an overlay namespace (lower-case, starting with a letter, ≤ 32 characters).`);
   return env;
 }
 
-function host(deps: Deps): string {
+function host(deps: Pick<Deps, 'config'>): string {
   return deps.config.PUBLIC_BASE_URL ? new URL(deps.config.PUBLIC_BASE_URL).host : 'localhost';
 }
 
@@ -114,7 +113,7 @@ interface VersionFacts {
   readonly contentHash: string | null;
 }
 
-async function versionFacts(deps: Deps, versionId: string): Promise<VersionFacts> {
+async function versionFacts(deps: Pick<Deps, 'sql'>, versionId: string): Promise<VersionFacts> {
   const rows = await deps.sql.query<{ txid: string; produced_at: string | null; content_hash: string | null }>(
     `SELECT d.txid, m.body->'provenance'->>'createdAt' AS produced_at, m.body->'content'->>'contentHash' AS content_hash
        FROM declarations d JOIN manifests m USING (version_id) WHERE d.version_id = $1`,
@@ -126,15 +125,17 @@ async function versionFacts(deps: Deps, versionId: string): Promise<VersionFacts
 }
 
 /** Builds and ingests the publish COMPLETE event of a catalog version (idempotent: same version → same event hash). */
-export async function emitPublishEvent(deps: Deps, ctx: LineageCtx, versionId: string): Promise<IngestReport> {
+export async function emitPublishEvent(call: Call<EmitDeps, { versionId: string }>): Promise<IngestReport> {
+  const { deps, ctx, input: { versionId } } = call;
   const facts = await versionFacts(deps, versionId);
   const parents = await getParents(deps.sql, versionId);
   const event = await publishEvent({ env: overlayEnv(deps), versionId, txid: facts.txid, parents, producedAt: facts.producedAt, contentHash: facts.contentHash, host: host(deps) });
-  return ingestLineage(deps, ctx, [event]);
+  return ingestLineage({ deps, ctx, input: { events: [event] } });
 }
 
 /** Builds and ingests the RETRACTED event of a catalog version. */
-export async function emitRecallEvent(deps: Deps, ctx: LineageCtx, input: { versionId: string; reason?: string | null }): Promise<IngestReport> {
+export async function emitRecallEvent(call: Call<EmitDeps, { versionId: string; reason?: string | null }>): Promise<IngestReport> {
+  const { deps, ctx, input } = call;
   const facts = await versionFacts(deps, input.versionId);
   const event = await recallEvent({
     env: overlayEnv(deps),
@@ -145,7 +146,7 @@ export async function emitRecallEvent(deps: Deps, ctx: LineageCtx, input: { vers
     reason: input.reason ?? null,
     host: host(deps),
   });
-  return ingestLineage(deps, ctx, [event]);
+  return ingestLineage({ deps, ctx, input: { events: [event] } });
 }
 
 /**
@@ -153,7 +154,9 @@ export async function emitRecallEvent(deps: Deps, ctx: LineageCtx, input: { vers
  * from the lineage store (a hook that never ran, e.g. the process died after the publish
  * committed). The catalog tables are the source of truth, so nothing is lost for good.
  */
-export async function reconcilePublishEvents(deps: Deps, ctx: LineageCtx, limit = 100): Promise<{ emitted: string[] }> {
+export async function reconcilePublishEvents(call: Call<EmitDeps, { limit?: number }>): Promise<{ emitted: string[] }> {
+  const { deps, ctx } = call;
+  const limit = call.input.limit ?? 100;
   const rows = await deps.sql.query<{ version_id: string }>(
     `SELECT d.version_id FROM declarations d
        LEFT JOIN ol_jobs j ON j.namespace = $1 AND j.name = 'publish::' || d.version_id
@@ -162,16 +165,20 @@ export async function reconcilePublishEvents(deps: Deps, ctx: LineageCtx, limit 
   );
   const emitted: string[] = [];
   for (const r of rows) {
-    await emitPublishEvent(deps, ctx, r.version_id);
+    await emitPublishEvent({ deps, ctx, input: { versionId: r.version_id } });
     emitted.push(r.version_id);
   }
   return { emitted };
 }
 
-/** Emits the publish event after every catalog publish on these deps (feature flag `lineageHooks`, default on). */
+/**
+ * Emits the publish event after every catalog publish on these deps (feature flag `lineageHooks`,
+ * default on), under the publishing request's actor and request id (its audit row names them).
+ */
 export function installLineageHooks(deps: Deps): void {
   if (deps.config.FEATURE_FLAGS_JSON?.lineageHooks === false) return;
-  onPublished(deps, async (event, call) => {
-    await emitPublishEvent(deps, { waitUntil: noWait(deps), requestId: call.requestId, actor: 'system:catalog.publish' }, event.versionId);
+  onPublished(deps, async (event, ctx) => {
+    // already after the response: further background work is tracked, not tied to the request
+    await emitPublishEvent({ deps, ctx: { ...ctx, waitUntil: noWait(deps) }, input: { versionId: event.versionId } });
   });
 }

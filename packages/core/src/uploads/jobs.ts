@@ -3,5 +3,5 @@ import type { JobRouter } from '../jobs/router';
 import { consumeVerify } from './service';
 
 export function registerUploadJobs(jobs: JobRouter): void {
-  jobs.on('upload.verify', (deps, batch) => consumeVerify(deps, batch));
+  jobs.on('upload.verify', (deps, batch, ctxFor) => consumeVerify(deps, batch, ctxFor));
 }
