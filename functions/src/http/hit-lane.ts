@@ -52,6 +52,8 @@ export function hitLane(deps: Deps): ((req: Request) => Response | undefined) | 
     return res;
   };
 
+  /** Raw listings query string → its cache key, or null when the app must answer it. */
+  const listingKeys = new Map<string, string | null>();
   return (req) => {
     if (req.method !== 'GET') return undefined;
     const started = performance.now();
@@ -70,19 +72,33 @@ export function hitLane(deps: Deps): ((req: Request) => Response | undefined) | 
       return answer(req, started, '/listings/:versionId', result, 'assets');
     }
     if (path !== '/listings' || url.includes('#')) return undefined;
-    const query = listingsQuery(url, q);
-    if (!query) return undefined;
-    let read: ReturnType<typeof listingsRead>;
-    try {
-      read = listingsRead(query);
-    } catch {
-      return undefined;
+    const raw = q < 0 ? '' : url.slice(q + 1);
+    let key = listingKeys.get(raw);
+    if (key === undefined) {
+      key = listingsKey(url, q);
+      // the raw query decides the key (or that the app must answer): a pure function, so a bounded memo
+      if (listingKeys.size >= LISTING_KEYS_MAX) listingKeys.clear();
+      listingKeys.set(raw, key);
     }
-    if ('empty' in read) return undefined;
-    const result = hit('listings', read.key);
+    if (key === null) return undefined;
+    const result = hit('listings', key);
     if (!result || result.value === null) return undefined;
     return answer(req, started, '/listings', result, 'listings');
   };
+}
+
+const LISTING_KEYS_MAX = 10_000;
+
+/** The cache key of a listings query the lane may answer, or null. */
+function listingsKey(url: string, q: number): string | null {
+  const query = listingsQuery(url, q);
+  if (!query) return null;
+  try {
+    const read = listingsRead(query);
+    return 'empty' in read ? null : read.key;
+  } catch {
+    return null;
+  }
 }
 
 /** The listings route's validated query, or null when the app must judge it. */
