@@ -26,7 +26,7 @@ import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps } from '@strata/core/deps';
+import { createDeps } from '@strata/core/create-deps';
 import { migrate } from '@strata/core/migrate/files';
 import { createApp } from '@strata/functions/app';
 import { nodePlatform } from '@strata/functions/platform/node';

@@ -21,7 +21,7 @@ import { serve } from '@hono/node-server';
 import type { Cache } from '@strata/core/cache/index';
 import type { Deps } from '@strata/core/deps';
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps } from '@strata/core/deps';
+import { createDeps } from '@strata/core/create-deps';
 import { createNeonHttpSql } from '@strata/core/adapters/sql/neon-http';
 import { bridgeProcess } from './rtt/sql';
 import { benchPaths, DATASETS, seed, ZIPF_S } from './catalog-data';

@@ -76,10 +76,11 @@ describe('the audit actor comes from the request context', () => {
     const s = await call(stack, 'POST', '/submit', { body: { rawTx: p.rawTx, manifest: p.manifest }, headers: { 'x-request-id': 'audit-submit' } });
     expect(s.status, JSON.stringify(s.body)).toBe(201);
     await stack.settle();
-    // the publish, and the OpenLineage event it emits afterwards under the same request
+    // the publish, then the OpenLineage event its post-commit `lineage.publish` job emits: the
+    // queue consumer did that work (its actor), under the publishing request's id (ADR 0055)
     expect(await auditOf(stack, 'audit-submit')).toEqual([
       { actor: 'anonymous', action: 'catalog.publish' },
-      { actor: 'anonymous', action: 'lineage.ingest' },
+      { actor: 'queue:lineage.publish', action: 'lineage.ingest' },
     ]);
   });
 

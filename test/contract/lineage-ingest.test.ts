@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
-import { eventHash } from '../../packages/core/src/lineage/canonical';
+import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
+import { eventHash } from '@strata/core/lineage/canonical';
 import {
   ensureEventPartitions,
   getDataset,
@@ -15,8 +15,8 @@ import {
   publishEvent,
   recallEvent,
   isRetracted,
-} from '../../packages/core/src/lineage/index';
-import type { Row, Sql, Statement } from '../../packages/core/src/ports/sql';
+} from '@strata/core/lineage/index';
+import type { Row, Sql, Statement } from '@strata/core/ports/sql';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { testCtx } from '../support/ctx';
 import { describeWith } from '../support/reachable';

@@ -10,11 +10,11 @@ import {
   publishEvent,
   resolveDataset,
   searchDatasets,
-  seedBaselineBfs,
   toSimple,
-} from '../../packages/core/src/lineage/index';
-import type { LineageGraph } from '../../packages/core/src/lineage/index';
-import type { Row, Sql, SqlParam, Statement } from '../../packages/core/src/ports/sql';
+} from '@strata/core/lineage/index';
+import type { LineageGraph } from '@strata/core/lineage/index';
+import { seedBaselineBfs } from '../../bench/lineage-baseline';
+import type { Row, Sql, SqlParam, Statement } from '@strata/core/ports/sql';
 import { testCtx } from '../support/ctx';
 import { fixture, fixtureFiles, forEachLineageStore, seedEvents } from '../support/lineage-harness';
 

@@ -5,13 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryQueue, type Schedule } from '../../packages/core/src/adapters/queue/memory';
-import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
-import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
-import { countPendingDeadLetters, listDeadLetters, recordDeadLetter, takeForReplay } from '../../packages/core/src/jobs/dead-letters';
-import { migrateFrom } from '../../packages/core/src/migrate/runner';
-import type { Consumer, Delivery, Job, Outcome } from '../../packages/core/src/ports/queue';
-import type { Sql } from '../../packages/core/src/ports/sql';
+import { createMemoryQueue, type Schedule } from '@strata/core/adapters/queue/memory';
+import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
+import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
+import { countPendingDeadLetters, listDeadLetters, recordDeadLetter, takeForReplay } from '@strata/core/jobs/dead-letters';
+import { migrateFrom } from '@strata/core/migrate/runner';
+import type { Consumer, Delivery, Job, Outcome } from '@strata/core/ports/queue';
+import type { Sql } from '@strata/core/ports/sql';
 import { testCtx } from '../support/ctx';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
@@ -174,11 +174,11 @@ function deadLetterSuite(name: string, open: () => Promise<{ sql: Sql; close(): 
       const sched = virtualScheduler();
       let calls = 0;
       const q = queueInto(sched, async (b) => b.map(() => (calls++, { ok: false, error: 'no handler', retryable: false })));
-      await q.send([job(7, 'receipt.reconcile')]);
+      await q.send([job(7, 'upload.verify')]);
       await sched.runAll();
       expect(calls).toBe(1);
       const rows = await listDeadLetters({ deps: { sql }, ctx: testCtx(), input: { pending: true, limit: 500 } });
-      expect(rows.find((r) => r.job.type === 'receipt.reconcile')).toMatchObject({ attempts: 1, lastError: 'no handler' });
+      expect(rows.find((r) => r.job.type === 'upload.verify')).toMatchObject({ attempts: 1, lastError: 'no handler' });
     });
 
     it('recordDeadLetter is idempotent on id', async () => {

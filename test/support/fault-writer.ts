@@ -5,7 +5,7 @@
  * Prints the versionId first, so the parent knows what was in flight.
  */
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps } from '@strata/core/deps';
+import { createDeps } from '@strata/core/create-deps';
 import { publish } from '@strata/core/catalog/service';
 import { ANONYMOUS } from '@strata/core/context';
 import { nodePlatform } from '@strata/functions/platform/node';

@@ -27,7 +27,7 @@ import { listingsRead } from '@strata/core/catalog/service';
 import { createRequestRecorder } from '@strata/core/observability/http';
 import { checkQuery } from '../middleware/edge';
 import { REQUEST_ID } from '../middleware/request-context';
-import { ListingsQuery } from '../routes/listings';
+import { ListingsQuery } from '@strata/core/catalog/schema';
 import { cachedReply } from './cache-headers';
 
 const DETAIL_PREFIX = '/listings/';

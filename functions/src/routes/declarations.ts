@@ -1,18 +1,14 @@
 /** POST /declarations/:txid/proof — attach an SPV envelope; verified against the header store before it is stored. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { verifyAndStoreProof } from '@strata/core/bundle/proof';
+import { DeclarationParam, ProofBody } from '@strata/core/catalog/schema';
 import type { AppEnv } from '../env';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
-const ProofBody = z
-  .object({
-    envelope: z.record(z.string(), z.unknown()).openapi({
-      description: '{rawTx, txid?, proof: {txid, merkleRoot, path:[{hash, position}]} | "<BUMP hex>" | {bump}, block: {blockHeader} | {blockHash, blockHeight}}',
-    }),
-  })
-  .openapi('ProofRequest');
+components({ ProofRequest: ProofBody });
 
 const ProofResult = z
   .object({
@@ -36,7 +32,7 @@ const route = createRoute({
   // unauthenticated, and each call verifies a proof against the header store
   middleware: [rateLimit('proof', (c) => c.get('deps').config.RATE_LIMIT_PROOF_PER_MIN)] as const,
   request: {
-    params: z.object({ txid: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }) }),
+    params: DeclarationParam,
     body: { required: true, content: { 'application/json': { schema: ProofBody } } },
   },
   responses: {

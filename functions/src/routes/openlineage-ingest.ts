@@ -5,7 +5,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { StrataError } from '@strata/core/errors';
+import { issuesAt, StrataError } from '@strata/core/errors';
 import { ingestLineage, type IngestReport } from '@strata/core/lineage/service';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
@@ -34,7 +34,10 @@ const EventResult = z.object({
   status: z.enum(['stored', 'duplicate', 'queued', 'rejected']),
   eventHash: z.string().optional(),
   duplicate: z.boolean().optional(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  issues: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .openapi({ description: 'Why the event was rejected, each path relative to the event at `index` (`run.runId`; empty for the event itself).' }),
 });
 const BatchAck = z
   .object({
@@ -187,7 +190,7 @@ export function registerLineage(app: OpenAPIHono<AppEnv>): void {
     const r = report.results[0]!;
     if (r.status === 'rejected') {
       throw new StrataError('validation-failed', 'The OpenLineage event is not valid; see `issues`.', {
-        issues: (r.issues ?? []).map((i) => ({ path: i.path ? `body.${i.path}` : 'body', message: i.message })),
+        issues: issuesAt(['body'], r.issues ?? []),
       });
     }
     const ack = { status: r.status, eventHash: r.eventHash!, duplicate: r.duplicate ?? false };
@@ -203,7 +206,7 @@ export function registerLineage(app: OpenAPIHono<AppEnv>): void {
     const report = await ingestLineage({ deps, ctx: c.get('ctx'), input: { events } });
     if (report.invalid === events.length) {
       throw new StrataError('validation-failed', 'No event in the batch is valid; see `issues`.', {
-        issues: report.results.flatMap((r) => (r.issues ?? []).map((i) => ({ path: `body.${r.index}${i.path ? `.${i.path}` : ''}`, message: i.message }))),
+        issues: report.results.flatMap((r) => issuesAt(Array.isArray(parsed) ? ['body', r.index] : ['body', 'events', r.index], r.issues ?? [])),
       });
     }
     return report.queued > 0 ? c.json(batchBody(report), 202) : c.json(batchBody(report), 200);

@@ -4,7 +4,7 @@
  */
 import { auditOf, type Call } from '../context';
 import type { Deps } from '../deps';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput } from '../errors';
 import type { Row, SqlSession } from '../ports/sql';
 import { stmt } from '../ports/sql';
 import { commitWrite } from '../outbox/outbox';
@@ -37,10 +37,7 @@ function newAdvisoryId(): string {
 export async function createAdvisory(call: Call<Pick<Deps, 'sql' | 'cache' | 'clock'>, { body: unknown }>): Promise<Advisory> {
   const { deps, ctx } = call;
   const parsed = NewAdvisory.safeParse(call.input.body);
-  if (!parsed.success) {
-    const issues: FieldIssue[] = parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
-    throw new StrataError('validation-failed', 'The advisory is not valid.', { issues });
-  }
+  if (!parsed.success) throw invalidInput(['body'], parsed.error.issues, 'The advisory is not valid.');
   const a = parsed.data;
   const id = newAdvisoryId();
   const now = new Date(deps.clock.now());

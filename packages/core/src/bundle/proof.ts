@@ -35,7 +35,7 @@ export interface StoredProof {
  */
 export async function verifyAndStoreProof(call: Call<Pick<Deps, 'sql' | 'cache' | 'clock' | 'config'>, { txid: string; envelope: unknown }>): Promise<StoredProof> {
   const { deps, ctx, input } = call;
-  const txid = parseHex64('txid', input.txid);
+  const txid = parseHex64('txid', input.txid, ['path', 'txid']);
   const shape = parseEnvelopeShape(toStoredForm(await expandBeef(input.envelope, storeChainView(deps.sql))));
   const decl = await getDeclarationByTxid(deps.sql, txid);
   if (decl === null) throw new StrataError('not-found', 'No declaration has this txid.', { hint: 'txid not found' });

@@ -6,39 +6,17 @@
  * computed locally. One database round trip and none to the store per issued URL.
  */
 import type { Deps } from '../deps';
-import { StrataError, fail } from '../errors';
-import type { PresignedRequest } from '../ports/blob';
+import { invalidInput, StrataError, fail } from '../errors';
 import { actorName, type Call } from '../context';
 import { contentKey } from '../uploads/schema';
 import { issueUrl } from './cdn';
 import { deliveryStatement, toDeliveryRow, type DeliveryRow } from './repo';
-import { DataQuery } from './schema';
+import { DataQuery, type Delivery } from './schema';
 
 /** What delivering uses. */
 export type DeliveryDeps = Pick<Deps, 'sql' | 'clock' | 'config' | 'blobs' | 'signCdnUrl'>;
 
-export interface Delivery {
-  readonly redirect: boolean;
-  readonly success: true;
-  readonly delivery: {
-    readonly method: 'presigned-url';
-    readonly cdn: 'off' | 'direct' | 'signed';
-    readonly url: string;
-    /** Epoch seconds. */
-    readonly expiresAt: number;
-    /** Headers to send with the GET (none today; a Range header may be added). */
-    readonly headers: PresignedRequest['headers'];
-  };
-  readonly metadata: {
-    readonly contentHash: string;
-    readonly receiptId: string;
-    readonly versionId: string;
-    readonly size: number;
-    readonly tier: string;
-    readonly bytesUsed: number;
-    readonly bytesLimit: number;
-  };
-}
+export type { Delivery } from './schema';
 
 /** The first failing check, in the contract's order (null: every check passes on this snapshot). */
 function refusal(row: DeliveryRow, q: DataQuery, nowMs: number): StrataError | null {
@@ -61,7 +39,7 @@ function refusal(row: DeliveryRow, q: DataQuery, nowMs: number): StrataError | n
 export async function deliver(call: Call<DeliveryDeps, { query: unknown }>): Promise<Delivery> {
   const { deps, ctx } = call;
   const parsed = DataQuery.safeParse(call.input.query);
-  if (!parsed.success) throw fail.validation(parsed.error.issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message })));
+  if (!parsed.success) throw invalidInput(['query'], parsed.error.issues);
   const q = parsed.data;
   // A snapshot can pass every check while a concurrent download takes the last bytes before
   // the UPDATE runs; the UPDATE then writes nothing and the next snapshot tells which check failed.

@@ -10,7 +10,7 @@ import { systemCtx, type Call, type NoInput, type RequestCtx } from '../context'
 import type { Deps } from '../deps';
 import { archiveAuditLog } from '../audit/archive';
 import { sweepOutbox } from '../outbox/outbox';
-import { reconcilePublishEvents } from '../lineage/jobs';
+import { reconcilePublishEvents } from '../lineage/publish-events';
 import { maintainEventStore } from '../lineage/retention';
 import { refreshHeaders } from '../spv/refresh';
 import { reconcileReceipts } from '../payments/confirm';
@@ -36,7 +36,7 @@ export function scheduleCtx(deps: Pick<Deps, 'background'>, job: ScheduleName): 
 export const scheduleJobs: Partial<Record<ScheduleName, ScheduledJob>> = {
   /**
    * Repairs what a writer that died after its commit left undone: cache invalidations it could
-   * not apply (ARCHITECTURE §5) and OpenLineage publish events it did not emit.
+   * not apply (ARCHITECTURE §5) and OpenLineage publish events whose `lineage.publish` job was lost.
    */
   'outbox-sweep': async ({ deps, ctx }) => {
     const outbox = await sweepOutbox(deps, { olderThanSec: deps.config.OUTBOX_SWEEP_AFTER_SEC });

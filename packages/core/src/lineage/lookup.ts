@@ -122,9 +122,9 @@ export async function searchDatasets(call: Call<{ readonly sql: Sql }, { q: stri
   const { deps: { sql }, input } = call;
   const q = input.q.trim().toLowerCase();
   const limit = input.limit ?? OL_QUERY_LIMITS.defaultSearchLimit;
-  if (q.length === 0 || q.length > 256) throw fail.validation([{ path: 'q', message: 'must be 1 to 256 characters' }]);
+  if (q.length === 0 || q.length > 256) throw fail.validation([{ path: 'query.q', message: 'must be 1 to 256 characters' }]);
   if (!Number.isInteger(limit) || limit < 1 || limit > OL_QUERY_LIMITS.maxSearchLimit) {
-    throw fail.validation([{ path: 'limit', message: `must be an integer from 1 to ${OL_QUERY_LIMITS.maxSearchLimit}` }]);
+    throw fail.validation([{ path: 'query.limit', message: `must be an integer from 1 to ${OL_QUERY_LIMITS.maxSearchLimit}` }]);
   }
   const pattern = escapeLike(q);
   return sql.query<SearchResult & Record<string, unknown>>(

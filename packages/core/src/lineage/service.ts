@@ -10,8 +10,7 @@ import { fail, StrataError, type FieldIssue } from '../errors';
 import { markApplied } from '../outbox/outbox';
 import type { Job } from '../ports/queue';
 import { stmt, type Statement } from '../ports/sql';
-import { sha256Hex } from './canonical';
-import { fnv64 } from '../util/hash';
+import { fnv64, sha256Hex } from '../util/hash';
 import { ingestEvents, namespacesOf, prepareEvents, type IngestResult, type PreparedEvent } from './ingest';
 import { FRESH } from './ingest-sql';
 import { OL_LIMITS, OL_QUERY_LIMITS } from './limits';
@@ -295,7 +294,7 @@ export async function lineageQueryCached(call: Call<LineageQueryDeps, GraphReque
   for (let round = 0; round < 3; round++) {
     const tags = [...tagNs].sort().map(namespaceTag);
     if (tags.length > MAX_TAGS || tags.some((t) => t === null)) break;
-    const key = round === 0 ? base : `${base}|ns=${(await sha256Hex([...tagNs].sort().join('\n'))).slice(0, 32)}`;
+    const key = round === 0 ? base : `${base}|ns=${sha256Hex([...tagNs].sort().join('\n')).slice(0, 32)}`;
     if (!isCacheKey(key)) break;
     const get = () => deps.cache.get<CachedGraph>('lineage', key, load, { tags: tags as string[], waitUntil: ctx.waitUntil });
     let r = await get();

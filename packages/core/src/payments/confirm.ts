@@ -7,7 +7,7 @@
  * drops the block demotes them (confirmed → paid) and lapsed receipts expire. The schedule also
  * re-sends claimed payments whose broadcast outcome was never learned.
  */
-import { bytesToHex } from '../spv/bytes';
+import { bytesToHex } from '../util/hex';
 import { isBeefEnvelope, resolveBeefEnvelope } from '../spv/beef';
 import { verifyEnvelope, requireConfirmations, type VerifyResult } from '../spv/envelope';
 import { getTip, headerAtHeight, storeChainView } from '../spv/header-store';

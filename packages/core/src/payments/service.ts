@@ -11,7 +11,7 @@ import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import { commitWrite } from '../outbox/outbox';
 import { DEFAULT_SPLITS } from './config';
-import { hexToBytes } from '../spv/bytes';
+import { hexToBytes } from '../util/hex';
 import { decodePaymentTx } from './tx';
 import { claimPayment, getPayment, releaseClaim } from './payment-repo';
 import { getSaleVersion } from './price-repo';

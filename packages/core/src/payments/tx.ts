@@ -8,7 +8,8 @@
 import { Transaction } from '@bsv/sdk';
 import { parseRawTx, RAW_TX_MAX_HEX } from '../catalog/raw-tx';
 import { StrataError } from '../errors';
-import { bytesToHex, hexToBytes, sha256dDisplay } from '../spv/bytes';
+import { sha256dDisplay } from '../spv/bytes';
+import { bytesToHex, hexToBytes } from '../util/hex';
 import { ATOMIC_BEEF, BEEF_V1, BEEF_V2, scanBeef } from '../spv/beef';
 import { Cursor } from '../spv/wire';
 import type { QuoteOutput } from './repo';
@@ -57,7 +58,7 @@ export function decodePaymentTx(hex: string): PaymentTx {
 
 function fromRaw(raw: Uint8Array, submittedHex: string, format: TxFormat, inputSat: number | null): PaymentTx {
   // parseRawTx: exact layout, bounded counts, then @bsv/sdk's Transaction.fromBinary
-  const parsed = parseRawTx(bytesToHex(raw));
+  const parsed = parseRawTx(bytesToHex(raw), ['body', 'rawTxHex']);
   const txid = sha256dDisplay(raw);
   if (parsed.txid !== txid) throw bad('rawTxHex does not hash to its own txid.');
   const outputs = outputsOf(raw);

@@ -61,12 +61,6 @@ const preview = (policy: Policy, facts: PolicyFacts): PolicyPreview => {
   return { decision: r.decision, reasons: r.reasons, warnings: r.warnings };
 };
 
-/** Cheap preview of one version against `policy` (no SPV, not cached); null for an unknown version. */
-export async function previewPolicy(deps: PreviewDeps, versionId: string, policy: Policy): Promise<PolicyPreview | null> {
-  const facts = (await loadFacts(deps, [versionId])).get(versionId);
-  return facts ? preview(policy, facts) : null;
-}
-
 /**
  * The policy a preview uses: the given enabled one (else `policy-not-found`), or the stored
  * `pol_default` — the same row /ready and /policies/evaluate resolve. With no policy named and

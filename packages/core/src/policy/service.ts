@@ -7,38 +7,30 @@ import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { auditOf, type Call, type RequestCtx } from '../context';
 import type { Deps } from '../deps';
-import { StrataError } from '../errors';
+import { fieldIssues, StrataError } from '../errors';
 import { cacheKeys, cacheTags } from '../cache/keys';
-import { sha256HexUtf8 } from '../catalog/hex';
+import { sha256Hex } from '../util/hash';
 import { commitWrite } from '../outbox/outbox';
 import { evaluateRules, type PolicyDecision } from './evaluate';
 import { gatherPolicyFacts, type PolicySources, type ReadinessFacts } from './gather';
 import { deletePolicyStatement, getPolicy, insertPolicyRun, insertPolicyStatement, listPolicies, updatePolicyStatement, type PolicyRecord } from './repo';
-import { newPolicyId, parsePolicy, policyIssues, type Policy } from './schema';
+import { NewPolicy, newPolicyId, parsePolicy, PolicyPatch, type Policy } from './schema';
 
 export type PolicyServiceDeps = Pick<Deps, 'sql' | 'cache' | 'clock' | 'config'>;
 
-const Name = z.string().trim().min(1).max(256);
 // the document itself is checked by parsePolicy, so its issues carry their own paths
-const Doc = z.custom<unknown>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a policy object');
-export const NewPolicy = z.strictObject({ name: Name, enabled: z.boolean().default(true), policy: Doc });
-export const PolicyPatch = z.strictObject({ name: Name.optional(), enabled: z.boolean().optional(), policy: Doc.optional() });
-export const PolicyListQuery = z.object({
-  enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
+export { NewPolicy, PolicyListQuery, PolicyPatch } from './schema';
 
 function parseBody<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const issues = policyIssues(r.error.issues, 'body');
+  const issues = fieldIssues(['body'], r.error.issues);
   const missing = issues.some((i) => i.path === 'body.name' || i.path === 'body.policy');
   throw new StrataError('validation-failed', 'The request body is not valid; see `issues`.', { issues, ...(missing ? { hint: 'name and policy required' } : {}) });
 }
 
 /** SHA-256 of the canonical policy JSON: which rules an evaluation applied. */
-export const policyHash = (p: Policy): string => sha256HexUtf8(canonicalize(p) ?? '{}');
+export const policyHash = (p: Policy): string => sha256Hex(canonicalize(p) ?? '{}');
 
 const invalidation = (policyId: string) => ({ keys: [cacheKeys.policy(policyId)], tags: [cacheTags.policies()] });
 
@@ -46,7 +38,7 @@ const invalidation = (policyId: string) => ({ keys: [cacheKeys.policy(policyId)]
 export async function createPolicy(call: Call<PolicyServiceDeps, { body: unknown }>): Promise<{ policyId: string }> {
   const { deps, ctx } = call;
   const body = parseBody(NewPolicy, call.input.body);
-  const policy = parsePolicy(body.policy, 'body.policy');
+  const policy = parsePolicy(body.policy);
   const policyId = newPolicyId();
   await commitWrite(
     { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
@@ -69,7 +61,7 @@ async function mustExist(deps: PolicyServiceDeps, policyId: string): Promise<voi
 export async function updatePolicy(call: Call<PolicyServiceDeps, { policyId: string; body: unknown }>): Promise<void> {
   const { deps, ctx, input: { policyId } } = call;
   const body = parseBody(PolicyPatch, call.input.body);
-  const policy = body.policy === undefined ? undefined : parsePolicy(body.policy, 'body.policy');
+  const policy = body.policy === undefined ? undefined : parsePolicy(body.policy);
   await mustExist(deps, policyId);
   const { results } = await commitWrite(
     { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
@@ -147,7 +139,7 @@ export async function evaluatePolicy(call: Call<PolicyServiceDeps, EvaluateInput
   const { deps, ctx, input } = call;
   let policy: Policy;
   if (input.policyId !== undefined) policy = await loadEnabledPolicy(deps, ctx, input.policyId);
-  else if (input.policy !== undefined) policy = parsePolicy(input.policy, 'body.policy');
+  else if (input.policy !== undefined) policy = parsePolicy(input.policy);
   else throw new StrataError('bad-request', 'Give policyId or policy.', { hint: 'policyId or policy required', issues: [{ path: 'body.policyId', message: 'give policyId or policy' }] });
   const facts = await gatherPolicyFacts(deps, input.versionId, {
     policy,

@@ -6,37 +6,21 @@
  * (S3 keeps no whole-object SHA-256 for multipart objects). Delivery serves only verified content.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex } from '../util/hex';
 import type { Deps } from '../deps';
-import { StrataError, fail } from '../errors';
+import { invalidInput, StrataError, fail, type InputAt, type SchemaIssue } from '../errors';
 import { isUniqueViolation } from '../ports/sql';
 import type { Delivery, Outcome } from '../ports/queue';
 import type { PresignedRequest } from '../ports/blob';
 import { auditOf, identityKeyOf, type Call, type RequestCtx } from '../context';
 import { hexToBase64 } from '../adapters/blob/key';
 import { getUpload, insertUploadStatement, listAbandoned, lookupForUpload, moveUpload, toUpload, type UploadRecord } from './repo';
-import { PartsRequest, UploadId, UploadRequest, contentKey } from './schema';
+import { PartsRequest, UploadId, UploadRequest, contentKey, type UploadView } from './schema';
 
 /** What the upload verbs use. */
 export type UploadsDeps = Pick<Deps, 'sql' | 'clock' | 'config' | 'blobs' | 'queue' | 'log'>;
 
-/** What a client sees of an upload. */
-export interface UploadView {
-  readonly uploadId: string;
-  readonly contentHash: string;
-  readonly versionId: string;
-  readonly key: string;
-  readonly sizeBytes: number;
-  readonly mimeType: string;
-  readonly mode: 'single' | 'multipart';
-  readonly status: UploadRecord['status'];
-  readonly failure?: string;
-  /** single, while pending: the one PUT that stores the content. */
-  readonly put?: PresignedRequest;
-  /** multipart: every part but the last is `partSize` bytes. */
-  readonly partSize?: number;
-  readonly partCount?: number;
-}
+export type { UploadView } from './schema';
 
 export const uploadKey = (u: Pick<UploadRecord, 'tier' | 'contentHash'>) => contentKey(u.tier, u.contentHash);
 
@@ -65,9 +49,9 @@ function newUploadId(): string {
   return `upl_${bytesToHex(b)}`;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown, at: string): T {
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: readonly SchemaIssue[] } } }, v: unknown, at: InputAt): T {
   const r = schema.safeParse(v);
-  if (!r.success) throw fail.validation(r.error.issues.map((i) => ({ path: [at, ...i.path.map(String)].join('.'), message: i.message })));
+  if (!r.success) throw invalidInput(at, r.error.issues);
   return r.data;
 }
 
@@ -83,7 +67,7 @@ const now = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
 /** The upload of `uploadId`, continued only by the key that started it. */
 async function ownUpload(deps: Pick<Deps, 'sql'>, ctx: RequestCtx, rawId: unknown): Promise<UploadRecord> {
   const signer = requireSigner(ctx);
-  const uploadId = parse(UploadId, rawId, 'path.uploadId');
+  const uploadId = parse(UploadId, rawId, ['path', 'uploadId']);
   const u = await getUpload(deps.sql, uploadId);
   if (!u) throw fail.notFound('No upload has this id.');
   if (u.identityKey !== signer) throw fail.forbidden('Only the producer that started this upload may continue it.', 'not-your-upload');
@@ -103,7 +87,7 @@ async function presignSingle(deps: Pick<Deps, 'blobs' | 'config'>, u: UploadReco
 export async function createUpload(call: Call<UploadsDeps, { body: unknown }>): Promise<{ created: boolean; upload: UploadView }> {
   const { deps, ctx } = call;
   const signer = requireSigner(ctx);
-  const req = parse(UploadRequest, call.input.body, 'body');
+  const req = parse(UploadRequest, call.input.body, ['body']);
   if (req.sizeBytes > deps.config.UPLOAD_MAX_BYTES) {
     throw new StrataError('payload-too-large', `Objects are limited to ${deps.config.UPLOAD_MAX_BYTES} bytes.`, { hint: 'sizeBytes' });
   }
@@ -160,7 +144,7 @@ export async function createUpload(call: Call<UploadsDeps, { body: unknown }>): 
 export async function presignParts(call: Call<UploadsDeps, { uploadId: unknown; body: unknown }>) {
   const { deps, ctx } = call;
   const u = await ownUpload(deps, ctx, call.input.uploadId);
-  const req = parse(PartsRequest, call.input.body, 'body');
+  const req = parse(PartsRequest, call.input.body, ['body']);
   if (u.mode !== 'multipart') throw fail.conflict('This upload is a single PUT, not multipart.', 'use the put URL from POST /v1/uploads');
   if (u.status !== 'pending') throw fail.conflict(`The upload is ${u.status}.`, `status=${u.status}`);
   const count = partCount(u);
@@ -249,7 +233,7 @@ async function startVerifying(deps: UploadsDeps, ctx: RequestCtx, u: UploadRecor
 
 /** GET /v1/uploads/:id — the upload's state (no secrets in it). */
 export async function getUploadView(call: Call<UploadsDeps, { uploadId: unknown }>): Promise<UploadView> {
-  const uploadId = parse(UploadId, call.input.uploadId, 'path.uploadId');
+  const uploadId = parse(UploadId, call.input.uploadId, ['path', 'uploadId']);
   const u = await getUpload(call.deps.sql, uploadId);
   if (!u) throw fail.notFound('No upload has this id.');
   return view(u);
