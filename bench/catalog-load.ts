@@ -8,11 +8,13 @@ import autocannon from 'autocannon';
 
 let input = '';
 for await (const chunk of process.stdin) input += String(chunk);
-const o = JSON.parse(input) as { url: string; paths: string[]; connections: number; duration: number };
+const o = JSON.parse(input) as { url: string; paths: string[]; connections: number; duration?: number; amount?: number; timeout?: number };
 const result = await autocannon({
   url: o.url,
   connections: o.connections,
-  duration: o.duration,
+  // a fixed request count (`amount`) when given (instruction counts), otherwise a duration
+  ...(o.amount ? { amount: o.amount } : { duration: o.duration }),
+  ...(o.timeout ? { timeout: o.timeout } : {}),
   // every request draws a path at random from the (Zipf-distributed) list, independently per connection
   requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: o.paths[Math.floor(Math.random() * o.paths.length)] }) }],
 });

@@ -10,6 +10,8 @@ import type { ValidationTargets } from 'hono';
 import type { Deps } from '@strata/core/deps';
 import { fieldIssues, isStrataError, type InputPart } from '@strata/core/errors';
 import type { AppEnv } from './env';
+import { hitLane } from './http/hit-lane';
+import { SegmentRouter } from './http/segment-router';
 import { observe } from './middleware/observe';
 import { requestContext } from './middleware/request-context';
 import { inputEdge, isClientAbort, releaseBody } from './middleware/edge';
@@ -23,6 +25,8 @@ const INPUT_PART: Record<keyof ValidationTargets, InputPart> = { json: 'body', f
 /** Builds the app around one Deps object (built once per isolate or cold start). */
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
+    // routes picked by first segment, then Hono's RegExpRouter per group (http/segment-router.ts)
+    router: new SegmentRouter(),
     defaultHook: (result, c) => {
       if (!result.success) {
         return problem(c, {
@@ -99,6 +103,12 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     return problem(c, { code: 'internal', detail: 'An unexpected error occurred; the request id identifies it in the logs.' });
   });
 
+  // a catalog read already fresh in L1 is answered before routing, as the app would (http/hit-lane.ts)
+  const lane = hitLane(deps);
+  if (lane) {
+    const full = app.fetch;
+    app.fetch = (req, env, ctx) => lane(req) ?? full(req, env, ctx);
+  }
   return app;
 }
 

@@ -13,13 +13,46 @@
  * ~2 MB promoted per scavenge and scavenges of 2.5–3 ms, against 0.1 MB and 0.7–1 ms unmemoised.
  */
 import type { Context } from 'hono';
-import type { CacheNamespace, CacheResult, CacheStatus, CacheTier } from '@strata/core/cache/index';
+import type { CacheNamespace, CacheResult, CacheStatus, CacheTier, NamespaceWindows } from '@strata/core/cache/index';
 import { fnv64 } from '@strata/core/util/hash';
 import { problem } from '../problem';
 
 interface Serialised {
   readonly body: string;
   readonly etag: string;
+  /**
+   * The 200 and 304 header sets this body was last sent with, built once per memoised entry
+   * (its cache-control and x-cache rarely change): a hit then builds no header object, no
+   * cache-control string and no spread (docs/adr/0057).
+   */
+  sent?: SentHeaders;
+}
+
+interface SentHeaders {
+  readonly cacheControl: string;
+  readonly xCache: string;
+  readonly ok: Readonly<Record<string, string>>;
+  readonly notModified: Readonly<Record<string, string>>;
+}
+
+/** `Cache-Control` per namespace window table, built once (the table is fixed per Deps). */
+const cacheControls = new WeakMap<object, string>();
+function cacheControlOf(windows: { readonly l1: number; readonly stale: number }): string {
+  let cc = cacheControls.get(windows);
+  if (cc === undefined) {
+    cc = `public, max-age=${windows.l1}, stale-while-revalidate=${windows.stale}`;
+    cacheControls.set(windows, cc);
+  }
+  return cc;
+}
+
+function sentHeaders(s: Serialised, cacheControl: string, xCache: string): SentHeaders {
+  const known = s.sent;
+  if (known && known.cacheControl === cacheControl && known.xCache === xCache) return known;
+  const notModified = { 'cache-control': cacheControl, etag: s.etag, 'x-cache': xCache, vary: 'accept-encoding' };
+  const sent = { cacheControl, xCache, notModified, ok: { ...notModified, 'content-type': 'application/json' } };
+  s.sent = sent;
+  return sent;
 }
 
 const memo = new WeakMap<object, Serialised>();
@@ -85,14 +118,26 @@ async function respond(c: Context, status: CacheStatus, s: Serialised | null, ns
     c.header('cache-control', 'no-store');
     return problem(c, { code: 'not-found', detail: notFound.detail, hint: notFound.hint });
   }
-  const windows = c.get('deps').cache.namespaces[ns];
-  const headers = {
-    'cache-control': `public, max-age=${windows.l1}, stale-while-revalidate=${windows.stale}`,
-    etag: s.etag,
-    'x-cache': xCache,
-    vary: 'accept-encoding',
-  };
+  const r = reply(s, xCache, c.get('deps').cache.namespaces[ns], c.req.header('if-none-match'));
   // through the context, so the request id and rate-limit headers set earlier are kept
-  if (etagMatches(c.req.header('if-none-match'), s.etag)) return c.body(null, 304, headers);
-  return c.body(s.body, 200, { ...headers, 'content-type': 'application/json' });
+  return r.body === null ? c.body(null, 304, r.headers) : c.body(r.body, 200, r.headers);
+}
+
+/** The 200 (or 304 when `ifNoneMatch` names the ETag) of a serialised value: body and headers. */
+function reply(s: Serialised, xCache: string, windows: NamespaceWindows, ifNoneMatch: string | undefined): CachedReply {
+  const h = sentHeaders(s, cacheControlOf(windows), xCache);
+  if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, s.etag)) return { status: 304, body: null, headers: h.notModified };
+  return { status: 200, body: s.body, headers: h.ok };
+}
+
+export interface CachedReply {
+  readonly status: 200 | 304;
+  readonly body: string | null;
+  /** Shared between requests: copy before adding to it. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** What `sendCached` answers for a found value, without a Hono context (http/hit-lane.ts). */
+export function cachedReply(result: CacheResult<unknown>, windows: NamespaceWindows, ifNoneMatch: string | undefined): CachedReply {
+  return reply(serialise(result.value as object, result.tier), X_CACHE[result.status], windows, ifNoneMatch);
 }

@@ -124,7 +124,7 @@ function checkPath(rawPath: string, route: { entry: RouteEntry; values: string[]
 }
 
 /** Query rules: every name and value decodes and holds no NUL. */
-function checkQuery(rawQuery: string): void {
+export function checkQuery(rawQuery: string): void {
   if (!rawQuery.includes('%')) return;
   for (const pair of rawQuery.split('&')) {
     if (!pair.includes('%')) continue;

@@ -9,7 +9,7 @@ import type { Deps } from '@strata/core/deps';
 import { StrataError } from '@strata/core/errors';
 import type { AppEnv, AppVariables } from '../env';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

@@ -207,20 +207,35 @@ export function createCache(opts: CacheOptions): Cache {
     opts.metrics?.read(ns, tier, outcome, performance.now() - started);
   };
 
+  /** The L1 answer of a get (recorded), or undefined when the get must go to L2 or the origin. */
+  const l1Hit = <T>(ns: CacheNamespace, key: string, started: number): CacheResult<T> | undefined => {
+    const mem = l1.get(key, clock.now());
+    const now = clock.now();
+    if (mem && now < mem.l1Until && now < mem.f) {
+      record(ns, 'l1', 'hit', started);
+      return { value: mem.value as T | null, status: 'hit', tier: 'l1' };
+    }
+    return undefined;
+  };
+  const checkKey = (ns: CacheNamespace, key: string): void => {
+    if (!table[ns]) throw new TypeError(`unknown cache namespace: ${String(ns)}`);
+    // refusing malformed keys and tags here is what lets invalidation drop them safely
+    if (!isCacheKey(key)) throw new TypeError('cache: invalid key');
+  };
+
   return {
     namespaces: table,
+    hit<T>(ns: CacheNamespace, key: string): CacheResult<T> | undefined {
+      const started = performance.now();
+      checkKey(ns, key);
+      return l1Hit<T>(ns, key, started);
+    },
     async get<T>(ns: CacheNamespace, key: string, loader: () => Promise<T | null>, o: GetOptions = {}): Promise<CacheResult<T>> {
       const started = performance.now();
-      if (!table[ns]) throw new TypeError(`unknown cache namespace: ${String(ns)}`);
-      // refusing malformed keys and tags here is what lets invalidation drop them safely
-      if (!isCacheKey(key)) throw new TypeError('cache: invalid key');
+      checkKey(ns, key);
       if (o.tags && !o.tags.every(isCacheTag)) throw new TypeError('cache: invalid tag');
-      const mem = l1.get(key, clock.now());
-      const now = clock.now();
-      if (mem && now < mem.l1Until && now < mem.f) {
-        record(ns, 'l1', 'hit', started);
-        return { value: mem.value as T | null, status: 'hit', tier: 'l1' };
-      }
+      const mem = l1Hit<T>(ns, key, started);
+      if (mem) return mem;
       let flight = flights.get(key);
       if (!flight) {
         const f: Flight = { promise: fetchThrough(ns, key, loader, o), tags: o.tags ?? [] };

@@ -57,6 +57,13 @@ export interface Cache {
   get<T>(ns: CacheNamespace, key: string, loader: () => Promise<T | null>, opts?: GetOptions): Promise<CacheResult<T>>;
   /** Deletes keys and bumps tags in one Kv round trip, then drops them from this isolate. Never throws. */
   invalidate(input: { keys?: readonly string[]; tags?: readonly string[] }): Promise<InvalidationResult>;
+  /**
+   * `get` without a loader, synchronously, for the part of `get` that needs no I/O: the value when
+   * L1 holds it fresh (recorded exactly as `get` records an L1 hit), or `undefined` when a `get`
+   * would go further — the caller then calls `get`, which records its own outcome. Throws what
+   * `get` throws for an unknown namespace or a malformed key.
+   */
+  hit?<T>(ns: CacheNamespace, key: string): CacheResult<T> | undefined;
   /** This isolate's L1 entry for a key, if any (tests, diagnostics). */
   peekL1(key: string): L1Entry | undefined;
   /** Empties L1. */

@@ -159,12 +159,23 @@ export type { ListingsPage } from './schema';
  */
 export async function listListingsCached(call: Call<CatalogReadDeps, ListingQuery>): Promise<CacheResult<ListingsPage>> {
   const { deps, ctx } = call;
-  const r = ListingQuery.safeParse(call.input);
+  const r = listingsRead(call.input);
+  if ('empty' in r) return { value: r.empty, status: 'miss', tier: 'origin' };
+  return deps.cache.get('listings', r.key, () => searchListings(deps.sql, r.query), { tags: r.tags, waitUntil: ctx.waitUntil });
+}
+
+/**
+ * What a listings read asks the cache for: its key (holding the NORMALISED search, the tsquery
+ * the repo will run, so `Weather`, `weather ` and `WEATHER!` share one entry), tags and query —
+ * or the empty page a search with no words answers without a read. Throws `validation-failed`.
+ */
+export function listingsRead(input: ListingQuery): { key: string; tags: readonly string[]; query: ListingQuery } | { empty: ListingsPage } {
+  const r = ListingQuery.safeParse(input);
   if (!r.success) throw invalidQuery(r.error.issues);
   const q = r.data;
   const text = q.q !== undefined && q.q.trim() !== '' ? q.q : undefined;
   const tsq = text === undefined ? undefined : searchTsquery(text);
-  if (tsq === null) return { value: { items: [], limit: q.limit, offset: q.offset }, status: 'miss', tier: 'origin' };
+  if (tsq === null) return { empty: { items: [], limit: q.limit, offset: q.offset } };
   const key = cacheKeys.listings({
     ...textParam('q', tsq),
     ...textParam('datasetId', q.datasetId),
@@ -172,9 +183,10 @@ export async function listListingsCached(call: Call<CatalogReadDeps, ListingQuer
     limit: q.limit,
     offset: q.offset,
   });
-  const loader = () => searchListings(deps.sql, { ...q, q: text });
-  return deps.cache.get('listings', key, loader, { tags: [cacheTags.listings()], waitUntil: ctx.waitUntil });
+  return { key, tags: LISTINGS_TAGS, query: { ...q, q: text } };
 }
+
+const LISTINGS_TAGS = [cacheTags.listings()] as const;
 
 /** A producer profile (null → not found). */
 export function getProducerCached(call: Call<CatalogReadDeps, { producerId: string }>): Promise<CacheResult<Producer>> {
