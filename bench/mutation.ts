@@ -32,6 +32,8 @@ interface Report {
 interface Equivalent {
   readonly file: string;
   readonly line: number;
+  /** Needed only when two mutants of the same mutator and replacement share the line. */
+  readonly column?: number;
   readonly mutator: string;
   /** The replacement text Stryker shows; omitted to match every replacement of that mutator on the line. */
   readonly replacement?: string;
@@ -85,7 +87,11 @@ if (!args.includes('--summarise')) {
 const equivalents: Equivalent[] = JSON.parse(readFileSync('bench/mutation-equivalent.json', 'utf8'));
 const isEquivalent = (file: string, m: Mutant) =>
   equivalents.find(
-    (e) => e.file === file && e.line === m.location.start.line && e.mutator === m.mutatorName && (e.replacement === undefined || e.replacement === m.replacement),
+    (e) =>
+      e.file === file &&
+      e.line === m.location.start.line &&
+      (e.column === undefined || e.column === m.location.start.column) &&
+      e.mutator === m.mutatorName && (e.replacement === undefined || e.replacement === m.replacement),
   );
 
 // every report under reports/mutation/<run>/; a file takes the result of its newest report
