@@ -3,7 +3,7 @@
 // restricted to one file (`npm run mutation -- --file <path>`) runs only that file's suites.
 // Suites that need the local PostgreSQL and Redis are the ones under test/api and test/contract.
 
-const cacheSuites = ['test/unit/cache.engine.test.ts', 'test/unit/cache.failure.test.ts', 'test/unit/cache.invariants.test.ts'];
+const cacheSuites = ['test/unit/cache.engine.test.ts', 'test/unit/cache.keys.test.ts', 'test/unit/cache.failure.test.ts', 'test/unit/cache.invariants.test.ts'];
 const spvSuites = [
   'test/unit/spv-envelope.test.ts',
   'test/unit/spv-hostile.test.ts',
