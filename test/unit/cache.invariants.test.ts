@@ -9,8 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryKv } from '@strata/core/adapters/kv/memory';
 import { cacheKeys, cacheTags, createCache, type CacheOptions } from '@strata/core/cache/index';
+import { COMPRESS_FROM_BYTES, decodeEntry, deepFreeze, encodeEntry, markersMatch, type Entry } from '@strata/core/cache/entry';
 import { applyInvalidation, markerTtlMs, newMarkerToken } from '@strata/core/cache/invalidate';
 import { keyVersionKey, leaseKey, tagVersionKey } from '@strata/core/cache/keys';
+import { DEFAULT_NAMESPACES, maxHorizonMs, type NamespaceTable } from '@strata/core/cache/namespaces';
+import type { Kv } from '@strata/core/ports/kv';
 import { manualClock } from '@strata/core/ports/clock';
 import { gate, randomVersionId, wrapKv } from '../support/cache-wrappers';
 
@@ -262,5 +265,99 @@ describe('the lease', () => {
     expect(kv.calls.filter((c) => c === 'set')).toEqual([]);
     kv.mode = 'ok';
     expect(await kv.mget([key, leaseKey(key)])).toEqual([null, null]);
+  });
+});
+
+describe('the L2 entry format', () => {
+  const entry = (v: unknown): Entry => ({ v, f: 1, s: 2, g: 3, t: { 'kver:a': 'x.1', 'tv:b': null } });
+
+  it('is plain JSON below COMPRESS_FROM_BYTES and gzip from exactly that length on, both reading back the same', async () => {
+    const overhead = JSON.stringify(entry('')).length;
+    const below = entry('x'.repeat(COMPRESS_FROM_BYTES - overhead - 1));
+    const at = entry('x'.repeat(COMPRESS_FROM_BYTES - overhead));
+    expect(JSON.stringify(at).length).toBe(COMPRESS_FROM_BYTES);
+    const plain = await encodeEntry(below);
+    expect(plain).toBe(JSON.stringify(below));
+    const packed = await encodeEntry(at);
+    expect(packed.startsWith('z1:')).toBe(true);
+    expect(packed.length).toBeLessThan(COMPRESS_FROM_BYTES / 10); // repetitive JSON shrinks
+    expect(await decodeEntry(plain)).toEqual(below);
+    expect(await decodeEntry(packed)).toEqual(at);
+  });
+
+  it('reads anything it cannot parse as absent (null), never as a value or an error', async () => {
+    for (const raw of [null, undefined, '', 'not json', '{"v":1}', JSON.stringify({ v: 1, f: 1, s: 2, g: 3, t: { k: 5 } }), 'z1:!!!', 'z1:' + Buffer.from('plain').toString('base64')]) {
+      expect(await decodeEntry(raw)).toBeNull();
+    }
+  });
+
+  it('matches markers only when every one asked for was recorded with the token it holds now', () => {
+    const e = entry(1);
+    expect(markersMatch(e, { 'kver:a': 'x.1', 'tv:b': null })).toBe(true);
+    expect(markersMatch(e, { 'kver:a': 'x.1' })).toBe(true);
+    expect(markersMatch(e, { 'kver:a': 'x.2', 'tv:b': null })).toBe(false);
+    expect(markersMatch(e, { 'kver:a': 'x.1', 'tv:b': 'y.1' })).toBe(false);
+    // a marker the entry never recorded (a tag added since) does not match, even as "absent"
+    expect(markersMatch(e, { 'kver:a': 'x.1', 'tv:c': null })).toBe(false);
+  });
+
+  it('deepFreeze freezes every nested object and array, and passes nulls and primitives through', () => {
+    const v = deepFreeze({ a: null, b: [1, { c: 'x', d: undefined }], e: 5 });
+    expect(Object.isFrozen(v) && Object.isFrozen(v.b) && Object.isFrozen(v.b[1])).toBe(true);
+    expect(() => {
+      (v.b[1] as { c: string }).c = 'y';
+    }).toThrow(TypeError);
+    expect(deepFreeze(null)).toBeNull();
+    expect(deepFreeze('s')).toBe('s');
+    // an already frozen object is returned as is (its unfrozen children stay as they are)
+    const inner = { n: 1 };
+    const outer = Object.freeze({ inner });
+    expect(deepFreeze(outer)).toBe(outer);
+    expect(Object.isFrozen(inner)).toBe(false);
+  });
+});
+
+describe('applyInvalidation (the outbox sweeper primitive)', () => {
+  const HOUR = 3_600_000;
+
+  it('frees the invalidated keys at once and bumps their markers, in one atomic batch', async () => {
+    const { clock, kv } = setup();
+    const key = cacheKeys.asset(randomVersionId());
+    const tag = cacheTags.of('t', randomUUID());
+    await kv.set(key, 'cached bytes', { px: 60_000 });
+    const batches: { atomic?: boolean }[] = [];
+    const recording: Kv = { ...kv, exec: (commands, opts) => (batches.push({ ...opts }), kv.exec(commands, opts)) };
+    expect(await applyInvalidation(recording, { keys: [key, key], tags: [tag] }, { clock })).toEqual({ applied: true });
+    expect(await kv.mget([key])).toEqual([null]);
+    const [kver, tv] = await kv.mget([keyVersionKey(key), tagVersionKey(tag)]);
+    expect(kver).toMatch(/^[0-9a-z]+\.[0-9a-f]{16}$/);
+    expect(tv).toBe(kver);
+    // DEL and every marker SET go together: a reader never sees the value gone but the markers unbumped
+    expect(batches).toEqual([{ atomic: true }]);
+  });
+
+  it('refuses a malformed invalidation for good, and treats one with nothing valid in it as done without asking Kv', async () => {
+    const { clock, kv } = setup();
+    const down: Kv = { ...kv, exec: async () => { throw new Error('kv down'); } };
+    for (const bad of [null, 'tags', { keys: 'k' }, { tags: [1] }]) {
+      expect(await applyInvalidation(down, bad, { clock })).toEqual({ applied: false, reason: 'invalid' });
+    }
+    for (const empty of [{}, { keys: [], tags: [] }, { keys: ['not a cache key'], tags: ['NOT A TAG'] }]) {
+      expect(await applyInvalidation(down, empty, { clock })).toEqual({ applied: true });
+    }
+    expect(await applyInvalidation(down, { tags: [cacheTags.of('t', randomUUID())] }, { clock })).toEqual({ applied: false, reason: 'kv-unavailable' });
+  });
+
+  it('markers live the longest entry horizon plus an hour, and never less than a day', () => {
+    const scaled = (secs: number) =>
+      Object.fromEntries(Object.entries(DEFAULT_NAMESPACES).map(([ns, w]) => [ns, { ...w, fresh: secs, stale: secs, grace: secs, negative: secs }])) as unknown as NamespaceTable;
+    expect(markerTtlMs(scaled(1))).toBe(24 * HOUR);
+    const long = scaled(30 * 86_400);
+    expect(markerTtlMs(long) - maxHorizonMs(long)).toBe(HOUR);
+  });
+
+  it('tokens always carry 16 hex digits of randomness', () => {
+    const clock = manualClock();
+    for (let i = 0; i < 300; i++) expect(newMarkerToken(clock)).toMatch(/^[0-9a-z]+\.[0-9a-f]{16}$/);
   });
 });
