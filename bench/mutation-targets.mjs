@@ -62,13 +62,19 @@ export const TARGETS = {
   'packages/core/src/outbox/outbox.ts': { group: 'services', suites: outboxSuites },
 };
 
-/** The files and suites of one run: STRATA_MUTATION_FILE (one file) or STRATA_MUTATION_SUITES (a group). */
+/**
+ * The files and suites of one run: STRATA_MUTATION_FILE (one file, or several separated by
+ * commas: mutated in one run over the union of their suites) or STRATA_MUTATION_SUITES (a group).
+ */
 export function selection(env = process.env) {
-  const file = env.STRATA_MUTATION_FILE;
-  if (file) {
-    const t = TARGETS[file];
-    if (!t) throw new Error(`mutation: ${file} is not a mutation target (bench/mutation-targets.mjs)`);
-    return { name: file.replace(/^packages\/core\/src\//, '').replace(/\.ts$/, '').replaceAll('/', '-'), files: [file], suites: t.suites };
+  const list = env.STRATA_MUTATION_FILE;
+  if (list) {
+    const files = list.split(',').filter(Boolean);
+    for (const f of files) if (!TARGETS[f]) throw new Error(`mutation: ${f} is not a mutation target (bench/mutation-targets.mjs)`);
+    const slug = (f) => f.replace(/^packages\/core\/src\//, '').replace(/\.ts$/, '').replaceAll('/', '-');
+    const dirs = [...new Set(files.map((f) => slug(f).split('-')[0]))];
+    const name = files.length === 1 ? slug(files[0]) : `${dirs.join('-')}-${files.length}-files`;
+    return { name, files, suites: [...new Set(files.flatMap((f) => TARGETS[f].suites))] };
   }
   const group = env.STRATA_MUTATION_SUITES === 'services' ? 'services' : 'unit';
   const files = Object.keys(TARGETS).filter((f) => TARGETS[f].group === group);

@@ -11,6 +11,7 @@
  *   npm run mutation -- unit                                 # one group
  *   npm run mutation -- --file packages/core/src/policy/rules.ts   # one file, only its suites
  *   npm run mutation -- --file a.ts --file b.ts --concurrency 1    # several files, one run each
+ *   npm run mutation -- --file a.ts --file b.ts --together         # several files in one run (suites shared)
  *   npm run mutation -- --summarise                          # only rebuild the summary from the reports
  *
  * On a shared machine: `nice -n 10 npm run mutation -- --file … --concurrency 1`.
@@ -52,7 +53,9 @@ for (const f of fileArgs) if (!(f in TARGETS)) throw new Error(`mutation: ${f} i
 
 type Run = { readonly env: Record<string, string>; readonly name: string };
 const runs: Run[] =
-  fileArgs.length > 0
+  fileArgs.length > 0 && args.includes('--together')
+    ? [{ env: { STRATA_MUTATION_FILE: fileArgs.join(',') }, name: selection({ STRATA_MUTATION_FILE: fileArgs.join(',') }).name }]
+    : fileArgs.length > 0
     ? fileArgs.map((f) => ({ env: { STRATA_MUTATION_FILE: f }, name: selection({ STRATA_MUTATION_FILE: f }).name }))
     : (args.includes('unit') ? ['unit'] : args.includes('services') ? ['services'] : ['unit', 'services']).map((g) => ({
         env: { STRATA_MUTATION_SUITES: g },

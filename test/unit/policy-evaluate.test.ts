@@ -261,3 +261,17 @@ describe('evaluateRules: each rule at its boundary, with the value it checked in
     expect(r.warnings).toEqual(['POLICY.MLOPS.DRIFT_TOO_HIGH']);
   });
 });
+
+describe('evaluateRules: the decision lists each code once, and the evidence has no empty fields', () => {
+  it('two rules of one area with the same unavailable input warn once', () => {
+    const r = evaluateRules(parsePolicy({ minRowCount: 1, maxRowCount: 10 }), { rowCount: unavailable('profile down') });
+    expect(r.warnings).toEqual(['POLICY.QA.INPUT_UNAVAILABLE']);
+    expect(r.evidence.unavailable).toEqual({ minRowCount: 'profile down', maxRowCount: 'profile down' });
+  });
+
+  it('names no versionId, skipped rules or unavailable inputs when there are none', () => {
+    const r = evaluateRules(parsePolicy({ minConfs: 1 }), { confirmations: 3 });
+    expect(r.evidence).toEqual({ confirmations: 3 });
+    expect(Object.keys(r.evidence)).toEqual(['confirmations']);
+  });
+});
