@@ -78,7 +78,9 @@ if (!args.includes('--summarise')) {
         ...(concurrency ? { STRATA_MUTATION_CONCURRENCY: concurrency } : {}),
       },
     });
-    runInfo[run.name] = { seconds: Math.round((Date.now() - started) / 1000), ranAt: new Date().toISOString() };
+    // re-read: another run (of other files) may have finished meanwhile
+    const latest: Record<string, RunInfo> = existsSync(runInfoPath) ? JSON.parse(readFileSync(runInfoPath, 'utf8')) : {};
+    Object.assign(runInfo, latest, { [run.name]: { seconds: Math.round((Date.now() - started) / 1000), ranAt: new Date().toISOString() } });
     writeFileSync(runInfoPath, `${JSON.stringify(runInfo, null, 2)}\n`);
     if (r.status !== 0) {
       console.error(`mutation: stryker failed for ${run.name} (exit ${r.status})`);
