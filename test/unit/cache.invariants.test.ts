@@ -361,3 +361,161 @@ describe('applyInvalidation (the outbox sweeper primitive)', () => {
     for (let i = 0; i < 300; i++) expect(newMarkerToken(clock)).toMatch(/^[0-9a-z]+\.[0-9a-f]{16}$/);
   });
 });
+
+describe('the engine at the edges of its windows, and what it counts', () => {
+  // assets: fresh 300 s, stale 60 s, grace 3600 s, L1 5 s; random() = 0.5 → no jitter
+  const fill = async () => {
+    const { clock, kv, isolate } = setup();
+    const a = isolate();
+    const key = cacheKeys.asset(randomVersionId());
+    await a.get('assets', key, async () => ({ n: 1 }));
+    await a.settle();
+    return { clock, kv, isolate, a, key };
+  };
+
+  it('fresh ends exactly at freshUntil, stale exactly at staleUntil', async () => {
+    const { clock, isolate, key } = await fill();
+    clock.advance(300 * S - 1);
+    expect((await isolate().get('assets', key, async () => ({ n: 2 }))).status).toBe('hit');
+    clock.advance(1);
+    const b = isolate();
+    expect(await b.get('assets', key, async () => ({ n: 2 }))).toEqual({ value: { n: 1 }, status: 'stale', tier: 'l2' });
+    await b.settle();
+    const { clock: c2, isolate: i2, key: k2 } = await fill();
+    c2.advance(360 * S);
+    expect(await i2().get('assets', k2, async () => ({ n: 2 }))).toEqual({ value: { n: 2 }, status: 'miss', tier: 'origin' });
+  });
+
+  it('L1 serves for its window (5 s) and not a millisecond longer', async () => {
+    const { clock, kv, a, key } = await fill();
+    const reads = () => kv.calls.filter((c) => c === 'mget').length;
+    const before = reads();
+    clock.advance(5 * S - 1);
+    expect((await a.get('assets', key, async () => ({ n: 2 }))).tier).toBe('l1');
+    expect(reads()).toBe(before);
+    clock.advance(1);
+    expect((await a.get('assets', key, async () => ({ n: 2 }))).tier).toBe('l2');
+  });
+
+  it('counts loads, fills and failed background refreshes', async () => {
+    const { clock, isolate, key } = await fill();
+    const b = isolate();
+    expect(b.stats()).toMatchObject({ loads: 0, fills: { ok: 0, failed: 0 }, refreshes: { started: 0, failed: 0 } });
+    clock.advance(300 * S); // stale: serves, and refreshes in the background, which fails
+    expect((await b.get('assets', key, async () => Promise.reject(new Error('origin down')))).status).toBe('stale');
+    await b.settle();
+    expect(b.stats()).toMatchObject({ loads: 1, fills: { ok: 0, failed: 0 }, refreshes: { started: 1, failed: 1 } });
+    const c = isolate();
+    await c.get('assets', cacheKeys.asset(randomVersionId()), async () => ({ n: 3 }));
+    await c.settle();
+    expect(c.stats()).toMatchObject({ loads: 1, fills: { ok: 1, failed: 0 }, refreshes: { started: 0, failed: 0 } });
+  });
+
+  it('refuses an unknown namespace, a malformed key, and a tag list with any malformed tag', async () => {
+    const c = setup().isolate();
+    const key = cacheKeys.asset(randomVersionId());
+    const load = async () => ({ n: 1 });
+    await expect(c.get('nope' as never, key, load)).rejects.toThrow(new TypeError('unknown cache namespace: nope'));
+    await expect(c.get('assets', 'not a key', load)).rejects.toThrow(new TypeError('cache: invalid key'));
+    await expect(c.get('assets', key, load, { tags: [cacheTags.of('t', randomUUID()), 'NOT A TAG'] })).rejects.toThrow(new TypeError('cache: invalid tag'));
+  });
+
+  it('invalidates Kv in one atomic batch', async () => {
+    const { kv } = setup();
+    const batches: unknown[] = [];
+    const recording = { ...kv, exec: (commands: Parameters<typeof kv.exec>[0], opts: Parameters<typeof kv.exec>[1]) => (batches.push(opts), kv.exec(commands, opts)) };
+    const c = createCache({ kv: recording, clock: manualClock(), kvTimeoutMs: 2000 });
+    expect(await c.invalidate({ keys: [cacheKeys.asset(randomVersionId())], tags: [cacheTags.of('t', randomUUID())] })).toEqual({ applied: true });
+    expect(batches).toEqual([{ atomic: true }]);
+  });
+
+  it('an invalidation of another tag leaves an in-flight load joinable', async () => {
+    const { isolate } = setup();
+    const c = isolate();
+    const key = cacheKeys.asset(randomVersionId());
+    const [mine, other] = [cacheTags.of('t', randomUUID()), cacheTags.of('t', randomUUID())];
+    const release = gate();
+    let calls = 0;
+    const load = async () => {
+      calls++;
+      await release.promise;
+      return { n: calls };
+    };
+    const first = c.get('assets', key, load, { tags: [mine] });
+    await c.invalidate({ tags: [other] });
+    const second = c.get('assets', key, load, { tags: [mine] });
+    release.open();
+    expect((await first).value).toEqual({ n: 1 });
+    expect((await second).value).toEqual({ n: 1 });
+    expect(calls).toBe(1);
+    await c.settle();
+  });
+
+  it('a detached load finishing late does not detach the load that replaced it', async () => {
+    const { isolate } = setup();
+    const c = isolate();
+    const key = cacheKeys.asset(randomVersionId());
+    const gates = [gate(), gate()];
+    let calls = 0;
+    const load = async () => {
+      const i = calls++;
+      await gates[Math.min(i, 1)]!.promise;
+      return { n: i + 1 };
+    };
+    const first = c.get('assets', key, load);
+    await c.invalidate({ keys: [key] }); // detaches the first load
+    const second = c.get('assets', key, load);
+    gates[0]!.open();
+    await first; // finishing must not remove the second flight
+    const third = c.get('assets', key, load);
+    gates[1]!.open();
+    expect((await second).value).toEqual({ n: 2 });
+    expect((await third).value).toEqual({ n: 2 });
+    expect(calls).toBe(2);
+    await c.settle();
+  });
+
+  it('a failing load that does not hold the lease leaves the holder\'s lease alone', async () => {
+    const { kv, isolate } = setup({ lease: { pollMs: 5, waitMs: 20 } });
+    const [a, b, c] = [isolate(), isolate(), isolate()];
+    const key = cacheKeys.bundle(randomVersionId(), 8);
+    const loaded = gate();
+    const never = gate();
+    void a.get('bundles', key, async () => {
+      loaded.open();
+      await never.promise;
+      return { n: 1 };
+    }, { lease: true });
+    await loaded.promise;
+    // b waits for the lease, then loads itself and fails; c does not ask for the lease and fails
+    await expect(b.get('bundles', key, async () => Promise.reject(new Error('b down')), { lease: true })).rejects.toThrow('b down');
+    await expect(c.get('bundles', key, async () => Promise.reject(new Error('c down')))).rejects.toThrow('c down');
+    await Promise.all([b.settle(), c.settle()]);
+    expect((await kv.mget([leaseKey(key)]))[0]).not.toBeNull();
+    never.open();
+    await a.settle();
+  });
+
+  it('a waiter whose Kv fails mid-wait loads itself at once', async () => {
+    const { kv, isolate } = setup({ lease: { pollMs: 5, waitMs: 2000 } });
+    const [a, b] = [isolate(), isolate()];
+    const key = cacheKeys.bundle(randomVersionId(), 8);
+    const loaded = gate();
+    const never = gate();
+    void a.get('bundles', key, async () => {
+      loaded.open();
+      await never.promise;
+      return { n: 1 };
+    }, { lease: true });
+    await loaded.promise;
+    const started = Date.now();
+    const waiting = b.get('bundles', key, async () => ({ n: 2 }), { lease: true });
+    await new Promise((r) => setTimeout(r, 12));
+    kv.mode = 'throw';
+    expect(await waiting).toEqual({ value: { n: 2 }, status: 'miss', tier: 'origin' });
+    expect(Date.now() - started).toBeLessThan(1500); // not the whole 2 s wait
+    kv.mode = 'ok';
+    never.open();
+    await Promise.all([a.settle(), b.settle()]);
+  });
+});
