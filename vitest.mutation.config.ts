@@ -19,8 +19,10 @@ export default defineConfig({
   },
   test: {
     include: suites,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // generous: the API suites' stacks start slowly on a loaded machine, and a timeout in the
+    // initial run aborts the whole run
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: 1,
   },
