@@ -124,6 +124,9 @@ describe('compact bits at the edges', () => {
   it('difficulty 1 is 2^32 + 2^16 + 1 expected hashes (2^256 / (target + 1))', () => {
     expect(workFromBits(0x1d00ffff)).toBe(0x100010001n);
     expect(workFromBits(0)).toBe(0n);
+    // the smallest target, 1: half of all hashes meet it
+    expect(bitsToTarget(0x01010000)).toBe(1n);
+    expect(workFromBits(0x01010000)).toBe(2n ** 255n);
   });
 
   it('a hash exactly at the target meets it, one above does not', () => {
@@ -131,6 +134,8 @@ describe('compact bits at the edges', () => {
     const hex = (n: bigint) => n.toString(16).padStart(64, '0');
     expect(meetsProofOfWork({ hash: hex(target), bits: 0x1d00ffff })).toBe(true);
     expect(meetsProofOfWork({ hash: hex(target + 1n), bits: 0x1d00ffff })).toBe(false);
+    // invalid bits meet nothing, not even the zero hash
+    expect(meetsProofOfWork({ hash: '00'.repeat(32), bits: 0 })).toBe(false);
   });
 
   it('parseValidHeader answers null for anything that is not a header', () => {
