@@ -20,7 +20,8 @@ export const TARGETS = {
   'packages/core/src/identity/verify.ts': { group: 'unit', suites: ['test/unit/identity-verify.test.ts'] },
   'packages/core/src/spv/merkle.ts': { group: 'unit', suites: ['test/unit/spv-merkle.test.ts', 'test/unit/spv-hostile.test.ts'] },
   'packages/core/src/spv/header.ts': { group: 'unit', suites: ['test/unit/spv-header.test.ts', 'test/unit/spv-envelope.test.ts', 'test/unit/spv-hostile.test.ts'] },
-  'packages/core/src/spv/envelope.ts': { group: 'unit', suites: ['test/unit/spv-envelope.test.ts', 'test/unit/spv-hostile.test.ts', 'test/unit/spv-headers-file.test.ts'] },
+  // spv-beef: BEEF envelopes (its embedded-stack part is slow, but only BEEF-path mutants run it)
+  'packages/core/src/spv/envelope.ts': { group: 'unit', suites: ['test/unit/spv-envelope.test.ts', 'test/unit/spv-hostile.test.ts', 'test/unit/spv-headers-file.test.ts', 'test/unit/spv-beef.test.ts'] },
   'packages/core/src/cache/entry.ts': { group: 'unit', suites: cacheSuites },
   'packages/core/src/cache/invalidate.ts': { group: 'unit', suites: cacheSuites },
   'packages/core/src/cache/engine.ts': { group: 'unit', suites: cacheSuites },

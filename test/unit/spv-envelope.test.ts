@@ -163,6 +163,11 @@ describe('verifyEnvelope: every reason code', () => {
   it('details name what failed: the field of a malformed envelope, the BUMP, the proof root', async () => {
     expect(await verifyEnvelope({ ...s.envelope, rawTx: 'zz' }, chain)).toEqual({ ok: false, reason: 'malformed-envelope', detail: expect.stringMatching(/^rawTx: ./) });
     expect(await verifyEnvelope('not an envelope', chain)).toEqual({ ok: false, reason: 'malformed-envelope', detail: expect.stringMatching(/^\(root\): ./) });
+    expect(await verifyEnvelope({ ...s.envelope, proof: { ...s.envelope.proof, txid: 'zz' } }, chain)).toEqual({
+      ok: false,
+      reason: 'malformed-envelope',
+      detail: expect.stringMatching(/^proof\.txid: ./),
+    });
     const foreign = [makeTx('x').txid, makeTx('z').txid, makeTx('y').txid];
     expect(await verifyEnvelope({ ...s.bumpEnvelope, proof: { bump: bumpFor(foreign, 1, 2) } }, chain)).toEqual({
       ok: false,
