@@ -20,10 +20,10 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Cache } from '@strata/core/cache/index';
 import { canonicalManifest } from '@strata/core/catalog/manifest';
-import { sha256HexUtf8 } from '@strata/core/catalog/hex';
+import { sha256Hex } from '@strata/core/util/hash';
 import type { Deps } from '@strata/core/deps';
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps } from '@strata/core/deps';
+import { createDeps } from '@strata/core/create-deps';
 import { createNeonHttpSql } from '@strata/core/adapters/sql/neon-http';
 import { bridgeProcess } from './rtt/sql';
 import { cpuSampler } from './machine';
@@ -106,17 +106,17 @@ async function seed(deps: Deps, count: number): Promise<string[]> {
         datasetId,
         name: `Dataset ${i % DATASETS} version ${Math.floor(i / DATASETS)}`,
         description: 'Synthetic benchmark version',
-        content: { contentHash: sha256HexUtf8(`content ${i}`), mimeType: 'text/csv', sizeBytes: 1024 + i },
+        content: { contentHash: sha256Hex(`content ${i}`), mimeType: 'text/csv', sizeBytes: 1024 + i },
         provenance: { createdAt: '2025-01-01T00:00:00Z' },
         policy: { license: 'cc-by-4.0', classification: 'public' },
       };
-      const vid = sha256HexUtf8(canonicalManifest(manifest as never));
+      const vid = sha256Hex(canonicalManifest(manifest as never));
       vids.push(vid);
       bodies.push(JSON.stringify(manifest));
       datasets.push(datasetId);
       names.push(manifest.name);
       hashes.push(manifest.content.contentHash);
-      txids.push(sha256HexUtf8(`tx ${i}`));
+      txids.push(sha256Hex(`tx ${i}`));
     }
     await deps.sql.batch([
       { text: `INSERT INTO manifests (version_id, body) SELECT v, b::jsonb FROM unnest($1::text[], $2::text[]) AS t(v, b)`, params: [vids, bodies] },

@@ -50,7 +50,7 @@ export async function referenceDocument(): Promise<Record<string, any>> {
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { parseConfig } = await import('@strata/core/config/index');
-  const { createDeps } = await import('@strata/core/deps');
+  const { createDeps } = await import('@strata/core/create-deps');
   const { createApp } = await import('./src/app');
   const { nodePlatform } = await import('./src/platform/node');
   const dir = await mkdtemp(`${tmpdir()}/strata-docs-`);

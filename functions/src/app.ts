@@ -6,15 +6,19 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
+import type { ValidationTargets } from 'hono';
 import type { Deps } from '@strata/core/deps';
-import { isStrataError } from '@strata/core/errors';
+import { fieldIssues, isStrataError, type InputPart } from '@strata/core/errors';
 import type { AppEnv } from './env';
 import { observe } from './middleware/observe';
 import { requestContext } from './middleware/request-context';
 import { inputEdge, isClientAbort, releaseBody } from './middleware/edge';
-import { fieldIssues, Problem, problem } from './problem';
+import { Problem, problem } from './problem';
 import { registerDocs } from './routes/docs';
 import { registerRoutes } from './routes/index';
+
+/** The request part each validator target is: field issues say `body.…`, `query.…`, `path.…`, `header.…`. */
+const INPUT_PART: Record<keyof ValidationTargets, InputPart> = { json: 'body', form: 'body', query: 'query', param: 'path', header: 'header', cookie: 'header' };
 
 /** Builds the app around one Deps object (built once per isolate or cold start). */
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
@@ -24,7 +28,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
         return problem(c, {
           code: 'validation-failed',
           detail: 'The request is not valid; see `issues` for each field.',
-          issues: fieldIssues(result.target, result.error.issues),
+          issues: fieldIssues([INPUT_PART[result.target]], result.error.issues),
         });
       }
     },

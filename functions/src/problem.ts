@@ -15,7 +15,6 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   forbidden: 403,
   'not-found': 404,
   conflict: 409,
-  gone: 410,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'rate-limited': 429,
@@ -63,9 +62,9 @@ export const Problem = z
     hint: z.string().optional().openapi({ description: 'A machine-readable or short human hint (which check failed, what to send instead).', example: 'versionId not found' }),
     requestId: z.string().openapi({ description: 'The request id (also the `X-Request-Id` header); the server log has the details under it.', example: '7d3c1a5e-0f2b-4c1e-9a59-2f0d4b1c6e8a' }),
     issues: z
-      .array(z.object({ path: z.string().openapi({ example: 'manifest.content.contentHash' }), message: z.string().openapi({ example: 'must be 64 hex characters' }) }))
+      .array(z.object({ path: z.string().openapi({ example: 'body.manifest.content.contentHash' }), message: z.string().openapi({ example: 'must be 64 hex characters' }) }))
       .optional()
-      .openapi({ description: 'For `validation-failed`: every invalid field, by its path in the request (`query.limit`, `json.webhookUrl`, `manifest.content.contentHash`, `body.policy.minConfs`).' }),
+      .openapi({ description: 'For `validation-failed` (and other 4xx naming a field): every invalid field, by where it sits in the request — `body.<path>` (`body.manifest.content.contentHash`, `body.policy.minConfs`), `query.<name>`, `path.<param>` or `header.<name>`.' }),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details, with the `error` code and `hint` members kept from the seed API.' });
 export type Problem = z.infer<typeof Problem>;
@@ -98,17 +97,9 @@ export function problem(c: Context, p: ProblemInput): Response {
   return c.body(JSON.stringify(body), status, headers);
 }
 
-/** zod issues → field issues with the request part as prefix (`query.limit`, `body.manifest.name`). */
-export function fieldIssues(target: string, issues: readonly { path: PropertyKey[]; message: string }[]): FieldIssue[] {
-  return issues.map((i) => ({
-    path: [target, ...i.path.map(String)].join('.'),
-    message: i.message,
-  }));
-}
-
 /** The built error codes answered with `status` (reserved codes no endpoint returns are left out). */
 export function codesFor(status: number): ErrorCode[] {
-  return ERROR_CODES.filter((c) => STATUS[c] === status && !ERROR_DOCS[c].reserved);
+  return ERROR_CODES.filter((c) => STATUS[c] === status);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentIdFor, producerIdOf } from '../../packages/core/src/catalog/ids';
+import { agentIdFor, producerIdOf } from '@strata/core/catalog/ids';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { makePublication } from '../support/dlm1';
 import { signedRequest } from '../support/identity';
@@ -141,7 +141,7 @@ describe('producers are whoever signed', () => {
     const r = await submit(stack, p);
     expect(r.status).toBe(400);
     expect(r.body.error).toBe('validation-failed');
-    expect(r.body.issues).toContainEqual({ path: 'manifest.signatures.producer', message: expect.stringContaining('provenance.producer.identityKey') });
+    expect(r.body.issues).toContainEqual({ path: 'body.manifest.signatures.producer', message: expect.stringContaining('provenance.producer.identityKey') });
     expect(await stored(p.versionId)).toBeUndefined();
     expect((await stack.deps.sql.query('SELECT 1 FROM producers WHERE producer_id = $1', [producerIdOf(victim)])).length).toBe(0);
   });

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyInvalidation, cacheKeys } from '@strata/core/cache/index';
 import { publish } from '@strata/core/catalog/service';
+import { ANONYMOUS } from '@strata/core/context';
 import { sweepOutbox, type Invalidator } from '@strata/core/outbox/outbox';
 import { manualClock, systemClock } from '@strata/core/ports/clock';
 import type { Kv } from '@strata/core/ports/kv';
@@ -108,7 +109,7 @@ await describeWith(['postgres', 'redis'], 'catalog failure paths (PostgreSQL + U
       // the process "dies" right after the commit: invalidate never reaches Kv
       const dying = { ...stack.deps, cache: { ...stack.deps.cache, invalidate: () => Promise.reject(new Error('killed')) } };
       const b = makePublication({ datasetId: 'ds-killed' });
-      await expect(publish({ deps: dying, ctx: { waitUntil: () => undefined, requestId: 'r-killed', actor: 'anonymous' }, input: b })).rejects.toThrow('killed');
+      await expect(publish({ deps: dying, ctx: { waitUntil: () => undefined, requestId: 'r-killed', actor: ANONYMOUS }, input: b })).rejects.toThrow('killed');
 
       reader.deps.cache.clearL1();
       expect(ids(await call(reader, 'GET', url))).toEqual([a.versionId]);

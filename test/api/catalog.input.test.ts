@@ -60,19 +60,19 @@ describe('POST /submit with bad input', () => {
     const later = new Date(Date.now() + 86_400_000).toISOString();
 
     it.each<[string, (p: Publication) => unknown, string]>([
-      ['signed by another key', (p) => withSignatures(p, producer(signer, sign(other, p.versionId))), 'manifest.signatures.producer.signature'],
-      ['over another message', (p) => withSignatures(p, producer(signer, sign(signer, `${p.versionId}x`))), 'manifest.signatures.producer.signature'],
-      ['not a signature at all', (p) => withSignatures(p, producer(signer, 'ab'.repeat(40))), 'manifest.signatures.producer.signature'],
-      ['a public key off the curve', (p) => withSignatures(p, { producer: { publicKey: `02${'ff'.repeat(32)}`, signature: sign(signer, p.versionId) } }), 'manifest.signatures.producer.publicKey'],
+      ['signed by another key', (p) => withSignatures(p, producer(signer, sign(other, p.versionId))), 'body.manifest.signatures.producer.signature'],
+      ['over another message', (p) => withSignatures(p, producer(signer, sign(signer, `${p.versionId}x`))), 'body.manifest.signatures.producer.signature'],
+      ['not a signature at all', (p) => withSignatures(p, producer(signer, 'ab'.repeat(40))), 'body.manifest.signatures.producer.signature'],
+      ['a public key off the curve', (p) => withSignatures(p, { producer: { publicKey: `02${'ff'.repeat(32)}`, signature: sign(signer, p.versionId) } }), 'body.manifest.signatures.producer.publicKey'],
       [
         'a bad endorsement beside a good producer signature',
         (p) => withSignatures(p, { ...producer(signer, sign(signer, p.versionId)), endorsements: [{ publicKey: other.toPublicKey().toString(), signature: sign(signer, p.versionId) }] }),
-        'manifest.signatures.endorsements.0.signature',
+        'body.manifest.signatures.endorsements.0.signature',
       ],
       [
         'an expired endorsement',
         (p) => withSignatures(p, { endorsements: [{ publicKey: other.toPublicKey().toString(), signature: sign(other, p.versionId), expiresAt: '2020-01-01T00:00:00Z' }] }),
-        'manifest.signatures.endorsements.0.expiresAt',
+        'body.manifest.signatures.endorsements.0.expiresAt',
       ],
     ])('%s → 400 naming the field, nothing stored', async (_name, body, field) => {
       const p = makePublication({ datasetId: 'ds-signed' });
@@ -88,7 +88,7 @@ describe('POST /submit with bad input', () => {
       const before = await stored();
       const r = await call(stack, 'POST', '/submit', { body: withSignatures(p, producer(signer, sign(signer, p.versionId))) });
       expectProblem(r, 400, 'validation-failed');
-      expect(r.body.issues).toContainEqual({ path: 'manifest.signatures.producer.publicKey', message: 'must equal provenance.producer.identityKey' });
+      expect(r.body.issues).toContainEqual({ path: 'body.manifest.signatures.producer.publicKey', message: 'must equal provenance.producer.identityKey' });
       expect(await stored()).toBe(before);
     });
 
@@ -120,7 +120,7 @@ describe('POST /submit with bad input', () => {
     expectProblem(await call(stack, 'POST', `/declarations/${'ee'.repeat(32)}/proof`, { body: { envelope: env } }), 404, 'not-found');
     const r = await call(stack, 'POST', `/declarations/${valid.txid}/proof`, { body: { envelope: { rawTx: 'nothex' } } });
     expectProblem(r, 400, 'validation-failed');
-    expect(r.body.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['envelope.rawTx']));
+    expect(r.body.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['body.envelope.rawTx']));
   });
 });
 

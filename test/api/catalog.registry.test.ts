@@ -79,7 +79,7 @@ describe('agents', () => {
   it('400 for a bad registration or id, 404 for unknown agents', async () => {
     const r = await call(stack, 'POST', '/agents/register', { body: { name: 'x' } });
     expect(r.status).toBe(400);
-    expect(r.body.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['json.capabilities', 'json.webhookUrl']));
+    expect(r.body.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['body.capabilities', 'body.webhookUrl']));
     expect((await call(stack, 'GET', '/agents/nope')).status).toBe(400);
     expect((await call(stack, 'GET', `/agents/ag_${'0'.repeat(16)}`)).status).toBe(404);
     expect((await call(stack, 'POST', `/agents/ag_${'0'.repeat(16)}/ping`)).status).toBe(404);

@@ -92,12 +92,12 @@ describe('wrong or missing content type on a JSON route → 415', () => {
 describe('NUL and unpaired surrogates → 400 naming the field, nothing stored', () => {
   it.each([
     ['/openlineage/search?q=a%00b', 'query.q'],
-    ['/openlineage/runs/a%00b', 'param.runId'],
-    ['/openlineage/jobs/ns/a%00b', 'param.name'],
-    ['/openlineage/nodes/dataset/n%00s/name', 'param.namespace'],
+    ['/openlineage/runs/a%00b', 'path.runId'],
+    ['/openlineage/jobs/ns/a%00b', 'path.name'],
+    ['/openlineage/nodes/dataset/n%00s/name', 'path.namespace'],
     ['/listings?q=a%00', 'query.q'],
     ['/agents/search?capability=%00', 'query.capability'],
-    ['/blobs/%ff', 'param.key'],
+    ['/blobs/%ff', 'path.key'],
     ['/openlineage/search?q=%ED%A0%80', 'query.q'],
     ['/openlineage/search?q=%E0%A4%A', 'query.q'],
   ])('GET %s → 400 naming %s', async (path, field) => {
@@ -174,11 +174,11 @@ describe('integers are bounded by the columns that store them', () => {
     expect(unbounded).toEqual([]);
   });
 
-  it('startHeight 2147483647 on /headers → 400 naming json.startHeight; the highest allowed checkpoint still chains', async () => {
+  it('startHeight 2147483647 on /headers → 400 naming body.startHeight; the highest allowed checkpoint still chains', async () => {
     const h = mineHeader({ prevHash: '00'.repeat(32), merkleRoot: '11'.repeat(32), height: 0 });
     const before = await rowCounts();
     const r = await call(stack, 'POST', '/headers', { headers: adminAuth, body: { headers: [h.hex], startHeight: 2147483647 } });
-    expectProblem(r, 400, 'json.startHeight');
+    expectProblem(r, 400, 'body.startHeight');
     expect(await rowCounts()).toEqual(before);
     const next = mineHeader({ prevHash: h.hash, merkleRoot: '22'.repeat(32), height: 1 });
     const ok = await call(stack, 'POST', '/headers', { headers: adminAuth, body: { headers: [h.hex, next.hex], startHeight: 1_000_000_000 } });

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyInvalidation, cacheKeys } from '@strata/core/cache/index';
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps } from '@strata/core/deps';
+import { createDeps } from '@strata/core/create-deps';
 import { migrate } from '@strata/core/migrate/files';
 import { sweepOutbox } from '@strata/core/outbox/outbox';
 import { systemClock } from '@strata/core/ports/clock';

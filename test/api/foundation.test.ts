@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lazyBlobStore } from '@strata/core/adapters/lazy';
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps, DepsError } from '@strata/core/deps';
+import { createDeps, DepsError } from '@strata/core/create-deps';
 import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
 import { describeWith } from '../support/reachable';
 
@@ -27,6 +27,22 @@ describe('app foundation (embedded default)', () => {
     expect(body.queue.tier).toBe('memory');
     expect(body.failing).toEqual([]);
     expect(Date.parse(body.timestamp)).not.toBeNaN();
+  });
+
+  it('GET /health reports the backlog of post-commit work, which alone does not make it 503', async () => {
+    expect((await json(await stack.app.request('/health'))).backlog).toEqual({ outboxPending: 0, outboxOldestSec: 0, deadLetters: 0 });
+    await stack.deps.sql.query(`INSERT INTO cache_outbox (keys, tags, created_at) VALUES ($1::text[], '{}', now() - interval '120 seconds')`, [['v1:cache:asset:x']]);
+    await stack.deps.sql.query(`INSERT INTO dead_letters (id, job_type, payload, attempts, last_error) VALUES ('dl-health', 'outbox.sweep', '{}'::jsonb, 5, 'x')`);
+    const res = await stack.app.request('/health');
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.backlog).toMatchObject({ outboxPending: 1, deadLetters: 1 });
+    expect(body.backlog.outboxOldestSec).toBeGreaterThanOrEqual(119);
+    await stack.deps.sql.query(`UPDATE cache_outbox SET applied_at = now()`);
+    await stack.deps.sql.query(`UPDATE dead_letters SET replayed_at = now()`);
+    expect((await json(await stack.app.request('/health'))).backlog).toEqual({ outboxPending: 0, outboxOldestSec: 0, deadLetters: 0 });
+    // /health/db stays the two probes
+    expect(Object.keys(await json(await stack.app.request('/health/db'))).sort()).toEqual(['cache', 'database', 'failing', 'status', 'timestamp']);
   });
 
   it('GET /health/db checks Postgres and Kv', async () => {

@@ -6,7 +6,8 @@
 import { PrivateKey } from '@bsv/sdk';
 import type { MiddlewareHandler } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identity, serviceCtx } from '@strata/functions/middleware/identity';
+import { identityKeyOf } from '@strata/core/context';
+import { identity } from '@strata/functions/middleware/identity';
 import type { AppEnv } from '@strata/functions/env';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { signedRequest } from '../support/identity';
@@ -22,7 +23,7 @@ beforeAll(async () => {
   stack.app.post('/t/default', mw(identity('required')), async (c) => {
     const body = (await c.req.json()) as { note: string; fail?: boolean };
     if (body.fail) throw new Error('the write failed');
-    await effect(`${serviceCtx(c).identityKey}:${body.note}`);
+    await effect(`${identityKeyOf(c.get('ctx'))}:${body.note}`);
     return c.json({ ok: true });
   });
   stack.app.post('/t/forgetful', mw(identity('required', { nonce: 'in-write' })), async (c) => {

@@ -7,8 +7,8 @@
  */
 import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock } from '../../packages/core/src/ports/clock';
-import { runScheduledJobs } from '../../packages/core/src/jobs/schedule';
+import { manualClock } from '@strata/core/ports/clock';
+import { runScheduledJobs } from '@strata/core/jobs/schedule';
 import { embeddedDeps, serviceDeps, type TestStack } from '../support/deps';
 import { identityHeaders, signedRequest } from '../support/identity';
 import { describeWith } from '../support/reachable';

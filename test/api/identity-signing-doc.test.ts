@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Hash, PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock } from '../../packages/core/src/ports/clock';
-import { identityMessage, verifyIdentity } from '../../packages/core/src/identity/verify';
+import { manualClock } from '@strata/core/ports/clock';
+import { identityMessage, verifyIdentity } from '@strata/core/identity/verify';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { call } from '../support/catalog-http';
 

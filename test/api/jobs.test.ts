@@ -12,6 +12,7 @@ import { lineageGraph } from '@strata/core/lineage/query';
 import { manualClock } from '@strata/core/ports/clock';
 import { getTip } from '@strata/core/spv/header-store';
 import { mineChain } from '../support/chain';
+import { testCtx } from '../support/ctx';
 import { embeddedDeps, type TestStack } from '../support/deps';
 
 const V = 'ab'.repeat(32);
@@ -132,7 +133,7 @@ describe('lineage-partitions with a retention window (OL_EVENTS_RETAIN_MONTHS=2)
     expect(await count(`SELECT count(*)::int AS n FROM ol_events_203103`)).toBe(1);
     expect(await count(`SELECT count(*)::int AS n FROM ol_events_default`)).toBe(0);
     // what queries read is untouched
-    expect(await getRun(stack.deps.sql, 'ret-1')).toMatchObject({ state: 'COMPLETE' });
+    expect(await getRun({ deps: stack.deps, ctx: testCtx(), input: { runId: 'ret-1' } })).toMatchObject({ state: 'COMPLETE' });
     const g = await lineageGraph(stack.deps.sql, { namespace: 'ret', name: 'b', depth: 2, direction: 'up' });
     expect(g?.nodes.map((n) => n.name).sort()).toEqual(['a', 'b']);
 
@@ -140,7 +141,7 @@ describe('lineage-partitions with a retention window (OL_EVENTS_RETAIN_MONTHS=2)
     // archives it to a second file: the first one is never overwritten
     const again = await ingestEvents(stack.deps.sql, [late]);
     expect(again).toMatchObject({ stored: 1, duplicates: 0 });
-    expect(await getRun(stack.deps.sql, 'ret-1')).toMatchObject({ state: 'COMPLETE' });
+    expect(await getRun({ deps: stack.deps, ctx: testCtx(), input: { runId: 'ret-1' } })).toMatchObject({ state: 'COMPLETE' });
     const [second] = await runScheduledJobs(job, ['lineage-partitions']);
     expect(second).toMatchObject({ status: 'ok', result: { archived: ['ol_events_203101 (1 rows)'] } });
     expect(await lines('lineage/events/ol_events_203101.jsonl.gz')).toHaveLength(2);

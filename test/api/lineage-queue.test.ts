@@ -39,13 +39,13 @@ await forEachStack('lineage ingest through the queue', env, (stack) => {
     const s = stack();
     let crashes = 0;
     // the real handler, but the process "dies" after the first job of the first batch committed
-    s.deps.jobs.on('lineage.ingest', async (deps, batch) => {
+    s.deps.jobs.on('lineage.ingest', async (deps, batch, ctxFor) => {
       if (crashes === 0 && batch.length > 1) {
         crashes++;
-        await lineageIngestHandler(deps, batch.slice(0, 1));
+        await lineageIngestHandler(deps, batch.slice(0, 1), ctxFor);
         throw new Error('consumer crashed');
       }
-      return lineageIngestHandler(deps, batch);
+      return lineageIngestHandler(deps, batch, ctxFor);
     });
     try {
       // 12 events of ~60 KB → 4 jobs of 3 sent together → one consumer call takes all 4

@@ -88,8 +88,8 @@ describe('metrics and access log after real traffic', () => {
     expect((await call(stack, 'POST', '/api/v1/lineage', { body: { eventType: 'COMPLETE' }, headers: ingestAuth })).status).toBe(400);
     await settle();
 
-    // a job nobody handles is dead-lettered; until the queue delivers it, it is its depth
-    await queue.send([{ type: 'receipt.reconcile', payload: { receiptId: 'r-1' } }]);
+    // a job its handler refuses (a payload it cannot read) is dead-lettered; until the queue delivers it, it is its depth
+    await queue.send([{ type: 'outbox.sweep', payload: { receiptId: 'r-1' } }]);
     const queued = await scrape();
     expect(queued.get('strata_queue_depth', { queue: 'memory', state: 'ready' })).toBe(1);
     expect(queued.get('strata_dead_letters_pending')).toBe(0);

@@ -87,7 +87,7 @@ describe('prices', () => {
     expect(unsigned.status).toBe(401);
     for (const satoshis of [0, -5, 1.5, 2 ** 53, '100']) {
       const r = await signedPost(stack, producer, '/price', { versionId: pub.versionId, satoshis });
-      expect([r.status, r.body.issues?.[0]?.path]).toEqual([400, 'json.satoshis']);
+      expect([r.status, r.body.issues?.[0]?.path]).toEqual([400, 'body.satoshis']);
     }
     const max = await signedPost(stack, producer, '/price', { versionId: pub.versionId, satoshis: 2 ** 53 - 1 });
     expect(max.status).toBe(200);
@@ -142,7 +142,7 @@ describe('receipts and quotes', () => {
     const pub = await publishFor(stack, producer);
     for (const quantity of [0, -1, 1.5, '2', 1_000_001]) {
       const r = await call(stack, 'POST', '/pay', { body: { versionId: pub.versionId, quantity } });
-      expect([r.status, r.body.issues?.[0]?.path]).toEqual([400, 'json.quantity']);
+      expect([r.status, r.body.issues?.[0]?.path]).toEqual([400, 'body.quantity']);
     }
     expect((await call(stack, 'POST', '/pay', { body: { versionId: 'nothex', quantity: 1 } })).status).toBe(400);
     expect((await call(stack, 'POST', '/pay', { body: { versionId: pub.versionId, quantity: 1, extra: 1 } })).status).toBe(400);

@@ -60,7 +60,7 @@ describe('hostile input to the trust routes', () => {
     const orphan = mineChain(1, { parent: { hash: 'ab'.repeat(32), height: 10 } });
     const r = await postHeaders(stack, orphan);
     expect(r.status).toBe(400);
-    expect(r.body.issues[0]).toMatchObject({ path: 'headers.0' });
+    expect(r.body.issues[0]).toMatchObject({ path: 'body.headers.0' });
     expect(r.body.issues[0].message).toContain('unknown');
     const bad = await call(stack, 'POST', '/headers', { headers: adminAuth, body: { headers: ['00'.repeat(79)] } });
     expect(bad.status).toBe(400);

@@ -9,13 +9,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFsBlobStore } from '../../packages/core/src/adapters/blob/fs';
-import { createS3BlobStore } from '../../packages/core/src/adapters/blob/s3';
-import { createS3FetchBlobStore } from '../../packages/core/src/adapters/blob/s3-fetch';
-import { verifyBlobSignature } from '../../packages/core/src/adapters/blob/signing';
-import type { BlobStore } from '../../packages/core/src/ports/blob';
-import type { Clock } from '../../packages/core/src/ports/clock';
-import { isStrataError } from '../../packages/core/src/errors';
+import { createFsBlobStore } from '@strata/core/adapters/blob/fs';
+import { createS3BlobStore } from '@strata/core/adapters/blob/s3';
+import { createS3FetchBlobStore } from '@strata/core/adapters/blob/s3-fetch';
+import { verifyBlobSignature } from '@strata/core/adapters/blob/signing';
+import type { BlobStore } from '@strata/core/ports/blob';
+import type { Clock } from '@strata/core/ports/clock';
+import { isStrataError } from '@strata/core/errors';
 import { startS3Server } from '../support/s3-server';
 
 interface Harness {

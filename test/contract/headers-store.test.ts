@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
-import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
-import { readMigrations } from '../../packages/core/src/migrate/files';
-import { migrateFrom } from '../../packages/core/src/migrate/runner';
-import type { Sql } from '../../packages/core/src/ports/sql';
-import { isStrataError } from '../../packages/core/src/errors';
-import { verifyEnvelope } from '../../packages/core/src/spv/envelope';
-import { meetsProofOfWork, parseHeader } from '../../packages/core/src/spv/header';
+import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
+import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
+import { readMigrations } from '@strata/core/migrate/files';
+import { migrateFrom } from '@strata/core/migrate/runner';
+import type { Sql } from '@strata/core/ports/sql';
+import { isStrataError } from '@strata/core/errors';
+import { verifyEnvelope } from '@strata/core/spv/envelope';
+import { meetsProofOfWork, parseHeader } from '@strata/core/spv/header';
 import {
   getHeader,
   getTip,
@@ -14,7 +14,7 @@ import {
   insertHeaders,
   isOnBestChain,
   storeChainView,
-} from '../../packages/core/src/spv/header-store';
+} from '@strata/core/spv/header-store';
 import { HARDER_BITS, buildScenario, mineChain, mineFork, type MinedHeader } from '../support/chain';
 import { createTestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
@@ -85,7 +85,7 @@ function headerStoreSuite(label: string, open: () => Promise<{ sql: Sql; done: (
       expect(r).toMatchObject({ inserted: 3, reorg: null, tip: { hash: chain[5]!.hash, height: 5 } });
       const orphan = mineChain(1)[0]!;
       const next = mineChain(1, { parent: chain[5]! })[0]!;
-      await expectValidation(insertHeaders(sql, [next.hex, orphan.hex]), 'headers.1');
+      await expectValidation(insertHeaders(sql, [next.hex, orphan.hex]), 'body.headers.1');
       expect(await getHeader(sql, next.hash)).toBeNull(); // nothing from the failed batch was kept
       expect((await getTip(sql))?.hash).toBe(chain[5]!.hash);
     });
@@ -100,11 +100,11 @@ function headerStoreSuite(label: string, open: () => Promise<{ sql: Sql; done: (
         b.writeUInt32LE(n, 76);
         if (!meetsProofOfWork(parseHeader(b.toString('hex'))!)) weak = b.toString('hex');
       }
-      await expectValidation(insertHeaders(sql, [weak]), 'headers.0');
-      await expectValidation(insertHeaders(sql, ['00'.repeat(79)]), 'headers.0');
-      await expectValidation(insertHeaders(sql, [`${chain[1]!.hex.slice(0, -2)}zz`]), 'headers.0');
+      await expectValidation(insertHeaders(sql, [weak]), 'body.headers.0');
+      await expectValidation(insertHeaders(sql, ['00'.repeat(79)]), 'body.headers.0');
+      await expectValidation(insertHeaders(sql, [`${chain[1]!.hex.slice(0, -2)}zz`]), 'body.headers.0');
       const next = mineChain(1, { parent: chain[1]! })[0]!;
-      await expectValidation(insertHeaders(sql, [next.hex], { startHeight: 7 }), 'startHeight');
+      await expectValidation(insertHeaders(sql, [next.hex], { startHeight: 7 }), 'body.startHeight');
       expect(await insertHeaders(sql, [next.hex], { startHeight: 2 })).toMatchObject({ inserted: 1, tip: { height: 2 } });
     });
 

@@ -1,16 +1,18 @@
 /**
  * How the Redis (TCP) Kv fails when Redis is down, through a TCP proxy in front of the real
  * redis-server: refused connections, a server that accepts and never answers, and Redis gone
- * before the first command. Every case must surface as StrataError `unavailable`, within the
- * timeout; the same Kv must recover by itself; and a command refused during the outage must
- * never run later (no offline queue).
+ * before the first command. Every case must surface as StrataError `unavailable`, from the
+ * cause that applies (a refusal at once, never the timeout; a silent server by the timeout);
+ * the same Kv must recover by itself; and a command refused during the outage must never run
+ * later (no offline queue). No assertion reads the clock: a refusal is proved by a timeout far
+ * longer than the test's own limit and an error that names no deadline.
  */
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createRedisKv } from '@strata/core/adapters/kv/redis';
 import type { Kv } from '@strata/core/ports/kv';
-import { expectUnavailable, failure } from '../support/failure';
+import { causes, expectUnavailable, failure, isTimeout } from '../support/failure';
 import { describeWith, REDIS_URL } from '../support/reachable';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
@@ -26,6 +28,9 @@ async function eventually<T>(f: () => Promise<T>, withinMs = 8_000): Promise<T> 
     }
   }
 }
+
+/** A timeout no test outlives (vitest stops a test after 30 s): a call that waited for it would fail the test. */
+const NEVER_MS = 600_000;
 
 await describeWith(['redis'], 'Redis Kv when the server is down', () => {
   let proxy: TcpProxy;
@@ -63,18 +68,19 @@ await describeWith(['redis'], 'Redis Kv when the server is down', () => {
     }
   });
 
-  it('refused connections fail fast as unavailable, then the same client recovers', async () => {
-    const kv = make(2_000);
+  it('refused connections fail at once as unavailable, never by the timeout, then the same client recovers', async () => {
+    // a timeout longer than the test may run: only a failure that does not wait for it can pass
+    const kv = make(NEVER_MS);
     const k = key();
     await kv.set(k, 'v');
     await proxy.setDown(true);
-    const { error, ms } = await failure(kv.mget([k]));
+    const { error } = await failure(kv.mget([k]));
     expectUnavailable(error);
-    expect(ms).toBeLessThan(1_000);
-    // while it is down, every call keeps failing fast rather than waiting for the timeout
+    expect(isTimeout(error), causes(error).join(' <- ')).toBe(false);
+    // while it is down, every call keeps failing at once: the client knows it is reconnecting
     const again = await failure(kv.set(k, 'w'));
     expectUnavailable(again.error);
-    expect(again.ms).toBeLessThan(1_000);
+    expect(causes(again.error)[0]).toMatch(/connection is (reconnecting|connecting|close|end)/);
     await proxy.setDown(false);
     expect(await eventually(() => kv.mget([k]))).toEqual(['v']);
     await kv.del([k]);
@@ -99,25 +105,25 @@ await describeWith(['redis'], 'Redis Kv when the server is down', () => {
     const k = key();
     await kv.set(k, 'before');
     await proxy.setDown('hang');
-    const { error, ms } = await failure(kv.incr(`${k}:n`, { px: 1_000 }));
+    const { error } = await failure(kv.incr(`${k}:n`, { px: 1_000 }));
     expectUnavailable(error);
-    expect(ms).toBeGreaterThanOrEqual(150);
-    expect(ms).toBeLessThan(1_500);
+    // cut off by the command timeout, not by anything else
+    expect(causes(error)).toEqual(['StrataError: Kv is unavailable: Command timed out', 'Error: Command timed out']);
     await proxy.setDown(false);
     expect(await eventually(() => kv.mget([k]))).toEqual(['before']);
     await kv.del([k, `${k}:n`]);
   });
 
-  it('Redis unreachable from the start: commands fail as unavailable within the timeout; it connects once Redis is there', async () => {
+  it('Redis unreachable from the start: commands fail as unavailable at once (the refusal, not the timeout); it connects once Redis is there', async () => {
     // a port nobody listens on (taken and released), then a proxy started on it later
     const free = net.createServer();
     await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));
     const port = (free.address() as net.AddressInfo).port;
     await new Promise<void>((r) => free.close(() => r()));
-    const kv = make(300, `redis://127.0.0.1:${port}`);
-    const { error, ms } = await failure(kv.mget(['kvtest:nothing']));
+    const kv = make(NEVER_MS, `redis://127.0.0.1:${port}`);
+    const { error } = await failure(kv.mget(['kvtest:nothing']));
     expectUnavailable(error);
-    expect(ms).toBeLessThan(1_000);
+    expect(isTimeout(error), causes(error).join(' <- ')).toBe(false);
     const late = net.createServer((c) => {
       const up = net.connect({ host: target.hostname, port: Number(target.port || 6379) });
       c.pipe(up).pipe(c);

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
-import { eventHash } from '../../packages/core/src/lineage/canonical';
+import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
+import { eventHash } from '@strata/core/lineage/canonical';
 import {
   ensureEventPartitions,
   getDataset,
@@ -15,9 +15,10 @@ import {
   publishEvent,
   recallEvent,
   isRetracted,
-} from '../../packages/core/src/lineage/index';
-import type { Row, Sql, Statement } from '../../packages/core/src/ports/sql';
+} from '@strata/core/lineage/index';
+import type { Row, Sql, Statement } from '@strata/core/ports/sql';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
+import { testCtx } from '../support/ctx';
 import { describeWith } from '../support/reachable';
 import { fixture, fixtureFiles, forEachLineageStore, migrateLineage, seedEvents } from '../support/lineage-harness';
 
@@ -51,10 +52,10 @@ await forEachLineageStore('lineage ingest', (store) => {
     // a job's and a run's inputs and outputs, as the events declared them (the run's from its stored events)
     const ds = (...names: string[]) => names.map((name) => ({ namespace: 'food_delivery', name }));
     const io = { inputs: ds('public.categories', 'public.menu_items', 'public.menus', 'public.orders'), outputs: ds('public.orders_7_days') };
-    expect(await getJob(sql, 'food_delivery', 'etl_orders_7_days')).toMatchObject(io);
-    expect(await getRun(sql, 'FFBA2C14-4170-48DA-BEC3-AB5FD4EC9A3F')).toMatchObject({ job_name: 'etl_orders_7_days', ...io });
+    expect(await getJob({ deps: { sql }, ctx: testCtx(), input: { namespace: 'food_delivery', name: 'etl_orders_7_days' } })).toMatchObject(io);
+    expect(await getRun({ deps: { sql }, ctx: testCtx(), input: { runId: 'FFBA2C14-4170-48DA-BEC3-AB5FD4EC9A3F' } })).toMatchObject({ job_name: 'etl_orders_7_days', ...io });
     // the COMPLETE event of etl_menus names no datasets: the run keeps what its START declared
-    expect(await getRun(sql, '4d3b8069-69b6-4708-ade0-3275112c9f04')).toMatchObject({ inputs: [], outputs: ds('public.menus') });
+    expect(await getRun({ deps: { sql }, ctx: testCtx(), input: { runId: '4d3b8069-69b6-4708-ade0-3275112c9f04' } })).toMatchObject({ inputs: [], outputs: ds('public.menus') });
   });
 
   it('absorbs duplicates: across calls, inside one batch, and whatever the key order', async () => {
@@ -89,7 +90,7 @@ await forEachLineageStore('lineage ingest', (store) => {
     const sql = store();
     await ingestEvents(sql, [runEvent('r1', 'COMPLETE', '2024-01-01T10:05:00Z')]);
     await ingestEvents(sql, [runEvent('r1', 'START', '2024-01-01T10:00:00Z'), runEvent('r1', 'RUNNING', '2024-01-01T10:01:00Z')]);
-    expect(await getRun(sql, 'r1')).toMatchObject({
+    expect(await getRun({ deps: { sql }, ctx: testCtx(), input: { runId: 'r1' } })).toMatchObject({
       state: 'COMPLETE',
       start_time: '2024-01-01T10:00:00.000Z',
       end_time: '2024-01-01T10:05:00.000Z',
@@ -97,12 +98,12 @@ await forEachLineageStore('lineage ingest', (store) => {
 
     await ingestEvents(sql, [runEvent('r2', 'FAIL', '2024-01-01T10:05:00Z'), runEvent('r2', 'START', '2024-01-01T10:00:00Z')]);
     await ingestEvents(sql, [runEvent('r2', 'COMPLETE', '2024-01-01T10:03:00Z')]);
-    expect(await getRun(sql, 'r2')).toMatchObject({ state: 'FAIL', end_time: '2024-01-01T10:05:00.000Z' });
+    expect(await getRun({ deps: { sql }, ctx: testCtx(), input: { runId: 'r2' } })).toMatchObject({ state: 'FAIL', end_time: '2024-01-01T10:05:00.000Z' });
 
     await ingestEvents(sql, [runEvent('r3', 'START', '2024-01-01T10:00:00Z')]);
-    expect((await getRun(sql, 'r3'))?.state).toBe('START');
+    expect((await getRun({ deps: { sql }, ctx: testCtx(), input: { runId: 'r3' } }))?.state).toBe('START');
     await ingestEvents(sql, [runEvent('r3', 'RUNNING', '2024-01-01T10:01:00Z')]);
-    expect((await getRun(sql, 'r3'))?.state).toBe('RUNNING');
+    expect((await getRun({ deps: { sql }, ctx: testCtx(), input: { runId: 'r3' } }))?.state).toBe('RUNNING');
   });
 
   it('partial success: invalid events reported by index, valid ones stored', async () => {
@@ -134,7 +135,7 @@ await forEachLineageStore('lineage ingest', (store) => {
     const [row] = await sql.query<{ payload: unknown; kind: string }>('SELECT payload, kind FROM ol_events WHERE event_hash = $1', [hash]);
     expect(row?.payload).toEqual(large);
     // DatasetEvent: the dataset with its facets; JobEvent: job–dataset and dataset edges without a run
-    expect((await getDataset(sql, 'my-dataset-namespace', 'my-dataset-name'))?.facets.schema).toBeDefined();
+    expect((await getDataset({ deps: { sql }, ctx: testCtx(), input: { namespace: 'my-dataset-namespace', name: 'my-dataset-name' } }))?.facets.schema).toBeDefined();
     const jobEdge = await sql.query<{ last_run_id: string | null }>(
       `SELECT e.last_run_id FROM ol_edges e JOIN ol_datasets s ON s.id = e.src_id JOIN ol_datasets d ON d.id = e.dst_id
         WHERE s.name = 'instance.schema.input-1' AND d.name = 'instance.schema.output-1' AND s.namespace = 'my-datasource-namespace'`,
@@ -147,9 +148,9 @@ await forEachLineageStore('lineage ingest', (store) => {
     const out = (facets: Record<string, unknown>) => ({ outputs: [{ namespace: 'm', name: 'ds', facets }] });
     await ingestEvents(sql, [runEvent('f1', 'COMPLETE', '2024-01-02T00:00:00Z', out({ a: { v: 'new' } }))]);
     await ingestEvents(sql, [runEvent('f0', 'COMPLETE', '2024-01-01T00:00:00Z', out({ a: { v: 'old' }, b: { v: 'old' } }))]);
-    expect((await getDataset(sql, 'm', 'ds'))?.facets).toEqual({ a: { v: 'new' }, b: { v: 'old' } });
+    expect((await getDataset({ deps: { sql }, ctx: testCtx(), input: { namespace: 'm', name: 'ds' } }))?.facets).toEqual({ a: { v: 'new' }, b: { v: 'old' } });
     await ingestEvents(sql, [runEvent('f2', 'COMPLETE', '2024-01-03T00:00:00Z', out({ b: { v: 'newest' } }))]);
-    expect((await getDataset(sql, 'm', 'ds'))?.facets).toEqual({ a: { v: 'new' }, b: { v: 'newest' } });
+    expect((await getDataset({ deps: { sql }, ctx: testCtx(), input: { namespace: 'm', name: 'ds' } }))?.facets).toEqual({ a: { v: 'new' }, b: { v: 'newest' } });
   });
 
   it('a deletion marker removes the stored facet of its name on datasets and jobs, as Marquez does; an older one removes nothing', async () => {
@@ -164,22 +165,22 @@ await forEachLineageStore('lineage ingest', (store) => {
     await ingestEvents(sql, [ev('d1', '2024-03-01T00:00:00Z', { ownership: owners, documentation: doc }, { ownership: owners, documentation: doc })]);
     // newer: ownership deleted (the bare marker, and the marker with the base facet members)
     await ingestEvents(sql, [ev('d2', '2024-03-02T00:00:00Z', { ownership: { _deleted: true } }, { ownership: { _producer: 'p', _schemaURL: 's', _deleted: true } })]);
-    expect((await getJob(sql, 'del', 'job'))?.facets).toEqual({ documentation: doc });
-    expect((await getDataset(sql, 'del', 'ds'))?.facets).toEqual({ documentation: doc });
+    expect((await getJob({ deps: { sql }, ctx: testCtx(), input: { namespace: 'del', name: 'job' } }))?.facets).toEqual({ documentation: doc });
+    expect((await getDataset({ deps: { sql }, ctx: testCtx(), input: { namespace: 'del', name: 'ds' } }))?.facets).toEqual({ documentation: doc });
     // an older marker does not delete a newer facet; a later facet of the name comes back
     await ingestEvents(sql, [ev('d0', '2024-02-01T00:00:00Z', { documentation: { _deleted: true } }, { documentation: { _deleted: true } })]);
-    expect((await getDataset(sql, 'del', 'ds'))?.facets).toEqual({ documentation: doc });
+    expect((await getDataset({ deps: { sql }, ctx: testCtx(), input: { namespace: 'del', name: 'ds' } }))?.facets).toEqual({ documentation: doc });
     await ingestEvents(sql, [ev('d3', '2024-03-03T00:00:00Z', { ownership: owners }, { ownership: owners })]);
-    expect((await getDataset(sql, 'del', 'ds'))?.facets).toEqual({ documentation: doc, ownership: owners });
+    expect((await getDataset({ deps: { sql }, ctx: testCtx(), input: { namespace: 'del', name: 'ds' } }))?.facets).toEqual({ documentation: doc, ownership: owners });
     // inside one batch the newest wins: a marker then the facet keeps it, the facet then a marker drops it
     await ingestEvents(sql, [
       ev('d4', '2024-03-04T00:00:00Z', {}, { ownership: { _deleted: true } }),
       ev('d5', '2024-03-05T00:00:00Z', {}, { ownership: owners, documentation: { _deleted: true } }),
     ]);
-    expect((await getDataset(sql, 'del', 'ds'))?.facets).toEqual({ ownership: owners });
+    expect((await getDataset({ deps: { sql }, ctx: testCtx(), input: { namespace: 'del', name: 'ds' } }))?.facets).toEqual({ ownership: owners });
     // a dataset first seen with a marker is stored without that facet
     await ingestEvents(sql, [{ ...runEvent('d6', 'COMPLETE', '2024-03-06T00:00:00Z'), outputs: [{ namespace: 'del', name: 'fresh', facets: { schema: { _deleted: true }, documentation: doc } }] }]);
-    expect((await getDataset(sql, 'del', 'fresh'))?.facets).toEqual({ documentation: doc });
+    expect((await getDataset({ deps: { sql }, ctx: testCtx(), input: { namespace: 'del', name: 'fresh' } }))?.facets).toEqual({ documentation: doc });
     // the raw events keep the markers as sent
     expect(await count(sql, `SELECT count(*)::int AS n FROM ol_events WHERE payload -> 'job' -> 'facets' -> 'ownership' ->> '_deleted' = 'true'`)).toBe(1);
   });
@@ -190,13 +191,13 @@ await forEachLineageStore('lineage ingest', (store) => {
       ({ ...runEvent(runId, type, time), job: { namespace: 'jf', name: 'job', ...(facets ? { facets } : {}) } });
     await ingestEvents(sql, [ev('r2', 'START', '2024-01-02T00:00:00Z', { a: { v: 'new' } })]);
     await ingestEvents(sql, [ev('r1', 'COMPLETE', '2024-01-01T00:00:00Z', { a: { v: 'old' }, b: { v: 'old' } })]);
-    expect(await getJob(sql, 'jf', 'job')).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'old' } }, latest_run_id: 'r2' });
+    expect(await getJob({ deps: { sql }, ctx: testCtx(), input: { namespace: 'jf', name: 'job' } })).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'old' } }, latest_run_id: 'r2' });
     // events without facets change no facets; a later event that does not advance an older run's
     // state (OTHER after COMPLETE) does not make that run the latest, a newer state does (r3 below)
     await ingestEvents(sql, [ev('r1', 'OTHER', '2024-01-03T00:00:00Z'), ev('r3', 'START', '2024-01-01T12:00:00Z')]);
-    expect(await getJob(sql, 'jf', 'job')).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'old' } }, latest_run_id: 'r2' });
+    expect(await getJob({ deps: { sql }, ctx: testCtx(), input: { namespace: 'jf', name: 'job' } })).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'old' } }, latest_run_id: 'r2' });
     await ingestEvents(sql, [ev('r3', 'COMPLETE', '2024-01-04T00:00:00Z', { b: { v: 'newest' } })]);
-    expect(await getJob(sql, 'jf', 'job')).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'newest' } }, latest_run_id: 'r3' });
+    expect(await getJob({ deps: { sql }, ctx: testCtx(), input: { namespace: 'jf', name: 'job' } })).toMatchObject({ facets: { a: { v: 'new' }, b: { v: 'newest' } }, latest_run_id: 'r3' });
   });
 
   it('an event that brings no new facets leaves its dataset and job rows unwritten', async () => {
@@ -227,16 +228,16 @@ await forEachLineageStore('lineage ingest', (store) => {
     const versionId = 'a'.repeat(64);
     const txid = 'f'.repeat(64);
     await ingestEvents(sql, [await publishEvent({ env: 'prod', versionId, txid, parents: [], producedAt: '2024-05-01T00:00:00Z' })]);
-    expect(isRetracted((await getDataset(sql, 'overlay:prod', versionId))!.facets)).toBe(false);
+    expect(isRetracted((await getDataset({ deps: { sql }, ctx: testCtx(), input: { namespace: 'overlay:prod', name: versionId } }))!.facets)).toBe(false);
     const out = await ingestEvents(sql, [await recallEvent({ env: 'prod', versionId, txid, producedAt: '2024-05-01T00:00:00Z', recalledAt: '2024-06-01T00:00:00Z' })]);
     expect(out.namespaces).toEqual(['overlay:prod']);
-    const run = await getRun(sql, txid);
+    const run = await getRun({ deps: { sql }, ctx: testCtx(), input: { runId: txid } });
     expect(run).toMatchObject({ state: 'COMPLETE', namespace: 'overlay:prod', job_name: `publish::${versionId}` });
     expect(isRetracted(run!.facets)).toBe(true);
-    expect(isRetracted((await getDataset(sql, 'overlay:prod', versionId))!.facets)).toBe(true);
+    expect(isRetracted((await getDataset({ deps: { sql }, ctx: testCtx(), input: { namespace: 'overlay:prod', name: versionId } }))!.facets)).toBe(true);
     expect(await count(sql, 'SELECT count(*)::int AS n FROM ol_runs')).toBe(1);
-    expect(await getJob(sql, 'overlay:prod', `publish::${versionId}`)).toMatchObject({ latest_run_id: txid });
-    expect(await getRun(sql, 'unknown')).toBeNull();
+    expect(await getJob({ deps: { sql }, ctx: testCtx(), input: { namespace: 'overlay:prod', name: `publish::${versionId}` } })).toMatchObject({ latest_run_id: txid });
+    expect(await getRun({ deps: { sql }, ctx: testCtx(), input: { runId: 'unknown' } })).toBeNull();
   });
 
   it('one batch round trip per ingest call, whatever the number of events', async () => {
@@ -360,7 +361,7 @@ await describeWith(['postgres'], 'lineage ingest: concurrent batches on PostgreS
   const state = async (sql: Sql) => ({
     datasets: await sql.query(`SELECT namespace, name, facets, facets_time::text FROM ol_datasets ORDER BY 1, 2`),
     jobs: await sql.query(`SELECT namespace, name, facets, facets_time::text FROM ol_jobs ORDER BY 1, 2`),
-    latestRuns: await Promise.all(Array.from({ length: 12 }, async (_, i) => (await getJob(sql, 'conc', `job-${i}`))?.latest_run_id)),
+    latestRuns: await Promise.all(Array.from({ length: 12 }, async (_, i) => (await getJob({ deps: { sql }, ctx: testCtx(), input: { namespace: 'conc', name: `job-${i}` } }))?.latest_run_id)),
     runs: await sql.query(`SELECT run_id, job_namespace, job_name, state, start_time::text, end_time::text, state_time::text FROM ol_runs ORDER BY 1`),
     edges: await sql.query(
       `SELECT s.namespace AS sns, s.name AS sn, d.namespace AS dns, d.name AS dn, e.first_seen::text, e.last_seen::text, e.last_run_id

@@ -10,11 +10,12 @@ import {
   publishEvent,
   resolveDataset,
   searchDatasets,
-  seedBaselineBfs,
   toSimple,
-} from '../../packages/core/src/lineage/index';
-import type { LineageGraph } from '../../packages/core/src/lineage/index';
-import type { Row, Sql, SqlParam, Statement } from '../../packages/core/src/ports/sql';
+} from '@strata/core/lineage/index';
+import type { LineageGraph } from '@strata/core/lineage/index';
+import { seedBaselineBfs } from '../../bench/lineage-baseline';
+import type { Row, Sql, SqlParam, Statement } from '@strata/core/ports/sql';
+import { testCtx } from '../support/ctx';
 import { fixture, fixtureFiles, forEachLineageStore, seedEvents } from '../support/lineage-harness';
 
 const names = (g: LineageGraph | null) => (g?.nodes ?? []).map((n) => n.name).sort();
@@ -138,13 +139,13 @@ await forEachLineageStore('lineage query', (store) => {
     const sql = store();
     await ingestEvents(sql, await seedEvents());
     await ingestEvents(sql, [link('pct', ['100%_done'], ['1000_done'])]);
-    const r = await searchDatasets(sql, { q: 'public.order', limit: 3 });
+    const r = await searchDatasets({ deps: { sql }, ctx: testCtx(), input: { q: 'public.order', limit: 3 } });
     expect(r.map((x) => x.name)).toEqual(['public.orders', 'public.order_status', 'public.orders_7_days']);
-    const sub = await searchDatasets(sql, { q: 'DELIVERY' });
+    const sub = await searchDatasets({ deps: { sql }, ctx: testCtx(), input: { q: 'DELIVERY' } });
     expect(sub.map((x) => x.name)).toEqual(['public.delivery_7_days', 'public.top_delivery_times']);
-    expect((await searchDatasets(sql, { q: '%_d' })).map((x) => x.name)).toEqual(['100%_done']);
+    expect((await searchDatasets({ deps: { sql }, ctx: testCtx(), input: { q: '%_d' } })).map((x) => x.name)).toEqual(['100%_done']);
     expect(r[0]).toMatchObject({ namespace: 'food_delivery', type: 'dataset' });
-    await expect(searchDatasets(sql, { q: 'x', limit: 101 })).rejects.toMatchObject({ code: 'validation-failed' });
+    await expect(searchDatasets({ deps: { sql }, ctx: testCtx(), input: { q: 'x', limit: 101 } })).rejects.toMatchObject({ code: 'validation-failed' });
   });
 
   it('agrees with the seed baseline BFS on the demo seed, in far fewer round trips', async () => {

@@ -99,7 +99,7 @@ function outboxSuite(name: string, open: () => Promise<Store & { close(): Promis
       expect(r).toEqual({ results: [[{ v: 1 }]], invalidated: false });
       await settle();
       expect(await rowsFor(tag)).toMatchObject([{ applied: false, attempts: 0 }]);
-      expect(await outboxBacklog(s.sql)).toBeGreaterThanOrEqual(1);
+      expect((await outboxBacklog(s.sql)).outboxPending).toBeGreaterThanOrEqual(1);
 
       // a sweep while Kv is still down: nothing marked applied, the attempt counted
       const during = await sweepOutbox({ sql: s.sql, cache: s.reader() });
@@ -139,7 +139,7 @@ function outboxSuite(name: string, open: () => Promise<Store & { close(): Promis
         expect((await reader.get('assets', e.key, async () => ({ v: 1 }))).value).toEqual({ v: 1 });
         expect((await reader.get('assets', e.other, async () => ({ v: 1 }), { tags: [cacheTags.of('probe', e.id)] })).value).toEqual({ v: 1 });
       }
-      expect(await outboxBacklog(s.sql)).toBe(0);
+      expect((await outboxBacklog(s.sql)).outboxPending).toBe(0);
     });
 
     it('the sweep leaves rows younger than its bound, and takes at most its limit, oldest first', async () => {
@@ -149,7 +149,7 @@ function outboxSuite(name: string, open: () => Promise<Store & { close(): Promis
       for (const id of ids) await write(id, 1, cacheTags.of('probe', id), cacheKeys.asset(randomVersionId()), writer);
       await s.kvDown(false);
       expect(await sweepOutbox({ sql: s.sql, cache: s.reader() }, { olderThanSec: 3600 })).toEqual({ applied: 0, failed: 0, pending: 0 });
-      expect(await outboxBacklog(s.sql)).toBe(3);
+      expect((await outboxBacklog(s.sql)).outboxPending).toBe(3);
       expect(await sweepOutbox({ sql: s.sql, cache: s.reader() }, { limit: 2 })).toEqual({ applied: 2, failed: 0, pending: 0 });
       const first = await rowsFor(cacheTags.of('probe', ids[0]!));
       const last = await rowsFor(cacheTags.of('probe', ids[2]!));

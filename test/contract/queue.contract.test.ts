@@ -5,13 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryQueue, type Schedule } from '../../packages/core/src/adapters/queue/memory';
-import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
-import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
-import { countPendingDeadLetters, listDeadLetters, recordDeadLetter, takeForReplay } from '../../packages/core/src/jobs/dead-letters';
-import { migrateFrom } from '../../packages/core/src/migrate/runner';
-import type { Consumer, Delivery, Job, Outcome } from '../../packages/core/src/ports/queue';
-import type { Sql } from '../../packages/core/src/ports/sql';
+import { createMemoryQueue, type Schedule } from '@strata/core/adapters/queue/memory';
+import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
+import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
+import { countPendingDeadLetters, listDeadLetters, recordDeadLetter, takeForReplay } from '@strata/core/jobs/dead-letters';
+import { migrateFrom } from '@strata/core/migrate/runner';
+import type { Consumer, Delivery, Job, Outcome } from '@strata/core/ports/queue';
+import type { Sql } from '@strata/core/ports/sql';
+import { testCtx } from '../support/ctx';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';
 
@@ -162,7 +163,7 @@ function deadLetterSuite(name: string, open: () => Promise<{ sql: Sql; close(): 
       await sched.runAll();
       await q.drain();
       expect(delivered).toEqual([[1, 1], [2, 1], [3, 1], [2, 2], [2, 3]]);
-      const rows = await listDeadLetters(sql, { pending: true });
+      const rows = await listDeadLetters({ deps: { sql }, ctx: testCtx(), input: { pending: true } });
       const poison = rows.find((r) => (r.job.payload as { n: number }).n === 2);
       expect(poison).toMatchObject({ job: { type: 'cache.invalidate', payload: { n: 2 } }, attempts: 3, lastError: 'poison 2 at attempt 3', replayedAt: null });
       expect(poison!.firstFailedAt).toBeInstanceOf(Date);
@@ -173,11 +174,11 @@ function deadLetterSuite(name: string, open: () => Promise<{ sql: Sql; close(): 
       const sched = virtualScheduler();
       let calls = 0;
       const q = queueInto(sched, async (b) => b.map(() => (calls++, { ok: false, error: 'no handler', retryable: false })));
-      await q.send([job(7, 'receipt.reconcile')]);
+      await q.send([job(7, 'upload.verify')]);
       await sched.runAll();
       expect(calls).toBe(1);
-      const rows = await listDeadLetters(sql, { pending: true, limit: 500 });
-      expect(rows.find((r) => r.job.type === 'receipt.reconcile')).toMatchObject({ attempts: 1, lastError: 'no handler' });
+      const rows = await listDeadLetters({ deps: { sql }, ctx: testCtx(), input: { pending: true, limit: 500 } });
+      expect(rows.find((r) => r.job.type === 'upload.verify')).toMatchObject({ attempts: 1, lastError: 'no handler' });
     });
 
     it('recordDeadLetter is idempotent on id', async () => {
@@ -207,27 +208,27 @@ function deadLetterSuite(name: string, open: () => Promise<{ sql: Sql; close(): 
       await sched.runAll();
       await q.drain();
       expect(sinkCalls).toBe(2);
-      const rows = await listDeadLetters(sql, { limit: 500 });
+      const rows = await listDeadLetters({ deps: { sql }, ctx: testCtx(), input: { limit: 500 } });
       expect(rows.filter((r) => (r.job.payload as { n: number }).n === 11)).toHaveLength(1);
     });
 
     it('takeForReplay re-enqueues pending letters once and leaves them pending if enqueue fails', async () => {
-      const before = await countPendingDeadLetters(sql);
+      const before = await countPendingDeadLetters({ deps: { sql }, ctx: testCtx(), input: {} });
       expect(before).toBeGreaterThan(0);
-      await expect(takeForReplay(sql, { limit: 500 }, async () => Promise.reject(new Error('queue down')))).rejects.toThrow('queue down');
-      expect(await countPendingDeadLetters(sql)).toBe(before);
+      await expect(takeForReplay({ deps: { sql, queue: { send: async () => Promise.reject(new Error('queue down')) } }, ctx: testCtx(), input: { limit: 500 } })).rejects.toThrow('queue down');
+      expect(await countPendingDeadLetters({ deps: { sql }, ctx: testCtx(), input: {} })).toBe(before);
 
       const sched = virtualScheduler();
       const redelivered: Job[] = [];
       const q = queueInto(sched, async (b) => (redelivered.push(...b.map((d) => d.job)), b.map(() => ok)));
-      const taken = await takeForReplay(sql, { limit: 500 }, (jobs) => q.send(jobs));
+      const taken = await takeForReplay({ deps: { sql, queue: q }, ctx: testCtx(), input: { limit: 500 } });
       await sched.runAll();
       expect(taken).toHaveLength(before);
       expect(taken.every((d) => d.replayedAt instanceof Date)).toBe(true);
       expect(redelivered.map((j) => j.type).sort()).toEqual(taken.map((d) => d.job.type).sort());
-      expect(await countPendingDeadLetters(sql)).toBe(0);
-      expect(await takeForReplay(sql, { limit: 500 }, async () => {})).toEqual([]);
-      expect((await listDeadLetters(sql, { pending: false, limit: 500 })).length).toBe(before);
+      expect(await countPendingDeadLetters({ deps: { sql }, ctx: testCtx(), input: {} })).toBe(0);
+      expect(await takeForReplay({ deps: { sql, queue: { send: async () => {} } }, ctx: testCtx(), input: { limit: 500 } })).toEqual([]);
+      expect((await listDeadLetters({ deps: { sql }, ctx: testCtx(), input: { pending: false, limit: 500 } })).length).toBe(before);
     });
   });
 }

@@ -4,18 +4,18 @@
  * one of N concurrent attempts at the same move commits. One payment per receipt and per txid.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
-import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
-import { interpretPublishResult, preparePublish } from '../../packages/core/src/catalog/publish';
-import { migrate } from '../../packages/core/src/migrate/files';
-import { claimPayment, listSettling, recordProofStatement, touchChecked } from '../../packages/core/src/payments/payment-repo';
+import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
+import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
+import { interpretPublishResult, preparePublish } from '@strata/core/catalog/publish';
+import { migrate } from '@strata/core/migrate/files';
+import { claimPayment, listSettling, recordProofStatement, touchChecked } from '@strata/core/payments/payment-repo';
 import {
   getReceipt,
   insertReceiptStatement,
   transitionReceipt,
   type ReceiptRecord,
-} from '../../packages/core/src/payments/repo';
-import type { Sql } from '../../packages/core/src/ports/sql';
+} from '@strata/core/payments/repo';
+import type { Sql } from '@strata/core/ports/sql';
 import { makePublication } from '../support/dlm1';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';

@@ -5,11 +5,11 @@
 import pg from 'pg';
 import ws from 'ws';
 import { afterAll, beforeAll } from 'vitest';
-import { createNeonHttpSql } from '../../packages/core/src/adapters/sql/neon-http';
-import { createNeonPoolSql } from '../../packages/core/src/adapters/sql/neon-pool';
-import { createPgPoolSql } from '../../packages/core/src/adapters/sql/pg-pool';
-import type { PgPoolLike } from '../../packages/core/src/adapters/sql/pool-sql';
-import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
+import { createNeonHttpSql } from '@strata/core/adapters/sql/neon-http';
+import { createNeonPoolSql } from '@strata/core/adapters/sql/neon-pool';
+import { createPgPoolSql } from '@strata/core/adapters/sql/pg-pool';
+import type { PgPoolLike } from '@strata/core/adapters/sql/pool-sql';
+import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
 import { startNeonBridge, type NeonBridge } from '../support/neon-bridge';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { describeWith } from '../support/reachable';

@@ -87,9 +87,9 @@ await describeWith(['postgres', 'redis'], 'Lambda handlers against the local ser
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
     });
-    http = (await import('../../functions/src/entry/lambda')).handler as unknown as HttpHandler;
-    queue = (await import('../../functions/src/entry/queue')).handler;
-    cron = (await import('../../functions/src/entry/cron')).handler;
+    http = (await import('@strata/functions/entry/lambda')).handler as unknown as HttpHandler;
+    queue = (await import('@strata/functions/entry/queue')).handler;
+    cron = (await import('@strata/functions/entry/cron')).handler;
   }, 60_000);
   afterAll(async () => {
     process.env = saved;
@@ -180,14 +180,14 @@ await describeWith(['postgres'], 'Lambda migrator and configuration errors', () 
   it('migrate.handler applies every migration from ./migrations once, then nothing', async () => {
     // the Migrator's environment: DATABASE_URL and STAGE only (infra/environment.ts databaseEnvironment)
     Object.assign(process.env, { DATABASE_URL: db.url, STAGE: 'edge-test', SQL_DRIVER: 'pg' });
-    const { handler } = await import('../../functions/src/entry/migrate');
+    const { handler } = await import('@strata/functions/entry/migrate');
     const first = await handler({ source: 'deploy', migrationsHash: 'x' });
     expect(first.applied).toContain('0001_cache_outbox.sql');
     expect((await handler({ source: 'deploy' })).applied).toEqual([]);
   });
 
   it('a Lambda without DATABASE_URL answers 503 problem+json naming it', async () => {
-    const { httpHandler } = await import('../../functions/src/platform/lambda');
+    const { httpHandler } = await import('@strata/functions/platform/lambda');
     const handler = httpHandler({ ADMIN_TOKEN: 'a'.repeat(20), INGEST_TOKEN: 'b'.repeat(20), QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q', S3_BUCKET: 'strata-x', LOG_LEVEL: 'silent' });
     const r = await handler(httpEvent('GET', '/health'), context);
     expect(r).toMatchObject({ statusCode: 503 });

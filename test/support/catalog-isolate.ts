@@ -1,6 +1,6 @@
 /** A second "isolate" on the same PostgreSQL database and Redis as a test stack (own L1, own pools). */
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps, type Deps, type Platform } from '@strata/core/deps';
+import { createDeps, type Deps, type Platform } from '@strata/core/create-deps';
 import { createApp } from '@strata/functions/app';
 import { nodePlatform } from '@strata/functions/platform/node';
 import pg from 'pg';

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps, type Deps, type Platform } from '@strata/core/deps';
+import { createDeps, type Deps, type Platform } from '@strata/core/create-deps';
 import { migrate } from '@strata/core/migrate/files';
 import { createApp } from '@strata/functions/app';
 import { nodePlatform } from '@strata/functions/platform/node';

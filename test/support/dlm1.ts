@@ -4,8 +4,8 @@
  * (docs/adr/0017, 0039): pass `signer` and both are filled in.
  */
 import type { PrivateKey } from '@bsv/sdk';
-import { buildDlm1Tx } from '../../packages/core/src/catalog/dlm1';
-import { manifestParents, parseManifest, versionIdOf, type Manifest } from '../../packages/core/src/catalog/manifest';
+import { buildDlm1Tx } from '@strata/core/catalog/dlm1';
+import { manifestParents, parseManifest, versionIdOf, type Manifest } from '@strata/core/catalog/manifest';
 
 let counter = 0;
 

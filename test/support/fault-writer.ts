@@ -5,8 +5,9 @@
  * Prints the versionId first, so the parent knows what was in flight.
  */
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps } from '@strata/core/deps';
+import { createDeps } from '@strata/core/create-deps';
 import { publish } from '@strata/core/catalog/service';
+import { ANONYMOUS } from '@strata/core/context';
 import { nodePlatform } from '@strata/functions/platform/node';
 import { makePublication } from './dlm1';
 
@@ -26,6 +27,6 @@ const dying = {
     },
   },
 };
-await publish({ deps: dying, ctx: { waitUntil: () => undefined, requestId: 'fault-writer', actor: 'anonymous' }, input: p });
+await publish({ deps: dying, ctx: { waitUntil: () => undefined, requestId: 'fault-writer', actor: ANONYMOUS }, input: p });
 // not reached: the process is killed right after the commit
 process.exit(3);

@@ -7,7 +7,7 @@
  *   call(stack, 'POST', path, { body, signer: key })   // the same, signed inside `call`
  */
 import { PrivateKey } from '@bsv/sdk';
-import { identityMessage } from '../../packages/core/src/identity/verify';
+import { identityMessage } from '@strata/core/identity/verify';
 
 export interface SignedHeaders {
   readonly identityKey: string;

@@ -4,12 +4,12 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
-import { createNeonHttpSql } from '../../packages/core/src/adapters/sql/neon-http';
-import { createPgSql } from '../../packages/core/src/adapters/sql/pg-pool';
-import { createPgliteSql } from '../../packages/core/src/adapters/sql/pglite';
-import { readMigrations } from '../../packages/core/src/migrate/files';
-import { migrateFrom } from '../../packages/core/src/migrate/runner';
-import type { Sql } from '../../packages/core/src/ports/sql';
+import { createNeonHttpSql } from '@strata/core/adapters/sql/neon-http';
+import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
+import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
+import { readMigrations } from '@strata/core/migrate/files';
+import { migrateFrom } from '@strata/core/migrate/runner';
+import type { Sql } from '@strata/core/ports/sql';
 import { startNeonBridge } from './neon-bridge';
 import { createTestDatabase } from './pg';
 import { describeWith } from './reachable';

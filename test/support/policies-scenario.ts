@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ANONYMOUS, type RequestCtx } from '@strata/core/context';
 import { previewForListings } from '@strata/core/policy/preview';
 import { adminAuth, type TestStack } from './deps';
 import type { Publication } from './dlm1';
@@ -212,8 +213,8 @@ export function policyScenario(open: () => Promise<TestStack>): void {
   it('previews listings cheaply from a brief cache that policy changes invalidate', async () => {
     const items = [{ versionId: root.versionId }, { versionId: rich.versionId }, { versionId: hex64() }];
     const id = (await create({ name: 'preview', policy: { licenseAllowList: ['MIT'], minConfs: 100 } })).body.policyId as string;
-    const waitUntil = (p: Promise<unknown>) => stack.deps.background.track(p);
-    const first = await previewForListings(stack.deps, items, id, waitUntil);
+    const ctx: RequestCtx = { requestId: 'preview-test', waitUntil: (p) => stack.deps.background.track(p), actor: ANONYMOUS };
+    const first = await previewForListings({ deps: stack.deps, ctx, input: { items, policyId: id } });
     // minConfs is SPV: never part of a preview, so only the license decides
     expect(first.map((i) => i.policyPreview?.decision ?? null)).toEqual(['block', 'block', null]);
     expect(first[0]?.policyPreview?.reasons).toEqual(['POLICY.COMPLIANCE.LICENSE_NOT_ALLOWED']);
@@ -221,15 +222,15 @@ export function policyScenario(open: () => Promise<TestStack>): void {
 
     // change the stored manifest behind the cache's back: the cached preview still answers
     await stack.deps.sql.query(`UPDATE manifests SET body = jsonb_set(body, '{policy,license}', '"MIT"') WHERE version_id = $1`, [root.versionId]);
-    expect((await previewForListings(stack.deps, items, id, waitUntil))[0]?.policyPreview?.decision).toBe('block');
+    expect((await previewForListings({ deps: stack.deps, ctx, input: { items, policyId: id } }))[0]?.policyPreview?.decision).toBe('block');
     // any policy write bumps the `policies` tag through the outbox: the preview is recomputed
     await call(stack, 'PATCH', `/policies/${id}`, { headers: adminAuth, body: { name: 'preview v2' } });
-    const after = await previewForListings(stack.deps, items, id, waitUntil);
+    const after = await previewForListings({ deps: stack.deps, ctx, input: { items, policyId: id } });
     expect(after.map((i) => i.policyPreview?.decision ?? null)).toEqual(['allow', 'block', null]);
 
-    const byDefault = await previewForListings(stack.deps, [{ versionId: child.versionId }], undefined, waitUntil);
+    const byDefault = await previewForListings({ deps: stack.deps, ctx, input: { items: [{ versionId: child.versionId }] } });
     expect(byDefault[0]?.policyPreview).toEqual({ decision: 'allow', reasons: [], warnings: [] });
-    await expect(previewForListings(stack.deps, items, 'pol_0000000000000000')).rejects.toMatchObject({ code: 'policy-not-found' });
+    await expect(previewForListings({ deps: stack.deps, ctx, input: { items, policyId: 'pol_0000000000000000' } })).rejects.toMatchObject({ code: 'policy-not-found' });
     await stack.settle();
   });
 

@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlError } from '../../packages/core/src/adapters/sql/errors';
-import { StrataError } from '../../packages/core/src/errors';
-import { isUniqueViolation, sqlState, stmt, type Sql } from '../../packages/core/src/ports/sql';
+import { SqlError } from '@strata/core/adapters/sql/errors';
+import { StrataError } from '@strata/core/errors';
+import { isUniqueViolation, sqlState, stmt, type Sql } from '@strata/core/ports/sql';
 
 export interface ContractOptions {
   /** false for adapters that cannot hold a transaction open (neon-http without sessions). */

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { scheduleCtx } from '@strata/core/jobs/schedule';
 import { refreshHeaders } from '@strata/core/spv/refresh';
 import { adminAuth, type TestStack } from './deps';
 import type { Publication } from './dlm1';
@@ -160,12 +161,12 @@ export function trustScenario(open: () => Promise<TestStack>): void {
     const next = chain.mine(1);
     const entries = chain.best.map((h) => ({ hash: h.hash, prevHash: h.prevHash, merkleRoot: h.merkleRoot, height: h.height, raw: h.hex }));
     await writeFile(file, JSON.stringify({ bestHeight: chain.tip.height, tipHash: chain.tip.hash, headers: entries }));
-    const ok = await refreshHeaders(stack.deps, { source: file });
+    const ok = await refreshHeaders({ deps: stack.deps, ctx: scheduleCtx(stack.deps, 'headers-refresh'), input: { source: file } });
     expect(ok).toMatchObject({ status: 'ok', inserted: 1, tip: { height: next[0]!.height, hash: next[0]!.hash } });
     expect((await call(stack, 'GET', '/headers/tip')).body).toMatchObject({ height: chain.tip.height, unstable: false });
 
     await rm(file);
-    const down = await refreshHeaders(stack.deps, { source: file });
+    const down = await refreshHeaders({ deps: stack.deps, ctx: scheduleCtx(stack.deps, 'headers-refresh'), input: { source: file } });
     expect(down.status).toBe('failed');
     const tip = await call(stack, 'GET', '/headers/tip');
     expect(tip.status).toBe(200);
@@ -175,7 +176,7 @@ export function trustScenario(open: () => Promise<TestStack>): void {
     expect(b.body.unstable).toBe(true);
 
     await writeFile(file, JSON.stringify({ bestHeight: chain.tip.height, tipHash: chain.tip.hash, headers: entries }));
-    expect(await refreshHeaders(stack.deps, { source: file })).toMatchObject({ status: 'ok', inserted: 0 });
+    expect(await refreshHeaders({ deps: stack.deps, ctx: scheduleCtx(stack.deps, 'headers-refresh'), input: { source: file } })).toMatchObject({ status: 'ok', inserted: 0 });
     expect((await call(stack, 'GET', '/headers/tip')).body.unstable).toBe(false);
   });
 

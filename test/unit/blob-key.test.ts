@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hexToBase64, validateBlobKey } from '../../packages/core/src/adapters/blob/key';
-import { buildSignedBlobUrl, verifyBlobSignature } from '../../packages/core/src/adapters/blob/signing';
+import { hexToBase64, validateBlobKey } from '@strata/core/adapters/blob/key';
+import { buildSignedBlobUrl, verifyBlobSignature } from '@strata/core/adapters/blob/signing';
 
 const segmentChars = fc.constantFrom(...'abcXYZ019._=-'.split(''));
 const safeSegment = fc

@@ -9,7 +9,7 @@ import { loadParentChain, parentChainEdges } from '@strata/core/bundle/parent-ch
 import { withDescendants } from '@strata/core/bundle/invalidate';
 import { toSpvForm, toStoredForm } from '@strata/core/bundle/envelope-form';
 import { readyDecision } from '@strata/core/bundle/ready-decision';
-import { StrataError } from '@strata/core/errors';
+import { testCtx } from '../support/ctx';
 import { embeddedDeps, type TestStack } from '../support/deps';
 
 const id = () => randomBytes(32).toString('hex');
@@ -79,18 +79,27 @@ describe('readyDecision with a policy', () => {
   let stack: TestStack;
   beforeAll(async () => void (stack = await embeddedDeps()));
   afterAll(() => stack?.close());
+  const decide = (input: { versionId: string; policyId?: string }) =>
+    readyDecision({ deps: stack.deps, ctx: testCtx(), input });
 
-  it('an evaluator that fails degrades to warn; policy-not-found passes through', async () => {
+  it('a policy evaluation that fails degrades to warn; an unknown policy passes through', async () => {
     const v = id();
-    const broken = await readyDecision(stack.deps, { versionId: v, policyId: 'pol_x' }, async () => {
-      throw new Error('boom');
-    });
-    expect(broken).toMatchObject({ ready: false, reason: 'not-found', policy: { decision: 'warn' } });
-    await expect(
-      readyDecision(stack.deps, { versionId: v, policyId: 'pol_x' }, async () => {
-        throw new StrataError('policy-not-found', 'no such policy');
-      }),
-    ).rejects.toMatchObject({ code: 'policy-not-found' });
-    expect(await readyDecision(stack.deps, { versionId: v })).toEqual({ ready: false, reason: 'not-found', confirmations: 0, bestHeight: null, warnings: [] });
+    await stack.deps.sql.query(`INSERT INTO manifests (version_id, body) VALUES ($1, '{}'::jsonb)`, [v]);
+    const runs = async () => (await stack.deps.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM policy_runs WHERE version_id = $1', [v]))[0]!.n;
+    const evaluated = await decide({ versionId: v, policyId: 'pol_default' });
+    expect(evaluated).toMatchObject({ ready: false, reason: 'headers-unavailable' });
+    expect(evaluated.policy?.warnings).not.toContain('POLICY.EVALUATOR.UNAVAILABLE');
+    expect(await runs()).toBe(1);
+    // the policy domain fails for real: its run cannot be recorded
+    await stack.deps.sql.query('ALTER TABLE policy_runs RENAME TO policy_runs_away');
+    try {
+      const broken = await decide({ versionId: v, policyId: 'pol_default' });
+      expect(broken).toMatchObject({ ready: false, reason: 'headers-unavailable', policy: { decision: 'warn', warnings: ['POLICY.EVALUATOR.UNAVAILABLE'] } });
+    } finally {
+      await stack.deps.sql.query('ALTER TABLE policy_runs_away RENAME TO policy_runs');
+    }
+    expect(await runs()).toBe(1);
+    await expect(decide({ versionId: v, policyId: 'pol_x' })).rejects.toMatchObject({ code: 'policy-not-found' });
+    expect(await decide({ versionId: id() })).toEqual({ ready: false, reason: 'not-found', confirmations: 0, bestHeight: null, warnings: [] });
   });
 });

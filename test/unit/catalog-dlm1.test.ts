@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { encode } from 'cborg';
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '../../packages/core/src/errors';
-import { buildDlm1Tx, encodeDlm1, parseDlm1Tx, RAW_TX_MAX_HEX } from '../../packages/core/src/catalog/dlm1';
-import { preparePublish } from '../../packages/core/src/catalog/publish';
+import { StrataError } from '@strata/core/errors';
+import { buildDlm1Tx, encodeDlm1, parseDlm1Tx, RAW_TX_MAX_HEX } from '@strata/core/catalog/dlm1';
+import { preparePublish } from '@strata/core/catalog/publish';
 import { makePublication } from '../support/dlm1';
 
 const V = 'ab'.repeat(32);

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '../../packages/core/src/errors';
-import { parseHex64, parseVersionId } from '../../packages/core/src/catalog/hex';
-import { canonicalManifest, parseManifest, versionIdOf } from '../../packages/core/src/catalog/manifest';
+import { StrataError } from '@strata/core/errors';
+import { parseHex64, parseVersionId } from '@strata/core/catalog/hex';
+import { canonicalManifest, parseManifest, versionIdOf } from '@strata/core/catalog/manifest';
 import { makeManifest } from '../support/dlm1';
 
 function codeOf(fn: () => unknown): string | null {
@@ -50,8 +50,8 @@ describe('DLM1 manifest', () => {
       expect.unreachable();
     } catch (e) {
       const paths = (e as StrataError).extra.issues?.map((i) => i.path);
-      expect(paths).toContain('manifest.datasetId');
-      expect(paths).toContain('manifest.policy.classification');
+      expect(paths).toContain('body.manifest.datasetId');
+      expect(paths).toContain('body.manifest.policy.classification');
     }
   });
 

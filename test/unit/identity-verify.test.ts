@@ -1,7 +1,7 @@
 import { PrivateKey } from '@bsv/sdk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { identityMessage, isValidNonce, isValidTimestamp, verifyIdentity, verifyMessageSignature, type IdentityInput } from '../../packages/core/src/identity/verify';
+import { identityMessage, isValidNonce, isValidTimestamp, verifyIdentity, verifyMessageSignature, type IdentityInput } from '@strata/core/identity/verify';
 import { signRequest } from '../support/identity';
 
 const alice = PrivateKey.fromRandom();

@@ -1,8 +1,8 @@
 /** Node id parsing (namespaces and names may contain ':') and the response shapes. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { datasetNodeId, parseNodeId, toCyto, toSimple } from '../../packages/core/src/lineage/index';
-import type { LineageGraph } from '../../packages/core/src/lineage/index';
+import { datasetNodeId, parseNodeId, toCyto, toSimple } from '@strata/core/lineage/index';
+import type { LineageGraph } from '@strata/core/lineage/index';
 
 describe('parseNodeId', () => {
   it('offers every split, longest namespace first', () => {

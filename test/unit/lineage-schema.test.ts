@@ -12,7 +12,7 @@ import {
   publishEvent,
   recallEvent,
   isRetracted,
-} from '../../packages/core/src/lineage/index';
+} from '@strata/core/lineage/index';
 import { fixture, fixtureFiles, seedEvents } from '../support/lineage-harness';
 
 /**

@@ -3,10 +3,10 @@
  * block > warn > allow, absent inputs skipped, unavailable inputs degrade to warn with evidence.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluateRules } from '../../packages/core/src/policy/evaluate';
-import { unavailable, type PolicyFacts } from '../../packages/core/src/policy/facts';
-import { REASON_CODES, RULES, FAMILIES } from '../../packages/core/src/policy/rules';
-import { parsePolicy } from '../../packages/core/src/policy/schema';
+import { evaluateRules } from '@strata/core/policy/evaluate';
+import { unavailable, type PolicyFacts } from '@strata/core/policy/facts';
+import { REASON_CODES, RULES, FAMILIES } from '@strata/core/policy/rules';
+import { parsePolicy } from '@strata/core/policy/schema';
 
 const KEY_A = `02${'a'.repeat(64)}`;
 const KEY_B = `03${'b'.repeat(64)}`;

@@ -4,14 +4,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isStrataError, type StrataError } from '../../packages/core/src/errors';
-import { evaluateRules } from '../../packages/core/src/policy/evaluate';
-import { factsFromManifest, unavailable } from '../../packages/core/src/policy/facts';
-import { newPolicyId, parsePolicy, POLICY_ID } from '../../packages/core/src/policy/schema';
+import { isStrataError, type StrataError } from '@strata/core/errors';
+import { evaluateRules } from '@strata/core/policy/evaluate';
+import { factsFromManifest, unavailable } from '@strata/core/policy/facts';
+import { newPolicyId, parsePolicy, POLICY_ID } from '@strata/core/policy/schema';
 
 function issuesOf(input: unknown): string[] {
   try {
-    parsePolicy(input, 'body.policy');
+    parsePolicy(input, ['body', 'policy']);
   } catch (e) {
     expect(isStrataError(e) && e.code).toBe('validation-failed');
     return ((e as StrataError).extra.issues ?? []).map((i) => i.path);

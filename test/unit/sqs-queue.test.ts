@@ -4,8 +4,8 @@
  */
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSqsQueue, fromSqsEvent, packBatches, parseSqsEvent, toBatchItemFailures } from '../../packages/core/src/adapters/queue/sqs';
-import type { Job } from '../../packages/core/src/ports/queue';
+import { createSqsQueue, fromSqsEvent, packBatches, parseSqsEvent, toBatchItemFailures } from '@strata/core/adapters/queue/sqs';
+import type { Job } from '@strata/core/ports/queue';
 import { startSqsServer, type SqsServer } from '../support/sqs-server';
 
 /** A record as Lambda delivers it (shape from the AWS Lambda SQS event documentation). */

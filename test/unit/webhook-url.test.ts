@@ -3,8 +3,8 @@
  * resolves to at call time (DNS rebinding).
  */
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '../../packages/core/src/errors';
-import { isPublicAddress, resolveWebhookTarget, webhookUrlProblem, type HostResolver } from '../../packages/core/src/net/webhook-url';
+import { StrataError } from '@strata/core/errors';
+import { isPublicAddress, resolveWebhookTarget, webhookUrlProblem, type HostResolver } from '@strata/core/net/webhook-url';
 
 describe('isPublicAddress', () => {
   it.each([

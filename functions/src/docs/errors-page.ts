@@ -13,7 +13,6 @@ export interface ErrorEntry {
   readonly title: string;
   readonly meaning: string;
   readonly action: string;
-  readonly reserved?: string;
 }
 
 /** Every code, in table order. */
@@ -34,7 +33,7 @@ export function renderErrorsHtml(): string {
       (e) => `<section id="${e.code}">
 <h2><code>${e.code}</code> <small>${e.status} · ${esc(e.title)}</small></h2>
 <p>${inline(e.meaning)}</p>
-<p><strong>What to do:</strong> ${inline(e.action)}</p>${e.reserved ? `\n<p><em>${inline(e.reserved)}</em></p>` : ''}
+<p><strong>What to do:</strong> ${inline(e.action)}</p>
 </section>`,
     )
     .join('\n');
@@ -66,12 +65,11 @@ export function renderErrorsMarkdown(): string {
     '',
     '| code | status | title |',
     '|---|---|---|',
-    ...errorEntries().map((e) => `| [\`${e.code}\`](#${e.code}) | ${e.status} | ${e.title}${e.reserved ? ' (reserved)' : ''} |`),
+    ...errorEntries().map((e) => `| [\`${e.code}\`](#${e.code}) | ${e.status} | ${e.title} |`),
     '',
   ];
   for (const e of errorEntries()) {
     lines.push(`<a id="${e.code}"></a>`, '', `## \`${e.code}\` — ${e.status} ${e.title}`, '', e.meaning, '', `**What to do:** ${e.action}`, '');
-    if (e.reserved) lines.push(`*${e.reserved}*`, '');
   }
   return lines.join('\n');
 }

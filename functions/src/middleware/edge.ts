@@ -118,7 +118,7 @@ function checkPath(rawPath: string, route: { entry: RouteEntry; values: string[]
     const bad = decoded === null ? 'is not valid percent-encoded UTF-8' : badText(decoded);
     if (!bad) continue;
     const i = route ? route.values.indexOf(seg) : -1;
-    const name = i >= 0 ? `param.${route!.entry.params[i]}` : 'path';
+    const name = i >= 0 ? `path.${route!.entry.params[i]}` : 'path';
     throw invalid(name, bad, decoded === null ? 'The path is not valid percent-encoding.' : undefined);
   }
 }

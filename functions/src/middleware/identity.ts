@@ -8,22 +8,19 @@
  * Nonces are single-use in PostgreSQL (core identity/nonces.ts), never in Kv: a Redis restart,
  * outage or eviction cannot reopen a replay, and signed writes do not depend on Kv at all.
  * - `nonce: 'in-write'`: the route's verb commits through the catalog `write` / `commitWrite`
- *   with `ctx.nonce`, which claims the nonce in the same transaction as the write (a failed
+ *   with the nonce of the identity actor (`nonceOf(ctx)`), which claims the nonce in the same transaction as the write (a failed
  *   write does not use it). Should such a route answer 2xx without having claimed it, the
  *   nonce is claimed afterwards and the omission logged as an error.
  * - `nonce: 'before'` (default): claimed in its own statement before the handler runs — a
  *   replay is refused just as durably; only a failed write uses the nonce up too.
+ * A valid signature makes the request's actor `{ kind: 'identity', key }` (core context.ts).
  */
-import type { Context, MiddlewareHandler } from 'hono';
-import type { ServiceCtx } from '@strata/core/catalog/service';
+import type { MiddlewareHandler } from 'hono';
 import { StrataError } from '@strata/core/errors';
 import { claimNonceNow, type NonceClaim } from '@strata/core/identity/nonces';
 import { verifyIdentity } from '@strata/core/identity/verify';
-import type { AppVariables } from '../env';
-
-export interface IdentityEnv {
-  Variables: AppVariables & { identityKey: string | null; identityNonce: NonceClaim | null };
-}
+import type { AppEnv } from '../env';
+import { setActor } from './request-context';
 
 const HEADERS = ['x-identity-key', 'x-nonce', 'x-signature', 'x-timestamp'] as const;
 
@@ -42,14 +39,10 @@ export interface IdentityOptions {
 }
 
 /** `required`: 401 without a valid signature; `optional`: unsigned passes as anonymous, a bad signature does not. */
-export function identity(mode: 'required' | 'optional', opts: IdentityOptions = {}): MiddlewareHandler<IdentityEnv> {
+export function identity(mode: 'required' | 'optional', opts: IdentityOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const [identityKey, nonce, signature, timestamp] = HEADERS.map((h) => c.req.header(h));
-    if (mode === 'optional' && identityKey === undefined && nonce === undefined && signature === undefined && timestamp === undefined) {
-      c.set('identityKey', null);
-      c.set('identityNonce', null);
-      return next();
-    }
+    if (mode === 'optional' && identityKey === undefined && nonce === undefined && signature === undefined && timestamp === undefined) return next();
     const deps = c.get('deps');
     const body = c.req.raw.body === null ? '' : await c.req.text();
     const r = verifyIdentity({
@@ -66,24 +59,11 @@ export function identity(mode: 'required' | 'optional', opts: IdentityOptions = 
     if (!r.ok) throw new StrataError('invalid-signature', 'The identity signature is missing or not valid.', { hint: r.reason });
     const claim: NonceClaim = { identityKey: r.identityKey, nonce: r.nonce, signedAt: new Date(r.timestamp * 1000), claimed: false };
     if (opts.nonce !== 'in-write') await claimNonceNow(deps.sql, claim);
-    c.set('identityKey', r.identityKey);
-    c.set('identityNonce', claim);
+    setActor(c, { kind: 'identity', key: r.identityKey, nonce: claim });
     await next();
     if (!claim.claimed && c.res.status < 400) {
       deps.log.error('identity-signed route answered without claiming its nonce', { path: c.req.path, requestId: c.get('requestId') });
       await claimNonceNow(deps.sql, claim).catch(() => undefined);
     }
-  };
-}
-
-/** The per-request context a catalog verb takes (actor from the verified identity, if any). */
-export function serviceCtx(c: Context): ServiceCtx {
-  const identityKey = (c.get('identityKey') as string | null | undefined) ?? null;
-  return {
-    waitUntil: c.get('waitUntil') as ServiceCtx['waitUntil'],
-    requestId: c.get('requestId') as string,
-    actor: identityKey ? `identity:${identityKey}` : 'anonymous',
-    identityKey,
-    nonce: (c.get('identityNonce') as NonceClaim | null | undefined) ?? null,
   };
 }

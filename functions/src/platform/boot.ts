@@ -7,18 +7,6 @@ import { ConfigError } from '@strata/core/config/index';
 import { DepsError } from '@strata/core/deps';
 import { problemType } from '../problem';
 
-/** Memoises `build`; a rejection is not cached. */
-export function once<T>(build: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= build().catch((e: unknown) => {
-      pending = undefined;
-      throw e;
-    });
-    return pending;
-  };
-}
-
 /** True for errors that mean "this deployment is misconfigured" (not a passing outage). */
 export function isConfigurationError(e: unknown): e is ConfigError | DepsError {
   return e instanceof ConfigError || e instanceof DepsError;

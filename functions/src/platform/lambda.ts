@@ -14,12 +14,13 @@ import { createNeonPoolSql } from '@strata/core/adapters/sql/neon-pool';
 import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
 import { parseConfig } from '@strata/core/config/index';
 import { nodeResolver } from './node-resolver';
-import { createDeps, DepsError, type Deps, type Platform } from '@strata/core/deps';
+import { createDeps, DepsError, type Deps, type Platform } from '@strata/core/create-deps';
 import { migrate } from '@strata/core/migrate/files';
 import { parseScheduleNames, runScheduledJobs, type ScheduleRun } from '@strata/core/jobs/schedule';
 import type { Sql } from '@strata/core/ports/sql';
 import { createApp } from '../app';
-import { bootFailure, once } from './boot';
+import { once } from '@strata/core/util/once';
+import { bootFailure } from './boot';
 import { consumeDeliveries } from './consume';
 
 export type LambdaEnv = Readonly<Record<string, string | undefined>>;

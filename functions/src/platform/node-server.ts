@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { ConfigError, parseConfig, type Config } from '@strata/core/config/index';
-import { createDeps, DepsError, type Deps } from '@strata/core/deps';
+import { createDeps, DepsError, type Deps } from '@strata/core/create-deps';
 import { checkHealth } from '@strata/core/health/health';
 import { intervalsFromConfig, startSchedules, type Schedules } from '@strata/core/jobs/timers';
 import { migrate, pending } from '@strata/core/migrate/files';

@@ -9,10 +9,11 @@ import { z } from 'zod';
 import { createS3FetchBlobStore } from '@strata/core/adapters/blob/s3-fetch';
 import { createCloudflareQueue, fromCloudflareBatch, type QueueMessage, type QueueProducerBinding } from '@strata/core/adapters/queue/cloudflare';
 import { parseConfig } from '@strata/core/config/index';
-import { createDeps, DepsError, type Deps } from '@strata/core/deps';
+import { createDeps, DepsError, type Deps } from '@strata/core/create-deps';
 import { ScheduleName, runScheduledJobs, type ScheduleRun } from '@strata/core/jobs/schedule';
 import { createApp, type App } from '../app';
-import { bootFailure, once } from './boot';
+import { once } from '@strata/core/util/once';
+import { bootFailure } from './boot';
 import { consumeDeliveries } from './consume';
 
 /** Bindings: strings for configuration, plus the queue producer. */

@@ -1,31 +1,17 @@
 /** Agents: registration (identity signature optional), cached search and profile, ping. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { Agent, AgentParam, AgentRegistration, AgentSearch, AgentsPage } from '@strata/core/catalog/schema';
 import { getAgentCached, pingAgentVerb, registerAgentVerb, searchAgentsCached } from '@strata/core/catalog/service';
 import type { AppEnv } from '../env';
 import { sendCached } from '../http/cache-headers';
-import { identity, serviceCtx } from '../middleware/identity';
+import { identity } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
-import { SafeText } from './listings';
 
-const Registration = z
-  .object({ name: z.string(), capabilities: z.array(z.string()), webhookUrl: z.string(), identityKey: z.string().optional() })
-  .openapi('AgentRegistration');
+components({ AgentRegistration, Agent });
 
-const Agent = z
-  .object({
-    agentId: z.string(),
-    name: z.string(),
-    capabilities: z.array(z.string()),
-    webhookUrl: z.string(),
-    identityKey: z.string().nullable(),
-    status: z.enum(['unknown', 'up', 'down']),
-    lastPingAt: z.string().nullable(),
-  })
-  .openapi('Agent');
-
-const AgentId = z.object({ id: z.string().openapi({ pattern: '^ag_[0-9a-f]{16}$' }) });
 const Ok = z.object({ status: z.literal('ok') });
 
 const registerRoute = createRoute({
@@ -37,7 +23,7 @@ const registerRoute = createRoute({
     'Registers an agent with its name, capabilities and webhook URL (`https` to a public address). Signed by an identity key, the agent belongs to that key: its id is derived from key and name, so a retry keeps it, only requests signed by the same key may change it or ping it, and a body `identityKey` must be the signer’s (401 unsigned, 403 another key). Unsigned, each call creates a new anonymous agent with no key, which can never claim or overwrite a keyed one. A signature that is sent must verify (docs/identity-signing.md).',
   security: SECURITY.identityOptional,
   middleware: [rateLimit('register', (c) => c.get('deps').config.RATE_LIMIT_REGISTER_PER_MIN), identity('optional', { nonce: 'in-write' })] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: Registration } } } },
+  request: { body: { required: true, content: { 'application/json': { schema: AgentRegistration } } } },
   responses: {
     200: { description: 'Registered', content: { 'application/json': { schema: Ok.extend({ agentId: z.string() }) } } },
     ...errorResponses('invalid-signature', 'nonce-replayed', 401, 'forbidden', 409, 413, 429, 503),
@@ -52,16 +38,9 @@ const searchRoute = createRoute({
   description: 'Pages of agents whose name matches `q` and that offer `capability`. Cached with `ETag`.',
   security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
-  request: {
-    query: z.object({
-      q: SafeText(256).optional(),
-      capability: SafeText(128).min(1).optional(),
-      limit: z.coerce.number().int().min(1).max(200).default(50),
-      offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-    }),
-  },
+  request: { query: AgentSearch },
   responses: {
-    200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(Agent), limit: z.number(), offset: z.number() }) } } },
+    200: { description: 'One page', content: { 'application/json': { schema: AgentsPage } } },
     304: { description: 'Not modified' },
     ...errorResponses(429, 503),
   },
@@ -75,7 +54,7 @@ const getRoute = createRoute({
   description: 'One agent by id (`ag_<16 hex>`), with its last ping and status. Cached with `ETag`.',
   security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
-  request: { params: AgentId },
+  request: { params: AgentParam },
   responses: {
     200: { description: 'The agent', content: { 'application/json': { schema: Agent } } },
     304: { description: 'Not modified' },
@@ -91,7 +70,7 @@ const pingRoute = createRoute({
   description: 'Records a ping: the agent becomes `up`. An agent registered with an identity key accepts only pings signed by that key (403 `forbidden` otherwise); one registered unsigned accepts any.',
   security: SECURITY.identityOptional,
   middleware: [rateLimit('ping', (c) => c.get('deps').config.RATE_LIMIT_PING_PER_MIN), identity('optional', { nonce: 'in-write' })] as const,
-  request: { params: AgentId },
+  request: { params: AgentParam },
   responses: {
     200: { description: 'Recorded', content: { 'application/json': { schema: Ok } } },
     ...errorResponses('invalid-signature', 'nonce-replayed', 'forbidden', 'not-found', 401, 429, 503),
@@ -99,15 +78,15 @@ const pingRoute = createRoute({
 });
 
 export function registerAgents(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(registerRoute, async (c) => c.json(await registerAgentVerb({ deps: c.get('deps'), ctx: serviceCtx(c), input: { body: c.req.valid('json') } }), 200));
+  app.openapi(registerRoute, async (c) => c.json(await registerAgentVerb({ deps: c.get('deps'), ctx: c.get('ctx'), input: { body: c.req.valid('json') } }), 200));
   // registered before /agents/{id} so "search" is never read as an id
   app.openapi(searchRoute, async (c) => {
-    const r = await searchAgentsCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('query') });
-    return (await sendCached(c, r, 'agents', { detail: 'No agents.' })) as never;
+    const r = await searchAgentsCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('query') });
+    return await sendCached(c, r, 'agents', { detail: 'No agents.' });
   });
   app.openapi(getRoute, async (c) => {
-    const r = await getAgentCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { agentId: c.req.valid('param').id } });
-    return (await sendCached(c, r, 'agents', { detail: 'No agent has this id.', hint: 'agent not found' })) as never;
+    const r = await getAgentCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: { agentId: c.req.valid('param').id } });
+    return await sendCached(c, r, 'agents', { detail: 'No agent has this id.', hint: 'agent not found' });
   });
-  app.openapi(pingRoute, async (c) => c.json(await pingAgentVerb({ deps: c.get('deps'), ctx: serviceCtx(c), input: { agentId: c.req.valid('param').id } }), 200));
+  app.openapi(pingRoute, async (c) => c.json(await pingAgentVerb({ deps: c.get('deps'), ctx: c.get('ctx'), input: { agentId: c.req.valid('param').id } }), 200));
 }

@@ -53,15 +53,15 @@ export function registerBundle(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const deps = c.get('deps');
     const q = c.req.valid('query');
-    const versionId = parseVersionId(q.versionId);
+    const versionId = parseVersionId(q.versionId, ['query', 'versionId']);
     const depth = Math.min(q.depth ?? deps.config.BUNDLE_DEFAULT_DEPTH, deps.config.BUNDLE_MAX_DEPTH);
-    const r = await getBundle(deps, { versionId, depth }, { waitUntil: c.get('waitUntil') });
+    const r = await getBundle({ deps, ctx: c.get('ctx'), input: { versionId, depth } });
     const body = JSON.stringify(r.body);
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
     const etag = `W/"${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;
     // confirmations change with every block: clients may keep the body but must revalidate
     const headers = { 'x-cache': X_CACHE[r.cache], etag, 'cache-control': 'no-cache' };
-    if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers) as never;
-    return c.body(body, 200, { ...headers, 'content-type': 'application/json' }) as never;
+    if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+    return c.body(body, 200, { ...headers, 'content-type': 'application/json' });
   });
 }

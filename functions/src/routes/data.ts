@@ -3,35 +3,15 @@
  * statement, then a presigned (or CDN-signed) URL, as a 302 or as JSON
  * (packages/core/src/delivery/service.ts).
  */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { deliver } from '@strata/core/delivery/service';
-import { DataQuery } from '@strata/core/delivery/schema';
+import { DataQuery, DeliveryResult } from '@strata/core/delivery/schema';
 import type { AppEnv } from '../env';
-import { serviceCtx } from '../middleware/identity';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 import { errorResponses } from '../problem';
 
-const DeliveryResult = z
-  .object({
-    success: z.literal(true),
-    delivery: z.object({
-      method: z.literal('presigned-url'),
-      cdn: z.enum(['off', 'direct', 'signed']),
-      url: z.string(),
-      expiresAt: z.number().int().openapi({ description: 'Epoch seconds' }),
-      headers: z.record(z.string(), z.string()),
-    }),
-    metadata: z.object({
-      contentHash: z.string(),
-      receiptId: z.string(),
-      versionId: z.string(),
-      size: z.number().int(),
-      tier: z.string(),
-      bytesUsed: z.number().int(),
-      bytesLimit: z.number().int(),
-    }),
-  })
-  .openapi('DataDelivery');
+components({ DataDelivery: DeliveryResult });
 
 const route = createRoute({
   method: 'get',
@@ -51,11 +31,11 @@ const route = createRoute({
 
 export function registerData(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const { redirect, ...body } = await deliver({ deps: c.get('deps'), ctx: serviceCtx(c), input: { query: c.req.query() } });
+    const { redirect, ...body } = await deliver({ deps: c.get('deps'), ctx: c.get('ctx'), input: { query: c.req.query() } });
     // the URL is a bearer credential for PRESIGN_TTL_SEC: never cache this answer anywhere
     c.header('cache-control', 'no-store');
     c.header('x-content-type-options', 'nosniff');
-    if (redirect) return c.redirect(body.delivery.url, 302) as never;
+    if (redirect) return c.redirect(body.delivery.url, 302);
     return c.json(body, 200);
   });
 }

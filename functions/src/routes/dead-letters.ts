@@ -76,17 +76,18 @@ function out(d: DeadLetter): z.infer<typeof DeadLetterOut> {
 export function registerDeadLetters(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
     const { pending, limit } = c.req.valid('query');
-    const { sql } = c.get('deps');
+    const deps = c.get('deps');
+    const ctx = c.get('ctx');
     const [items, count] = await Promise.all([
-      listDeadLetters(sql, { limit, ...(pending === undefined ? {} : { pending: pending === 'true' }) }),
-      countPendingDeadLetters(sql),
+      listDeadLetters({ deps, ctx, input: { limit, ...(pending === undefined ? {} : { pending: pending === 'true' }) } }),
+      countPendingDeadLetters({ deps, ctx, input: {} }),
     ]);
     return c.json({ pending: count, items: items.map(out) }, 200);
   });
   app.openapi(replayRoute, async (c) => {
     const { ids, limit } = c.req.valid('json');
     const deps = c.get('deps');
-    const taken = await takeForReplay(deps.sql, { limit, ...(ids ? { ids } : {}) }, (jobs) => deps.queue.send(jobs));
+    const taken = await takeForReplay({ deps, ctx: c.get('ctx'), input: { limit, ...(ids ? { ids } : {}) } });
     return c.json({ replayed: taken.length, items: taken.map(out) }, 200);
   });
 }

@@ -1,19 +1,14 @@
 /** POST /declarations/:txid/proof — attach an SPV envelope; verified against the header store before it is stored. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { verifyAndStoreProof } from '@strata/core/bundle/proof';
+import { DeclarationParam, ProofBody } from '@strata/core/catalog/schema';
 import type { AppEnv } from '../env';
-import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
-const ProofBody = z
-  .object({
-    envelope: z.record(z.string(), z.unknown()).openapi({
-      description: '{rawTx, txid?, proof: {txid, merkleRoot, path:[{hash, position}]} | "<BUMP hex>" | {bump}, block: {blockHeader} | {blockHash, blockHeight}}',
-    }),
-  })
-  .openapi('ProofRequest');
+components({ ProofRequest: ProofBody });
 
 const ProofResult = z
   .object({
@@ -37,7 +32,7 @@ const route = createRoute({
   // unauthenticated, and each call verifies a proof against the header store
   middleware: [rateLimit('proof', (c) => c.get('deps').config.RATE_LIMIT_PROOF_PER_MIN)] as const,
   request: {
-    params: z.object({ txid: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }) }),
+    params: DeclarationParam,
     body: { required: true, content: { 'application/json': { schema: ProofBody } } },
   },
   responses: {
@@ -48,7 +43,7 @@ const route = createRoute({
 
 export function registerDeclarations(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const r = await verifyAndStoreProof(c.get('deps'), { txid: c.req.valid('param').txid, envelope: c.req.valid('json').envelope }, serviceCtx(c));
+    const r = await verifyAndStoreProof({ deps: c.get('deps'), ctx: c.get('ctx'), input: { txid: c.req.valid('param').txid, envelope: c.req.valid('json').envelope } });
     return c.json(r, 200);
   });
 }

@@ -77,11 +77,11 @@ const tipRoute = createRoute({
 export function registerHeaders(app: OpenAPIHono<AppEnv>): void {
   app.openapi(postRoute, async (c) => {
     const body = c.req.valid('json');
-    const r = await storeHeaders(c.get('deps'), body, { actor: 'admin', requestId: c.get('requestId'), waitUntil: c.get('waitUntil') });
+    const r = await storeHeaders({ deps: c.get('deps'), ctx: c.get('ctx'), input: body });
     return c.json({ inserted: r.inserted, tip: r.tip, reorg: r.reorg ? { ...r.reorg, removed: [...r.reorg.removed], added: [...r.reorg.added], versions: [...r.reorg.versions] } : null }, 200);
   });
   app.openapi(tipRoute, async (c) => {
-    const tip = await readTip(c.get('deps'), { waitUntil: c.get('waitUntil') });
+    const tip = await readTip({ deps: c.get('deps'), ctx: c.get('ctx'), input: {} });
     if (tip === null) throw new StrataError('not-found', 'No block headers are stored yet.', { hint: 'no-headers' });
     return c.json(tip, 200, { 'cache-control': 'no-cache' });
   });

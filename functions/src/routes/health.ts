@@ -1,33 +1,23 @@
 /** GET /health, GET /health/db and GET /metrics. Each tier is named; a failing one makes it 503. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { checkHealth, TierHealth } from '@strata/core/health/health';
+import { checkHealth, HealthResponse } from '@strata/core/health/health';
 import { rateLimitHealth } from '@strata/core/ratelimit/index';
 import type { AppEnv } from '../env';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
-const Health = z
-  .object({
-    status: z.enum(['ok', 'degraded']),
-    timestamp: z.string(),
-    failing: z.array(z.string()),
-    database: TierHealth,
-    cache: TierHealth,
-    storage: TierHealth,
-    queue: TierHealth,
-    rateLimit: z.object({ failOpen: z.boolean(), detail: z.string() }),
-  })
-  .openapi('Health');
+components({ Health: HealthResponse });
 
 const healthRoute = createRoute({
   method: 'get',
   path: '/health',
   tags: ['operations'],
   summary: 'Liveness of every tier',
-  description: 'Pings the database, cache, blob store and queue and names each one’s adapter (tier) and latency; 503 when any fails, naming it in `failing`. Also says whether rate limits are enforced or failing open.',
+  description: 'Pings the database, cache, blob store and queue and names each one’s adapter (tier) and latency; 503 when any fails, naming it in `failing`. Also says whether rate limits are enforced or failing open, and reports the backlog of post-commit work (unapplied cache invalidations, their age, pending dead letters), which alone never makes it 503.',
   security: SECURITY.public,
   responses: {
-    200: { description: 'All tiers reachable', content: { 'application/json': { schema: Health } } },
-    503: { description: 'At least one tier failing (named in `failing`)', content: { 'application/json': { schema: Health } } },
+    200: { description: 'All tiers reachable', content: { 'application/json': { schema: HealthResponse } } },
+    503: { description: 'At least one tier failing (named in `failing`)', content: { 'application/json': { schema: HealthResponse } } },
   },
 });
 
@@ -39,18 +29,18 @@ const dbRoute = createRoute({
   description: 'The database and cache checks of `/health` only.',
   security: SECURITY.public,
   responses: {
-    200: { description: 'Both reachable', content: { 'application/json': { schema: Health.pick({ status: true, timestamp: true, failing: true, database: true, cache: true }) } } },
-    503: { description: 'Degraded', content: { 'application/json': { schema: Health.pick({ status: true, timestamp: true, failing: true, database: true, cache: true }) } } },
+    200: { description: 'Both reachable', content: { 'application/json': { schema: HealthResponse.pick({ status: true, timestamp: true, failing: true, database: true, cache: true }) } } },
+    503: { description: 'Degraded', content: { 'application/json': { schema: HealthResponse.pick({ status: true, timestamp: true, failing: true, database: true, cache: true }) } } },
   },
 });
 
 export function registerHealth(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, async (c) => {
-    const h = await checkHealth(c.get('deps'), ['database', 'cache', 'storage', 'queue']);
+    const h = await checkHealth(c.get('deps'), ['database', 'cache', 'storage', 'queue'], { backlog: true });
     // fail-open when Kv does not answer now, or the limiter's own last check could not reach it
     const failOpen = h.cache.ok === false || rateLimitHealth(c.get('deps')).failOpen;
     const body = { ...h, rateLimit: { failOpen, detail: failOpen ? 'Kv unreachable: rate limits fail open' : 'rate limits enforced through Kv' } };
-    return c.json(body as z.infer<typeof Health>, h.failing.length === 0 ? 200 : 503);
+    return c.json(body, h.failing.length === 0 ? 200 : 503);
   });
   app.openapi(dbRoute, async (c) => {
     const h = await checkHealth(c.get('deps'), ['database', 'cache']);

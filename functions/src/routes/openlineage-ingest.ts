@@ -5,8 +5,8 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { StrataError } from '@strata/core/errors';
-import { ingestLineage, type IngestReport, type LineageCtx } from '@strata/core/lineage/service';
+import { issuesAt, StrataError } from '@strata/core/errors';
+import { ingestLineage, type IngestReport } from '@strata/core/lineage/service';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { errorResponses } from '../problem';
@@ -34,7 +34,10 @@ const EventResult = z.object({
   status: z.enum(['stored', 'duplicate', 'queued', 'rejected']),
   eventHash: z.string().optional(),
   duplicate: z.boolean().optional(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  issues: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .openapi({ description: 'Why the event was rejected, each path relative to the event at `index` (`run.runId`; empty for the event itself).' }),
 });
 const BatchAck = z
   .object({
@@ -174,10 +177,6 @@ const BATCH_CAP: BodyCap = {
   hint: 'Send fewer or smaller events per request (an event larger than this goes to POST /api/v1/lineage alone).',
 };
 
-function ctxOf(c: Context<AppEnv>): LineageCtx {
-  return { waitUntil: c.get('waitUntil'), requestId: c.get('requestId'), actor: 'ingest' };
-}
-
 function batchBody(r: IngestReport): z.infer<typeof BatchAck> {
   return { status: r.invalid > 0 ? ('partial' as const) : ('ok' as const), stored: r.stored, duplicates: r.duplicates, queued: r.queued, invalid: r.invalid, results: r.results.map(({ issues, ...x }) => (issues ? { ...x, issues: [...issues] } : x)) };
 }
@@ -187,11 +186,11 @@ export function registerLineage(app: OpenAPIHono<AppEnv>): void {
     const deps = c.get('deps');
     const event = await readJsonBody(c, singleCap(deps.config));
     if (Array.isArray(event)) throw new StrataError('bad-request', 'This endpoint takes one event.', { hint: `POST arrays to ${LINEAGE_BATCH_PATH}.`, issues: BODY_ISSUE('must be one event, not an array') });
-    const report = await ingestLineage(deps, ctxOf(c), [event]);
+    const report = await ingestLineage({ deps, ctx: c.get('ctx'), input: { events: [event] } });
     const r = report.results[0]!;
     if (r.status === 'rejected') {
       throw new StrataError('validation-failed', 'The OpenLineage event is not valid; see `issues`.', {
-        issues: (r.issues ?? []).map((i) => ({ path: i.path ? `body.${i.path}` : 'body', message: i.message })),
+        issues: issuesAt(['body'], r.issues ?? []),
       });
     }
     const ack = { status: r.status, eventHash: r.eventHash!, duplicate: r.duplicate ?? false };
@@ -204,10 +203,10 @@ export function registerLineage(app: OpenAPIHono<AppEnv>): void {
     const events = Array.isArray(parsed) ? parsed : (parsed as { events?: unknown } | null)?.events;
     if (!Array.isArray(events)) throw new StrataError('bad-request', 'The body must be a JSON array of events (or {"events": [...]}).', { issues: BODY_ISSUE('must be an array of events') });
     if (events.length === 0) throw new StrataError('validation-failed', 'The batch is empty.', { issues: [{ path: 'body', message: 'must hold at least one event' }] });
-    const report = await ingestLineage(deps, ctxOf(c), events);
+    const report = await ingestLineage({ deps, ctx: c.get('ctx'), input: { events } });
     if (report.invalid === events.length) {
       throw new StrataError('validation-failed', 'No event in the batch is valid; see `issues`.', {
-        issues: report.results.flatMap((r) => (r.issues ?? []).map((i) => ({ path: `body.${r.index}${i.path ? `.${i.path}` : ''}`, message: i.message }))),
+        issues: report.results.flatMap((r) => issuesAt(Array.isArray(parsed) ? ['body', r.index] : ['body', 'events', r.index], r.issues ?? [])),
       });
     }
     return report.queued > 0 ? c.json(batchBody(report), 202) : c.json(batchBody(report), 200);

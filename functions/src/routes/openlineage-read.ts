@@ -3,12 +3,11 @@
  * hooks that emit a version's publish or recall event.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { StrataError } from '@strata/core/errors';
-import { emitPublishEvent, emitRecallEvent, reconcilePublishEvents } from '@strata/core/lineage/jobs';
+import { emitPublishEvent, emitRecallEvent, reconcilePublishEvents } from '@strata/core/lineage/publish-events';
 import { getDataset, getJob, getRun, searchDatasets } from '@strata/core/lineage/lookup';
 import { OL_QUERY_LIMITS } from '@strata/core/lineage/limits';
-import { lineageQueryCached, type LineageCtx } from '@strata/core/lineage/service';
+import { lineageQueryCached } from '@strata/core/lineage/service';
 import { lineageStoreCounts } from '@strata/core/lineage/store-counts';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
@@ -43,6 +42,7 @@ const graphRoute = createRoute({
   request: { query: GraphQuery },
   responses: {
     200: { description: '`simple` or `cyto` graph', content: { 'application/json': { schema: Json } } },
+    304: { description: 'Not modified (If-None-Match)' },
     ...errorResponses('not-found', 429, 503),
   },
 });
@@ -139,7 +139,7 @@ const hookRoute = (which: 'publish' | 'recall') =>
     summary: which === 'publish' ? "Emit a catalog version's publish (COMPLETE) event" : "Emit a catalog version's RETRACTED event",
     description:
       which === 'publish'
-        ? 'Emits the OpenLineage COMPLETE event of a published version (job `strata.publish`, its parents as inputs, the version as output) into the lineage store. Publishing does this by itself (`lineageHooks`); this replays it. Idempotent: the same event is a duplicate.'
+        ? 'Emits the OpenLineage COMPLETE event of a published version (job `strata.publish`, its parents as inputs, the version as output) into the lineage store. Publishing does this by itself (a `lineage.publish` job after the commit, flag `lineageHooks`); this replays it. Idempotent: the same event is a duplicate.'
         : 'Emits an OpenLineage event marking a published version retracted, with an optional `reason`.',
     security: SECURITY.admin,
     middleware: [requireToken('admin')] as const,
@@ -158,38 +158,34 @@ const reconcileRoute = createRoute({
   responses: { 200: { description: 'Emitted', content: { 'application/json': { schema: ReconcileResult } } }, ...errorResponses('unauthorized') },
 });
 
-function adminCtx(c: Context<AppEnv>): LineageCtx {
-  return { waitUntil: c.get('waitUntil'), requestId: c.get('requestId'), actor: 'admin' };
-}
-
 const notFound = (what: string) => new StrataError('not-found', `No ${what}.`);
 
 export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(graphRoute, async (c) => {
     const q = c.req.valid('query');
-    const r = await lineageQueryCached(c.get('deps'), { waitUntil: c.get('waitUntil') }, q);
-    return sendCachedJson(c, { value: r.value, status: r.cache === 'bypass' ? 'miss' : r.cache, tier: r.tier }, 'lineage', { detail: 'No such dataset.' }) as never;
+    const r = await lineageQueryCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: q });
+    return sendCachedJson(c, { value: r.value, status: r.cache === 'bypass' ? 'miss' : r.cache, tier: r.tier }, 'lineage', { detail: 'No such dataset.' });
   });
   app.openapi(datasetRoute, async (c) => {
     const { namespace, name } = c.req.valid('param');
-    const d = await getDataset(c.get('deps').sql, namespace, name);
+    const d = await getDataset({ deps: c.get('deps'), ctx: c.get('ctx'), input: { namespace, name } });
     if (!d) throw notFound(`dataset ${name} in namespace ${namespace}`);
     return c.json({ dataset: d }, 200);
   });
   app.openapi(jobRoute, async (c) => {
     const { namespace, name } = c.req.valid('param');
-    const j = await getJob(c.get('deps').sql, namespace, name);
+    const j = await getJob({ deps: c.get('deps'), ctx: c.get('ctx'), input: { namespace, name } });
     if (!j) throw notFound(`job ${name} in namespace ${namespace}`);
     return c.json({ job: j }, 200);
   });
   app.openapi(runRoute, async (c) => {
-    const r = await getRun(c.get('deps').sql, c.req.valid('param').runId);
+    const r = await getRun({ deps: c.get('deps'), ctx: c.get('ctx'), input: { runId: c.req.valid('param').runId } });
     if (!r) throw notFound('run with this id');
     return c.json({ run: r }, 200);
   });
   app.openapi(searchRoute, async (c) => {
     const { q, limit } = c.req.valid('query');
-    const results = await searchDatasets(c.get('deps').sql, { q, limit });
+    const results = await searchDatasets({ deps: c.get('deps'), ctx: c.get('ctx'), input: { q, limit } });
     // the seed's clients read {query, results, count}; `limit` is the page size applied (docs/adr/0036)
     return c.json({ query: q, results, count: results.length, limit }, 200);
   });
@@ -197,7 +193,7 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
     const deps = c.get('deps');
     const started = performance.now();
     try {
-      const { datasets, edges } = await lineageStoreCounts(deps.sql);
+      const { datasets, edges } = await lineageStoreCounts({ deps, ctx: c.get('ctx'), input: {} });
       return c.json({ status: 'ok', ingestMode: deps.config.LINEAGE_INGEST_MODE, latencyMs: Math.round(performance.now() - started), datasets, edges }, 200);
     } catch (e) {
       deps.log.warn('lineage health failed', { error: String(e) });
@@ -206,18 +202,18 @@ export function registerOpenLineage(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(hookRoute('publish'), async (c) => {
     const { versionId } = c.req.valid('json');
-    const r = await emitPublishEvent(c.get('deps'), adminCtx(c), versionId);
+    const r = await emitPublishEvent({ deps: c.get('deps'), ctx: c.get('ctx'), input: { versionId } });
     const e = r.results[0]!;
     return c.json({ versionId, status: e.status, eventHash: e.eventHash, duplicate: e.duplicate ?? false }, 201);
   });
   app.openapi(hookRoute('recall'), async (c) => {
     const { versionId, reason } = c.req.valid('json');
-    const r = await emitRecallEvent(c.get('deps'), adminCtx(c), { versionId, reason });
+    const r = await emitRecallEvent({ deps: c.get('deps'), ctx: c.get('ctx'), input: { versionId, reason } });
     const e = r.results[0]!;
     return c.json({ versionId, status: e.status, eventHash: e.eventHash, duplicate: e.duplicate ?? false }, 201);
   });
   app.openapi(reconcileRoute, async (c) => {
-    const r = await reconcilePublishEvents(c.get('deps'), adminCtx(c), c.req.valid('query').limit);
+    const r = await reconcilePublishEvents({ deps: c.get('deps'), ctx: c.get('ctx'), input: { limit: c.req.valid('query').limit } });
     return c.json({ emitted: r.emitted.length, versionIds: r.emitted }, 200);
   });
 }

@@ -9,11 +9,13 @@ import { applyTxStatus, attachPaymentProof } from '@strata/core/payments/confirm
 import { ArcCallbackBody, PaymentProofBody, ProofResult, Quote, QuoteBody, ReceiptId, SubmitPaymentBody, SubmitPaymentResult } from '@strata/core/payments/schema';
 import { quote, submitPayment } from '@strata/core/payments/service';
 import type { AppEnv } from '../env';
-import { timingSafeEqual } from '../middleware/auth';
-import { serviceCtx } from '../middleware/identity';
+import { requireArcCallbackToken } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
+
+components({ QuoteRequest: QuoteBody, Quote, SubmitPaymentRequest: SubmitPaymentBody, SubmitPaymentResult, PaymentProofRequest: PaymentProofBody, PaymentProofResult: ProofResult, ArcCallback: ArcCallbackBody });
 
 const noStore = { 'cache-control': 'no-store' };
 const submitLimit = rateLimit('submit', (c) => c.get('deps').config.RATE_LIMIT_SUBMIT_PER_MIN);
@@ -27,8 +29,8 @@ const quoteRoute = createRoute({
     'The outputs a transaction must pay for the `pending` receipt `receiptId`: each party’s share of `amountSat` (`PAY_SPLITS_JSON`, default producer 95 %, overlay 5 %) to its script in `PAY_SCRIPTS_JSON`, and the rest (also the share of a party without a script) to the producer’s payout script (the registered one, else P2PKH to its identity key); `templateHash` is the SHA-256 of the canonical template. An unexpired quote is returned unchanged; a lapsed one is re-issued (the same outputs unless the configuration or payout changed). It holds for `QUOTE_TTL_SEC` (default 120 s), never past the receipt’s own expiry. A receipt that is not pending (paid, confirmed or expired) answers 409 `invalid-state`; a version with no producer to pay, or a quote changed by a concurrent request, 409 `conflict`. Public: knowing the id is the credential; within `RATE_LIMIT_SUBMIT_PER_MIN` per client.',
   security: SECURITY.public,
   middleware: [submitLimit] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: QuoteBody.openapi('QuoteRequest') } } } },
-  responses: { 200: { description: 'The template', content: { 'application/json': { schema: Quote.openapi('Quote') } } }, ...errorResponses('not-found', 'invalid-state', 'conflict', 413, 429, 503) },
+  request: { body: { required: true, content: { 'application/json': { schema: QuoteBody } } } },
+  responses: { 200: { description: 'The template', content: { 'application/json': { schema: Quote } } }, ...errorResponses('not-found', 'invalid-state', 'conflict', 413, 429, 503) },
 });
 
 const submitRoute = createRoute({
@@ -40,9 +42,9 @@ const submitRoute = createRoute({
     'Checks and broadcasts the transaction paying the receipt `receiptId`: the receipt must be `pending` with an unexpired quote (no quote yet or not pending: 409 `invalid-state`; quote lapsed: 410 `quote-expired`, ask for a new one), and the transaction must pay every output of the quote, each with its script and at least its amount (409 `template-mismatch`); an undecodable transaction answers 400 `bad-request`. The receipt’s one payment slot is claimed before the broadcast, so concurrent submits yield one payment: another transaction for the same receipt, or this transaction already paying another receipt, answers 409 `conflict`. When the broadcaster (`dryrun`, or ARC) accepts it the receipt becomes `paid` and `expiresAt` the end of access (`RECEIPT_ACCESS_TTL_SEC`). A definite refusal answers 422 `broadcast-rejected` and frees the slot for a corrected transaction; an unknown outcome answers 503 `unavailable` and keeps the slot: submit the same transaction again (the `receipt-reconcile` schedule also re-sends it). Sending the same transaction again after success answers 200 with `note: "idempotent-return"`. Public; within `RATE_LIMIT_SUBMIT_PER_MIN` per client.',
   security: SECURITY.public,
   middleware: [submitLimit] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: SubmitPaymentBody.openapi('SubmitPaymentRequest') } } } },
+  request: { body: { required: true, content: { 'application/json': { schema: SubmitPaymentBody } } } },
   responses: {
-    200: { description: 'Accepted; the receipt is paid', content: { 'application/json': { schema: SubmitPaymentResult.openapi('SubmitPaymentResult') } } },
+    200: { description: 'Accepted; the receipt is paid', content: { 'application/json': { schema: SubmitPaymentResult } } },
     ...errorResponses('not-found', 'invalid-state', 'template-mismatch', 'conflict', 'quote-expired', 'payload-too-large', 'broadcast-rejected', 429, 503),
   },
 });
@@ -58,9 +60,9 @@ const proofRoute = createRoute({
   middleware: [submitLimit] as const,
   request: {
     params: z.object({ receiptId: ReceiptId }),
-    body: { required: true, content: { 'application/json': { schema: PaymentProofBody.openapi('PaymentProofRequest') } } },
+    body: { required: true, content: { 'application/json': { schema: PaymentProofBody } } },
   },
-  responses: { 200: { description: 'Verified', content: { 'application/json': { schema: ProofResult.openapi('PaymentProofResult') } } }, ...errorResponses('not-found', 'invalid-state', 'invalid-envelope', 413, 429, 503) },
+  responses: { 200: { description: 'Verified', content: { 'application/json': { schema: ProofResult } } }, ...errorResponses('not-found', 'invalid-state', 'invalid-envelope', 413, 429, 503) },
 });
 
 const callbackRoute = createRoute({
@@ -71,7 +73,8 @@ const callbackRoute = createRoute({
   description:
     'Where ARC posts the status of a broadcast payment (its transaction status object; unknown members are ignored). Needs `Authorization: Bearer <ARC_CALLBACK_TOKEN>`; without a configured token every callback is refused (401) and proofs come only through `POST /payments/{receiptId}/proof` and the `receipt-reconcile` schedule. The status is stored on the payment; with a merkle path whose block is known the proof is verified and applied as in the proof route. `applied` says whether a proof was applied, `receiptStatus` is the receipt’s status (null when no payment has this txid). A proof that does not verify is not an error here: it answers 200 with `applied: false`. Not rate limited.',
   security: SECURITY.arcCallback,
-  request: { body: { required: true, content: { 'application/json': { schema: ArcCallbackBody.openapi('ArcCallback') } } } },
+  middleware: [requireArcCallbackToken()] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: ArcCallbackBody } } } },
   responses: {
     200: { description: 'Taken', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), applied: z.boolean(), receiptStatus: z.string().nullable() }) } } },
     ...errorResponses('unauthorized', 413, 503),
@@ -79,26 +82,18 @@ const callbackRoute = createRoute({
 });
 
 export function registerPayments(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(quoteRoute, async (c) => c.json(await quote({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200, noStore));
+  app.openapi(quoteRoute, async (c) => c.json(await quote({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200, noStore));
   app.openapi(submitRoute, async (c) =>
-    c.json(await submitPayment({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200, noStore),
+    c.json(await submitPayment({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200, noStore),
   );
   app.openapi(proofRoute, async (c) => {
     const input = { receiptId: c.req.valid('param').receiptId, envelope: c.req.valid('json').envelope };
-    return c.json(await attachPaymentProof({ deps: c.get('deps'), ctx: serviceCtx(c), input }), 200, noStore);
+    return c.json(await attachPaymentProof({ deps: c.get('deps'), ctx: c.get('ctx'), input }), 200, noStore);
   });
   app.openapi(callbackRoute, async (c) => {
-    const deps = c.get('deps');
-    const expected = deps.config.ARC_CALLBACK_TOKEN?.reveal();
-    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-    // without a configured token no callback is trusted: proofs then come by the schedule
-    if (!expected || !m || !timingSafeEqual(m[1]!, expected)) {
-      throw new StrataError('unauthorized', 'ARC callbacks must carry the configured callback token.', { hint: 'Authorization: Bearer <ARC_CALLBACK_TOKEN>' });
-    }
     const st = parseTxStatus(c.req.valid('json'));
     if (st === null) throw new StrataError('bad-request', 'The callback names no valid txid.', { hint: 'txid' });
-    const ctx = { ...serviceCtx(c), actor: 'system:arc-callback' };
-    const r = await applyTxStatus(deps, ctx, st);
+    const r = await applyTxStatus({ deps: c.get('deps'), ctx: c.get('ctx'), input: st });
     return c.json({ status: 'ok' as const, applied: r.applied, receiptStatus: r.status }, 200);
   });
 }

@@ -3,10 +3,13 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { Price, PriceQuery, SetPriceBody, SetPriceRuleBody } from '@strata/core/payments/schema';
 import { getPrice, setPrice, setPriceRule } from '@strata/core/payments/prices';
 import type { AppEnv } from '../env';
-import { identity, serviceCtx } from '../middleware/identity';
+import { identity } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
+
+components({ Price, SetPrice: SetPriceBody, SetPriceRule: SetPriceRuleBody });
 
 const identityHeaders = z.object({
   'x-identity-key': z.string().openapi({ description: 'Compressed secp256k1 public key, hex' }),
@@ -30,7 +33,7 @@ const getRoute = createRoute({
     200: {
       description: 'The price, quoted until expiresAt (epoch seconds)',
       headers: z.object({ 'x-cache': z.enum(['hit', 'miss', 'stale']) }),
-      content: { 'application/json': { schema: Price.openapi('Price') } },
+      content: { 'application/json': { schema: Price } },
     },
     ...errorResponses('not-found', 429, 503),
   },
@@ -45,7 +48,7 @@ const setRoute = createRoute({
     'Stores the version override: the price of `versionId` when no version rule is set (a version rule beats it; it beats the producer rule and the default). Only the registered producer whose identity key signed the request may price its version: another key answers 403 `forbidden`, an unknown version 404. Setting it again replaces it. Identity-signed (v2; docs/identity-signing.md); the nonce is claimed before the write, so after a failure sign again with a fresh nonce. The cached price is invalidated with the write.',
   security: SECURITY.identity,
   middleware: [identity('required')] as const,
-  request: { headers: identityHeaders, body: { required: true, content: { 'application/json': { schema: SetPriceBody.openapi('SetPrice') } } } },
+  request: { headers: identityHeaders, body: { required: true, content: { 'application/json': { schema: SetPriceBody } } } },
   responses: { 200: { description: 'Stored', content: { 'application/json': { schema: Ok } } }, ...errorResponses('invalid-signature', 'nonce-replayed', 'forbidden', 'not-found', 413, 503) },
 });
 
@@ -58,17 +61,17 @@ const ruleRoute = createRoute({
     '`scope: "version"` sets the version rule of `versionId`, the highest-ranked price (it beats the override of `POST /price`); only the version’s producer may set it (403 `forbidden` otherwise, 404 for an unknown version). `scope: "producer"` sets the rule for every version of the producer derived from the signing key, used where a version has neither rule nor override; it does not check that the producer is registered or has versions. Setting a rule again replaces it. Identity-signed (v2; docs/identity-signing.md); the nonce is claimed before the write. A version rule invalidates that version’s cached price, a producer rule every cached price.',
   security: SECURITY.identity,
   middleware: [identity('required')] as const,
-  request: { headers: identityHeaders, body: { required: true, content: { 'application/json': { schema: SetPriceRuleBody.openapi('SetPriceRule') } } } },
+  request: { headers: identityHeaders, body: { required: true, content: { 'application/json': { schema: SetPriceRuleBody } } } },
   responses: { 200: { description: 'Stored', content: { 'application/json': { schema: Ok } } }, ...errorResponses('invalid-signature', 'nonce-replayed', 'forbidden', 'not-found', 413, 503) },
 });
 
 export function registerPrices(app: OpenAPIHono<AppEnv>): void {
   app.openapi(getRoute, async (c) => {
-    const { price, cache } = await getPrice({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('query') });
+    const { price, cache } = await getPrice({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('query') });
     const xCache = cache.status === 'hit' ? 'hit' : cache.status === 'miss' ? 'miss' : 'stale';
     // expiresAt moves with the clock, so the body is never the same twice: no ETag, no shared caching
     return c.json(price, 200, { 'x-cache': xCache, 'cache-control': 'no-store' });
   });
-  app.openapi(setRoute, async (c) => c.json(await setPrice({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200));
-  app.openapi(ruleRoute, async (c) => c.json(await setPriceRule({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200));
+  app.openapi(setRoute, async (c) => c.json(await setPrice({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200));
+  app.openapi(ruleRoute, async (c) => c.json(await setPriceRule({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200));
 }

@@ -1,13 +1,16 @@
 /** Producers: identity-signed registration, public cached profiles. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { Producer, ProducerByDatasetQuery, ProducerParam, ProducerRegistration } from '@strata/core/catalog/schema';
 import { getProducerByDatasetCached, getProducerCached, registerProducerVerb } from '@strata/core/catalog/service';
 import type { AppEnv } from '../env';
 import { sendCached } from '../http/cache-headers';
-import { identity, serviceCtx } from '../middleware/identity';
+import { identity } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
-import { SafeText } from './listings';
+
+components({ ProducerRegistration, Producer });
 
 const identityHeaders = z.object({
   'x-identity-key': z.string().openapi({ description: 'Compressed secp256k1 public key, hex' }),
@@ -15,21 +18,6 @@ const identityHeaders = z.object({
   'x-nonce': z.string().openapi({ description: 'Single-use, 8..128 characters' }),
   'x-signature': z.string().openapi({ description: 'DER or compact hex over sha256 of the v2 message (docs/identity-signing.md)' }),
 });
-
-const Registration = z
-  .object({ name: z.string().optional(), website: z.string().optional(), payoutScriptHex: z.string().optional() })
-  .openapi('ProducerRegistration');
-
-const Producer = z
-  .object({
-    producerId: z.string(),
-    identityKey: z.string(),
-    name: z.string().nullable(),
-    website: z.string().nullable(),
-    payoutScriptHex: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('Producer');
 
 const registerRoute = createRoute({
   method: 'post',
@@ -40,7 +28,7 @@ const registerRoute = createRoute({
     'Creates or updates the producer whose identity key signed the request; its id (`prod_<16 hex>`) is derived from the key, so retries and updates keep it. The body is optional (name, website, payout script). Identity-signed (v2: method, path, timestamp, nonce and the exact body; docs/identity-signing.md); limited to `RATE_LIMIT_REGISTER_PER_MIN` per client.',
   security: SECURITY.identity,
   middleware: [rateLimit('register', (c) => c.get('deps').config.RATE_LIMIT_REGISTER_PER_MIN), identity('required', { nonce: 'in-write' })] as const,
-  request: { headers: identityHeaders, body: { required: false, content: { 'application/json': { schema: Registration } } } },
+  request: { headers: identityHeaders, body: { required: false, content: { 'application/json': { schema: ProducerRegistration } } } },
   responses: {
     200: { description: 'Registered', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), producerId: z.string() }) } } },
     ...errorResponses('invalid-signature', 'nonce-replayed', 401, 413, 429, 503),
@@ -55,7 +43,7 @@ const getRoute = createRoute({
   description: 'One producer by its id (`prod_<16 hex>`). Cached with `ETag`.',
   security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
-  request: { params: z.object({ id: z.string().openapi({ pattern: '^prod_[0-9a-f]{16}$' }) }) },
+  request: { params: ProducerParam },
   responses: {
     200: { description: 'The profile', content: { 'application/json': { schema: Producer } } },
     304: { description: 'Not modified' },
@@ -71,7 +59,7 @@ const byDatasetRoute = createRoute({
   description: 'The producer who published the newest version of `datasetId`; 404 when no version of it names a producer.',
   security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
-  request: { query: z.object({ datasetId: SafeText(256).min(1) }) },
+  request: { query: ProducerByDatasetQuery },
   responses: {
     200: { description: 'The profile', content: { 'application/json': { schema: Producer } } },
     304: { description: 'Not modified' },
@@ -82,14 +70,14 @@ const byDatasetRoute = createRoute({
 export function registerProducers(app: OpenAPIHono<AppEnv>): void {
   app.openapi(registerRoute, async (c) => {
     const body: unknown = c.req.valid('json') ?? {};
-    return c.json(await registerProducerVerb({ deps: c.get('deps'), ctx: serviceCtx(c), input: { body } }), 200);
+    return c.json(await registerProducerVerb({ deps: c.get('deps'), ctx: c.get('ctx'), input: { body } }), 200);
   });
   app.openapi(getRoute, async (c) => {
-    const r = await getProducerCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { producerId: c.req.valid('param').id } });
-    return (await sendCached(c, r, 'producers', { detail: 'No producer has this id.', hint: 'producer not found' })) as never;
+    const r = await getProducerCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: { producerId: c.req.valid('param').id } });
+    return await sendCached(c, r, 'producers', { detail: 'No producer has this id.', hint: 'producer not found' });
   });
   app.openapi(byDatasetRoute, async (c) => {
-    const r = await getProducerByDatasetCached({ deps: c.get('deps'), ctx: serviceCtx(c), input: { datasetId: c.req.valid('query').datasetId } });
-    return (await sendCached(c, r, 'producers', { detail: 'No producer has published this dataset.', hint: 'producer not found' })) as never;
+    const r = await getProducerByDatasetCached({ deps: c.get('deps'), ctx: c.get('ctx'), input: { datasetId: c.req.valid('query').datasetId } });
+    return await sendCached(c, r, 'producers', { detail: 'No producer has published this dataset.', hint: 'producer not found' });
   });
 }

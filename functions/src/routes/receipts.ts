@@ -3,12 +3,13 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { PayBody, PaymentDetail, Receipt, ReceiptId, ReceiptQuery } from '@strata/core/payments/schema';
 import { getPaymentDetail, getReceiptVerb, pay } from '@strata/core/payments/service';
 import type { AppEnv } from '../env';
-import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
-const ReceiptSchema = Receipt.openapi('Receipt');
+components({ Receipt, PayRequest: PayBody, PaymentDetail });
+
 const noStore = { 'cache-control': 'no-store' };
 
 const payRoute = createRoute({
@@ -20,8 +21,8 @@ const payRoute = createRoute({
     'Creates a new `pending` receipt (not idempotent: every call makes another one) for `quantity` (1–1000000) units of the published version `versionId`, at the unit price that applies now (see `GET /price`): `amountSat` = price × quantity, `bytesLimit` = the version’s size (or `RECEIPT_UNIT_BYTES` when it states none) × quantity, `singleUse` from `SINGLE_USE_RECEIPTS`. It waits for its payment until `expiresAt` (now + `RECEIPT_TTL_SEC`), then expires. Next: `POST /payments/quote`. The `receiptId` (128 random bits) is the only credential for the receipt: keep it secret. Public, within `RATE_LIMIT_SUBMIT_PER_MIN` per client; 404 when no version has this id, 400 `bad-request` when price × quantity passes 2^53.',
   security: SECURITY.public,
   middleware: [rateLimit('submit', (c) => c.get('deps').config.RATE_LIMIT_SUBMIT_PER_MIN)] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: PayBody.openapi('PayRequest') } } } },
-  responses: { 200: { description: 'The pending receipt', content: { 'application/json': { schema: ReceiptSchema } } }, ...errorResponses('not-found', 413, 429, 503) },
+  request: { body: { required: true, content: { 'application/json': { schema: PayBody } } } },
+  responses: { 200: { description: 'The pending receipt', content: { 'application/json': { schema: Receipt } } }, ...errorResponses('not-found', 413, 429, 503) },
 });
 
 const receiptRoute = createRoute({
@@ -34,7 +35,7 @@ const receiptRoute = createRoute({
   security: SECURITY.public,
   middleware: [rateLimit('public')] as const,
   request: { query: ReceiptQuery },
-  responses: { 200: { description: 'The receipt', content: { 'application/json': { schema: ReceiptSchema } } }, ...errorResponses('not-found', 429, 503) },
+  responses: { 200: { description: 'The receipt', content: { 'application/json': { schema: Receipt } } }, ...errorResponses('not-found', 429, 503) },
 });
 
 const detailRoute = createRoute({
@@ -48,17 +49,17 @@ const detailRoute = createRoute({
   middleware: [rateLimit('public')] as const,
   request: { params: z.object({ receiptId: ReceiptId }) },
   responses: {
-    200: { description: 'The receipt, quote and payment', content: { 'application/json': { schema: PaymentDetail.openapi('PaymentDetail') } } },
+    200: { description: 'The receipt, quote and payment', content: { 'application/json': { schema: PaymentDetail } } },
     ...errorResponses('not-found', 429, 503),
   },
 });
 
 export function registerReceipts(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(payRoute, async (c) => c.json(await pay({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('json') }), 200, noStore));
+  app.openapi(payRoute, async (c) => c.json(await pay({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('json') }), 200, noStore));
   app.openapi(receiptRoute, async (c) =>
-    c.json(await getReceiptVerb({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('query') }), 200, noStore),
+    c.json(await getReceiptVerb({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('query') }), 200, noStore),
   );
   app.openapi(detailRoute, async (c) =>
-    c.json(await getPaymentDetail({ deps: c.get('deps'), ctx: serviceCtx(c), input: c.req.valid('param') }), 200, noStore),
+    c.json(await getPaymentDetail({ deps: c.get('deps'), ctx: c.get('ctx'), input: c.req.valid('param') }), 200, noStore),
   );
 }

@@ -38,7 +38,7 @@ export function registerRoot(app: OpenAPIHono<AppEnv>): void {
       const items = Object.entries(links)
         .map(([k, v]) => `<li><a href="${v}">${v}</a> — ${k}</li>`)
         .join('');
-      return c.html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strata</title></head><body><h1>Strata</h1><p>${description}</p><ul>${items}</ul></body></html>`) as never;
+      return c.html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strata</title></head><body><h1>Strata</h1><p>${description}</p><ul>${items}</ul></body></html>`);
     }
     return c.json({ name: 'Strata' as const, description, links }, 200);
   });

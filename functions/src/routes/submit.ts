@@ -1,31 +1,14 @@
 /** POST /submit — publish a version: `{rawTx, manifest}`; the transaction is the proof of intent. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { RAW_TX_MAX_HEX } from '@strata/core/catalog/dlm1';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { PublishResult, SubmitBody } from '@strata/core/catalog/schema';
 import { publish } from '@strata/core/catalog/service';
 import type { AppEnv } from '../env';
-import { serviceCtx } from '../middleware/identity';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
-import { documentedAs } from '../openapi/document';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
-const SubmitBody = z
-  .object({
-    rawTx: z.string().min(2).max(RAW_TX_MAX_HEX).openapi({ description: 'The declaring transaction, hex.' }),
-    manifest: z
-      .record(z.string(), z.unknown())
-      .openapi(documentedAs('DLM1Manifest', 'The DLM1 manifest; the SHA-256 of its canonical JSON is the versionId the transaction commits to.')),
-  })
-  .openapi('SubmitRequest');
-
-const SubmitResult = z
-  .object({
-    status: z.enum(['created', 'existing']),
-    txid: z.string(),
-    versionId: z.string(),
-    opretVout: z.number().int(),
-  })
-  .openapi('SubmitResult');
+components({ SubmitRequest: SubmitBody, SubmitResult: PublishResult });
 
 const route = createRoute({
   method: 'post',
@@ -39,8 +22,8 @@ const route = createRoute({
   middleware: [rateLimit('submit', (c) => c.get('deps').config.RATE_LIMIT_SUBMIT_PER_MIN)] as const,
   request: { body: { required: true, content: { 'application/json': { schema: SubmitBody } } } },
   responses: {
-    201: { description: 'Published', content: { 'application/json': { schema: SubmitResult } } },
-    200: { description: 'Replay of the same transaction', content: { 'application/json': { schema: SubmitResult } } },
+    201: { description: 'Published', content: { 'application/json': { schema: PublishResult } } },
+    200: { description: 'Replay of the same transaction', content: { 'application/json': { schema: PublishResult } } },
     ...errorResponses('conflict', 413, 429, 503),
   },
 });
@@ -48,7 +31,7 @@ const route = createRoute({
 export function registerSubmit(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
-    const r = await publish({ deps: c.get('deps'), ctx: serviceCtx(c), input: { rawTx: body.rawTx, manifest: body.manifest } });
+    const r = await publish({ deps: c.get('deps'), ctx: c.get('ctx'), input: { rawTx: body.rawTx, manifest: body.manifest } });
     return c.json(r, r.status === 'created' ? 201 : 200);
   });
 }

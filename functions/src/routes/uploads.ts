@@ -6,9 +6,10 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { completeUpload, createUpload, getUploadView, listUploadParts, presignParts } from '@strata/core/uploads/service';
-import { PartsRequest, UploadRequest } from '@strata/core/uploads/schema';
+import { NoMembers, PartsRequest, Presigned, PresignedParts, StoredParts, UploadIdParam, UploadRequest, UploadView } from '@strata/core/uploads/schema';
 import type { AppEnv } from '../env';
-import { identity, serviceCtx } from '../middleware/identity';
+import { identity } from '../middleware/identity';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 import { errorResponses } from '../problem';
 
@@ -18,30 +19,9 @@ const identityHeaders = z.object({
   'x-signature': z.string(),
 });
 
-const Presigned = z
-  .object({ url: z.string(), method: z.enum(['GET', 'PUT']), headers: z.record(z.string(), z.string()), expiresAt: z.number().int() })
-  .openapi('PresignedRequest');
+components({ PresignedRequest: Presigned, Upload: UploadView });
 
-const Upload = z
-  .object({
-    uploadId: z.string(),
-    contentHash: z.string(),
-    versionId: z.string(),
-    key: z.string(),
-    sizeBytes: z.number().int(),
-    mimeType: z.string(),
-    mode: z.enum(['single', 'multipart']),
-    status: z.enum(['pending', 'verifying', 'verified', 'failed', 'aborted']),
-    failure: z.string().optional(),
-    put: Presigned.optional().openapi({ description: 'single: send exactly these headers with the bytes' }),
-    partSize: z.number().int().optional(),
-    partCount: z.number().int().optional(),
-  })
-  .openapi('Upload');
-
-const idParam = z.object({ uploadId: z.string().openapi({ pattern: '^upl_[0-9a-f]{24}$' }) });
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const NoMembers = z.object({}).strict().openapi({ description: 'No members: send no body (signed as the empty string) or `{}`.' });
 const signedProblems = ['invalid-signature', 'nonce-replayed', 'forbidden', 'not-found', 'conflict', 'unavailable'] as const;
 
 const createRouteDef = createRoute({
@@ -55,8 +35,8 @@ const createRouteDef = createRoute({
   middleware: [identity('required')] as const,
   request: { headers: identityHeaders, body: { required: true, content: json(UploadRequest) } },
   responses: {
-    201: { description: 'Upload started', content: json(Upload) },
-    200: { description: 'Already verified, or an upload in progress handed back', content: json(Upload) },
+    201: { description: 'Upload started', content: json(UploadView) },
+    200: { description: 'Already verified, or an upload in progress handed back', content: json(UploadView) },
     ...errorResponses('invalid-signature', 'nonce-replayed', 'forbidden', 'not-found', 'conflict', 'content-mismatch', 'payload-too-large', 'unavailable'),
   },
 });
@@ -70,11 +50,11 @@ const partsRoute = createRoute({
     'Only the producer that started the upload (403 otherwise), only for a multipart upload still `pending` (409 otherwise). Each requested part (number 1 to `partCount`, with the SHA-256 of its bytes) gets a presigned PUT that the store accepts only with those bytes; `size` is the length the part must have (`partSize`, the last part the rest). A part may be asked for again, e.g. after an expired URL.',
   security: SECURITY.identity,
   middleware: [identity('required')] as const,
-  request: { headers: identityHeaders, params: idParam, body: { required: true, content: json(PartsRequest) } },
+  request: { headers: identityHeaders, params: UploadIdParam, body: { required: true, content: json(PartsRequest) } },
   responses: {
     200: {
       description: 'One URL per part',
-      content: json(z.object({ uploadId: z.string(), parts: z.array(Presigned.extend({ partNumber: z.number().int(), size: z.number().int() })) })),
+      content: json(PresignedParts),
     },
     ...errorResponses(...signedProblems, 'payload-too-large'),
   },
@@ -89,18 +69,11 @@ const listPartsRoute = createRoute({
     'Only the producer that started the upload (403 otherwise), only for a multipart upload (409 for a single PUT). While the upload is `pending` the store is asked which parts it holds (size and SHA-256 hex, when the store recorded one) and `missing` lists the part numbers still to upload; once it has left `pending` both lists are empty and `status` tells where it is.',
   security: SECURITY.identity,
   middleware: [identity('required')] as const,
-  request: { headers: identityHeaders, params: idParam },
+  request: { headers: identityHeaders, params: UploadIdParam },
   responses: {
     200: {
       description: 'Stored and missing parts',
-      content: json(
-        z.object({
-          uploadId: z.string(),
-          status: z.string(),
-          parts: z.array(z.object({ partNumber: z.number().int(), size: z.number().int(), sha256: z.string().nullable() })),
-          missing: z.array(z.number().int()),
-        }),
-      ),
+      content: json(StoredParts),
     },
     ...errorResponses(...signedProblems),
   },
@@ -115,10 +88,10 @@ const completeRoute = createRoute({
     'Only the producer that started the upload (403 otherwise). Single PUT: the stored object must be there (409 before the bytes were PUT); with the declared size and SHA-256 the upload becomes `verified` (200), otherwise the object is deleted and the upload `failed`. Multipart: every part must be stored with its expected size (409 naming the missing or wrong part); the parts are joined, the upload moves to `verifying` (202) and a background job hashes the whole object, then marks it `verified` or deletes it and marks it `failed`. An upload no longer `pending` is answered as it is; a retry while `verifying` sends the (idempotent) job again. Only verified content is delivered.',
   security: SECURITY.identity,
   middleware: [identity('required')] as const,
-  request: { headers: identityHeaders, params: idParam, body: { required: false, content: json(NoMembers) } },
+  request: { headers: identityHeaders, params: UploadIdParam, body: { required: false, content: json(NoMembers) } },
   responses: {
-    200: { description: 'Verified (or already finished)', content: json(Upload) },
-    202: { description: 'Joined; the SHA-256 of the whole object is being checked', content: json(Upload) },
+    200: { description: 'Verified (or already finished)', content: json(UploadView) },
+    202: { description: 'Joined; the SHA-256 of the whole object is being checked', content: json(UploadView) },
     ...errorResponses(...signedProblems),
   },
 });
@@ -131,27 +104,27 @@ const getRouteDef = createRoute({
   description:
     'Unsigned: the upload id (random, handed only to its producer) names it. The answer holds the state (`pending`, `verifying`, `verified`, `failed` with `failure`, `aborted`) and the declared content, never a presigned URL. Uploads still `pending` after `UPLOAD_ABANDON_AFTER_SEC` are aborted hourly.',
   security: SECURITY.public,
-  request: { params: idParam },
-  responses: { 200: { description: 'The upload', content: json(Upload) }, ...errorResponses('not-found', 'unavailable') },
+  request: { params: UploadIdParam },
+  responses: { 200: { description: 'The upload', content: json(UploadView) }, ...errorResponses('not-found', 'unavailable') },
 });
 
 export function registerUploads(app: OpenAPIHono<AppEnv>): void {
   app.openapi(createRouteDef, async (c) => {
-    const r = await createUpload({ deps: c.get('deps'), ctx: serviceCtx(c), input: { body: c.req.valid('json') } });
+    const r = await createUpload({ deps: c.get('deps'), ctx: c.get('ctx'), input: { body: c.req.valid('json') } });
     return c.json(r.upload, r.created ? 201 : 200);
   });
   app.openapi(partsRoute, async (c) => {
     const input = { uploadId: c.req.valid('param').uploadId, body: c.req.valid('json') };
-    return c.json(await presignParts({ deps: c.get('deps'), ctx: serviceCtx(c), input }), 200);
+    return c.json(await presignParts({ deps: c.get('deps'), ctx: c.get('ctx'), input }), 200);
   });
   app.openapi(listPartsRoute, async (c) => {
-    return c.json(await listUploadParts({ deps: c.get('deps'), ctx: serviceCtx(c), input: { uploadId: c.req.valid('param').uploadId } }), 200);
+    return c.json(await listUploadParts({ deps: c.get('deps'), ctx: c.get('ctx'), input: { uploadId: c.req.valid('param').uploadId } }), 200);
   });
   app.openapi(completeRoute, async (c) => {
-    const u = await completeUpload({ deps: c.get('deps'), ctx: serviceCtx(c), input: { uploadId: c.req.valid('param').uploadId } });
+    const u = await completeUpload({ deps: c.get('deps'), ctx: c.get('ctx'), input: { uploadId: c.req.valid('param').uploadId } });
     return c.json(u, u.status === 'verifying' ? 202 : 200);
   });
   app.openapi(getRouteDef, async (c) => {
-    return c.json(await getUploadView({ deps: c.get('deps'), ctx: serviceCtx(c), input: { uploadId: c.req.valid('param').uploadId } }), 200);
+    return c.json(await getUploadView({ deps: c.get('deps'), ctx: c.get('ctx'), input: { uploadId: c.req.valid('param').uploadId } }), 200);
   });
 }

@@ -13,11 +13,7 @@ export interface ErrorDoc {
   readonly meaning: string;
   /** What the client should do. */
   readonly action: string;
-  /** Set for codes no built endpoint returns yet: what they are kept for. */
-  readonly reserved?: string;
 }
-
-const RESERVED = 'Reserved: no endpoint returns it today.';
 
 export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
   'bad-request': {
@@ -27,7 +23,7 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
   },
   'validation-failed': {
     title: 'Validation failed',
-    meaning: 'The request was read but a field is not valid. `issues` lists every offending field by its path in the request (`query.limit`, `json.webhookUrl`, `manifest.content.contentHash`, `body.policy.minConfs`, `body.3.run.runId`) with the rule it breaks.',
+    meaning: 'The request was read but a field is not valid. `issues` lists every offending field by its path in the request — its request part, then the path inside it: `body.<path>` (`body.manifest.content.contentHash`, `body.policy.minConfs`, `body.3.run.runId`), `query.<name>` (`query.limit`), `path.<param>` (`path.versionId`) or `header.<name>` — with the rule it breaks.',
     action: 'Correct each field named in `issues` and send the request again.',
   },
   unauthorized: {
@@ -49,12 +45,6 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     title: 'Conflict',
     meaning: 'The request contradicts stored state: most often the version is already declared by another transaction, or the manifest does not match what the transaction commits to.',
     action: 'Read the current state (e.g. `GET /listings/{versionId}`) and reconcile; re-sending the same request will not succeed.',
-  },
-  gone: {
-    title: 'Gone',
-    meaning: 'The resource existed but is no longer available.',
-    action: 'Do not retry; create or request a new one.',
-    reserved: RESERVED,
   },
   'payload-too-large': {
     title: 'Payload too large',

@@ -5,17 +5,7 @@
  */
 import type { BlobStore } from '../ports/blob';
 import type { Queue } from '../ports/queue';
-
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | undefined;
-  return () => {
-    p ??= load().catch((e: unknown) => {
-      p = undefined; // a failed load may be retried
-      throw e;
-    });
-    return p;
-  };
-}
+import { once } from '../util/once';
 
 /** A BlobStore of `kind` whose adapter `load` builds on the first call. */
 export function lazyBlobStore(kind: BlobStore['kind'], load: () => Promise<BlobStore>): BlobStore {

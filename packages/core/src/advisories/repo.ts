@@ -2,8 +2,9 @@
  * Advisories in Postgres (migrations/0031_advisories.sql): create, list for a version, and the
  * active set for a whole lineage (one query) that /ready applies.
  */
+import { auditOf, type Call } from '../context';
 import type { Deps } from '../deps';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput } from '../errors';
 import type { Row, SqlSession } from '../ports/sql';
 import { stmt } from '../ports/sql';
 import { commitWrite } from '../outbox/outbox';
@@ -33,16 +34,10 @@ function newAdvisoryId(): string {
 }
 
 /** Records an advisory (admin). Invalidates the targeted versions' derived caches (previews). */
-export async function createAdvisory(
-  deps: Pick<Deps, 'sql' | 'cache' | 'clock'>,
-  input: unknown,
-  ctx: { actor: string; requestId?: string; waitUntil: (p: Promise<unknown>) => void },
-): Promise<Advisory> {
-  const parsed = NewAdvisory.safeParse(input);
-  if (!parsed.success) {
-    const issues: FieldIssue[] = parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
-    throw new StrataError('validation-failed', 'The advisory is not valid.', { issues });
-  }
+export async function createAdvisory(call: Call<Pick<Deps, 'sql' | 'cache' | 'clock'>, { body: unknown }>): Promise<Advisory> {
+  const { deps, ctx } = call;
+  const parsed = NewAdvisory.safeParse(call.input.body);
+  if (!parsed.success) throw invalidInput(['body'], parsed.error.issues, 'The advisory is not valid.');
   const a = parsed.data;
   const id = newAdvisoryId();
   const now = new Date(deps.clock.now());
@@ -70,7 +65,7 @@ export async function createAdvisory(
       ],
       // readiness is never cached; policy previews of the named versions are
       invalidate: { keys: [], tags: [...versionIds.map((v) => cacheTags.version(v)), ...(producerIds.length > 0 ? [cacheTags.policies()] : [])] },
-      audit: { actor: ctx.actor, action: 'advisory.create', resource: `advisory:${id}`, ...(ctx.requestId ? { requestId: ctx.requestId } : {}), after: { type: a.type, versionIds, producerIds } },
+      audit: { ...auditOf(ctx), action: 'advisory.create', resource: `advisory:${id}`, after: { type: a.type, versionIds, producerIds } },
     },
   );
   return {
@@ -111,7 +106,8 @@ export async function advisoriesFor(
 }
 
 /** GET /advisories?versionId=: advisories naming the version or its producer (expired ones included, marked by expiresAt). */
-export async function listAdvisoriesForVersion(deps: Pick<Deps, 'sql'>, versionId: string): Promise<Advisory[]> {
+export async function listAdvisoriesForVersion(call: Call<Pick<Deps, 'sql'>, { versionId: string }>): Promise<Advisory[]> {
+  const { deps, input: { versionId } } = call;
   const rows = await deps.sql.query(`SELECT producer_id FROM assets WHERE version_id = $1`, [versionId]);
   const producer = rows[0]?.producer_id as string | null | undefined;
   return advisoriesFor(deps.sql, { versionIds: [versionId], producerIds: producer ? [producer] : [] });

@@ -1,4 +1,4 @@
-/** Advisories (recalls): zod schemas shared by the verbs and the HTTP layer. */
+/** Advisories (recalls): request and response schemas; the verbs validate with them and the routes declare them as they are. */
 import { z } from 'zod';
 import { PRODUCER_ID } from '../catalog/ids';
 
@@ -29,12 +29,18 @@ export const NewAdvisory = z
   });
 export type NewAdvisory = z.input<typeof NewAdvisory>;
 
-export interface Advisory {
-  readonly advisoryId: string;
-  readonly type: AdvisoryType;
-  readonly reason: string;
-  readonly payload: Record<string, unknown> | null;
-  readonly createdAt: string;
-  readonly expiresAt: string | null;
-  readonly targets: { readonly versionIds: string[]; readonly producerIds: string[] };
-}
+/** GET /advisories query; `versionId`'s shape is checked by parseVersionId (`bad-request`). */
+export const AdvisoriesQuery = z.object({ versionId: z.string().meta({ pattern: '^[0-9a-fA-F]{64}$' }) });
+
+export const Advisory = z.object({
+  advisoryId: z.string(),
+  type: AdvisoryType,
+  reason: z.string(),
+  payload: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  targets: z.object({ versionIds: z.array(z.string()), producerIds: z.array(z.string()) }),
+});
+export type Advisory = z.infer<typeof Advisory>;
+
+export const AdvisoriesPage = z.object({ versionId: z.string(), items: z.array(Advisory) });

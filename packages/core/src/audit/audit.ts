@@ -2,7 +2,7 @@
 import { stmt, type Statement } from '../ports/sql';
 
 export interface AuditEntry {
-  /** Who acted: `admin`, `ingest`, `identity:<pubkey>`, `anonymous`, `system:<job>`. */
+  /** Who acted: `actorName(ctx.actor)` (context.ts) — `admin`, `ingest`, `identity:<pubkey>`, `anonymous`, `schedule:<job>`, `queue:<job type>`, `callback:arc`. */
   readonly actor: string;
   /** Verb in dotted form, e.g. `catalog.publish`. */
   readonly action: string;

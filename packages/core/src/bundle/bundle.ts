@@ -9,7 +9,7 @@ import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import { cacheKeys, cacheTags } from '../cache/keys';
 import type { CacheStatus } from '../cache/stats';
-import type { WaitUntil } from '../cache/types';
+import type { Call } from '../context';
 import { verifyEnvelope } from '../spv/envelope';
 import { currentTip, primedChainView } from './chain-view';
 import { toSpvForm, toStoredForm } from './envelope-form';
@@ -97,18 +97,14 @@ export async function buildBundle(deps: Pick<Deps, 'sql'>, versionId: string, de
 }
 
 /** GET /bundle: the cached bundle (404 `not-found` for an unknown version) with live confirmations. */
-export async function getBundle(
-  deps: Pick<Deps, 'sql' | 'cache' | 'config'>,
-  input: { versionId: string; depth?: number },
-  ctx: { waitUntil?: WaitUntil } = {},
-): Promise<BundleResult> {
+export async function getBundle(call: Call<Pick<Deps, 'sql' | 'cache' | 'config'>, { versionId: string; depth?: number }>): Promise<BundleResult> {
+  const { deps, ctx, input } = call;
   const depth = input.depth ?? deps.config.BUNDLE_DEFAULT_DEPTH;
-  const wu = ctx.waitUntil ? { waitUntil: ctx.waitUntil } : {};
   const key = cacheKeys.bundle(input.versionId, depth);
   const res = await deps.cache.get<CachedBundle | BundleProblem>('bundles', key, () => buildBundle(deps, input.versionId, depth), {
     tags: [cacheTags.version(input.versionId)],
     lease: true,
-    ...wu,
+    waitUntil: ctx.waitUntil,
   });
   const bundle = res.value;
   if (bundle === null) throw new StrataError('not-found', `Version ${input.versionId} is not published.`, { hint: 'versionId not found' });
@@ -117,7 +113,7 @@ export async function getBundle(
     await deps.cache.invalidate({ keys: [key] });
     throw new StrataError(bundle.problem.code, bundle.problem.message, { hint: bundle.problem.hint });
   }
-  const tip = await readTip(deps, ctx);
+  const tip = await readTip({ deps, ctx, input: {} });
   if (tip === null) throw new StrataError('unavailable', 'No block headers are available.', { hint: 'headers-unavailable' });
   let min = Number.POSITIVE_INFINITY;
   const proofs = bundle.proofs.map((p) => {

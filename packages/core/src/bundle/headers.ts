@@ -8,7 +8,7 @@ import type { Deps } from '../deps';
 import type { Sql, SqlSession } from '../ports/sql';
 import { auditStatement } from '../audit/audit';
 import { cacheKeys } from '../cache/keys';
-import type { WaitUntil } from '../cache/types';
+import { auditOf, type Call } from '../context';
 import { outboxStatement, type Invalidation } from '../outbox/outbox';
 import { insertHeaders, type InsertHeadersResult } from '../spv/header-store';
 import { versionsInBlocks, versionTags } from './invalidate';
@@ -25,21 +25,11 @@ export interface StoreHeadersResult {
   };
 }
 
-export interface StoreHeadersCtx {
-  /** `admin` or `system:<job>`. */
-  readonly actor: string;
-  readonly requestId?: string;
-  readonly waitUntil?: WaitUntil;
-}
-
 type Planned = { inv: Invalidation; outboxId: string | null; versions: string[] };
 
 /** Stores headers in chain order (see insertHeaders) and invalidates what they change. */
-export async function storeHeaders(
-  deps: Pick<Deps, 'sql' | 'cache' | 'config'>,
-  input: { headers: readonly string[]; startHeight?: number },
-  ctx: StoreHeadersCtx,
-): Promise<StoreHeadersResult> {
+export async function storeHeaders(call: Call<Pick<Deps, 'sql' | 'cache' | 'config'>, { headers: readonly string[]; startHeight?: number }>): Promise<StoreHeadersResult> {
+  const { deps, ctx, input } = call;
   let planned: Planned | null = null;
   const maxDepth = deps.config.BUNDLE_MAX_DEPTH;
   const after = async (tx: SqlSession, r: InsertHeadersResult): Promise<void> => {
@@ -50,10 +40,9 @@ export async function storeHeaders(
     const ob = outboxStatement(inv);
     const rows = await tx.query(ob.text, ob.params);
     const audit = auditStatement({
-      actor: ctx.actor,
+      ...auditOf(ctx),
       action: 'headers.insert',
       resource: 'headers',
-      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
       after: { inserted: r.inserted, tip: r.tip.hash, height: r.tip.height, reorg: r.reorg ? { forkHeight: r.reorg.forkHeight, removed: r.reorg.removed.length } : null },
     });
     await tx.query(audit.text, audit.params);
@@ -65,8 +54,7 @@ export async function storeHeaders(
     const { applied } = await deps.cache.invalidate(p.inv);
     if (applied && p.outboxId) {
       const mark = deps.sql.query('UPDATE cache_outbox SET applied_at = now() WHERE id = $1::bigint', [p.outboxId]).catch(() => undefined);
-      if (ctx.waitUntil) ctx.waitUntil(mark);
-      else await mark;
+      ctx.waitUntil(mark);
     }
   }
   return {

@@ -4,12 +4,12 @@
  * an outbox row invalidating the version's detail and every bundle that can include the
  * version (it and its descendants), and an audit row — one round trip.
  */
+import { auditOf, type Call } from '../context';
 import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import { getDeclarationByTxid, interpretProofResult, parseEnvelopeShape, prepareProof } from '../catalog/proof';
 import { parseHex64 } from '../catalog/hex';
 import { cacheKeys } from '../cache/keys';
-import type { WaitUntil } from '../cache/types';
 import { commitWrite } from '../outbox/outbox';
 import { storeChainView } from '../spv/header-store';
 import { verifyEnvelope, type ChainView } from '../spv/envelope';
@@ -33,12 +33,9 @@ export interface StoredProof {
  * malformed envelope (each field named); 404 unknown txid; 409 `invalid-envelope` with the SPV
  * reason as hint (`txid-mismatch-declaration` when it proves another tx); 503 without headers.
  */
-export async function verifyAndStoreProof(
-  deps: Pick<Deps, 'sql' | 'cache' | 'clock' | 'config'>,
-  input: { txid: string; envelope: unknown },
-  ctx: { actor?: string; requestId?: string; waitUntil: WaitUntil },
-): Promise<StoredProof> {
-  const txid = parseHex64('txid', input.txid);
+export async function verifyAndStoreProof(call: Call<Pick<Deps, 'sql' | 'cache' | 'clock' | 'config'>, { txid: string; envelope: unknown }>): Promise<StoredProof> {
+  const { deps, ctx, input } = call;
+  const txid = parseHex64('txid', input.txid, ['path', 'txid']);
   const shape = parseEnvelopeShape(toStoredForm(await expandBeef(input.envelope, storeChainView(deps.sql))));
   const decl = await getDeclarationByTxid(deps.sql, txid);
   if (decl === null) throw new StrataError('not-found', 'No declaration has this txid.', { hint: 'txid not found' });
@@ -57,10 +54,9 @@ export async function verifyAndStoreProof(
       statements: [statement],
       invalidate: { keys: [cacheKeys.asset(decl.versionId)], tags: versionTags(versions) },
       audit: {
-        actor: ctx.actor ?? 'anonymous',
+        ...auditOf(ctx),
         action: 'catalog.proof',
         resource: `version:${decl.versionId}`,
-        ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
         after: { txid, blockHash: r.blockHash, height: r.blockHeight },
       },
     },

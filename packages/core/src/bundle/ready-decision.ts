@@ -1,47 +1,38 @@
 /**
- * The /ready response: computeReadiness plus, with a policyId, the stored policy's decision.
- * A `block` decision makes the version not ready (`policy-blocked`); an evaluator failure other
- * than an unknown policy degrades to `warn` and never blocks (D28).
+ * The /ready decision, orchestrated here rather than in the route: computeReadiness plus, with a
+ * policyId, the stored policy's decision. A `block` decision makes the version not ready
+ * (`policy-blocked`); an evaluator failure other than an unknown policy degrades to `warn` and
+ * never blocks (D28).
  */
+import type { Call } from '../context';
 import type { Deps } from '../deps';
 import { isStrataError } from '../errors';
-import type { WaitUntil } from '../cache/types';
-import { computeReadiness, type Readiness } from './ready';
+import { evaluateStoredPolicy, type PolicyServiceDeps } from '../policy/service';
+import { computeReadiness } from './ready';
+import type { PolicyOutcome, ReadyResponse } from './schema';
 
-export interface PolicyOutcome {
-  readonly decision: 'allow' | 'warn' | 'block';
-  readonly reasons: readonly unknown[];
-  readonly warnings: readonly unknown[];
-  readonly evidence: unknown;
-}
+export type { PolicyOutcome, ReadyResponse } from './schema';
 
-export interface ReadyResponse {
-  readonly ready: boolean;
-  readonly reason: string | null;
-  readonly confirmations: number;
-  readonly bestHeight: number | null;
-  readonly warnings: readonly string[];
-  readonly policy?: PolicyOutcome;
-}
+/** What readiness and the stored policy's evaluation use. */
+export type ReadyDeps = Pick<Deps, 'sql' | 'cache' | 'clock' | 'config' | 'metrics' | 'log'> & PolicyServiceDeps;
 
-/** Evaluates a stored policy for a version given its readiness (the policy domain's verb). */
-export type PolicyEvaluator = (deps: Deps, input: { versionId: string; policyId: string; readiness: Readiness }) => Promise<PolicyOutcome>;
-
-/** GET /ready: readiness of `versionId`, with the policy decision when `policyId` is given. */
-export async function readyDecision(
-  deps: Deps,
-  input: { versionId: string; policyId?: string },
-  evaluate: PolicyEvaluator | null = null,
-  ctx: { waitUntil?: WaitUntil } = {},
-): Promise<ReadyResponse> {
-  const r = await computeReadiness(deps, input.versionId, ctx.waitUntil ? { waitUntil: ctx.waitUntil } : {});
+/**
+ * GET /ready's verb: readiness of `input.versionId` (SPV of the whole lineage + advisories,
+ * computeReadiness) and, with `input.policyId`, the stored policy's decision over that same
+ * readiness (so SPV is verified once). `policy-not-found` and bad input pass through; any other
+ * evaluator failure is a `warn` with POLICY.EVALUATOR.UNAVAILABLE, never a block (D28).
+ */
+export async function readyDecision(call: Call<ReadyDeps, { versionId: string; policyId?: string }>): Promise<ReadyResponse> {
+  const { deps, ctx, input } = call;
+  const r = await computeReadiness(deps, input.versionId, { waitUntil: ctx.waitUntil });
   const base: ReadyResponse = { ready: r.ready, reason: r.reason, confirmations: r.confirmations, bestHeight: r.bestHeight, warnings: r.warnings };
-  if (input.policyId === undefined || evaluate === null) return base;
+  if (input.policyId === undefined) return base;
   let policy: PolicyOutcome;
   try {
-    policy = await evaluate(deps, { versionId: input.versionId, policyId: input.policyId, readiness: r });
+    policy = await evaluateStoredPolicy({ deps, ctx, input: { versionId: input.versionId, policyId: input.policyId, readiness: r } });
   } catch (e) {
     if (isStrataError(e) && (e.code === 'policy-not-found' || e.code === 'bad-request' || e.code === 'validation-failed')) throw e;
+    deps.log.warn('policy evaluation failed; /ready reports warn', { versionId: input.versionId, policyId: input.policyId, error: String(e) });
     policy = { decision: 'warn', reasons: [], warnings: ['POLICY.EVALUATOR.UNAVAILABLE'], evidence: { error: 'policy evaluation failed' } };
   }
   if (policy.decision === 'block' && base.ready) return { ...base, ready: false, reason: 'policy-blocked', policy };

@@ -6,7 +6,7 @@
 import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import { cacheKeys } from '../cache/keys';
-import type { WaitUntil } from '../cache/types';
+import type { Call, NoInput } from '../context';
 
 export interface ServedTip {
   readonly height: number;
@@ -40,12 +40,11 @@ async function loadTip(deps: Pick<Deps, 'sql'>): Promise<TipRow | null> {
  * The cached tip; null when the store holds no headers. Throws StrataError('unavailable') only
  * when the database is down and no copy is cached.
  */
-export async function readTip(deps: Pick<Deps, 'sql' | 'cache'>, ctx: { waitUntil?: WaitUntil } = {}): Promise<ServedTip | null> {
+export async function readTip(call: Call<Pick<Deps, 'sql' | 'cache'>, NoInput>): Promise<ServedTip | null> {
+  const { deps, ctx } = call;
   let res;
   try {
-    res = await deps.cache.get<TipRow>('headers-tip', cacheKeys.headersTip(), () => loadTip(deps), {
-      ...(ctx.waitUntil ? { waitUntil: ctx.waitUntil } : {}),
-    });
+    res = await deps.cache.get<TipRow>('headers-tip', cacheKeys.headersTip(), () => loadTip(deps), { waitUntil: ctx.waitUntil });
   } catch (e) {
     if (e instanceof StrataError) throw e;
     throw new StrataError('unavailable', 'The header store is unavailable.', { hint: 'headers-unavailable', cause: e });

@@ -3,45 +3,16 @@
  * run one query.
  */
 import { z } from 'zod';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput, StrataError, type InputAt } from '../errors';
 import type { Row, SqlParam, SqlSession, Statement } from '../ports/sql';
 import { AGENT_ID, agentIdFor } from './ids';
-import { WebhookUrl } from '../net/webhook-url';
+import { AgentRegistration, AgentSearch, AgentStatus, type Agent } from './schema';
 
-const Label = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+export { AgentRegistration, AgentSearch, AgentStatus } from './schema';
+export type { Agent } from './schema';
 
-export const AgentRegistration = z.strictObject({
-  name: Label(256),
-  capabilities: z.array(Label(128)).max(64),
-  webhookUrl: WebhookUrl,
-  identityKey: z.string().regex(/^0[23][0-9a-fA-F]{64}$/, 'must be a compressed public key').optional(),
-});
-export type AgentRegistration = z.input<typeof AgentRegistration>;
-
-export const AgentSearch = z.object({
-  q: z.string().max(256).optional(),
-  capability: Label(128).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
-export type AgentSearch = z.input<typeof AgentSearch>;
-
-export const AgentStatus = z.enum(['unknown', 'up', 'down']);
-export type AgentStatus = z.output<typeof AgentStatus>;
-
-export interface Agent {
-  agentId: string;
-  name: string;
-  capabilities: string[];
-  webhookUrl: string;
-  identityKey: string | null;
-  status: AgentStatus;
-  lastPingAt: string | null;
-}
-
-function invalid(e: z.ZodError, root: string): StrataError {
-  const issues: FieldIssue[] = e.issues.map((i) => ({ path: [root, ...i.path.map(String)].join('.'), message: i.message }));
-  return new StrataError('validation-failed', 'name, webhookUrl, capabilities[] required', { issues });
+function invalid(e: z.ZodError, at: InputAt): StrataError {
+  return invalidInput(at, e.issues, 'name, webhookUrl, capabilities[] required');
 }
 
 /**
@@ -58,7 +29,7 @@ export function registerAgent(
   verifiedIdentityKey?: string | null,
 ): { agentId: string; statements: Statement[] } {
   const r = AgentRegistration.safeParse(input);
-  if (!r.success) throw invalid(r.error, 'body');
+  if (!r.success) throw invalid(r.error, ['body']);
   const key = verifiedIdentityKey?.toLowerCase() ?? null;
   const named = r.data.identityKey?.toLowerCase();
   if (named !== undefined && key === null) {
@@ -94,9 +65,9 @@ export function interpretRegisterResult(rows: readonly Row[]): void {
   if (rows.length === 0) throw new StrataError('conflict', 'This agent id belongs to another agent; nothing was changed.', { hint: 'agent-id-taken' });
 }
 
-/** Parses an agent id; `bad-request` naming the field otherwise. */
-export function parseAgentId(s: unknown): string {
-  if (typeof s !== 'string' || !AGENT_ID.test(s)) throw new StrataError('bad-request', 'agentId must be ag_ followed by 16 hex.', { hint: 'agentId', issues: [{ path: 'agentId', message: 'must be ag_ followed by 16 hex' }] });
+/** Parses an agent id; `bad-request` naming the field (at `at`, see parseHex64) otherwise. */
+export function parseAgentId(s: unknown, at?: InputAt): string {
+  if (typeof s !== 'string' || !AGENT_ID.test(s)) throw new StrataError('bad-request', 'agentId must be ag_ followed by 16 hex.', { hint: 'agentId', issues: [{ path: at ? at.join('.') : 'agentId', message: 'must be ag_ followed by 16 hex' }] });
   return s;
 }
 
@@ -141,7 +112,7 @@ export function likeLiteral(s: string): string {
 /** Agents whose name contains `q` and/or that declare `capability`; ordered by name, then id. */
 export async function searchAgents(sql: SqlSession, query: AgentSearch): Promise<{ items: Agent[]; limit: number; offset: number }> {
   const r = AgentSearch.safeParse(query);
-  if (!r.success) throw invalid(r.error, 'query');
+  if (!r.success) throw invalid(r.error, ['query']);
   const { q, capability, limit, offset } = r.data;
   const where: string[] = [];
   const params: SqlParam[] = [];

@@ -6,7 +6,8 @@
 import { LockingScript, Script, Transaction, UnlockingScript } from '@bsv/sdk';
 import { decode, encode } from 'cborg';
 import { StrataError } from '../errors';
-import { bytesToHex, hexToBytes, isHex64 } from './hex';
+import { bytesToHex, hexToBytes } from '../util/hex';
+import { isHex64 } from './hex';
 import { parseRawTx } from './raw-tx';
 
 export { parseRawTx, RAW_TX_MAX_HEX } from './raw-tx';
@@ -22,7 +23,8 @@ export interface Dlm1Declaration {
   readonly parents: string[];
 }
 
-const bad = (message: string, hint: string) => new StrataError('bad-request', message, { hint, issues: [{ path: 'rawTx', message }] });
+// the DLM1 transaction is /submit's `body.rawTx`
+const bad = (message: string, hint: string) => new StrataError('bad-request', message, { hint, issues: [{ path: 'body.rawTx', message }] });
 
 /** Data pushes of an OP_RETURN script body, or null when a push is malformed or an opcode is not a push. */
 function pushes(script: Uint8Array, start: number): Uint8Array[] | null {

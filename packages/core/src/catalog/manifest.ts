@@ -5,9 +5,9 @@
  */
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput, StrataError, type FieldIssue, type InputAt } from '../errors';
 import { verifyMessageSignature } from '../identity/verify';
-import { sha256HexUtf8 } from './hex';
+import { sha256Hex } from '../util/hash';
 
 /** Canonical manifests larger than this are refused (they live in a row and in bundles). */
 export const MANIFEST_MAX_BYTES = 64 * 1024;
@@ -162,17 +162,12 @@ function shapeIssue(value: unknown): string | null {
 }
 
 /** Validates a manifest; hex fields come back lower-cased. Throws `validation-failed` listing each field. */
-export function parseManifest(input: unknown, path = 'manifest'): Manifest {
+export function parseManifest(input: unknown, at: InputAt = ['body', 'manifest']): Manifest {
+  const path = at.join('.');
   const shape = shapeIssue(input);
   if (shape) throw new StrataError('validation-failed', `The manifest ${shape}.`, { issues: [{ path, message: shape }] });
   const r = Manifest.safeParse(input);
-  if (!r.success) {
-    const issues: FieldIssue[] = r.error.issues.map((i) => ({
-      path: [path, ...i.path.map(String)].join('.'),
-      message: i.message,
-    }));
-    throw new StrataError('validation-failed', 'The manifest is not a valid DLM1 manifest.', { issues });
-  }
+  if (!r.success) throw invalidInput(at, r.error.issues, 'The manifest is not a valid DLM1 manifest.');
   let size: number;
   try {
     size = new TextEncoder().encode(canonicalManifest(r.data)).length;
@@ -201,7 +196,7 @@ export function canonicalManifest(m: Manifest): string {
 
 /** The version id: SHA-256 hex of the canonical manifest. */
 export function versionIdOf(m: Manifest): string {
-  return sha256HexUtf8(canonicalManifest(m));
+  return sha256Hex(canonicalManifest(m));
 }
 
 /** Parents named by the manifest, lower-cased, in manifest order. */
@@ -219,7 +214,8 @@ export function manifestParents(m: Manifest): string[] {
  * (docs/adr/0039); an endorsement whose `expiresAt` has passed is refused. Throws `validation-failed` listing every
  * failing signature; a manifest that names no producer may carry no signatures.
  */
-export function checkManifestSignatures(m: Manifest, versionId: string, now: Date, path = 'manifest'): void {
+export function checkManifestSignatures(m: Manifest, versionId: string, now: Date, at: InputAt = ['body', 'manifest']): void {
+  const path = at.join('.');
   const issues: FieldIssue[] = [];
   const check = (at: string, publicKey: string, signature: string) => {
     const r = verifyMessageSignature(publicKey, versionId, signature);

@@ -2,31 +2,13 @@
  * Producer registry. Writes return statements (the caller batches them with outbox and audit
  * rows); reads run one query. The id is derived from the identity key (see ids.ts).
  */
-import { z } from 'zod';
-import { StrataError, type FieldIssue } from '../errors';
+import { fieldIssues, StrataError, type FieldIssue, type InputAt } from '../errors';
 import type { Row, SqlSession, Statement } from '../ports/sql';
 import { PRODUCER_ID, producerIdOf } from './ids';
+import { ProducerRegistration, type Producer } from './schema';
 
-export const ProducerRegistration = z.strictObject({
-  name: z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters').optional(),
-  website: z.url({ protocol: /^https?$/ }).max(2048).optional(),
-  payoutScriptHex: z
-    .string()
-    .max(20_000)
-    .regex(/^(?:[0-9a-fA-F]{2})+$/, 'must be hex')
-    .transform((s) => s.toLowerCase())
-    .optional(),
-});
-export type ProducerRegistration = z.input<typeof ProducerRegistration>;
-
-export interface Producer {
-  producerId: string;
-  identityKey: string;
-  name: string | null;
-  website: string | null;
-  payoutScriptHex: string | null;
-  createdAt: string;
-}
+export { ProducerRegistration } from './schema';
+export type { Producer } from './schema';
 
 const IDENTITY_KEY = /^0[23][0-9a-fA-F]{64}$/;
 
@@ -43,9 +25,9 @@ export function registerProducer(
   input: unknown,
   now: Date,
 ): { producerId: string; statements: Statement[] } {
-  if (!IDENTITY_KEY.test(identityKey)) throw invalid([{ path: 'identityKey', message: 'must be a compressed public key' }]);
+  if (!IDENTITY_KEY.test(identityKey)) throw invalid([{ path: 'header.x-identity-key', message: 'must be a compressed public key' }]);
   const r = ProducerRegistration.safeParse(input ?? {});
-  if (!r.success) throw invalid(r.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })));
+  if (!r.success) throw invalid(fieldIssues(['body'], r.error.issues));
   const key = identityKey.toLowerCase();
   const producerId = producerIdOf(key);
   const { name, website, payoutScriptHex } = r.data;
@@ -80,10 +62,10 @@ function toProducer(r: Row): Producer {
   };
 }
 
-/** Parses a producer id; `bad-request` naming the field otherwise. */
-export function parseProducerId(s: unknown): string {
+/** Parses a producer id; `bad-request` naming the field (at `at`, see parseHex64) otherwise. */
+export function parseProducerId(s: unknown, at?: InputAt): string {
   if (typeof s !== 'string' || !PRODUCER_ID.test(s)) {
-    throw new StrataError('bad-request', 'producerId must be prod_ followed by 16 hex.', { hint: 'producerId', issues: [{ path: 'producerId', message: 'must be prod_ followed by 16 hex' }] });
+    throw new StrataError('bad-request', 'producerId must be prod_ followed by 16 hex.', { hint: 'producerId', issues: [{ path: at ? at.join('.') : 'producerId', message: 'must be prod_ followed by 16 hex' }] });
   }
   return s;
 }
@@ -92,12 +74,6 @@ export function parseProducerId(s: unknown): string {
 export async function getProducer(sql: SqlSession, producerId: string): Promise<Producer | null> {
   const rows = await sql.query(`SELECT ${COLUMNS} FROM producers p WHERE p.producer_id = $1`, [parseProducerId(producerId)]);
   return rows[0] ? toProducer(rows[0]) : null;
-}
-
-/** The producer of a verified identity key, or null. */
-export async function getProducerByIdentity(sql: SqlSession, identityKey: string): Promise<Producer | null> {
-  if (!IDENTITY_KEY.test(identityKey)) return null;
-  return getProducer(sql, producerIdOf(identityKey));
 }
 
 /** The producer of a dataset's most recently published version, or null (GET /producers?datasetId=). */

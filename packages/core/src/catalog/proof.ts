@@ -5,7 +5,7 @@
  * marked `confirmed` here without it.
  */
 import { z } from 'zod';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput, StrataError, type InputAt } from '../errors';
 import type { Row, SqlSession, Statement } from '../ports/sql';
 import { parseHex64 } from './hex';
 
@@ -31,13 +31,10 @@ export const SpvEnvelopeShape = z.looseObject({
 });
 export type SpvEnvelopeShape = z.output<typeof SpvEnvelopeShape>;
 
-/** Validates an envelope's shape; `validation-failed` listing each field (paths under `envelope`). */
-export function parseEnvelopeShape(input: unknown): SpvEnvelopeShape {
+/** Validates an envelope's shape; `validation-failed` listing each field (paths under `at`, the request's `body.envelope`). */
+export function parseEnvelopeShape(input: unknown, at: InputAt = ['body', 'envelope']): SpvEnvelopeShape {
   const r = SpvEnvelopeShape.safeParse(input);
-  if (!r.success) {
-    const issues: FieldIssue[] = r.error.issues.map((i) => ({ path: ['envelope', ...i.path.map(String)].join('.'), message: i.message }));
-    throw new StrataError('validation-failed', 'The SPV envelope is not well-formed.', { issues });
-  }
+  if (!r.success) throw invalidInput(at, r.error.issues, 'The SPV envelope is not well-formed.');
   return r.data;
 }
 
@@ -109,10 +106,3 @@ export async function getDeclarationByTxid(sql: SqlSession, txid: string): Promi
   return rows[0] ? toDeclaration(rows[0]) : null;
 }
 
-/** The declaration of `versionId`, or null. */
-export async function getDeclarationByVersion(sql: SqlSession, versionId: string): Promise<Declaration | null> {
-  const rows = await sql.query(`SELECT ${DECLARATION_COLUMNS} FROM declarations WHERE version_id = $1`, [
-    parseHex64('versionId', versionId),
-  ]);
-  return rows[0] ? toDeclaration(rows[0]) : null;
-}

@@ -2,52 +2,14 @@
  * Listing reads: the detail of one version and the searchable, paged list. Tables and indexes
  * are in migrations/0010_catalog.sql (`assets.search` is a generated tsvector with a GIN index).
  */
-import { z } from 'zod';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput } from '../errors';
 import type { Row, SqlParam, SqlSession } from '../ports/sql';
 import { parseVersionId } from './hex';
-import { PRODUCER_ID } from './ids';
 import type { Manifest } from './manifest';
+import { ListingQuery, type ListingDetail, type ListingItem } from './schema';
 
-export const ListingQuery = z.object({
-  q: z.string().max(256).optional(),
-  datasetId: z.string().min(1).max(256).optional(),
-  producerId: z.string().regex(PRODUCER_ID, 'must be prod_ followed by 16 hex').optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
-export type ListingQuery = z.input<typeof ListingQuery>;
-
-export interface ListingItem {
-  versionId: string;
-  name: string | null;
-  description: string | null;
-  datasetId: string;
-  producerId: string | null;
-  tags: string[];
-  updatedAt: string;
-  /** Only with `includePolicyMeta`: the simple fields a policy preview needs. */
-  policyMeta?: { license: string; classification: string };
-}
-
-export interface ListingDetail {
-  versionId: string;
-  manifest: {
-    name: string | null;
-    description: string | null;
-    datasetId: string;
-    contentHash: string;
-    license: string;
-    classification: string;
-    createdAt: string;
-  };
-  /** The transaction that declared the version (null only for a version stored without one). */
-  txid: string | null;
-  /** The on-chain declaration: `pending` until a verified SPV proof makes it `confirmed`. */
-  declaration: { status: 'pending' | 'confirmed'; opretVout: number; blockHash: string | null; height: number | null } | null;
-  /** Parent versionIds committed by the declaration, sorted. */
-  parents: string[];
-}
+export { ListingQuery } from './schema';
+export type { ListingDetail, ListingItem } from './schema';
 
 /**
  * Search terms → a prefix tsquery built only from letter/digit runs, so no user character
@@ -58,10 +20,6 @@ export function searchTsquery(q: string): string | null {
   return words.length === 0 ? null : words.map((w) => `${w}:*`).join(' & ');
 }
 
-function issuesOf(e: z.ZodError, root: string): FieldIssue[] {
-  return e.issues.map((i) => ({ path: [root, ...i.path.map(String)].join('.'), message: i.message }));
-}
-
 /** One page of listings in a deterministic order (newest first, then versionId). */
 export async function searchListings(
   sql: SqlSession,
@@ -69,7 +27,7 @@ export async function searchListings(
   opts: { includePolicyMeta?: boolean } = {},
 ): Promise<{ items: ListingItem[]; limit: number; offset: number }> {
   const parsed = ListingQuery.safeParse(query);
-  if (!parsed.success) throw new StrataError('validation-failed', 'Invalid listing query.', { issues: issuesOf(parsed.error, 'query') });
+  if (!parsed.success) throw invalidInput(['query'], parsed.error.issues, 'Invalid listing query.');
   const { q, datasetId, producerId, limit, offset } = parsed.data;
   const where: string[] = [];
   const params: SqlParam[] = [];
@@ -161,6 +119,20 @@ export async function getListing(sql: SqlSession, versionId: string): Promise<Li
 export async function getManifest(sql: SqlSession, versionId: string): Promise<Manifest | null> {
   const rows = await sql.query(`SELECT body FROM manifests WHERE version_id = $1`, [parseVersionId(versionId)]);
   return (rows[0]?.body as Manifest | undefined) ?? null;
+}
+
+/** What a published version's OpenLineage event is made of: its tx and the manifest's createdAt/contentHash (null when unpublished). */
+export async function getPublishedVersion(
+  sql: SqlSession,
+  versionId: string,
+): Promise<{ txid: string; createdAt: string | null; contentHash: string | null } | null> {
+  const rows = await sql.query<{ txid: string; created_at: string | null; content_hash: string | null }>(
+    `SELECT d.txid, m.body->'provenance'->>'createdAt' AS created_at, m.body->'content'->>'contentHash' AS content_hash
+       FROM declarations d JOIN manifests m USING (version_id) WHERE d.version_id = $1`,
+    [parseVersionId(versionId)],
+  );
+  const r = rows[0];
+  return r ? { txid: r.txid, createdAt: r.created_at, contentHash: r.content_hash } : null;
 }
 
 /** Parent versionIds committed by a version's declaration, sorted. */

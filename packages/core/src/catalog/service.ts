@@ -4,88 +4,67 @@
  * data + audit + outbox rows in ONE `sql.batch` (`commitWrite`), then invalidate Kv in one
  * round trip — the sweeper re-applies the outbox row if that step is lost (docs/adr/0003).
  */
-import { cacheKeys, cacheTags, type CacheResult, type WaitUntil } from '../cache/index';
+import { cacheKeys, cacheTags, type CacheResult } from '../cache/index';
+import { auditOf, identityKeyOf, nonceOf, type Call } from '../context';
 import type { Deps } from '../deps';
-import { StrataError, type FieldIssue } from '../errors';
+import { invalidInput, StrataError, type SchemaIssue } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
 import type { AuditEntry } from '../audit/audit';
+import type { Job } from '../ports/queue';
 import type { Statement } from '../ports/sql';
-import type { NonceClaim } from '../identity/nonces';
 import { resolveWebhookTarget } from '../net/webhook-url';
 import { AgentSearch, getAgent, interpretPingResult, interpretRegisterResult, parseAgentId, pingAgent, registerAgent, searchAgents, type Agent } from './agents';
-import { parseVersionId, sha256HexUtf8 } from './hex';
-import { interpretPublishResult, preparePublish, publishConflictFrom, type PublishOutcome } from './publish';
+import { sha256Hex } from '../util/hash';
+import { parseVersionId } from './hex';
+import { interpretPublishResult, preparePublish, publishConflictFrom } from './publish';
 import { getProducer, getProducerByDataset, parseProducerId, registerProducer, type Producer } from './producers';
-import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail, type ListingItem } from './repo';
+import { getListing, ListingQuery, searchListings, searchTsquery, type ListingDetail } from './repo';
+import type { ListingsPage, PublishResult } from './schema';
 
-export interface ServiceCtx {
-  readonly waitUntil: WaitUntil;
-  readonly requestId: string;
-  /** Audit actor: `anonymous`, `identity:<key>`, `admin`, `system:<job>`. */
-  readonly actor: string;
-  /** The verified identity key of the caller, when the request was identity-signed. */
-  readonly identityKey?: string | null;
-  /** The signature's nonce: `write` claims it in the same transaction (identity/nonces.ts). */
-  readonly nonce?: NonceClaim | null;
-}
-
-export interface Call<I> {
-  readonly deps: Deps;
-  readonly ctx: ServiceCtx;
-  readonly input: I;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Publish hooks: the lineage domain registers here to emit the OpenLineage COMPLETE event.
-
-export interface PublishedEvent {
-  readonly versionId: string;
-  readonly txid: string;
-  readonly vout: number;
-  readonly parents: readonly string[];
-  readonly datasetId: string;
-  readonly producerId: string | null;
-  /** `existing` for a replay of the same tx: hooks must be idempotent (delivery is at-least-once). */
-  readonly outcome: PublishOutcome;
-}
-export type PublishHook = (event: PublishedEvent, call: { deps: Deps; requestId: string }) => Promise<void> | void;
-
-const publishHooks = new WeakMap<object, PublishHook[]>();
-
-/** Registers a hook run (after the commit, in the background) for every publish on these deps; returns an unregister. */
-export function onPublished(deps: Deps, hook: PublishHook): () => void {
-  const list = publishHooks.get(deps) ?? [];
-  list.push(hook);
-  publishHooks.set(deps, list);
-  return () => void list.splice(list.indexOf(hook) >>> 0, 1);
-}
+/** What catalog writes use. */
+export type CatalogWriteDeps = Pick<Deps, 'sql' | 'cache' | 'clock'>;
+/** What publishing uses: the write, plus the queue its `lineage.publish` job goes to. */
+export type PublishDeps = CatalogWriteDeps & Pick<Deps, 'config' | 'queue' | 'log'>;
+/** What catalog cached reads use. */
+export type CatalogReadDeps = Pick<Deps, 'sql' | 'cache'>;
 
 // ---------------------------------------------------------------------------------------------
 // Writes
 
-const now = (deps: Deps) => new Date(deps.clock.now());
+const now = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
 
-async function write(call: Call<unknown>, statements: Statement[], invalidate: Invalidation, audit: Omit<AuditEntry, 'actor' | 'requestId'>) {
+async function write(call: Call<CatalogWriteDeps, unknown>, statements: Statement[], invalidate: Invalidation, audit: Omit<AuditEntry, 'actor' | 'requestId'>) {
   const { deps, ctx } = call;
   return commitWrite(
     { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
-    { statements, invalidate, audit: { ...audit, actor: ctx.actor, requestId: ctx.requestId }, nonce: ctx.nonce ?? null },
+    { statements, invalidate, audit: { ...audit, ...auditOf(ctx) }, nonce: nonceOf(ctx) },
   );
 }
 
-export interface PublishResult {
-  readonly status: PublishOutcome;
-  readonly txid: string;
-  readonly versionId: string;
-  readonly opretVout: number;
+export type { PublishResult } from './schema';
+
+/**
+ * The post-commit job of a publish: `lineage.publish` stores the version's OpenLineage COMPLETE
+ * event (lineage/publish-events.ts). Sent after the response is decided (`waitUntil`); a send
+ * that fails is logged and left to the `outbox-sweep` schedule's reconcile, which emits every
+ * missing publish event from the catalog rows. Off with FEATURE_FLAGS_JSON `lineageHooks: false`.
+ */
+function enqueuePublishEvent(call: Call<Pick<Deps, 'config' | 'queue' | 'log'>, unknown>, versionId: string): void {
+  const { deps, ctx } = call;
+  if (deps.config.FEATURE_FLAGS_JSON?.lineageHooks === false) return;
+  const job: Job<{ versionId: string; requestId: string }> = { type: 'lineage.publish', payload: { versionId, requestId: ctx.requestId } };
+  ctx.waitUntil(
+    deps.queue.send([job]).catch((e: unknown) => deps.log.warn('lineage.publish job not sent; the reconcile schedule will emit it', { versionId, error: String(e) })),
+  );
 }
 
 /**
  * Publishes a version. A replay of the same tx is `existing` and still writes its outbox and
  * audit rows: which case it is is only known after the batch, and re-invalidating is harmless.
+ * Either way the `lineage.publish` job is sent (its event is a duplicate the second time).
  */
-export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>): Promise<PublishResult> {
-  const { deps, ctx, input } = call;
+export async function publish(call: Call<PublishDeps, { rawTx: unknown; manifest: unknown }>): Promise<PublishResult> {
+  const { deps, input } = call;
   const prepared = preparePublish({ rawTx: input.rawTx, manifest: input.manifest, now: now(deps) });
   const keys = [cacheKeys.asset(prepared.versionId)];
   if (prepared.producerId) keys.push(cacheKeys.producer(prepared.producerId));
@@ -100,29 +79,18 @@ export async function publish(call: Call<{ rawTx: unknown; manifest: unknown }>)
     throw publishConflictFrom(e, prepared) ?? e;
   }
   const outcome = interpretPublishResult(prepared, results);
-  const hooks = publishHooks.get(deps) ?? [];
-  if (hooks.length > 0) {
-    const event: PublishedEvent = {
-      versionId: prepared.versionId,
-      txid: prepared.txid,
-      vout: prepared.vout,
-      parents: prepared.parents,
-      datasetId: prepared.manifest.datasetId,
-      producerId: prepared.producerId,
-      outcome,
-    };
-    for (const h of hooks) ctx.waitUntil(Promise.resolve().then(() => h(event, { deps, requestId: ctx.requestId })));
-  }
+  enqueuePublishEvent(call, prepared.versionId);
   return { status: outcome, txid: prepared.txid, versionId: prepared.versionId, opretVout: prepared.vout };
 }
 
 const PRODUCERS_TAG = cacheTags.of('producers');
 
 /** Registers (or updates) the producer of the caller's verified identity key. */
-export async function registerProducerVerb(call: Call<{ body: unknown }>) {
+export async function registerProducerVerb(call: Call<CatalogWriteDeps, { body: unknown }>) {
   const { deps, ctx, input } = call;
-  if (!ctx.identityKey) throw new StrataError('unauthorized', 'Producer registration must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
-  const reg = registerProducer(ctx.identityKey, input.body, now(deps));
+  const identityKey = identityKeyOf(ctx);
+  if (!identityKey) throw new StrataError('unauthorized', 'Producer registration must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
+  const reg = registerProducer(identityKey, input.body, now(deps));
   await write(call, reg.statements, { keys: [cacheKeys.producer(reg.producerId)], tags: [PRODUCERS_TAG] }, {
     action: 'catalog.producer.register',
     resource: `producer:${reg.producerId}`,
@@ -134,9 +102,9 @@ export async function registerProducerVerb(call: Call<{ body: unknown }>) {
  * Registers an agent (see registerAgent for who may write which agent). The webhook's host is
  * resolved now and refused unless every address is public; a sender checks again at call time.
  */
-export async function registerAgentVerb(call: Call<{ body: unknown }>) {
+export async function registerAgentVerb(call: Call<CatalogWriteDeps & Pick<Deps, 'resolveHost'>, { body: unknown }>) {
   const { deps, ctx, input } = call;
-  const reg = registerAgent(input.body, now(deps), ctx.identityKey ?? null);
+  const reg = registerAgent(input.body, now(deps), identityKeyOf(ctx));
   await resolveWebhookTarget((input.body as { webhookUrl: string }).webhookUrl, deps.resolveHost, 'body.webhookUrl');
   const { results } = await write(call, reg.statements, { keys: [cacheKeys.agent(reg.agentId)], tags: [cacheTags.agents()] }, {
     action: 'catalog.agent.register',
@@ -147,11 +115,11 @@ export async function registerAgentVerb(call: Call<{ body: unknown }>) {
 }
 
 /** Records a ping (status `up`). An agent registered with an identity key only accepts pings signed by it. */
-export async function pingAgentVerb(call: Call<{ agentId: string }>) {
+export async function pingAgentVerb(call: Call<CatalogWriteDeps, { agentId: string }>) {
   const { deps, ctx, input } = call;
-  const agent = await getAgent(deps.sql, input.agentId);
+  const agent = await getAgent(deps.sql, parseAgentId(input.agentId, ['path', 'id']));
   if (!agent) throw new StrataError('not-found', 'No agent has this id.', { hint: 'agent not found' });
-  if (agent.identityKey && agent.identityKey !== ctx.identityKey?.toLowerCase()) {
+  if (agent.identityKey && agent.identityKey !== identityKeyOf(ctx)?.toLowerCase()) {
     throw new StrataError('forbidden', 'This agent only accepts pings signed by its identity key.', { hint: 'identity-mismatch' });
   }
   const { results } = await write(call, [pingAgent(agent.agentId, now(deps))], { keys: [cacheKeys.agent(agent.agentId)], tags: [cacheTags.agents()] }, {
@@ -171,28 +139,25 @@ export async function pingAgentVerb(call: Call<{ agentId: string }>) {
  */
 function textParam(name: string, v: string | undefined): Record<string, string> {
   if (v === undefined) return {};
-  return encodeURIComponent(v).length <= 200 ? { [name]: v } : { [`${name}Hash`]: sha256HexUtf8(v) };
+  return encodeURIComponent(v).length <= 200 ? { [name]: v } : { [`${name}Hash`]: sha256Hex(v) };
 }
 
-function invalidQuery(issues: readonly { path: PropertyKey[]; message: string }[]): StrataError {
-  const list: FieldIssue[] = issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message }));
-  return new StrataError('validation-failed', 'Invalid query.', { issues: list });
-}
+const invalidQuery = (issues: readonly SchemaIssue[]): StrataError => invalidInput(['query'], issues, 'Invalid query.');
 
 /** One listing's detail (null → not found, cached briefly as such). */
-export function getListingCached(call: Call<{ versionId: string }>): Promise<CacheResult<ListingDetail>> {
+export function getListingCached(call: Call<CatalogReadDeps, { versionId: string }>): Promise<CacheResult<ListingDetail>> {
   const { deps, ctx } = call;
-  const v = parseVersionId(call.input.versionId);
+  const v = parseVersionId(call.input.versionId, ['path', 'versionId']);
   return deps.cache.get('assets', cacheKeys.asset(v), () => getListing(deps.sql, v), { waitUntil: ctx.waitUntil });
 }
 
-export type ListingsPage = { items: ListingItem[]; limit: number; offset: number };
+export type { ListingsPage } from './schema';
 
 /**
  * One listings page. The key holds the NORMALISED search (the tsquery the repo will run), so
  * `Weather`, `weather ` and `WEATHER!` share one entry.
  */
-export async function listListingsCached(call: Call<ListingQuery>): Promise<CacheResult<ListingsPage>> {
+export async function listListingsCached(call: Call<CatalogReadDeps, ListingQuery>): Promise<CacheResult<ListingsPage>> {
   const { deps, ctx } = call;
   const r = ListingQuery.safeParse(call.input);
   if (!r.success) throw invalidQuery(r.error.issues);
@@ -212,20 +177,20 @@ export async function listListingsCached(call: Call<ListingQuery>): Promise<Cach
 }
 
 /** A producer profile (null → not found). */
-export function getProducerCached(call: Call<{ producerId: string }>): Promise<CacheResult<Producer>> {
+export function getProducerCached(call: Call<CatalogReadDeps, { producerId: string }>): Promise<CacheResult<Producer>> {
   const { deps, ctx } = call;
-  const id = parseProducerId(call.input.producerId);
+  const id = parseProducerId(call.input.producerId, ['path', 'id']);
   return deps.cache.get('producers', cacheKeys.producer(id), () => getProducer(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 
 /** The producer of a dataset's latest version; stale once anything is published or a producer changes. */
-export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): Promise<CacheResult<Producer>> {
+export function getProducerByDatasetCached(call: Call<CatalogReadDeps, { datasetId: string }>): Promise<CacheResult<Producer>> {
   const { deps, ctx } = call;
   const { datasetId } = call.input;
   if (datasetId.length === 0 || datasetId.length > 256) {
-    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId', issues: [{ path: 'datasetId', message: 'must be 1..256 characters' }] });
+    throw new StrataError('bad-request', 'datasetId must be 1..256 characters.', { hint: 'datasetId', issues: [{ path: 'query.datasetId', message: 'must be 1..256 characters' }] });
   }
-  const key = cacheKeys.producer(`ds.${sha256HexUtf8(datasetId)}`);
+  const key = cacheKeys.producer(`ds.${sha256Hex(datasetId)}`);
   return deps.cache.get('producers', key, () => getProducerByDataset(deps.sql, datasetId), {
     tags: [cacheTags.listings(), PRODUCERS_TAG],
     waitUntil: ctx.waitUntil,
@@ -233,14 +198,14 @@ export function getProducerByDatasetCached(call: Call<{ datasetId: string }>): P
 }
 
 /** One agent (null → not found). */
-export function getAgentCached(call: Call<{ agentId: string }>): Promise<CacheResult<Agent>> {
+export function getAgentCached(call: Call<CatalogReadDeps, { agentId: string }>): Promise<CacheResult<Agent>> {
   const { deps, ctx } = call;
-  const id = parseAgentId(call.input.agentId);
+  const id = parseAgentId(call.input.agentId, ['path', 'id']);
   return deps.cache.get('agents', cacheKeys.agent(id), () => getAgent(deps.sql, id), { waitUntil: ctx.waitUntil });
 }
 
 /** One agent search page, keyed by the normalised (trimmed, lower-cased) name filter. */
-export function searchAgentsCached(call: Call<AgentSearch>): Promise<CacheResult<{ items: Agent[]; limit: number; offset: number }>> {
+export function searchAgentsCached(call: Call<CatalogReadDeps, AgentSearch>): Promise<CacheResult<{ items: Agent[]; limit: number; offset: number }>> {
   const { deps, ctx } = call;
   const r = AgentSearch.safeParse(call.input);
   if (!r.success) throw invalidQuery(r.error.issues);

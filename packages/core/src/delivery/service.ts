@@ -6,42 +6,17 @@
  * computed locally. One database round trip and none to the store per issued URL.
  */
 import type { Deps } from '../deps';
-import { StrataError, fail } from '../errors';
-import type { PresignedRequest } from '../ports/blob';
-import type { ServiceCtx } from '../catalog/service';
+import { invalidInput, StrataError, fail } from '../errors';
+import { actorName, type Call } from '../context';
 import { contentKey } from '../uploads/schema';
 import { issueUrl } from './cdn';
 import { deliveryStatement, toDeliveryRow, type DeliveryRow } from './repo';
-import { DataQuery } from './schema';
+import { DataQuery, type Delivery } from './schema';
 
-export interface Call<I> {
-  readonly deps: Deps;
-  readonly ctx: ServiceCtx;
-  readonly input: I;
-}
+/** What delivering uses. */
+export type DeliveryDeps = Pick<Deps, 'sql' | 'clock' | 'config' | 'blobs' | 'signCdnUrl'>;
 
-export interface Delivery {
-  readonly redirect: boolean;
-  readonly success: true;
-  readonly delivery: {
-    readonly method: 'presigned-url';
-    readonly cdn: 'off' | 'direct' | 'signed';
-    readonly url: string;
-    /** Epoch seconds. */
-    readonly expiresAt: number;
-    /** Headers to send with the GET (none today; a Range header may be added). */
-    readonly headers: PresignedRequest['headers'];
-  };
-  readonly metadata: {
-    readonly contentHash: string;
-    readonly receiptId: string;
-    readonly versionId: string;
-    readonly size: number;
-    readonly tier: string;
-    readonly bytesUsed: number;
-    readonly bytesLimit: number;
-  };
-}
+export type { Delivery } from './schema';
 
 /** The first failing check, in the contract's order (null: every check passes on this snapshot). */
 function refusal(row: DeliveryRow, q: DataQuery, nowMs: number): StrataError | null {
@@ -61,16 +36,16 @@ function refusal(row: DeliveryRow, q: DataQuery, nowMs: number): StrataError | n
 }
 
 /** Issues a download URL for `contentHash` against `receiptId`, counting its bytes. */
-export async function deliver(call: Call<{ query: unknown }>): Promise<Delivery> {
+export async function deliver(call: Call<DeliveryDeps, { query: unknown }>): Promise<Delivery> {
   const { deps, ctx } = call;
   const parsed = DataQuery.safeParse(call.input.query);
-  if (!parsed.success) throw fail.validation(parsed.error.issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message })));
+  if (!parsed.success) throw invalidInput(['query'], parsed.error.issues);
   const q = parsed.data;
   // A snapshot can pass every check while a concurrent download takes the last bytes before
   // the UPDATE runs; the UPDATE then writes nothing and the next snapshot tells which check failed.
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.clock.now();
-    const s = deliveryStatement({ receiptId: q.receiptId, contentHash: q.contentHash, now: new Date(now), actor: ctx.actor, requestId: ctx.requestId });
+    const s = deliveryStatement({ receiptId: q.receiptId, contentHash: q.contentHash, now: new Date(now), actor: actorName(ctx.actor), requestId: ctx.requestId });
     const row = toDeliveryRow((await deps.sql.query(s.text, s.params))[0]);
     if (!row.granted) {
       const refused = refusal(row, q, now);

@@ -3,7 +3,8 @@
  * migrations/0003_dead_letters.sql) for inspection and replay.
  */
 import { z } from 'zod';
-import type { Job, JobType } from '../ports/queue';
+import type { Call, NoInput } from '../context';
+import type { Job, JobType, Queue } from '../ports/queue';
 import type { Sql, SqlSession } from '../ports/sql';
 import { JobSchema } from '../adapters/queue/job';
 
@@ -78,8 +79,9 @@ const ListOptions = z.object({
 });
 
 /** Lists dead letters, oldest failure first. */
-export async function listDeadLetters(sql: SqlSession, options: z.input<typeof ListOptions> = {}): Promise<DeadLetter[]> {
-  const o = ListOptions.parse(options);
+export async function listDeadLetters(call: Call<{ readonly sql: SqlSession }, z.input<typeof ListOptions>>): Promise<DeadLetter[]> {
+  const { sql } = call.deps;
+  const o = ListOptions.parse(call.input);
   const where = o.pending === undefined ? '' : o.pending ? 'WHERE replayed_at IS NULL' : 'WHERE replayed_at IS NOT NULL';
   const rows = await sql.query<DeadLetterRow>(
     `SELECT ${COLUMNS} FROM dead_letters ${where} ORDER BY last_failed_at, id LIMIT $1`,
@@ -89,7 +91,8 @@ export async function listDeadLetters(sql: SqlSession, options: z.input<typeof L
 }
 
 /** Number of dead letters not yet replayed (the DLQ depth metric). */
-export async function countPendingDeadLetters(sql: SqlSession): Promise<number> {
+export async function countPendingDeadLetters(call: Call<{ readonly sql: SqlSession }, NoInput>): Promise<number> {
+  const { sql } = call.deps;
   const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM dead_letters WHERE replayed_at IS NULL');
   return rows[0]?.n ?? 0;
 }
@@ -101,16 +104,13 @@ const ReplayOptions = z.object({
 });
 
 /**
- * Claims up to `limit` pending dead letters, hands their jobs to `enqueue` (normally
- * `queue.send`) and marks them replayed — all in one transaction, so a failed enqueue leaves
+ * Claims up to `limit` pending dead letters, sends their jobs (`deps.queue.send`) and marks
+ * them replayed — all in one transaction, so a failed enqueue leaves
  * them pending and concurrent replayers never take the same row (SKIP LOCKED).
  */
-export async function takeForReplay(
-  sql: Sql,
-  options: z.input<typeof ReplayOptions>,
-  enqueue: (jobs: readonly Job[]) => Promise<void>,
-): Promise<DeadLetter[]> {
-  const o = ReplayOptions.parse(options);
+export async function takeForReplay(call: Call<{ readonly sql: Sql; readonly queue: Pick<Queue, 'send'> }, z.input<typeof ReplayOptions>>): Promise<DeadLetter[]> {
+  const { sql, queue } = call.deps;
+  const o = ReplayOptions.parse(call.input);
   return sql.transaction(async (tx) => {
     const rows = await tx.query<DeadLetterRow>(
       `SELECT ${COLUMNS} FROM dead_letters
@@ -120,7 +120,7 @@ export async function takeForReplay(
     );
     if (rows.length === 0) return [];
     const taken = rows.map(toDeadLetter);
-    await enqueue(taken.map((d) => d.job));
+    await queue.send(taken.map((d) => d.job));
     const marked = await tx.query<DeadLetterRow>(
       `UPDATE dead_letters SET replayed_at = now() WHERE id = ANY($1::text[]) RETURNING ${COLUMNS}`,
       [taken.map((d) => d.id)],

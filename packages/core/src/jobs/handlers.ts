@@ -7,12 +7,13 @@ import { z } from 'zod';
 import { CacheInvalidation } from '../cache/index';
 import { sweepOutbox } from '../outbox/outbox';
 import type { Outcome } from '../ports/queue';
+import type { Deps } from '../deps';
 import type { JobRouter } from './router';
 
 const SweepPayload = z.object({ olderThanSec: z.number().int().min(0).max(86_400).optional() }).strict().optional();
 
 /** Registers `outbox.sweep` and `cache.invalidate` on the router. */
-export function registerCoreJobs(jobs: JobRouter): void {
+export function registerCoreJobs(jobs: JobRouter<Deps>): void {
   jobs.on('outbox.sweep', async (deps, batch) => {
     const outcomes: Outcome[] = [];
     for (const d of batch) {

@@ -8,5 +8,4 @@ export * from './node-id';
 export * from './query';
 export * from './shape';
 export * from './lookup';
-export * from './baseline';
 export * from './overlay-events';

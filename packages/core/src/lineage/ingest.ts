@@ -7,7 +7,7 @@ import type { FieldIssue } from '../errors';
 import { StrataError } from '../errors';
 import type { Row, Sql, Statement } from '../ports/sql';
 import { stmt } from '../ports/sql';
-import { sha256Hex } from './canonical';
+import { sha256Hex } from '../util/hash';
 import { INSERT_EVENTS, INSERT_NEW_DATASETS, INSERT_NEW_JOBS, MERGE_DATASETS, MERGE_JOBS, UPSERT_EDGES, UPSERT_JOB_IO, UPSERT_RUNS } from './ingest-sql';
 import { OL_LIMITS } from './limits';
 import type { EventType, Facets, OlEvent, ParseOptions } from './schema';

@@ -1,30 +1,22 @@
 /**
- * The `lineage.ingest` queue consumer and the catalog hooks (publish → COMPLETE event).
+ * The `lineage.ingest` queue consumer (the publish → COMPLETE event job is publish-events.ts).
  *
- * Consumer: each delivery is one batch of events stored in one atomic batch, so a consumer that
+ * Each delivery is one batch of events stored in one atomic batch, so a consumer that
  * dies mid-way leaves nothing half-written and the redelivery is absorbed by the event hashes.
  * A batch the database refuses is split up: the events that store alone are stored, the ones
  * that do not are sent on as their own `isolated` job, which retries with backoff and ends in
  * the dead-letter table with its error — holding only the poison, never the good events.
  */
 import { z } from 'zod';
-import { getParents } from '../catalog/repo';
-import { onPublished } from '../catalog/service';
+import type { RequestCtx } from '../context';
 import type { Deps } from '../deps';
-import { fail, isStrataError } from '../errors';
+import { isStrataError } from '../errors';
 import type { JobHandler, JobRouter } from '../jobs/router';
 import type { Delivery, Outcome } from '../ports/queue';
 import { OL_LIMITS } from './limits';
-import { publishEvent, recallEvent } from './overlay-events';
-import { ingestLineage, storeEvents, type IngestJobPayload, type IngestReport, type LineageCtx } from './service';
+import { storeEvents, type IngestJobPayload, type IngestReport } from './service';
 
 const Payload = z.object({ events: z.array(z.unknown()).min(1).max(OL_LIMITS.maxBatchEvents), isolated: z.boolean().optional() });
-
-const noWait = (deps: Deps) => (p: Promise<unknown>) => deps.background.track(p.catch(() => undefined));
-
-function systemCtx(deps: Deps, d: Delivery): LineageCtx {
-  return { waitUntil: noWait(deps), requestId: `job:${d.id}`, actor: 'system:lineage.ingest' };
-}
 
 function isUnavailable(e: unknown): boolean {
   return isStrataError(e) && e.code === 'unavailable';
@@ -38,13 +30,12 @@ function issuesText(r: IngestReport): string {
 }
 
 /** Stores one delivery's events, isolating the ones that cannot be stored. */
-async function consumeOne(deps: Deps, d: Delivery): Promise<Outcome> {
+async function consumeOne(deps: Deps, d: Delivery, ctx: RequestCtx): Promise<Outcome> {
   const parsed = Payload.safeParse(d.job.payload);
   if (!parsed.success) return { ok: false, error: `malformed lineage.ingest payload: ${parsed.error.issues[0]?.message}`, retryable: false };
   const { events, isolated } = parsed.data;
-  const ctx = systemCtx(deps, d);
   try {
-    const r = await storeEvents(deps, ctx, events);
+    const r = await storeEvents({ deps, ctx, input: { events } });
     if (r.invalid === 0) return { ok: true };
     // invalid events never become valid: dead-letter them (alone) at once
     if (isolated || events.length === r.invalid) return { ok: false, error: `invalid events: ${issuesText(r)}`, retryable: false };
@@ -59,7 +50,7 @@ async function consumeOne(deps: Deps, d: Delivery): Promise<Outcome> {
   const errors: string[] = [];
   for (const ev of events) {
     try {
-      await storeEvents(deps, ctx, [ev]);
+      await storeEvents({ deps, ctx, input: { events: [ev] } });
     } catch (e) {
       if (isUnavailable(e)) return { ok: false, error: errorText(e) };
       poison.push(ev);
@@ -77,11 +68,11 @@ function errorText(e: unknown): string {
 }
 
 /** The `lineage.ingest` handler: deliveries one after another (each is already a batch of events). */
-export const lineageIngestHandler: JobHandler = async (deps, batch) => {
+export const lineageIngestHandler: JobHandler<Deps> = async (deps, batch, ctxFor) => {
   const out: Outcome[] = [];
   for (const d of batch) {
     try {
-      out.push(await consumeOne(deps, d));
+      out.push(await consumeOne(deps, d, ctxFor(d)));
     } catch (e) {
       out.push({ ok: false, error: errorText(e) });
     }
@@ -90,88 +81,6 @@ export const lineageIngestHandler: JobHandler = async (deps, batch) => {
 };
 
 /** Registers the lineage consumers on the job router (called once by createDeps). */
-export function registerLineageJobs(jobs: JobRouter): void {
+export function registerLineageJobs(jobs: JobRouter<Deps>): void {
   jobs.on('lineage.ingest', lineageIngestHandler);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Catalog hooks
-
-/** Overlay namespace env: the stage, when it fits the seed's `overlay:<env>` naming. */
-function overlayEnv(deps: Deps): string {
-  const env = deps.config.STAGE;
-  if (!/^[a-z][a-z0-9-]{0,31}$/.test(env)) throw fail.badRequest(`STAGE ${env} cannot name an overlay namespace (lower-case, starting with a letter, ≤ 32 characters).`);
-  return env;
-}
-
-function host(deps: Deps): string {
-  return deps.config.PUBLIC_BASE_URL ? new URL(deps.config.PUBLIC_BASE_URL).host : 'localhost';
-}
-
-interface VersionFacts {
-  readonly txid: string;
-  readonly producedAt: string;
-  readonly contentHash: string | null;
-}
-
-async function versionFacts(deps: Deps, versionId: string): Promise<VersionFacts> {
-  const rows = await deps.sql.query<{ txid: string; produced_at: string | null; content_hash: string | null }>(
-    `SELECT d.txid, m.body->'provenance'->>'createdAt' AS produced_at, m.body->'content'->>'contentHash' AS content_hash
-       FROM declarations d JOIN manifests m USING (version_id) WHERE d.version_id = $1`,
-    [versionId],
-  );
-  const r = rows[0];
-  if (!r) throw fail.notFound(`No published version ${versionId}.`, 'Publish it through POST /submit first.');
-  return { txid: r.txid, producedAt: r.produced_at ?? '1970-01-01T00:00:00Z', contentHash: /^[0-9a-f]{64}$/.test(r.content_hash ?? '') ? r.content_hash : null };
-}
-
-/** Builds and ingests the publish COMPLETE event of a catalog version (idempotent: same version → same event hash). */
-export async function emitPublishEvent(deps: Deps, ctx: LineageCtx, versionId: string): Promise<IngestReport> {
-  const facts = await versionFacts(deps, versionId);
-  const parents = await getParents(deps.sql, versionId);
-  const event = await publishEvent({ env: overlayEnv(deps), versionId, txid: facts.txid, parents, producedAt: facts.producedAt, contentHash: facts.contentHash, host: host(deps) });
-  return ingestLineage(deps, ctx, [event]);
-}
-
-/** Builds and ingests the RETRACTED event of a catalog version. */
-export async function emitRecallEvent(deps: Deps, ctx: LineageCtx, input: { versionId: string; reason?: string | null }): Promise<IngestReport> {
-  const facts = await versionFacts(deps, input.versionId);
-  const event = await recallEvent({
-    env: overlayEnv(deps),
-    versionId: input.versionId,
-    txid: facts.txid,
-    producedAt: facts.producedAt,
-    recalledAt: new Date(deps.clock.now()).toISOString(),
-    reason: input.reason ?? null,
-    host: host(deps),
-  });
-  return ingestLineage(deps, ctx, [event]);
-}
-
-/**
- * Emits the publish event of every catalog version whose `publish::<versionId>` job is missing
- * from the lineage store (a hook that never ran, e.g. the process died after the publish
- * committed). The catalog tables are the source of truth, so nothing is lost for good.
- */
-export async function reconcilePublishEvents(deps: Deps, ctx: LineageCtx, limit = 100): Promise<{ emitted: string[] }> {
-  const rows = await deps.sql.query<{ version_id: string }>(
-    `SELECT d.version_id FROM declarations d
-       LEFT JOIN ol_jobs j ON j.namespace = $1 AND j.name = 'publish::' || d.version_id
-      WHERE j.namespace IS NULL ORDER BY d.created_at, d.version_id LIMIT $2`,
-    [`overlay:${overlayEnv(deps)}`, limit],
-  );
-  const emitted: string[] = [];
-  for (const r of rows) {
-    await emitPublishEvent(deps, ctx, r.version_id);
-    emitted.push(r.version_id);
-  }
-  return { emitted };
-}
-
-/** Emits the publish event after every catalog publish on these deps (feature flag `lineageHooks`, default on). */
-export function installLineageHooks(deps: Deps): void {
-  if (deps.config.FEATURE_FLAGS_JSON?.lineageHooks === false) return;
-  onPublished(deps, async (event, call) => {
-    await emitPublishEvent(deps, { waitUntil: noWait(deps), requestId: call.requestId, actor: 'system:catalog.publish' }, event.versionId);
-  });
 }

@@ -2,6 +2,7 @@
  * Node detail, job, run and search reads, plus the partition maintenance verb. Shapes follow
  * origin D41's helper endpoints (`{dataset:{namespace,name,facets,created_at,updated_at}}` etc.).
  */
+import type { Call } from '../context';
 import { fail } from '../errors';
 import type { Sql } from '../ports/sql';
 import { OL_QUERY_LIMITS } from './limits';
@@ -52,7 +53,8 @@ export const IO_LIMIT = 1000;
 const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** One dataset with its latest facets, or null. */
-export async function getDataset(sql: Sql, namespace: string, name: string): Promise<DatasetDetail | null> {
+export async function getDataset(call: Call<{ readonly sql: Sql }, { namespace: string; name: string }>): Promise<DatasetDetail | null> {
+  const { deps: { sql }, input: { namespace, name } } = call;
   const rows = await sql.query<DatasetDetail & Record<string, unknown>>(
     `SELECT namespace, name, facets, ${ISO('created_at')} AS created_at, ${ISO('updated_at')} AS updated_at
        FROM ol_datasets WHERE namespace = $1 AND name = $2`,
@@ -81,7 +83,8 @@ const LATEST_RUN = `(SELECT r.run_id FROM ol_runs r WHERE r.job_namespace = j.na
    ORDER BY r.state_time DESC, r.run_id DESC LIMIT 1)`;
 
 /** One job with its latest facets and latest run, or null. */
-export async function getJob(sql: Sql, namespace: string, name: string): Promise<JobDetail | null> {
+export async function getJob(call: Call<{ readonly sql: Sql }, { namespace: string; name: string }>): Promise<JobDetail | null> {
+  const { deps: { sql }, input: { namespace, name } } = call;
   const rows = await sql.query<JobDetail & Record<string, unknown>>(
     `SELECT j.namespace, j.name, j.facets, ${LATEST_RUN} AS latest_run_id, ${ISO('j.created_at')} AS created_at, ${ISO('j.updated_at')} AS updated_at,
             ${jobIo('in')} AS inputs, ${jobIo('out')} AS outputs
@@ -92,7 +95,8 @@ export async function getJob(sql: Sql, namespace: string, name: string): Promise
 }
 
 /** One run (state, times, merged facets), or null. UUID-shaped ids match case-insensitively. */
-export async function getRun(sql: Sql, runId: string): Promise<RunDetail | null> {
+export async function getRun(call: Call<{ readonly sql: Sql }, { runId: string }>): Promise<RunDetail | null> {
+  const { deps: { sql }, input: { runId } } = call;
   const id = /^[0-9a-f-]{36}$/i.test(runId) ? runId.toLowerCase() : runId;
   const rows = await sql.query<RunDetail & Record<string, unknown>>(
     `SELECT job_namespace AS namespace, job_name, run_id, state, facets,
@@ -114,12 +118,13 @@ function escapeLike(s: string): string {
  * Datasets whose name contains `q` (case-insensitive), prefix matches first. Uses the trigram
  * index where pg_trgm exists and the `text_pattern_ops` index for prefixes everywhere.
  */
-export async function searchDatasets(sql: Sql, input: { q: string; limit?: number }): Promise<SearchResult[]> {
+export async function searchDatasets(call: Call<{ readonly sql: Sql }, { q: string; limit?: number }>): Promise<SearchResult[]> {
+  const { deps: { sql }, input } = call;
   const q = input.q.trim().toLowerCase();
   const limit = input.limit ?? OL_QUERY_LIMITS.defaultSearchLimit;
-  if (q.length === 0 || q.length > 256) throw fail.validation([{ path: 'q', message: 'must be 1 to 256 characters' }]);
+  if (q.length === 0 || q.length > 256) throw fail.validation([{ path: 'query.q', message: 'must be 1 to 256 characters' }]);
   if (!Number.isInteger(limit) || limit < 1 || limit > OL_QUERY_LIMITS.maxSearchLimit) {
-    throw fail.validation([{ path: 'limit', message: `must be an integer from 1 to ${OL_QUERY_LIMITS.maxSearchLimit}` }]);
+    throw fail.validation([{ path: 'query.limit', message: `must be an integer from 1 to ${OL_QUERY_LIMITS.maxSearchLimit}` }]);
   }
   const pattern = escapeLike(q);
   return sql.query<SearchResult & Record<string, unknown>>(

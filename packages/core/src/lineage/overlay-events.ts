@@ -8,8 +8,8 @@
  * event hash, so re-emitting after a crash is absorbed as a duplicate.
  */
 import { z } from 'zod';
-import { fail } from '../errors';
-import { sha256Hex } from './canonical';
+import { fail, relativeIssues } from '../errors';
+import { sha256Hex } from '../util/hash';
 import { normalizeEventTime } from './event-time';
 import type { Facets } from './schema';
 
@@ -41,7 +41,8 @@ const SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/Ru
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const r = schema.safeParse(input);
-  if (!r.success) throw fail.validation(r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  // built from stored catalog facts, not from a request: paths relative to the input
+  if (!r.success) throw fail.validation(relativeIssues(r.error.issues));
   return r.data;
 }
 

@@ -141,7 +141,7 @@ function json<T>(v: T | string): T {
 function boundedInt(v: number | undefined, dflt: number, min: number, max: number, field: string): number {
   const n = v ?? dflt;
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw fail.validation([{ path: field, message: `must be an integer from ${min} to ${max}` }]);
+    throw fail.validation([{ path: `query.${field}`, message: `must be an integer from ${min} to ${max}` }]);
   }
   return n;
 }
@@ -149,10 +149,10 @@ function boundedInt(v: number | undefined, dflt: number, min: number, max: numbe
 function candidatesOf(q: LineageQuery): DatasetKey[] {
   if (q.node !== undefined) {
     const c = parseNodeId(q.node);
-    if (!c) throw fail.validation([{ path: 'node', message: 'expected dataset:<namespace>:<name>' }]);
+    if (!c) throw fail.validation([{ path: 'query.node', message: 'expected dataset:<namespace>:<name>' }]);
     return c;
   }
-  if (!q.namespace || !q.name) throw fail.validation([{ path: 'node', message: 'give node, or namespace and name' }]);
+  if (!q.namespace || !q.name) throw fail.validation([{ path: 'query.node', message: 'give node, or namespace and name' }]);
   return [{ namespace: q.namespace, name: q.name }];
 }
 
@@ -161,7 +161,7 @@ export async function lineageGraph(sql: Sql, q: LineageQuery): Promise<LineageGr
   const depth = boundedInt(q.depth, OL_QUERY_LIMITS.defaultDepth, 0, OL_QUERY_LIMITS.maxDepth, 'depth');
   const maxNodes = boundedInt(q.maxNodes, OL_QUERY_LIMITS.defaultMaxNodes, 1, OL_QUERY_LIMITS.maxMaxNodes, 'maxNodes');
   const direction = q.direction ?? 'both';
-  if (!['up', 'down', 'both'].includes(direction)) throw fail.validation([{ path: 'direction', message: 'must be up, down or both' }]);
+  if (!['up', 'down', 'both'].includes(direction)) throw fail.validation([{ path: 'query.direction', message: 'must be up, down or both' }]);
   const dirs: ('up' | 'down')[] = direction === 'both' ? ['up', 'down'] : [direction];
   const params = [JSON.stringify(candidatesOf(q)), depth, (maxNodes + 1) * (depth + 1), maxNodes];
   const row = (await sql.query(lineageSql(dirs), params))[0] as Record<string, WalkRow | string>;

@@ -17,7 +17,7 @@
  * runIds are lower-cased so `ABC…` and `abc…` name the same run.
  */
 import { z } from 'zod';
-import type { FieldIssue } from '../errors';
+import { relativeIssues, type FieldIssue } from '../errors';
 import { canonicalJson } from './canonical';
 import { normalizeEventTime } from './event-time';
 import { jsonProblem, utf8Length } from './json-guard';
@@ -250,9 +250,8 @@ export interface ExplicitEdge {
 
 export type ParseResult = { ok: true; event: OlEvent } | { ok: false; issues: FieldIssue[] };
 
-function zodIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-}
+/** Issues relative to the event (`run.runId`; `` for the event itself): the route places them (issuesAt). */
+const zodIssues = (error: z.ZodError): FieldIssue[] => relativeIssues(error.issues);
 
 function ref(d: { namespace: string; name: string; facets: Facets }): DatasetRef {
   return { namespace: d.namespace, name: d.name, facets: d.facets };

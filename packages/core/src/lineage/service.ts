@@ -3,14 +3,14 @@
  * cache outbox row and the audit row in the SAME batch as the events, and cached graph queries
  * tagged by every namespace the graph touches (docs/adr/0008-lineage-hooks.md).
  */
-import { cacheKeys, cacheTags, isCacheKey, isCacheTag, type CacheStatus, type CacheTier, type WaitUntil } from '../cache/index';
+import { cacheKeys, cacheTags, isCacheKey, isCacheTag, type CacheStatus, type CacheTier } from '../cache/index';
+import { actorName, type Call, type RequestCtx } from '../context';
 import type { Deps } from '../deps';
 import { fail, StrataError, type FieldIssue } from '../errors';
 import { markApplied } from '../outbox/outbox';
 import type { Job } from '../ports/queue';
 import { stmt, type Statement } from '../ports/sql';
-import { sha256Hex } from './canonical';
-import { fnv64 } from '../util/hash';
+import { fnv64, sha256Hex } from '../util/hash';
 import { ingestEvents, namespacesOf, prepareEvents, type IngestResult, type PreparedEvent } from './ingest';
 import { FRESH } from './ingest-sql';
 import { OL_LIMITS, OL_QUERY_LIMITS } from './limits';
@@ -19,11 +19,14 @@ import { lineageGraph, type Direction, type LineageGraph } from './query';
 import { shapeGraph } from './shape';
 import { lineageCounters } from './counters';
 
-export interface LineageCtx {
-  readonly waitUntil: WaitUntil;
-  readonly requestId: string;
-  /** Audit actor: `ingest`, `admin`, `system:lineage.ingest`, … */
-  readonly actor: string;
+/** What ingesting uses. */
+export type LineageIngestDeps = Pick<Deps, 'sql' | 'cache' | 'config' | 'log' | 'metrics' | 'queue'>;
+/** What graph queries use. */
+export type LineageQueryDeps = Pick<Deps, 'sql' | 'cache' | 'config'>;
+
+/** Raw OpenLineage events, as the client sent them (validated by the verb). */
+export interface EventsInput {
+  readonly events: readonly unknown[];
 }
 
 export type EventStatus = 'stored' | 'duplicate' | 'queued' | 'rejected';
@@ -69,7 +72,7 @@ export function namespaceTag(ns: string): string | null {
  * (FRESH: the flags statement 1 set), so a batch of duplicates writes neither, and the outbox
  * names only namespaces of new events.
  */
-export function ingestSideStatements(events: readonly PreparedEvent[], ctx: Pick<LineageCtx, 'actor' | 'requestId'>): Statement[] {
+export function ingestSideStatements(events: readonly PreparedEvent[], ctx: Pick<RequestCtx, 'actor' | 'requestId'>): Statement[] {
   const rows = events.map((p, i) => ({ i, tags: [...new Set(namespacesOf(p.event))].map(namespaceTag).filter((t): t is string => t !== null) }));
   return [
     stmt(
@@ -87,7 +90,7 @@ export function ingestSideStatements(events: readonly PreparedEvent[], ctx: Pick
        FROM generate_series(0, $1::int - 1) AS x(i)
        WHERE ${FRESH}
        HAVING count(*) > 0`,
-      [events.length, ctx.actor, ctx.requestId],
+      [events.length, actorName(ctx.actor), ctx.requestId],
     ),
   ];
 }
@@ -101,7 +104,8 @@ function toResult(r: IngestResult): EventResult {
  * Stores events now: events, outbox row and audit row in one atomic batch, then the namespace
  * tags are bumped (the sweeper does it if this process dies first).
  */
-export async function storeEvents(deps: Deps, ctx: LineageCtx, raws: readonly unknown[]): Promise<IngestReport> {
+export async function storeEvents(call: Call<Pick<Deps, 'sql' | 'cache' | 'config' | 'metrics'>, EventsInput>): Promise<IngestReport> {
+  const { deps, ctx, input: { events: raws } } = call;
   const out = await ingestEvents(deps.sql, raws, { extraStatements: (events) => ingestSideStatements(events, ctx), maxEventBytes: deps.config.OL_MAX_EVENT_BYTES });
   const counters = lineageCounters(deps.metrics);
   counters.stored.inc(out.stored);
@@ -148,7 +152,8 @@ function packJobs(events: readonly Sized[]): { jobs: Job<IngestJobPayload>[]; to
  * Validates and queues events (LINEAGE_INGEST_MODE=async). Events too large for a queue message
  * are stored at once; if the queue refuses, everything is stored at once rather than lost.
  */
-export async function enqueueEvents(deps: Deps, ctx: LineageCtx, raws: readonly unknown[]): Promise<IngestReport> {
+export async function enqueueEvents(call: Call<LineageIngestDeps, EventsInput>): Promise<IngestReport> {
+  const { deps, ctx, input: { events: raws } } = call;
   // the same cap as storing: an event refused here would be refused by the consumer too
   const { prepared, rejected } = await prepareEvents(raws, { maxEventBytes: deps.config.OL_MAX_EVENT_BYTES });
   const seen = new Set<string>();
@@ -164,10 +169,10 @@ export async function enqueueEvents(deps: Deps, ctx: LineageCtx, raws: readonly 
     if (jobs.length > 0) await deps.queue.send(jobs);
   } catch (e) {
     deps.log.warn('lineage queue unavailable; storing synchronously', { requestId: ctx.requestId, error: String(e) });
-    return storeEvents(deps, ctx, raws);
+    return storeEvents(call);
   }
   const directByHash = new Map<string, EventResult>();
-  const direct = tooBig.length > 0 ? await storeEvents(deps, ctx, tooBig.map((t) => t.raw)) : null;
+  const direct = tooBig.length > 0 ? await storeEvents({ deps, ctx, input: { events: tooBig.map((t) => t.raw) } }) : null;
   direct?.results.forEach((r, i) => directByHash.set(tooBig[i]!.hash, r));
   const results: EventResult[] = rejected.map(toResult);
   for (const p of prepared) {
@@ -185,7 +190,8 @@ export async function enqueueEvents(deps: Deps, ctx: LineageCtx, raws: readonly 
 }
 
 /** Ingests events the configured way (sync by default, queued with LINEAGE_INGEST_MODE=async). */
-export async function ingestLineage(deps: Deps, ctx: LineageCtx, raws: readonly unknown[]): Promise<IngestReport> {
+export async function ingestLineage(call: Call<LineageIngestDeps, EventsInput>): Promise<IngestReport> {
+  const { deps, input: { events: raws } } = call;
   const counters = lineageCounters(deps.metrics);
   counters.received.inc(raws.length);
   const cap = Math.min(deps.config.OL_BATCH_MAX_EVENTS, OL_LIMITS.maxBatchEvents);
@@ -195,7 +201,7 @@ export async function ingestLineage(deps: Deps, ctx: LineageCtx, raws: readonly 
       hint: 'Split the batch into several requests.',
     });
   }
-  const report = await (deps.config.LINEAGE_INGEST_MODE === 'async' ? enqueueEvents(deps, ctx, raws) : storeEvents(deps, ctx, raws));
+  const report = await (deps.config.LINEAGE_INGEST_MODE === 'async' ? enqueueEvents(call) : storeEvents(call));
   counters.refused.inc(report.invalid);
   counters.queued.inc(report.queued);
   return report;
@@ -256,7 +262,8 @@ const MAX_TAGS = 32;
  * given before the read, a first read tagged by the root's namespace candidates that finds
  * more namespaces is repeated under a key for the wider tag set, until the set is closed.
  */
-export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'waitUntil'>, q: GraphRequest): Promise<{ value: { readonly json: string; readonly fnv64?: string }; cache: CacheStatus | 'bypass'; tier: CacheTier }> {
+export async function lineageQueryCached(call: Call<LineageQueryDeps, GraphRequest>): Promise<{ value: { readonly json: string; readonly fnv64?: string }; cache: CacheStatus | 'bypass'; tier: CacheTier }> {
+  const { deps, ctx, input: q } = call;
   const maxDepth = Math.min(deps.config.OL_QUERY_MAX_DEPTH, OL_QUERY_LIMITS.maxDepth);
   if (!Number.isInteger(q.depth) || q.depth < 1 || q.depth > maxDepth) throw fail.validation([{ path: 'query.depth', message: `must be an integer from 1 to ${maxDepth}` }]);
   const exact = q.node === undefined;
@@ -287,7 +294,7 @@ export async function lineageQueryCached(deps: Deps, ctx: Pick<LineageCtx, 'wait
   for (let round = 0; round < 3; round++) {
     const tags = [...tagNs].sort().map(namespaceTag);
     if (tags.length > MAX_TAGS || tags.some((t) => t === null)) break;
-    const key = round === 0 ? base : `${base}|ns=${(await sha256Hex([...tagNs].sort().join('\n'))).slice(0, 32)}`;
+    const key = round === 0 ? base : `${base}|ns=${sha256Hex([...tagNs].sort().join('\n')).slice(0, 32)}`;
     if (!isCacheKey(key)) break;
     const get = () => deps.cache.get<CachedGraph>('lineage', key, load, { tags: tags as string[], waitUntil: ctx.waitUntil });
     let r = await get();

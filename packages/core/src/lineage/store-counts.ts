@@ -4,6 +4,7 @@
  * rows are counted exactly up to COUNT_CAP (an index-only scan that stops there, a bounded cost),
  * and only a table larger than that falls back to the planner's estimate, flagged `exact: false`.
  */
+import type { Call, NoInput } from '../context';
 import type { SqlSession } from '../ports/sql';
 
 export const COUNT_CAP = 10_000;
@@ -22,7 +23,8 @@ interface Row {
   edges_est: number | null;
 }
 
-export async function lineageStoreCounts(sql: SqlSession): Promise<{ datasets: StoreCount; edges: StoreCount }> {
+export async function lineageStoreCounts(call: Call<{ readonly sql: SqlSession }, NoInput>): Promise<{ datasets: StoreCount; edges: StoreCount }> {
+  const { sql } = call.deps;
   // one more than the cap tells "exactly the cap" from "more than the cap"
   const rows = await sql.query<Row>(
     `SELECT (SELECT count(*) FROM (SELECT 1 FROM ol_datasets LIMIT $1) d)::int AS datasets,

@@ -46,7 +46,7 @@ export function orderMigrations(files: readonly { name: string; sql: string }[])
 }
 
 /** Checksum of a file's content, insensitive to line-ending style. */
-export function checksumOf(sqlText: string): Promise<string> {
+export function checksumOf(sqlText: string): string {
   return sha256Hex(sqlText.replace(/\r\n/g, '\n'));
 }
 
@@ -59,7 +59,7 @@ async function runScript(tx: SqlSession, script: string): Promise<void> {
 export async function migrateFrom(sql: Sql, files: readonly { name: string; sql: string }[]): Promise<{ applied: string[] }> {
   const ordered = orderMigrations(files);
   const sums = new Map<number, string>();
-  for (const f of ordered) sums.set(f.id, await checksumOf(f.sql));
+  for (const f of ordered) sums.set(f.id, checksumOf(f.sql));
 
   await sql.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);

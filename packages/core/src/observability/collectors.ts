@@ -1,15 +1,12 @@
 /**
  * What /metrics reads when it is scraped rather than on every event: the outbox backlog and the
- * dead letters (one SQL statement, each count capped so a huge backlog costs a bounded index
- * scan), the in-process queue's depth, and the process (memory, event-loop delay) where the host
+ * dead letters (outbox/outbox.ts `outboxBacklog`, which /health reports too), the in-process queue's depth, and the process (memory, event-loop delay) where the host
  * can measure it. Each is a separate collector: one that fails leaves out only its own series.
  */
+import { BACKLOG_COUNT_CAP, outboxBacklog } from '../outbox/outbox';
 import type { Metrics, Sample } from './metrics';
 import type { Sql } from '../ports/sql';
 import type { Queue } from '../ports/queue';
-
-/** Counts above this are reported as this (the scan stops there). */
-export const BACKLOG_COUNT_CAP = 100_000;
 
 /** Memory and event-loop delay of the host process (Node and Lambda; Workers have neither). */
 export interface ProcessStats {
@@ -17,25 +14,6 @@ export interface ProcessStats {
   /** Event-loop delay since the previous call, in milliseconds; null when not measured. */
   eventLoopDelay(): { p50: number; p99: number; max: number; mean: number } | null;
   close(): void;
-}
-
-interface BacklogRow {
-  [k: string]: unknown;
-  outbox_pending: number;
-  outbox_oldest_sec: number | null;
-  dead_letters: number;
-}
-
-/** Outbox backlog (unapplied rows, age of the oldest) and pending dead letters, one round trip. */
-export async function readBacklog(sql: Sql): Promise<{ outboxPending: number; outboxOldestSec: number; deadLetters: number }> {
-  const rows = await sql.query<BacklogRow>(
-    `SELECT (SELECT count(*) FROM (SELECT 1 FROM cache_outbox WHERE applied_at IS NULL LIMIT $1) o)::int AS outbox_pending,
-            (SELECT extract(epoch FROM now() - created_at) FROM cache_outbox WHERE applied_at IS NULL ORDER BY id LIMIT 1)::float8 AS outbox_oldest_sec,
-            (SELECT count(*) FROM (SELECT 1 FROM dead_letters WHERE replayed_at IS NULL LIMIT $1) d)::int AS dead_letters`,
-    [BACKLOG_COUNT_CAP],
-  );
-  const r = rows[0];
-  return { outboxPending: Number(r?.outbox_pending ?? 0), outboxOldestSec: Math.max(0, Number(r?.outbox_oldest_sec ?? 0)), deadLetters: Number(r?.dead_letters ?? 0) };
 }
 
 function hasDepth(q: Queue): q is Queue & { depth(): { ready: number; inFlight: number; retrying: number } } {
@@ -48,7 +26,7 @@ export function registerCollectors(o: { metrics: Metrics; sql: Sql; queue: Queue
   metrics.collector(
     'backlog',
     async (): Promise<Sample[]> => {
-      const b = await readBacklog(sql);
+      const b = await outboxBacklog(sql);
       return [
         { name: 'strata_outbox_pending', value: b.outboxPending },
         { name: 'strata_outbox_oldest_pending_age_seconds', value: b.outboxOldestSec },

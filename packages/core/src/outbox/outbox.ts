@@ -126,8 +126,30 @@ export async function sweepOutbox(
   return { applied: rows.length, failed: 0, pending: 0 };
 }
 
-/** Number of outbox rows not yet applied (for /metrics and /health). */
-export async function outboxBacklog(sql: Sql): Promise<number> {
-  const r = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM cache_outbox WHERE applied_at IS NULL');
-  return r[0]?.n ?? 0;
+/** Counts above this are reported as this (the scan stops there). */
+export const BACKLOG_COUNT_CAP = 100_000;
+
+export interface Backlog {
+  /** Outbox rows not yet applied (up to BACKLOG_COUNT_CAP). */
+  readonly outboxPending: number;
+  /** Age of the oldest of them in seconds (0 when none): how stale a cached read can be now. */
+  readonly outboxOldestSec: number;
+  /** Jobs dead-lettered and not replayed (up to BACKLOG_COUNT_CAP). */
+  readonly deadLetters: number;
+}
+
+/**
+ * The post-commit work still owed, in one round trip, for /metrics (observability/collectors.ts)
+ * and /health: unapplied outbox rows, the oldest one's age, pending dead letters. Each count is
+ * capped so a huge backlog costs a bounded index scan.
+ */
+export async function outboxBacklog(sql: Sql): Promise<Backlog> {
+  const rows = await sql.query<{ outbox_pending: number; outbox_oldest_sec: number | null; dead_letters: number }>(
+    `SELECT (SELECT count(*) FROM (SELECT 1 FROM cache_outbox WHERE applied_at IS NULL LIMIT $1) o)::int AS outbox_pending,
+            (SELECT extract(epoch FROM now() - created_at) FROM cache_outbox WHERE applied_at IS NULL ORDER BY id LIMIT 1)::float8 AS outbox_oldest_sec,
+            (SELECT count(*) FROM (SELECT 1 FROM dead_letters WHERE replayed_at IS NULL LIMIT $1) d)::int AS dead_letters`,
+    [BACKLOG_COUNT_CAP],
+  );
+  const r = rows[0];
+  return { outboxPending: Number(r?.outbox_pending ?? 0), outboxOldestSec: Math.max(0, Number(r?.outbox_oldest_sec ?? 0)), deadLetters: Number(r?.dead_letters ?? 0) };
 }

@@ -7,13 +7,13 @@
  * drops the block demotes them (confirmed → paid) and lapsed receipts expire. The schedule also
  * re-sends claimed payments whose broadcast outcome was never learned.
  */
-import { bytesToHex } from '../spv/bytes';
+import { bytesToHex } from '../util/hex';
 import { isBeefEnvelope, resolveBeefEnvelope } from '../spv/beef';
 import { verifyEnvelope, requireConfirmations, type VerifyResult } from '../spv/envelope';
 import { getTip, headerAtHeight, storeChainView } from '../spv/header-store';
 import { bumpRoot } from '../spv/merkle';
 import { toSpvForm } from '../bundle/envelope-form';
-import type { Call } from '../catalog/service';
+import { auditOf, type Call, type NoInput, type RequestCtx } from '../context';
 import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import type { TxStatus } from './broadcast';
@@ -22,7 +22,8 @@ import { getReceipt, listLapsed, transitionReceipt, transitionStatement } from '
 import type { ProofResult } from './schema';
 import { markPaid } from './service';
 
-type Ctx = Call<unknown>['ctx'];
+/** What confirming uses. */
+export type ConfirmDeps = Pick<Deps, 'sql' | 'clock' | 'config' | 'broadcaster' | 'log'>;
 const nowOf = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
 
 function rejection(r: { reason: string; detail?: string }): StrataError {
@@ -33,7 +34,7 @@ function rejection(r: { reason: string; detail?: string }): StrataError {
 }
 
 /** BEEF → the ordinary form, so the stored proof re-verifies without the BEEF. */
-async function normalise(deps: Deps, envelope: unknown): Promise<unknown> {
+async function normalise(deps: Pick<Deps, 'sql'>, envelope: unknown): Promise<unknown> {
   if (!isBeefEnvelope(envelope)) return toSpvForm(envelope);
   const r = await resolveBeefEnvelope(envelope, storeChainView(deps.sql));
   if (!r.ok) throw rejection(r);
@@ -47,7 +48,7 @@ type Applied = { readonly status: Settling['status']; readonly verified: Extract
  * confirmations, moves paid → confirmed in the same batch. Throws `invalid-envelope` when it
  * does not verify or proves another transaction.
  */
-async function applyProof(deps: Deps, ctx: Ctx, s: Settling, envelope: unknown): Promise<Applied> {
+async function applyProof(deps: Pick<Deps, 'sql' | 'clock' | 'config'>, ctx: RequestCtx, s: Settling, envelope: unknown): Promise<Applied> {
   const form = await normalise(deps, envelope);
   const r = await verifyEnvelope(form, storeChainView(deps.sql));
   if (!r.ok) throw rejection(r);
@@ -59,14 +60,14 @@ async function applyProof(deps: Deps, ctx: Ctx, s: Settling, envelope: unknown):
   const enough = requireConfirmations(r, deps.config.MIN_CONFS).ok;
   const statements = [recordProofStatement(s.receiptId, stored, now)];
   if (enough && s.status === 'paid') {
-    statements.push(transitionStatement(s.receiptId, { kind: 'confirm' }, now, { actor: ctx.actor, requestId: ctx.requestId }));
+    statements.push(transitionStatement(s.receiptId, { kind: 'confirm' }, now, auditOf(ctx)));
   }
   const results = await deps.sql.batch(statements);
   const confirmedNow = results[1]?.[0] !== undefined;
   return { status: confirmedNow ? 'confirmed' : s.status, verified: r };
 }
 
-async function settlingOf(deps: Deps, receiptId: string): Promise<Settling> {
+async function settlingOf(deps: Pick<Deps, 'sql'>, receiptId: string): Promise<Settling> {
   const r = await getReceipt(deps.sql, receiptId);
   if (!r) throw new StrataError('not-found', 'No receipt has this id.', { hint: 'receipt not found' });
   const p = await getPayment(deps.sql, receiptId);
@@ -85,7 +86,7 @@ async function settlingOf(deps: Deps, receiptId: string): Promise<Settling> {
 }
 
 /** POST /payments/:receiptId/proof — an SPV envelope for the receipt's payment. */
-export async function attachPaymentProof(call: Call<{ receiptId: string; envelope: unknown }>): Promise<ProofResult> {
+export async function attachPaymentProof(call: Call<ConfirmDeps, { receiptId: string; envelope: unknown }>): Promise<ProofResult> {
   const { deps, ctx, input } = call;
   const s = await settlingOf(deps, input.receiptId);
   const envelope = { ...(input.envelope as Record<string, unknown>) };
@@ -106,7 +107,7 @@ export async function attachPaymentProof(call: Call<{ receiptId: string; envelop
 }
 
 /** The envelope an ARC status with a merkle path stands for (block from ARC, else by the BUMP's height). */
-async function envelopeFromStatus(deps: Deps, st: TxStatus, rawTx: Uint8Array): Promise<unknown | null> {
+async function envelopeFromStatus(deps: Pick<Deps, 'sql'>, st: TxStatus, rawTx: Uint8Array): Promise<unknown | null> {
   if (st.merklePath === null) return null;
   let block: { blockHash: string; blockHeight: number } | null = null;
   if (st.blockHash !== null && st.blockHeight !== null) block = { blockHash: st.blockHash, blockHeight: st.blockHeight };
@@ -121,7 +122,8 @@ async function envelopeFromStatus(deps: Deps, st: TxStatus, rawTx: Uint8Array): 
 }
 
 /** Applies an ARC status (callback or poll): stores its status and, with a path, tries to confirm. */
-export async function applyTxStatus(deps: Deps, ctx: Ctx, st: TxStatus): Promise<{ applied: boolean; status: string | null; reason?: string }> {
+export async function applyTxStatus(call: Call<ConfirmDeps, TxStatus>): Promise<{ applied: boolean; status: string | null; reason?: string }> {
+  const { deps, ctx, input: st } = call;
   const s = await getSettlingByTxid(deps.sql, st.txid);
   if (s === null) return { applied: false, status: null, reason: 'unknown-payment' };
   await deps.sql.query(`UPDATE payments SET tx_status = $2, updated_at = $3 WHERE txid = $1`, [st.txid, st.txStatus, nowOf(deps)]);
@@ -160,8 +162,8 @@ export interface ReconcileSummary {
  * a paid one without a good proof asks the broadcaster for status and merkle path. Then lapsed
  * receipts expire. Every move is the repo's conditional transition: safe to run concurrently.
  */
-export async function reconcileReceipts(deps: Deps): Promise<ReconcileSummary> {
-  const ctx: Ctx = { waitUntil: (p) => deps.background.track(p), requestId: 'schedule:receipt-reconcile', actor: 'system:receipt-reconcile' };
+export async function reconcileReceipts(call: Call<ConfirmDeps, NoInput>): Promise<ReconcileSummary> {
+  const { deps, ctx } = call;
   const sum: ReconcileSummary = { resent: 0, resentPaid: 0, resentReleased: 0, checked: 0, confirmed: 0, demoted: 0, expired: 0, failed: 0 };
   const view = storeChainView(deps.sql);
   const tip = await getTip(deps.sql);
@@ -178,13 +180,13 @@ export async function reconcileReceipts(deps: Deps): Promise<ReconcileSummary> {
           // the block is gone from the best chain: the payment is back to merely paid
           const now = nowOf(deps);
           const stmts = [recordProofStatement(s.receiptId, null, now)];
-          if (s.status === 'confirmed') stmts.push(transitionStatement(s.receiptId, { kind: 'demote' }, now, { actor: ctx.actor, requestId: ctx.requestId }));
+          if (s.status === 'confirmed') stmts.push(transitionStatement(s.receiptId, { kind: 'demote' }, now, auditOf(ctx)));
           const res = await deps.sql.batch(stmts);
           if (res[1]?.[0]) sum.demoted++;
           status = 'paid';
         } else if (s.status === 'paid') {
           if (requireConfirmations(r, deps.config.MIN_CONFS).ok) {
-            const moved = await transitionReceipt(deps.sql, s.receiptId, { kind: 'confirm' }, nowOf(deps), { actor: ctx.actor, requestId: ctx.requestId });
+            const moved = await transitionReceipt(deps.sql, s.receiptId, { kind: 'confirm' }, nowOf(deps), auditOf(ctx));
             if (moved) sum.confirmed++;
           }
           continue;
@@ -195,7 +197,7 @@ export async function reconcileReceipts(deps: Deps): Promise<ReconcileSummary> {
       if (status === 'paid' && deps.broadcaster.kind !== 'dryrun') {
         const st = await deps.broadcaster.status(s.txid);
         if (st !== null) {
-          const a = await applyTxStatus(deps, ctx, st);
+          const a = await applyTxStatus({ deps, ctx, input: st });
           if (a.status === 'confirmed') sum.confirmed++;
         }
       }
@@ -207,7 +209,7 @@ export async function reconcileReceipts(deps: Deps): Promise<ReconcileSummary> {
   await resendOpenClaims(deps, ctx, sum);
   const now = nowOf(deps);
   for (const id of await listLapsed(deps.sql, now, deps.config.RECEIPT_RECONCILE_BATCH)) {
-    const moved = await transitionReceipt(deps.sql, id, { kind: 'expire' }, now, { actor: ctx.actor, requestId: ctx.requestId });
+    const moved = await transitionReceipt(deps.sql, id, { kind: 'expire' }, now, auditOf(ctx));
     if (moved) sum.expired++;
   }
   return sum;
@@ -221,7 +223,7 @@ const CLAIM_SETTLE_AFTER_MS = 60_000;
  * unreachable, or the process died between broadcast and commit): accepted → paid; definitely
  * refused → the claim is freed; still unreachable → left for the next run.
  */
-async function resendOpenClaims(deps: Deps, ctx: Ctx, sum: ReconcileSummary): Promise<void> {
+async function resendOpenClaims(deps: ConfirmDeps, ctx: RequestCtx, sum: ReconcileSummary): Promise<void> {
   const before = new Date(nowOf(deps).getTime() - CLAIM_SETTLE_AFTER_MS);
   for (const c of await listOpenClaims(deps.sql, before, deps.config.RECEIPT_RECONCILE_BATCH)) {
     sum.resent++;

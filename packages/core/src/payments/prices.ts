@@ -5,7 +5,7 @@
  */
 import { cacheKeys, cacheTags, type CacheResult } from '../cache/index';
 import { producerIdOf } from '../catalog/ids';
-import type { Call } from '../catalog/service';
+import { actorName, auditOf, identityKeyOf, type Call } from '../context';
 import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import { commitWrite, type Invalidation } from '../outbox/outbox';
@@ -14,6 +14,9 @@ import { getSaleVersion, setOverrideStatement, setRuleStatement, type SaleVersio
 import type { Price, SetPriceBody, SetPriceRuleBody } from './schema';
 
 export const PRICES_TAG = cacheTags.of('prices');
+
+/** What the price verbs use. */
+export type PricesDeps = Pick<Deps, 'sql' | 'cache' | 'clock' | 'config'>;
 
 const nowOf = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
 const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -30,7 +33,7 @@ interface CachedPrice {
 }
 
 /** GET /price: the cached price of a version, quoted until now + PRICE_QUOTE_TTL_SEC. */
-export async function getPrice(call: Call<{ versionId: string }>): Promise<{ price: Price; cache: CacheResult<CachedPrice> }> {
+export async function getPrice(call: Call<PricesDeps, { versionId: string }>): Promise<{ price: Price; cache: CacheResult<CachedPrice> }> {
   const { deps, ctx, input } = call;
   const v = input.versionId;
   const r = await deps.cache.get<CachedPrice>(
@@ -48,7 +51,7 @@ export async function getPrice(call: Call<{ versionId: string }>): Promise<{ pri
 }
 
 /** The version, which must exist and belong to the caller's identity (`forbidden` otherwise). */
-async function ownedVersion(deps: Deps, identityKey: string | null | undefined, versionId: string): Promise<SaleVersion> {
+async function ownedVersion(deps: Pick<Deps, 'sql'>, identityKey: string | null | undefined, versionId: string): Promise<SaleVersion> {
   if (!identityKey) throw new StrataError('unauthorized', 'Setting a price must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
   const sale = await getSaleVersion(deps.sql, versionId);
   if (!sale) throw new StrataError('not-found', 'No published version has this id.', { hint: 'manifest missing' });
@@ -58,21 +61,21 @@ async function ownedVersion(deps: Deps, identityKey: string | null | undefined, 
   return sale;
 }
 
-async function writeWithAudit(call: Call<unknown>, statements: Statement[], invalidate: Invalidation, action: string, resource: string, after: unknown) {
+async function writeWithAudit(call: Call<PricesDeps, unknown>, statements: Statement[], invalidate: Invalidation, action: string, resource: string, after: unknown) {
   const { deps, ctx } = call;
   return commitWrite(
     { sql: deps.sql, cache: deps.cache, waitUntil: ctx.waitUntil },
-    { statements, invalidate, audit: { actor: ctx.actor, requestId: ctx.requestId, action, resource, after } },
+    { statements, invalidate, audit: { ...auditOf(ctx), action, resource, after } },
   );
 }
 
 /** POST /price: the producer's price for one of its versions (the "version override"). */
-export async function setPrice(call: Call<SetPriceBody>): Promise<{ status: 'ok' }> {
+export async function setPrice(call: Call<PricesDeps, SetPriceBody>): Promise<{ status: 'ok' }> {
   const { deps, ctx, input } = call;
-  await ownedVersion(deps, ctx.identityKey, input.versionId);
+  await ownedVersion(deps, identityKeyOf(ctx), input.versionId);
   await writeWithAudit(
     call,
-    [setOverrideStatement(input.versionId, input.satoshis, ctx.actor, nowOf(deps))],
+    [setOverrideStatement(input.versionId, input.satoshis, actorName(ctx.actor), nowOf(deps))],
     { keys: [cacheKeys.price(input.versionId)], tags: [] },
     'payments.price.set',
     `version:${input.versionId}`,
@@ -82,13 +85,13 @@ export async function setPrice(call: Call<SetPriceBody>): Promise<{ status: 'ok'
 }
 
 /** POST /price/rules: a version rule (beats the override) or the caller's producer-wide rule. */
-export async function setPriceRule(call: Call<SetPriceRuleBody>): Promise<{ status: 'ok' }> {
+export async function setPriceRule(call: Call<PricesDeps, SetPriceRuleBody>): Promise<{ status: 'ok' }> {
   const { deps, ctx, input } = call;
   if (input.scope === 'version') {
-    await ownedVersion(deps, ctx.identityKey, input.versionId);
+    await ownedVersion(deps, identityKeyOf(ctx), input.versionId);
     await writeWithAudit(
       call,
-      [setRuleStatement('version', input.versionId, input.satoshis, ctx.actor, nowOf(deps))],
+      [setRuleStatement('version', input.versionId, input.satoshis, actorName(ctx.actor), nowOf(deps))],
       { keys: [cacheKeys.price(input.versionId)], tags: [] },
       'payments.price-rule.set',
       `version:${input.versionId}`,
@@ -96,12 +99,13 @@ export async function setPriceRule(call: Call<SetPriceRuleBody>): Promise<{ stat
     );
     return { status: 'ok' };
   }
-  if (!ctx.identityKey) throw new StrataError('unauthorized', 'Setting a price must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
-  const producerId = producerIdOf(ctx.identityKey);
+  const identityKey = identityKeyOf(ctx);
+  if (!identityKey) throw new StrataError('unauthorized', 'Setting a price must be identity-signed.', { hint: 'missing/invalid X-Identity-Key' });
+  const producerId = producerIdOf(identityKey);
   // one producer's rule can change many versions' prices: every cached price goes stale
   await writeWithAudit(
     call,
-    [setRuleStatement('producer', producerId, input.satoshis, ctx.actor, nowOf(deps))],
+    [setRuleStatement('producer', producerId, input.satoshis, actorName(ctx.actor), nowOf(deps))],
     { keys: [], tags: [PRICES_TAG] },
     'payments.price-rule.set',
     `producer:${producerId}`,

@@ -6,12 +6,12 @@
  * the transaction leaves (so N racing submits yield one payment), a definite broadcast refusal
  * frees the slot, and an unknown outcome keeps it for a retry of the same transaction.
  */
-import type { Call } from '../catalog/service';
+import { auditOf, type Call, type RequestCtx } from '../context';
 import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import { commitWrite } from '../outbox/outbox';
 import { DEFAULT_SPLITS } from './config';
-import { hexToBytes } from '../spv/bytes';
+import { hexToBytes } from '../util/hex';
 import { decodePaymentTx } from './tx';
 import { claimPayment, getPayment, releaseClaim } from './payment-repo';
 import { getSaleVersion } from './price-repo';
@@ -19,6 +19,9 @@ import { resolvePrice } from './prices';
 import { getReceipt, insertReceiptStatement, setQuoteStatement, toReceipt, transitionReceipt, transitionStatement, type ReceiptRecord } from './repo';
 import type { PayBody, PaymentDetail, Quote, Receipt, SubmitPaymentBody, SubmitPaymentResult } from './schema';
 import { buildTemplate, producerScript, unpaidOutput } from './template';
+
+/** What the payments verbs use. */
+export type PaymentsDeps = Pick<Deps, 'sql' | 'cache' | 'clock' | 'config' | 'broadcaster'>;
 
 const nowOf = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
 const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -53,7 +56,7 @@ export function receiptView(r: ReceiptRecord): Receipt {
 }
 
 /** POST /pay: a pending receipt for `quantity` units at the version's current price. */
-export async function pay(call: Call<PayBody>): Promise<Receipt> {
+export async function pay(call: Call<PaymentsDeps, PayBody>): Promise<Receipt> {
   const { deps, input } = call;
   const sale = await getSaleVersion(deps.sql, input.versionId);
   if (!sale) throw new StrataError('not-found', 'No published version has this id.', { hint: 'manifest missing' });
@@ -84,8 +87,7 @@ export async function pay(call: Call<PayBody>): Promise<Receipt> {
       ],
       invalidate: { keys: [], tags: [] },
       audit: {
-        actor: ctx.actor,
-        requestId: ctx.requestId,
+        ...auditOf(ctx),
         action: 'payments.receipt.pending',
         resource: `receipt:${receiptId}`,
         after: { versionId: sale.versionId, quantity: input.quantity, amountSat: unitPriceSat * input.quantity },
@@ -99,24 +101,24 @@ export async function pay(call: Call<PayBody>): Promise<Receipt> {
  * The receipt, with a lapsed one moved to `expired` first (so every reader sees the same
  * status the next writer will). `not-found` when unknown.
  */
-export async function loadReceipt(deps: Deps, ctx: Call<unknown>['ctx'], receiptId: string): Promise<ReceiptRecord> {
+export async function loadReceipt(deps: Pick<Deps, 'sql' | 'clock'>, ctx: RequestCtx, receiptId: string): Promise<ReceiptRecord> {
   const r = await getReceipt(deps.sql, receiptId);
   if (!r) throw new StrataError('not-found', 'No receipt has this id.', { hint: 'receipt not found' });
   const now = nowOf(deps);
   if ((r.status === 'pending' || r.status === 'paid' || r.status === 'confirmed') && r.expiresAt.getTime() <= now.getTime()) {
-    const moved = await transitionReceipt(deps.sql, receiptId, { kind: 'expire' }, now, { actor: ctx.actor, requestId: ctx.requestId });
+    const moved = await transitionReceipt(deps.sql, receiptId, { kind: 'expire' }, now, auditOf(ctx));
     return moved?.receipt ?? ((await getReceipt(deps.sql, receiptId)) as ReceiptRecord);
   }
   return r;
 }
 
 /** GET /receipt. */
-export async function getReceiptVerb(call: Call<{ receiptId: string }>): Promise<Receipt> {
+export async function getReceiptVerb(call: Call<PaymentsDeps, { receiptId: string }>): Promise<Receipt> {
   return receiptView(await loadReceipt(call.deps, call.ctx, call.input.receiptId));
 }
 
 /** GET /payments/:receiptId — the receipt with its quote and payment. */
-export async function getPaymentDetail(call: Call<{ receiptId: string }>): Promise<PaymentDetail> {
+export async function getPaymentDetail(call: Call<PaymentsDeps, { receiptId: string }>): Promise<PaymentDetail> {
   const { deps, ctx, input } = call;
   const r = await loadReceipt(deps, ctx, input.receiptId);
   const p = await getPayment(deps.sql, r.receiptId);
@@ -168,7 +170,7 @@ const notPending = (r: ReceiptRecord) =>
  * POST /payments/quote: the receipt's payment template. An unexpired quote is returned as is;
  * a lapsed one is re-issued (same outputs unless the configuration or payout changed).
  */
-export async function quote(call: Call<{ receiptId: string }>): Promise<Quote> {
+export async function quote(call: Call<PaymentsDeps, { receiptId: string }>): Promise<Quote> {
   const { deps, ctx, input } = call;
   const r = await loadReceipt(deps, ctx, input.receiptId);
   if (r.status !== 'pending') throw notPending(r);
@@ -199,7 +201,7 @@ export async function quote(call: Call<{ receiptId: string }>): Promise<Quote> {
 // ---------------------------------------------------------------------------------------------
 // Submitting
 
-function idempotent(deps: Deps, r: ReceiptRecord, txid: string, txStatus: string | null): SubmitPaymentResult {
+function idempotent(deps: Pick<Deps, 'broadcaster'>, r: ReceiptRecord, txid: string, txStatus: string | null): SubmitPaymentResult {
   return {
     status: 'accepted',
     txid,
@@ -218,7 +220,7 @@ const otherTx = () =>
  * claims the receipt's payment slot, broadcasts, and moves the receipt to `paid` together with
  * the payment's acceptance (one batch). Idempotent for the same txid; 409 for another.
  */
-export async function submitPayment(call: Call<SubmitPaymentBody>): Promise<SubmitPaymentResult> {
+export async function submitPayment(call: Call<PaymentsDeps, SubmitPaymentBody>): Promise<SubmitPaymentResult> {
   const { deps, ctx, input } = call;
   const tx = decodePaymentTx(input.rawTxHex);
   const r = await loadReceipt(deps, ctx, input.receiptId);
@@ -282,7 +284,7 @@ export async function submitPayment(call: Call<SubmitPaymentBody>): Promise<Subm
  * After the broadcaster accepted `txid`: the payment is `accepted` and the receipt moves
  * pending → paid (with its audit row), in one batch. Null when the receipt had already moved.
  */
-export async function markPaid(deps: Deps, ctx: Call<unknown>['ctx'], receiptId: string, txid: string, txStatus: string): Promise<ReceiptRecord | null> {
+export async function markPaid(deps: Pick<Deps, 'sql' | 'clock' | 'config'>, ctx: RequestCtx, receiptId: string, txid: string, txStatus: string): Promise<ReceiptRecord | null> {
   const now = nowOf(deps);
   const moved = await deps.sql.batch([
     {
@@ -293,7 +295,7 @@ export async function markPaid(deps: Deps, ctx: Call<unknown>['ctx'], receiptId:
       receiptId,
       { kind: 'pay', txid, accessUntil: new Date(now.getTime() + deps.config.RECEIPT_ACCESS_TTL_SEC * 1000) },
       now,
-      { actor: ctx.actor, requestId: ctx.requestId },
+      auditOf(ctx),
     ),
   ]);
   const row = moved[1]?.[0];

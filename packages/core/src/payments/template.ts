@@ -7,7 +7,7 @@
  */
 import canonicalize from 'canonicalize';
 import { Hash, Utils } from '@bsv/sdk';
-import { sha256HexUtf8 } from '../catalog/hex';
+import { sha256Hex } from '../util/hash';
 import { StrataError } from '../errors';
 import type { PayScripts, PaySplits } from './config';
 import type { QuoteOutput } from './repo';
@@ -39,7 +39,7 @@ export function producerScript(v: { payoutScriptHex: string | null; producerIden
 export function templateHashOf(versionId: string, amountSat: number, outputs: readonly QuoteOutput[]): string {
   const text = canonicalize({ versionId, amountSat, outputs: outputs.map((o) => ({ scriptHex: o.scriptHex, satoshis: o.satoshis })) });
   if (text === undefined) throw new Error('canonicalize returned nothing');
-  return sha256HexUtf8(text);
+  return sha256Hex(text);
 }
 
 const byScriptThenAmount = (a: QuoteOutput, b: QuoteOutput) =>

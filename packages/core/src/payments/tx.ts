@@ -8,7 +8,8 @@
 import { Transaction } from '@bsv/sdk';
 import { parseRawTx, RAW_TX_MAX_HEX } from '../catalog/raw-tx';
 import { StrataError } from '../errors';
-import { bytesToHex, hexToBytes, sha256dDisplay } from '../spv/bytes';
+import { sha256dDisplay } from '../spv/bytes';
+import { bytesToHex, hexToBytes } from '../util/hex';
 import { ATOMIC_BEEF, BEEF_V1, BEEF_V2, scanBeef } from '../spv/beef';
 import { Cursor } from '../spv/wire';
 import type { QuoteOutput } from './repo';
@@ -28,7 +29,7 @@ export interface PaymentTx {
   readonly submittedHex: string;
 }
 
-const bad = (message: string) => new StrataError('bad-request', message, { hint: 'rawTxHex', issues: [{ path: 'rawTxHex', message }] });
+const bad = (message: string) => new StrataError('bad-request', message, { hint: 'rawTxHex', issues: [{ path: 'body.rawTxHex', message }] });
 const EF_MARKER = '0000000000ef';
 
 function u32le(b: Uint8Array, at: number): number {
@@ -70,7 +71,7 @@ function fromRaw(raw: Uint8Array, submittedHex: string, format: TxFormat, inputS
 /** parseRawTx, its refusals naming the field a payment sends (`rawTxHex`, not the catalog's `rawTx`). */
 function parseSubmitted(raw: Uint8Array): ReturnType<typeof parseRawTx> {
   try {
-    return parseRawTx(bytesToHex(raw));
+    return parseRawTx(bytesToHex(raw), ['body', 'rawTxHex']);
   } catch (e) {
     if (!(e instanceof StrataError)) throw e;
     const message = e.message.replace(/^rawTx\b/, 'rawTxHex');

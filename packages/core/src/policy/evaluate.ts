@@ -11,16 +11,10 @@
 import type { PolicyFacts } from './facts';
 import { isUnavailable } from './facts';
 import { RULES, unavailableCode, type Family } from './rules';
-import type { Policy } from './schema';
+import type { Policy, PolicyDecision } from './schema';
 
-export type Decision = 'allow' | 'warn' | 'block';
-
-export interface PolicyDecision {
-  readonly decision: Decision;
-  readonly reasons: string[];
-  readonly warnings: string[];
-  readonly evidence: Record<string, unknown>;
-}
+export type Decision = PolicyDecision['decision'];
+export type { PolicyDecision };
 
 export interface EvaluateOptions {
   /** Families left out entirely (the listings preview leaves out `spv`). */

@@ -6,12 +6,13 @@
  * policy change makes every preview stale at once. The binding decision is always /ready.
  * Previews are not recorded in policy_runs: they decide nothing.
  */
+import type { Call, RequestCtx } from '../context';
 import type { Deps } from '../deps';
 import { cacheKeys, cacheTags } from '../cache/keys';
 import { evaluateRules, type Decision } from './evaluate';
 import { factsFromManifest, type PolicyFacts } from './facts';
 import type { Policy } from './schema';
-import { loadEnabledPolicy, readPolicy, type RequestCtx } from './service';
+import { loadEnabledPolicy, readPolicy } from './service';
 
 /** The stored default policy's id (the seed's POLICY_DEFAULT_ID). */
 export const DEFAULT_POLICY_ID = 'pol_default';
@@ -60,20 +61,14 @@ const preview = (policy: Policy, facts: PolicyFacts): PolicyPreview => {
   return { decision: r.decision, reasons: r.reasons, warnings: r.warnings };
 };
 
-/** Cheap preview of one version against `policy` (no SPV, not cached); null for an unknown version. */
-export async function previewPolicy(deps: PreviewDeps, versionId: string, policy: Policy): Promise<PolicyPreview | null> {
-  const facts = (await loadFacts(deps, [versionId])).get(versionId);
-  return facts ? preview(policy, facts) : null;
-}
-
 /**
  * The policy a preview uses: the given enabled one (else `policy-not-found`), or the stored
  * `pol_default` — the same row /ready and /policies/evaluate resolve. With no policy named and
  * `pol_default` disabled or deleted there is no default: null, and items get no preview.
  */
-async function previewPolicyDoc(deps: PreviewDeps, policyId: string | undefined, waitUntil?: RequestCtx['waitUntil']): Promise<Policy | null> {
-  if (policyId !== undefined) return loadEnabledPolicy(deps, policyId, waitUntil);
-  const stored = await readPolicy(deps, DEFAULT_POLICY_ID, waitUntil);
+async function previewPolicyDoc(deps: PreviewDeps, ctx: RequestCtx, policyId: string | undefined): Promise<Policy | null> {
+  if (policyId !== undefined) return loadEnabledPolicy(deps, ctx, policyId);
+  const stored = await readPolicy({ deps, ctx, input: { policyId: DEFAULT_POLICY_ID } });
   return stored?.enabled ? stored.policy : null;
 }
 
@@ -83,13 +78,11 @@ async function previewPolicyDoc(deps: PreviewDeps, policyId: string | undefined,
  * disabled or deleted. Throws `policy-not-found` for an unknown or disabled `policyId`.
  */
 export async function previewForListings<T extends { versionId: string }>(
-  deps: PreviewDeps,
-  items: readonly T[],
-  policyId?: string,
-  waitUntil?: RequestCtx['waitUntil'],
+  call: Call<PreviewDeps, { items: readonly T[]; policyId?: string }>,
 ): Promise<Array<T & { policyPreview: PolicyPreview | null }>> {
+  const { deps, ctx, input: { items, policyId } } = call;
   if (items.length === 0) return [];
-  const policy = await previewPolicyDoc(deps, policyId, waitUntil);
+  const policy = await previewPolicyDoc(deps, ctx, policyId);
   if (policy === null) return items.map((item) => ({ ...item, policyPreview: null }));
   const cacheId = policyId ?? DEFAULT_POLICY_ID;
   // every miss on the page shares ONE query for all of the page's versions
@@ -104,7 +97,7 @@ export async function previewForListings<T extends { versionId: string }>(
           const facts = await factsFor(item.versionId);
           return facts ? preview(policy, facts) : null;
         },
-        { tags: [cacheTags.policies(), cacheTags.version(item.versionId)], ...(waitUntil ? { waitUntil } : {}) },
+        { tags: [cacheTags.policies(), cacheTags.version(item.versionId)], waitUntil: ctx.waitUntil },
       );
       return r.value;
     }),

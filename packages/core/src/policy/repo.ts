@@ -3,17 +3,10 @@
  * as statements so the caller commits them with their outbox and audit rows in one batch.
  */
 import type { PolicyDecision } from './evaluate';
-import { parsePolicy, type Policy } from './schema';
+import { parsePolicy, type Policy, type PolicyRecord } from './schema';
 import { stmt, type SqlSession, type Statement } from '../ports/sql';
 
-export interface PolicyRecord {
-  readonly policyId: string;
-  readonly name: string;
-  readonly enabled: boolean;
-  readonly policy: Policy;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+export type { PolicyRecord };
 
 interface PolicyRow {
   [k: string]: unknown;

@@ -3,7 +3,7 @@
  * not know is rejected with its path, so a typo (`minConf`) can never silently turn a rule off.
  */
 import { z } from 'zod';
-import { StrataError, type FieldIssue } from '../errors';
+import { fieldIssues, StrataError, type InputAt } from '../errors';
 
 export const POLICY_ID = /^pol_[0-9a-z_]{1,64}$/;
 /** `pol_` + 16 random hex; ids given by operators (e.g. `pol_default`) only need the `pol_` shape. */
@@ -116,23 +116,76 @@ export const Policy = z
 export type Policy = z.output<typeof Policy>;
 export type PolicyKey = keyof Policy;
 
-/** zod issues → field issues under `prefix` (e.g. `body.policy.minConfs`). */
-export function policyIssues(issues: readonly { path: PropertyKey[]; message: string; code?: string; keys?: string[] }[], prefix: string): FieldIssue[] {
-  const at = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.');
-  // an unknown key is reported at its own path, so the client sees exactly which key to fix
-  return issues.flatMap((i) =>
-    i.code === 'unrecognized_keys' && i.keys?.length
-      ? i.keys.map((k) => ({ path: at([...i.path, k]), message: 'unknown key' }))
-      : [{ path: at(i.path), message: i.message }],
-  );
-}
+// ---------------------------------------------------------------------------------------------
+// Request and response shapes of /policies (the routes declare these as they are).
 
-/** Validates a policy document; throws `validation-failed` naming each offending field. */
-export function parsePolicy(input: unknown, path = 'policy'): Policy {
+/**
+ * The `policy` member of a request: any JSON object at this layer; parsePolicy then checks it
+ * rule by rule, so its issues carry their own paths (`body.policy.minConfs`). Documented as the
+ * PolicyDocument schema (registered from `Policy` by the API document).
+ */
+export const PolicyObject = z
+  .record(z.string(), z.unknown(), { error: 'must be a policy object' })
+  .meta({ allOf: [{ $ref: '#/components/schemas/PolicyDocument' }], description: 'A D28 policy document; every rule optional, unknown keys rejected.' });
+
+const PolicyName = z.string().trim().min(1).max(256);
+/** POST /policies body. */
+export const NewPolicy = z.strictObject({ name: PolicyName, enabled: z.boolean().default(true), policy: PolicyObject });
+export type NewPolicy = z.input<typeof NewPolicy>;
+/** PATCH /policies/{id} body: the members given change; a new `policy` replaces the document whole. */
+export const PolicyPatch = z.strictObject({ name: PolicyName.optional(), enabled: z.boolean().optional(), policy: PolicyObject.optional() });
+export type PolicyPatch = z.input<typeof PolicyPatch>;
+/** GET /policies query: `enabled=true|false` filters, `limit` (≤ 200) and `offset` page. */
+export const PolicyListQuery = z.object({
+  enabled: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+export type PolicyListQuery = z.output<typeof PolicyListQuery>;
+/** The `{id}` of /policies/{id}. */
+export const PolicyIdParam = z.object({ id: PolicyId.meta({ example: 'pol_0123456789abcdef' }) });
+/** POST /policies/evaluate body: a stored policy (`policyId`) or an inline one (`policy`) against `versionId`. */
+export const EvaluatePolicyBody = z.object({
+  versionId: z.string().meta({ pattern: '^[0-9a-fA-F]{64}$' }),
+  policyId: z.string().optional(),
+  policy: PolicyObject.optional(),
+});
+export type EvaluatePolicyBody = z.output<typeof EvaluatePolicyBody>;
+
+/** A stored policy as the API answers it. */
+export const PolicyRecord = z.object({
+  policyId: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  policy: PolicyObject,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+/** A stored policy; its document is parsed (`Policy`), which the wire shape above carries as an object. */
+export type PolicyRecord = Readonly<z.infer<typeof PolicyRecord>> & { readonly policy: Policy };
+
+/** The outcome of an evaluation: `block` if any reason blocks, else `warn` if any warns, else `allow`. */
+export const PolicyDecision = z.object({
+  decision: z.enum(['allow', 'warn', 'block']),
+  reasons: z.array(z.string()),
+  warnings: z.array(z.string()),
+  evidence: z.record(z.string(), z.unknown()),
+});
+export type PolicyDecision = z.infer<typeof PolicyDecision>;
+
+/**
+ * Validates a policy document; throws `validation-failed` naming each offending field where the
+ * document sits in the request (`at`, by default the body's `policy`: `body.policy.minConfs`;
+ * an unknown key at its own path, so the client sees exactly which key to fix).
+ */
+export function parsePolicy(input: unknown, at: InputAt = ['body', 'policy']): Policy {
   const r = Policy.safeParse(input);
   if (r.success) return r.data;
   throw new StrataError('validation-failed', 'The policy is not a valid D28 policy document.', {
-    issues: policyIssues(r.error.issues, path),
+    issues: fieldIssues(at, r.error.issues),
     hint: 'invalid-policy-json',
   });
 }

@@ -1,5 +1,5 @@
 /** Queue — at-least-once delivery of jobs; every consumer is idempotent. */
-export type JobType = 'lineage.ingest' | 'outbox.sweep' | 'cache.invalidate' | 'receipt.reconcile' | 'upload.verify';
+export type JobType = 'lineage.ingest' | 'lineage.publish' | 'outbox.sweep' | 'cache.invalidate' | 'upload.verify';
 
 export interface Job<T = unknown> {
   readonly type: JobType;

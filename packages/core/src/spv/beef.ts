@@ -5,8 +5,9 @@
  * locates its block by height; the result is the ordinary envelope form, verified as usual.
  */
 import { z } from 'zod';
-import { bytesToHex, hexToBytes, reversed, sha256dDisplayAsync } from './bytes';
-import type { ChainView, Envelope, SpvReason } from './envelope';
+import { bytesToHex, hexToBytes } from '../util/hex';
+import { reversed, sha256dDisplayAsync } from './bytes';
+import type { ChainView, Envelope, SpvReason } from './envelope-schema';
 import { bumpRoot, MAX_BUMP_HEX, MAX_BUMP_LEAVES_PER_LEVEL, MAX_MERKLE_DEPTH } from './merkle';
 import { Cursor, scanBump, scanTx } from './wire';
 

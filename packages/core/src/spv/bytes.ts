@@ -1,16 +1,11 @@
 /**
- * Strict hex and double-SHA-256 helpers shared by the SPV modules. Display ("big-endian") hex is
- * what the API speaks; hashing works on the little-endian wire bytes, hence the reversals.
+ * Hash-size checks and double-SHA-256 helpers shared by the SPV modules (hex itself is
+ * util/hex.ts). Display ("big-endian") hex is what the API speaks; hashing works on the little-endian wire bytes, hence the reversals.
  */
 import { Hash } from '@bsv/sdk/primitives';
+import { bytesToHex } from '../util/hex';
 
-const HEX_BYTES = /^(?:[0-9a-fA-F]{2})*$/;
 const HEX32 = /^[0-9a-fA-F]{64}$/;
-
-/** True for an even-length hex string (any case, may be empty). */
-export function isHex(s: unknown): s is string {
-  return typeof s === 'string' && HEX_BYTES.test(s);
-}
 
 /** True for exactly 32 bytes of hex (a txid, block hash or merkle node). */
 export function isHash32(s: unknown): s is string {
@@ -20,32 +15,6 @@ export function isHash32(s: unknown): s is string {
 /** Lower-cased 32-byte hash, or null when `s` is not one. */
 export function normHash32(s: unknown): string | null {
   return isHash32(s) ? s.toLowerCase() : null;
-}
-
-const NIBBLE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) {
-  NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
-  NIBBLE['0123456789ABCDEF'.charCodeAt(i)] = i;
-}
-
-/** Decodes strict hex; throws on anything else (callers validate first). */
-export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
-  if (hex.length % 2 !== 0) throw new TypeError('not hex');
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    const hi = NIBBLE[hex.charCodeAt(2 * i)] ?? -1;
-    const lo = NIBBLE[hex.charCodeAt(2 * i + 1)] ?? -1;
-    if (hi < 0 || lo < 0) throw new TypeError('not hex');
-    out[i] = (hi << 4) | lo;
-  }
-  return out;
-}
-
-/** Lower-case hex of the bytes. */
-export function bytesToHex(bytes: Uint8Array | readonly number[]): string {
-  let s = '';
-  for (const b of bytes) s += (b < 16 ? '0' : '') + b.toString(16);
-  return s;
 }
 
 /** Byte-reversed copy (wire order ↔ display order). */

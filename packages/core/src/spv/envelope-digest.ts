@@ -8,7 +8,8 @@
  * for every envelope and every chain state (test/unit/spv-digest.test.ts).
  */
 import { z } from 'zod';
-import { hexToBytes, isHash32, sha256dDisplayAsync } from './bytes';
+import { hexToBytes } from '../util/hex';
+import { isHash32, sha256dDisplayAsync } from './bytes';
 import { parseValidHeader } from './header';
 import { bumpRoot, foldMerklePath } from './merkle';
 import { isBeefEnvelope } from './beef';

@@ -113,6 +113,7 @@ export function storeChainView(sql: SqlSession): ChainView {
   };
 }
 
+/** Issues name the fields of POST /headers' body (`body.headers.3`, `body.startHeight`), whose members this takes. */
 function invalid(issues: FieldIssue[]): StrataError {
   return new StrataError('validation-failed', 'Some headers were rejected; nothing was stored.', { issues });
 }
@@ -120,14 +121,14 @@ function invalid(issues: FieldIssue[]): StrataError {
 /** Parses and proof-of-work-checks the batch before any database work. */
 function parseBatch(headers: readonly unknown[]): BlockHeader[] {
   if (headers.length > MAX_HEADERS_PER_INSERT) {
-    throw invalid([{ path: 'headers', message: `at most ${MAX_HEADERS_PER_INSERT} headers per call` }]);
+    throw invalid([{ path: 'body.headers', message: `at most ${MAX_HEADERS_PER_INSERT} headers per call` }]);
   }
   const issues: FieldIssue[] = [];
   const parsed: BlockHeader[] = [];
   headers.forEach((hex, i) => {
     const h = parseHeader(hex);
-    if (h === null) issues.push({ path: `headers.${i}`, message: 'expected an 80-byte header as hex' });
-    else if (!meetsProofOfWork(h)) issues.push({ path: `headers.${i}`, message: 'does not meet its proof-of-work target' });
+    if (h === null) issues.push({ path: `body.headers.${i}`, message: 'expected an 80-byte header as hex' });
+    else if (!meetsProofOfWork(h)) issues.push({ path: `body.headers.${i}`, message: 'does not meet its proof-of-work target' });
     else parsed.push(h);
   });
   if (issues.length > 0) throw invalid(issues.slice(0, 20));
@@ -151,7 +152,7 @@ export async function insertHeaders(
 ): Promise<InsertHeadersResult> {
   const start = opts.startHeight;
   if (start !== undefined && (!Number.isInteger(start) || start < 0 || start > 0x7fffffff)) {
-    throw invalid([{ path: 'startHeight', message: 'expected an integer height ≥ 0' }]);
+    throw invalid([{ path: 'body.startHeight', message: 'expected an integer height ≥ 0' }]);
   }
   const batch = parseBatch(headers);
   return sql.transaction(async (tx) => {
@@ -172,7 +173,7 @@ export async function insertHeaders(
       const existing = known.get(h.hash);
       if (existing !== undefined) {
         if (i === 0 && start !== undefined && existing.height !== start) {
-          issues.push({ path: 'startHeight', message: `header 0 is stored at height ${existing.height}` });
+          issues.push({ path: 'body.startHeight', message: `header 0 is stored at height ${existing.height}` });
         }
         return;
       }
@@ -183,13 +184,13 @@ export async function insertHeaders(
         height = parent.height + 1;
         chainwork = parent.chainwork + workFromBits(h.bits);
         if (i === 0 && start !== undefined && height !== start) {
-          issues.push({ path: 'startHeight', message: `header 0 links at height ${height}` });
+          issues.push({ path: 'body.startHeight', message: `header 0 links at height ${height}` });
         }
       } else if (i === 0 && tipBefore === null) {
         height = start ?? 0; // checkpoint: trusted as given
         chainwork = workFromBits(h.bits);
       } else {
-        issues.push({ path: `headers.${i}`, message: `previous header ${h.prevHash} is unknown` });
+        issues.push({ path: `body.headers.${i}`, message: `previous header ${h.prevHash} is unknown` });
         return;
       }
       const row = { ...h, height, chainwork };
@@ -198,7 +199,7 @@ export async function insertHeaders(
     });
     if (issues.length > 0) throw invalid(issues.slice(0, 20));
     if (fresh.length === 0) {
-      if (tipBefore === null) throw invalid([{ path: 'headers', message: 'no headers given' }]);
+      if (tipBefore === null) throw invalid([{ path: 'body.headers', message: 'no headers given' }]);
       return { inserted: 0, tip: tipBefore, reorg: null };
     }
 

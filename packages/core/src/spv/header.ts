@@ -2,7 +2,8 @@
  * Bitcoin block headers: the 80-byte wire form, compact difficulty targets and proof of work.
  * Hashes are returned in display (big-endian) hex, as every API and explorer writes them.
  */
-import { bytesToHex, hexToBytes, isHex, reversed, sha256d } from './bytes';
+import { bytesToHex, hexToBytes, isHex } from '../util/hex';
+import { reversed, sha256d } from './bytes';
 
 export const HEADER_BYTES = 80;
 const TWO_256 = 1n << 256n;

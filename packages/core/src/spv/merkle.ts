@@ -3,7 +3,8 @@
  * (`[{hash, position}]`, display hex) and a BRC-74 BUMP (binary merkle path, hex).
  */
 import { MerklePath } from '@bsv/sdk/transaction';
-import { bytesToHex, hexToBytes, isHash32, isHex, reversed, sha256d } from './bytes';
+import { bytesToHex, hexToBytes, isHex } from '../util/hex';
+import { isHash32, reversed, sha256d } from './bytes';
 import { isWellFormedBump } from './wire';
 
 /** Deeper trees would need more than 2^64 transactions. */

@@ -4,14 +4,12 @@
  * store lacks of its best chain, and records the source's health. A failing source never throws
  * out of the job: it is recorded, and the served tip turns `unstable` until the source recovers.
  */
+import type { Call } from '../context';
 import type { Deps } from '../deps';
 import { cacheKeys } from '../cache/keys';
 import { storeHeaders } from '../bundle/headers';
 import { MAX_HEADERS_PER_INSERT } from './header-store';
 import { parseHeadersFile, rawHeadersInOrder, type HeadersFile } from './headers-file';
-
-/** Job verb name for the schedule. */
-export const HEADERS_REFRESH_JOB = 'headers-refresh';
 
 const FETCH_TIMEOUT_MS = 10_000;
 /** Larger sources are refused (≈ the file size of MAX_FILE_HEADERS entries with raw headers). */
@@ -49,7 +47,8 @@ export async function readHeadersSource(source: string, readTextFile: ((path: st
 }
 
 /** Refreshes the header store from the configured source; records and returns failures. */
-export async function refreshHeaders(deps: Deps, opts: RefreshOptions = {}): Promise<RefreshResult> {
+export async function refreshHeaders(call: Call<Pick<Deps, 'sql' | 'cache' | 'config' | 'log' | 'readTextFile'>, RefreshOptions>): Promise<RefreshResult> {
+  const { deps, ctx, input: opts } = call;
   const source = opts.source ?? deps.config.HEADERS_SOURCE;
   if (!source) return { status: 'skipped' };
   try {
@@ -63,7 +62,7 @@ export async function refreshHeaders(deps: Deps, opts: RefreshOptions = {}): Pro
     let tip: { height: number; hash: string } | null = null;
     for (let i = from; i < chain.headers.length; i += MAX_HEADERS_PER_INSERT) {
       const slice = chain.headers.slice(i, i + MAX_HEADERS_PER_INSERT);
-      const r = await storeHeaders(deps, { headers: slice, startHeight: chain.startHeight + i }, { actor: `system:${HEADERS_REFRESH_JOB}` });
+      const r = await storeHeaders({ deps, ctx, input: { headers: slice, startHeight: chain.startHeight + i } });
       inserted += r.inserted;
       if (r.reorg) reorgs++;
       tip = { height: r.tip.height, hash: r.tip.hash };

@@ -6,40 +6,21 @@
  * (S3 keeps no whole-object SHA-256 for multipart objects). Delivery serves only verified content.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex } from '../util/hex';
 import type { Deps } from '../deps';
-import { StrataError, fail } from '../errors';
+import { invalidInput, StrataError, fail, type InputAt, type SchemaIssue } from '../errors';
 import { isUniqueViolation } from '../ports/sql';
-import type { Outcome } from '../ports/queue';
+import type { Delivery, Outcome } from '../ports/queue';
 import type { PresignedRequest } from '../ports/blob';
-import type { ServiceCtx } from '../catalog/service';
+import { auditOf, identityKeyOf, type Call, type RequestCtx } from '../context';
 import { hexToBase64 } from '../adapters/blob/key';
 import { getUpload, insertUploadStatement, listAbandoned, lookupForUpload, moveUpload, toUpload, type UploadRecord } from './repo';
-import { PartsRequest, UploadId, UploadRequest, contentKey } from './schema';
+import { PartsRequest, UploadId, UploadRequest, contentKey, type UploadView } from './schema';
 
-export interface Call<I> {
-  readonly deps: Deps;
-  readonly ctx: ServiceCtx;
-  readonly input: I;
-}
+/** What the upload verbs use. */
+export type UploadsDeps = Pick<Deps, 'sql' | 'clock' | 'config' | 'blobs' | 'queue' | 'log'>;
 
-/** What a client sees of an upload. */
-export interface UploadView {
-  readonly uploadId: string;
-  readonly contentHash: string;
-  readonly versionId: string;
-  readonly key: string;
-  readonly sizeBytes: number;
-  readonly mimeType: string;
-  readonly mode: 'single' | 'multipart';
-  readonly status: UploadRecord['status'];
-  readonly failure?: string;
-  /** single, while pending: the one PUT that stores the content. */
-  readonly put?: PresignedRequest;
-  /** multipart: every part but the last is `partSize` bytes. */
-  readonly partSize?: number;
-  readonly partCount?: number;
-}
+export type { UploadView } from './schema';
 
 export const uploadKey = (u: Pick<UploadRecord, 'tier' | 'contentHash'>) => contentKey(u.tier, u.contentHash);
 
@@ -68,31 +49,32 @@ function newUploadId(): string {
   return `upl_${bytesToHex(b)}`;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown, at: string): T {
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: readonly SchemaIssue[] } } }, v: unknown, at: InputAt): T {
   const r = schema.safeParse(v);
-  if (!r.success) throw fail.validation(r.error.issues.map((i) => ({ path: [at, ...i.path.map(String)].join('.'), message: i.message })));
+  if (!r.success) throw invalidInput(at, r.error.issues);
   return r.data;
 }
 
-function requireSigner(ctx: ServiceCtx): string {
-  if (!ctx.identityKey) throw new StrataError('unauthorized', 'Uploads must be identity-signed by the producer.', { hint: 'missing X-Identity-Key' });
-  return ctx.identityKey.toLowerCase();
+function requireSigner(ctx: RequestCtx): string {
+  const identityKey = identityKeyOf(ctx);
+  if (!identityKey) throw new StrataError('unauthorized', 'Uploads must be identity-signed by the producer.', { hint: 'missing X-Identity-Key' });
+  return identityKey.toLowerCase();
 }
 
-const audit = (ctx: ServiceCtx) => ({ actor: ctx.actor, requestId: ctx.requestId });
-const now = (deps: Deps) => new Date(deps.clock.now());
+const audit = auditOf;
+const now = (deps: Pick<Deps, 'clock'>) => new Date(deps.clock.now());
 
 /** The upload of `uploadId`, continued only by the key that started it. */
-async function ownUpload(deps: Deps, ctx: ServiceCtx, rawId: unknown): Promise<UploadRecord> {
+async function ownUpload(deps: Pick<Deps, 'sql'>, ctx: RequestCtx, rawId: unknown): Promise<UploadRecord> {
   const signer = requireSigner(ctx);
-  const uploadId = parse(UploadId, rawId, 'path.uploadId');
+  const uploadId = parse(UploadId, rawId, ['path', 'uploadId']);
   const u = await getUpload(deps.sql, uploadId);
   if (!u) throw fail.notFound('No upload has this id.');
   if (u.identityKey !== signer) throw fail.forbidden('Only the producer that started this upload may continue it.', 'not-your-upload');
   return u;
 }
 
-async function presignSingle(deps: Deps, u: UploadRecord): Promise<PresignedRequest> {
+async function presignSingle(deps: Pick<Deps, 'blobs' | 'config'>, u: UploadRecord): Promise<PresignedRequest> {
   return deps.blobs.presignPut(uploadKey(u), { expiresInSec: deps.config.UPLOAD_URL_TTL_SEC, sha256Hex: u.contentHash, contentType: u.mimeType });
 }
 
@@ -102,10 +84,10 @@ async function presignSingle(deps: Deps, u: UploadRecord): Promise<PresignedRequ
  * Content already verified is not uploaded again; an upload in flight by the same producer is
  * handed back (resuming), by another producer refused.
  */
-export async function createUpload(call: Call<{ body: unknown }>): Promise<{ created: boolean; upload: UploadView }> {
+export async function createUpload(call: Call<UploadsDeps, { body: unknown }>): Promise<{ created: boolean; upload: UploadView }> {
   const { deps, ctx } = call;
   const signer = requireSigner(ctx);
-  const req = parse(UploadRequest, call.input.body, 'body');
+  const req = parse(UploadRequest, call.input.body, ['body']);
   if (req.sizeBytes > deps.config.UPLOAD_MAX_BYTES) {
     throw new StrataError('payload-too-large', `Objects are limited to ${deps.config.UPLOAD_MAX_BYTES} bytes.`, { hint: 'sizeBytes' });
   }
@@ -159,10 +141,10 @@ export async function createUpload(call: Call<{ body: unknown }>): Promise<{ cre
 }
 
 /** POST /v1/uploads/:id/parts — presigned PUTs for the named parts, each bound to its SHA-256. */
-export async function presignParts(call: Call<{ uploadId: unknown; body: unknown }>) {
+export async function presignParts(call: Call<UploadsDeps, { uploadId: unknown; body: unknown }>) {
   const { deps, ctx } = call;
   const u = await ownUpload(deps, ctx, call.input.uploadId);
-  const req = parse(PartsRequest, call.input.body, 'body');
+  const req = parse(PartsRequest, call.input.body, ['body']);
   if (u.mode !== 'multipart') throw fail.conflict('This upload is a single PUT, not multipart.', 'use the put URL from POST /v1/uploads');
   if (u.status !== 'pending') throw fail.conflict(`The upload is ${u.status}.`, `status=${u.status}`);
   const count = partCount(u);
@@ -182,7 +164,7 @@ export async function presignParts(call: Call<{ uploadId: unknown; body: unknown
 const b64ToHex = (b64: string | null) => (b64 && !b64.includes('-') ? bytesToHex(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))) : null);
 
 /** GET /v1/uploads/:id/parts — the parts the store holds, so an interrupted client resumes. */
-export async function listUploadParts(call: Call<{ uploadId: unknown }>) {
+export async function listUploadParts(call: Call<UploadsDeps, { uploadId: unknown }>) {
   const { deps, ctx } = call;
   const u = await ownUpload(deps, ctx, call.input.uploadId);
   if (u.mode !== 'multipart') throw fail.conflict('This upload is a single PUT, not multipart.');
@@ -203,7 +185,7 @@ export async function listUploadParts(call: Call<{ uploadId: unknown }>) {
  * that shows the object with that size and SHA-256 verifies it. Multipart: every part must be
  * there with its expected size; the parts are joined and a job hashes the whole object.
  */
-export async function completeUpload(call: Call<{ uploadId: unknown }>): Promise<UploadView> {
+export async function completeUpload(call: Call<UploadsDeps, { uploadId: unknown }>): Promise<UploadView> {
   const { deps, ctx } = call;
   const u = await ownUpload(deps, ctx, call.input.uploadId);
   // a retried complete re-sends the verify job: the first send may have been lost after the
@@ -243,15 +225,15 @@ export async function completeUpload(call: Call<{ uploadId: unknown }>): Promise
 }
 
 /** pending → verifying, then the job that hashes the joined object. */
-async function startVerifying(deps: Deps, ctx: ServiceCtx, u: UploadRecord): Promise<UploadView> {
+async function startVerifying(deps: UploadsDeps, ctx: RequestCtx, u: UploadRecord): Promise<UploadView> {
   const moved = await moveUpload(deps.sql, u.uploadId, ['pending'], 'verifying', now(deps), audit(ctx));
   await deps.queue.send([{ type: 'upload.verify', payload: { uploadId: u.uploadId } }]);
   return view(moved ?? (await getUpload(deps.sql, u.uploadId))!);
 }
 
 /** GET /v1/uploads/:id — the upload's state (no secrets in it). */
-export async function getUploadView(call: Call<{ uploadId: unknown }>): Promise<UploadView> {
-  const uploadId = parse(UploadId, call.input.uploadId, 'path.uploadId');
+export async function getUploadView(call: Call<UploadsDeps, { uploadId: unknown }>): Promise<UploadView> {
+  const uploadId = parse(UploadId, call.input.uploadId, ['path', 'uploadId']);
   const u = await getUpload(call.deps.sql, uploadId);
   if (!u) throw fail.notFound('No upload has this id.');
   return view(u);
@@ -265,7 +247,8 @@ export const VERIFY_CHUNK_BYTES = 8 * 1024 * 1024;
  * verified — or deletes the object and marks it failed when the SHA-256 or size differ.
  * Idempotent: an upload no longer `verifying` is left alone.
  */
-export async function verifyUpload(deps: Deps, uploadId: string): Promise<'verified' | 'failed' | 'skipped'> {
+export async function verifyUpload(call: Call<Pick<Deps, 'sql' | 'clock' | 'blobs'>, { uploadId: string }>): Promise<'verified' | 'failed' | 'skipped'> {
+  const { deps, ctx, input: { uploadId } } = call;
   const u = await getUpload(deps.sql, uploadId);
   if (!u || u.status !== 'verifying') return 'skipped';
   const key = uploadKey(u);
@@ -285,19 +268,18 @@ export async function verifyUpload(deps: Deps, uploadId: string): Promise<'verif
     size += obj.body.byteLength;
     if (obj.body.byteLength === 0) break;
   }
-  const actor = { actor: 'system:upload.verify' };
   const ok = total >= 0 && size === u.sizeBytes && bytesToHex(h.digest()) === u.contentHash;
   if (ok) {
-    await moveUpload(deps.sql, uploadId, ['verifying'], 'verified', now(deps), actor);
+    await moveUpload(deps.sql, uploadId, ['verifying'], 'verified', now(deps), audit(ctx));
     return 'verified';
   }
   await deps.blobs.delete(key);
-  await moveUpload(deps.sql, uploadId, ['verifying'], 'failed', now(deps), actor, total < 0 ? 'object missing' : 'sha256 of the joined object differs from contentHash');
+  await moveUpload(deps.sql, uploadId, ['verifying'], 'failed', now(deps), audit(ctx), total < 0 ? 'object missing' : 'sha256 of the joined object differs from contentHash');
   return 'failed';
 }
 
 /** Queue handler for `upload.verify` (payload `{uploadId}`). */
-export async function consumeVerify(deps: Deps, batch: readonly { job: { payload: unknown } }[]): Promise<Outcome[]> {
+export async function consumeVerify(deps: Pick<Deps, 'sql' | 'clock' | 'blobs'>, batch: readonly Delivery[], ctxFor: (d: Delivery) => RequestCtx): Promise<Outcome[]> {
   const out: Outcome[] = [];
   for (const d of batch) {
     const id = UploadId.safeParse((d.job.payload as { uploadId?: unknown } | null)?.uploadId);
@@ -306,7 +288,7 @@ export async function consumeVerify(deps: Deps, batch: readonly { job: { payload
       continue;
     }
     try {
-      await verifyUpload(deps, id.data);
+      await verifyUpload({ deps, ctx: ctxFor(d), input: { uploadId: id.data } });
       out.push({ ok: true });
     } catch (e) {
       out.push({ ok: false, error: (e as Error).message ?? String(e) });
@@ -320,14 +302,16 @@ export async function consumeVerify(deps: Deps, batch: readonly { job: { payload
  * started are aborted — the store discards a multipart upload's parts, then the row moves to
  * `aborted` (which frees the content for a new upload).
  */
-export async function abortAbandonedUploads(deps: Deps, limit = 100): Promise<{ aborted: number; failed: number }> {
+export async function abortAbandonedUploads(call: Call<Pick<Deps, 'sql' | 'clock' | 'config' | 'blobs' | 'log'>, { limit?: number }>): Promise<{ aborted: number; failed: number }> {
+  const { deps, ctx } = call;
+  const limit = call.input.limit ?? 100;
   const before = new Date(deps.clock.now() - deps.config.UPLOAD_ABANDON_AFTER_SEC * 1000);
   let aborted = 0;
   let failed = 0;
   for (const u of await listAbandoned(deps.sql, before, limit)) {
     try {
       if (u.mode === 'multipart') await deps.blobs.multipart.abort(uploadKey(u), u.storeUploadId!);
-      if (await moveUpload(deps.sql, u.uploadId, ['pending'], 'aborted', now(deps), { actor: 'system:uploads-abort' }, 'abandoned')) aborted++;
+      if (await moveUpload(deps.sql, u.uploadId, ['pending'], 'aborted', now(deps), audit(ctx), 'abandoned')) aborted++;
     } catch (e) {
       failed++;
       deps.log.warn('could not abort an abandoned upload', { uploadId: u.uploadId, error: String(e) });

@@ -1,18 +1,18 @@
-/** Hash helpers on WebCrypto, so core runs unchanged on Node, Lambda and Workers. */
-const encoder = new TextEncoder();
+/**
+ * The hashes core uses. SHA-256 is node:crypto's synchronous `createHash`: native on Node and
+ * Lambda, and on Workers with `nodejs_compat` (the Worker's setting). It is also the fastest of
+ * the three options measured for small inputs (docs/adr/0015), and synchronous callers need no
+ * `await`. WebCrypto stays only where the input can be megabytes and the caller is already
+ * asynchronous (spv/bytes.ts `sha256dDisplayAsync`).
+ */
+import { createHash } from 'node:crypto';
 
-/** Lower-case hex of bytes. */
-export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
-/** SHA-256 of a string (UTF-8) or bytes, as lower-case hex. */
-export async function sha256Hex(input: string | Uint8Array): Promise<string> {
-  const data = typeof input === 'string' ? encoder.encode(input) : new Uint8Array(input);
-  const digest = await crypto.subtle.digest('SHA-256', data);
-  return toHex(new Uint8Array(digest));
+/** SHA-256 of a string (UTF-8) or of bytes, as lower-case hex. */
+export function sha256Hex(input: string | Uint8Array): string {
+  const h = createHash('sha256');
+  if (typeof input === 'string') h.update(input, 'utf8');
+  else h.update(input);
+  return h.digest('hex');
 }
 
 /**

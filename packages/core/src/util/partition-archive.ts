@@ -64,7 +64,7 @@ export async function archivePartition(
   const { gz, rows } = await gzipJsonLines(o.pages);
   // an empty month leaves no file
   if (rows > 0) {
-    await deps.blobs.put(o.key, gz, { contentType: 'application/gzip', sha256Hex: await sha256Hex(gz) });
+    await deps.blobs.put(o.key, gz, { contentType: 'application/gzip', sha256Hex: sha256Hex(gz) });
     const head = await deps.blobs.head(o.key);
     if (head?.size !== gz.byteLength) throw fail.unavailable(`Archive of ${o.partition} did not verify in the blob store; partition kept.`);
   }

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { StrataError } from '../../errors';
 import type { Row, Sql, SqlParam, SqlSession, Statement } from '../../ports/sql';
 import { normalised } from './errors';
-import { bytesToHex, portTypes, type GetTypeParser } from './types';
+import { bytesToBytea, portTypes, type GetTypeParser } from './types';
 
 const optionsSchema = z.object({
   url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
@@ -46,7 +46,7 @@ function routeHost(url: string, endpoint: string): () => void {
 /** Neon's driver serialises Buffers but not plain Uint8Arrays as bytea: send hex text. */
 function prepare(params: readonly SqlParam[] | undefined): unknown[] {
   if (!params) return [];
-  return params.map((p) => (p instanceof Uint8Array ? bytesToHex(p) : p));
+  return params.map((p) => (p instanceof Uint8Array ? bytesToBytea(p) : p));
 }
 
 /** Creates the HTTP adapter; cheap (no connection is opened until the first query). */

@@ -5,7 +5,7 @@
  */
 import type { Row, Sql, SqlParam, SqlSession, Statement } from '../../ports/sql';
 import { normalised, toSqlError } from './errors';
-import { bytesToHex, portTypes, type GetTypeParser } from './types';
+import { bytesToBytea, portTypes, type GetTypeParser } from './types';
 
 interface QueryConfig {
   text: string;
@@ -38,7 +38,7 @@ export interface PoolSqlOptions {
 /** node-postgres turns Buffers into bytea but not every build handles plain Uint8Array: send hex text. */
 function prepare(params: readonly SqlParam[] | undefined): unknown[] {
   if (!params) return [];
-  return params.map((p) => (p instanceof Uint8Array ? bytesToHex(p) : p));
+  return params.map((p) => (p instanceof Uint8Array ? bytesToBytea(p) : p));
 }
 
 /** Builds an Sql on a pool; `kind` labels it for /health and metrics. */

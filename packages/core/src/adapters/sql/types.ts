@@ -24,7 +24,7 @@ export type GetTypeParser = (oid: number, format?: 'text' | 'binary') => TextPar
 const identity: TextParser = (text) => text;
 
 /** Decodes bytea's hex text output (`\x0102ff`) into a plain Uint8Array (not a Buffer). */
-export function hexToBytes(text: string): Uint8Array {
+export function byteaToBytes(text: string): Uint8Array {
   if (!text.startsWith('\\x')) throw new Error('bytea value is not in hex format (bytea_output must be hex)');
   const hex = text.slice(2);
   const out = new Uint8Array(hex.length / 2);
@@ -33,7 +33,7 @@ export function hexToBytes(text: string): Uint8Array {
 }
 
 /** Encodes bytes as bytea hex input text; drivers without native Uint8Array support receive this. */
-export function bytesToHex(bytes: Uint8Array): string {
+export function bytesToBytea(bytes: Uint8Array): string {
   let s = '\\x';
   for (const b of bytes) s += b.toString(16).padStart(2, '0');
   return s;
@@ -50,7 +50,7 @@ export function portTypes(fallback: GetTypeParser): { getTypeParser: GetTypePars
     [OID.INT8, identity],
     [OID.NUMERIC, identity],
     [OID.DATE, identity],
-    [OID.BYTEA, hexToBytes],
+    [OID.BYTEA, byteaToBytes],
     [OID.TIMESTAMP, (t) => (/^-?infinity$/.test(t) ? timestamptz(t) : timestamptz(`${t}+00`))],
   ]);
   return {

@@ -5,9 +5,10 @@
  * (origin.md §6, "enrich each node with the latest_facets_json badges"), and without it the
  * baseline would answer less than the endpoint does. The enrichment is one batched read, the
  * cheapest way to do it, so the baseline's cost is its per-node walk. Do not use it to serve
- * requests; `lineageGraph` does the same walk and enrichment in one round trip.
+ * requests (it is not part of the shipped package); `lineageGraph` does the same walk and
+ * enrichment in one round trip.
  */
-import type { Sql } from '../ports/sql';
+import type { Sql } from '@strata/core/ports/sql';
 
 export interface BaselineResult {
   readonly nodes: number;
