@@ -118,6 +118,7 @@ describe('decodePaymentTx: what each refusal says', () => {
       expect(e).toBeInstanceOf(StrataError);
       const err = e as StrataError;
       expect(err.extra.hint).toBe('rawTxHex');
+      if (err.code === 'bad-request') expect(err.extra.issues).toEqual([{ path: 'body.rawTxHex', message: err.message }]);
       return { code: err.code, message: err.message };
     }
     throw new Error(`decoded: ${hex.slice(0, 40)}`);
