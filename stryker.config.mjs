@@ -1,35 +1,23 @@
-// StrykerJS for `npm run mutation` (bench/mutation.ts runs both groups and writes the summary).
-// Two groups, so each mutant runs the suites that can see it without paying for the rest:
-// `unit` mutates the pure modules under the server-free suites; `services` mutates the outbox
-// under the suites that commit through PostgreSQL and invalidate through Redis (the local
-// services `npm test` uses). Reports go to reports/mutation/<group>/ (not tracked).
-const group = process.env.STRATA_MUTATION_SUITES === 'services' ? 'services' : 'unit';
+// StrykerJS for `npm run mutation` (bench/mutation.ts runs it and writes the summary).
+// bench/mutation-targets.mjs names every mutated file with the suites that can see it; a run
+// mutates one file (STRATA_MUTATION_FILE) or one group (STRATA_MUTATION_SUITES: `unit`, the
+// server-free suites; `services`, the suites that commit through PostgreSQL and Redis).
+// Reports go to reports/mutation/<file or group>/ (not tracked).
+import { selection } from './bench/mutation-targets.mjs';
 
-const files = {
-  unit: [
-    'packages/core/src/cache/engine.ts',
-    'packages/core/src/cache/invalidate.ts',
-    'packages/core/src/cache/entry.ts',
-    'packages/core/src/spv/envelope.ts',
-    'packages/core/src/spv/merkle.ts',
-    'packages/core/src/spv/header.ts',
-    'packages/core/src/policy/rules.ts',
-    'packages/core/src/policy/evaluate.ts',
-    'packages/core/src/identity/verify.ts',
-  ],
-  services: ['packages/core/src/outbox/outbox.ts'],
-};
+const run = selection();
+const concurrency = Number(process.env.STRATA_MUTATION_CONCURRENCY ?? 2);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   coverageAnalysis: 'perTest',
-  mutate: files[group],
+  mutate: run.files,
   reporters: ['html', 'json', 'clear-text', 'progress'],
-  htmlReporter: { fileName: `reports/mutation/${group}/index.html` },
-  jsonReporter: { fileName: `reports/mutation/${group}/mutation.json` },
-  concurrency: 2,
+  htmlReporter: { fileName: `reports/mutation/${run.name}/index.html` },
+  jsonReporter: { fileName: `reports/mutation/${run.name}/mutation.json` },
+  concurrency,
   timeoutMS: 20000,
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,

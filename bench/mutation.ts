@@ -1,19 +1,26 @@
 /**
- * `npm run mutation`: StrykerJS over the core modules the trust and cache guarantees rest on
- * (stryker.config.mjs), in its two groups, then one summary per file in
- * bench/results/mutation.json: killed, survived, no coverage, timeout, errors, the score with
- * the mutants listed as equivalent in bench/mutation-equivalent.json left out (they are listed
- * there with the reason), and the run time. The HTML reports stay in reports/mutation/ (ignored).
+ * `npm run mutation`: StrykerJS over the core modules the trust, cache and payment guarantees
+ * rest on (bench/mutation-targets.mjs names each file with the suites that cover it), then one
+ * summary per file in bench/results/mutation.json: killed, survived, no coverage, timeout,
+ * errors, the score with the mutants listed as equivalent in bench/mutation-equivalent.json left
+ * out (they are listed there with the reason), and the run time of the run that produced it.
+ * Runs of single files merge into the summary: each file keeps the result of its latest run.
+ * The HTML reports stay in reports/mutation/ (ignored).
  *
- *   npm run mutation                 # both groups (needs the local PostgreSQL and Redis)
- *   npm run mutation -- unit         # one group
- *   npm run mutation -- --summarise  # only rebuild the summary from the last reports
+ *   npm run mutation                                         # every file, one run per group (needs PostgreSQL and Redis)
+ *   npm run mutation -- unit                                 # one group
+ *   npm run mutation -- --file packages/core/src/policy/rules.ts   # one file, only its suites
+ *   npm run mutation -- --file a.ts --file b.ts --concurrency 1    # several files, one run each
+ *   npm run mutation -- --file a.ts --file b.ts --together         # several files in one run (suites shared)
+ *   npm run mutation -- --summarise                          # only rebuild the summary from the reports
+ *
+ * On a shared machine: `nice -n 10 npm run mutation -- --file … --concurrency 1`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { TARGETS, selection } from './mutation-targets.mjs';
 
-type Group = 'unit' | 'services';
 interface Mutant {
   readonly mutatorName: string;
   readonly replacement?: string;
@@ -26,27 +33,57 @@ interface Report {
 interface Equivalent {
   readonly file: string;
   readonly line: number;
+  /** Needed only when two mutants of the same mutator and replacement share the line. */
+  readonly column?: number;
   readonly mutator: string;
   /** The replacement text Stryker shows; omitted to match every replacement of that mutator on the line. */
   readonly replacement?: string;
   readonly why: string;
 }
+interface RunInfo {
+  readonly seconds: number;
+  readonly ranAt: string;
+}
 
 const args = process.argv.slice(2);
-const groups: Group[] = args.includes('unit') ? ['unit'] : args.includes('services') ? ['services'] : ['unit', 'services'];
-const seconds: Record<string, number> = {};
+const valueOf = (flag: string) => args.flatMap((a, i) => (a === flag && args[i + 1] ? [args[i + 1]!] : []));
+const fileArgs = valueOf('--file');
+const concurrency = valueOf('--concurrency')[0];
+for (const f of fileArgs) if (!(f in TARGETS)) throw new Error(`mutation: ${f} is not listed in bench/mutation-targets.mjs`);
+
+type Run = { readonly env: Record<string, string>; readonly name: string };
+const runs: Run[] =
+  fileArgs.length > 0 && args.includes('--together')
+    ? [{ env: { STRATA_MUTATION_FILE: fileArgs.join(',') }, name: selection({ STRATA_MUTATION_FILE: fileArgs.join(',') }).name }]
+    : fileArgs.length > 0
+    ? fileArgs.map((f) => ({ env: { STRATA_MUTATION_FILE: f }, name: selection({ STRATA_MUTATION_FILE: f }).name }))
+    : (args.includes('unit') ? ['unit'] : args.includes('services') ? ['services'] : ['unit', 'services']).map((g) => ({
+        env: { STRATA_MUTATION_SUITES: g },
+        name: g,
+      }));
+
+const runInfoPath = 'reports/mutation/runs.json';
+const runInfo: Record<string, RunInfo> = existsSync(runInfoPath) ? JSON.parse(readFileSync(runInfoPath, 'utf8')) : {};
 
 if (!args.includes('--summarise')) {
-  for (const g of groups) {
+  for (const run of runs) {
     const started = Date.now();
-    console.log(`mutation: group ${g}`);
+    console.log(`mutation: ${run.name}`);
     const r = spawnSync('npx', ['stryker', 'run'], {
       stdio: 'inherit',
-      env: { ...process.env, STRATA_MUTATION_SUITES: g, STRATA_REQUIRE_SERVICES: '1' },
+      env: {
+        ...process.env,
+        ...run.env,
+        STRATA_REQUIRE_SERVICES: '1',
+        ...(concurrency ? { STRATA_MUTATION_CONCURRENCY: concurrency } : {}),
+      },
     });
-    seconds[g] = Math.round((Date.now() - started) / 1000);
+    // re-read: another run (of other files) may have finished meanwhile
+    const latest: Record<string, RunInfo> = existsSync(runInfoPath) ? JSON.parse(readFileSync(runInfoPath, 'utf8')) : {};
+    Object.assign(runInfo, latest, { [run.name]: { seconds: Math.round((Date.now() - started) / 1000), ranAt: new Date().toISOString() } });
+    writeFileSync(runInfoPath, `${JSON.stringify(runInfo, null, 2)}\n`);
     if (r.status !== 0) {
-      console.error(`mutation: stryker failed for group ${g} (exit ${r.status})`);
+      console.error(`mutation: stryker failed for ${run.name} (exit ${r.status})`);
       process.exit(1);
     }
   }
@@ -55,14 +92,25 @@ if (!args.includes('--summarise')) {
 const equivalents: Equivalent[] = JSON.parse(readFileSync('bench/mutation-equivalent.json', 'utf8'));
 const isEquivalent = (file: string, m: Mutant) =>
   equivalents.find(
-    (e) => e.file === file && e.line === m.location.start.line && e.mutator === m.mutatorName && (e.replacement === undefined || e.replacement === m.replacement),
+    (e) =>
+      e.file === file &&
+      e.line === m.location.start.line &&
+      (e.column === undefined || e.column === m.location.start.column) &&
+      e.mutator === m.mutatorName && (e.replacement === undefined || e.replacement === m.replacement),
   );
 
-const files: Record<string, unknown> = {};
-const unmatched = new Set(equivalents);
-for (const g of ['unit', 'services'] as const) {
-  const path = `reports/mutation/${g}/mutation.json`;
-  if (!existsSync(path)) continue;
+// every report under reports/mutation/<run>/; a file takes the result of its newest report
+const reports = (existsSync('reports/mutation') ? readdirSync('reports/mutation') : [])
+  .map((name) => ({ name, path: `reports/mutation/${name}/mutation.json` }))
+  .filter((r) => existsSync(r.path))
+  .map((r) => ({ ...r, mtime: statSync(r.path).mtimeMs }))
+  .sort((a, b) => a.mtime - b.mtime);
+
+const previous = existsSync('bench/results/mutation.json') ? JSON.parse(readFileSync('bench/results/mutation.json', 'utf8')) : {};
+const files: Record<string, unknown> = { ...(previous.files ?? {}) };
+for (const f of Object.keys(files)) if (!(f in TARGETS)) delete files[f];
+const matched = new Set<Equivalent>();
+for (const { name, path } of reports) {
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
   for (const [abs, f] of Object.entries(report.files)) {
     const file = relative(process.cwd(), abs).replaceAll('\\', '/');
@@ -72,7 +120,7 @@ for (const g of ['unit', 'services'] as const) {
       const eq = m.status === 'Survived' || m.status === 'NoCoverage' ? isEquivalent(file, m) : undefined;
       if (eq) {
         count.equivalent++;
-        unmatched.delete(eq);
+        matched.add(eq);
         continue;
       }
       if (m.status === 'Killed') count.killed++;
@@ -85,19 +133,28 @@ for (const g of ['unit', 'services'] as const) {
     }
     const detected = count.killed + count.timeout;
     const valid = detected + count.survived + count.noCoverage;
-    files[file] = { group: g, ...count, score: valid === 0 ? 100 : Math.round((detected / valid) * 1000) / 10, survivors };
+    files[file] = {
+      run: name,
+      runSeconds: runInfo[name]?.seconds ?? null,
+      ranAt: runInfo[name]?.ranAt ?? null,
+      ...count,
+      score: valid === 0 ? 100 : Math.round((detected / valid) * 1000) / 10,
+      survivors,
+    };
   }
 }
 
-const previous = existsSync('bench/results/mutation.json') ? JSON.parse(readFileSync('bench/results/mutation.json', 'utf8')) : {};
+const sorted = Object.fromEntries(Object.keys(TARGETS).filter((f) => f in files).map((f) => [f, files[f]]));
+const unmatched = equivalents.filter((e) => !matched.has(e));
 const summary = {
-  ranAt: new Date().toISOString(),
+  summarisedAt: new Date().toISOString(),
   tool: 'StrykerJS 9.6.1, vitest runner, perTest coverage',
-  seconds: { ...(previous.seconds ?? {}), ...seconds },
-  files,
-  staleEquivalents: [...unmatched].map((e) => `${e.file}:${e.line} ${e.mutator}`),
+  note: 'Each file is the result of its latest run (run: a single file or a group); runSeconds is that run\'s wall time.',
+  files: sorted,
+  notYetRun: Object.keys(TARGETS).filter((f) => !(f in files)),
+  staleEquivalents: unmatched.map((e) => `${e.file}:${e.line} ${e.mutator}`),
 };
 writeFileSync('bench/results/mutation.json', `${JSON.stringify(summary, null, 2)}\n`);
-for (const [file, s] of Object.entries(files) as [string, { score: number; survived: number; noCoverage: number; equivalent: number }][])
+for (const [file, s] of Object.entries(sorted) as [string, { score: number; survived: number; noCoverage: number; equivalent: number }][])
   console.log(`${s.score.toFixed(1).padStart(6)} %  ${file}  (survived ${s.survived}, no coverage ${s.noCoverage}, equivalent ${s.equivalent})`);
-if (unmatched.size > 0) console.log(`equivalents that matched no surviving mutant (stale entries?): ${summary.staleEquivalents.join(', ')}`);
+if (unmatched.length > 0) console.log(`equivalents that matched no surviving mutant (stale entries?): ${summary.staleEquivalents.join(', ')}`);

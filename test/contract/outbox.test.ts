@@ -12,7 +12,9 @@ import { createRedisKv } from '@strata/core/adapters/kv/redis';
 import { createPgliteSql } from '@strata/core/adapters/sql/pglite';
 import { cacheKeys, cacheTags, createCache, type Cache } from '@strata/core/cache/index';
 import { migrate } from '@strata/core/migrate/files';
-import { commitWrite, outboxBacklog, sweepOutbox } from '@strata/core/outbox/outbox';
+import { StrataError } from '@strata/core/errors';
+import type { NonceClaim } from '@strata/core/identity/nonces';
+import { commitWrite, outboxBacklog, sweepOutbox, type Invalidation } from '@strata/core/outbox/outbox';
 import { stmt, type Sql } from '@strata/core/ports/sql';
 import { serviceDeps, type TestStack } from '../support/deps';
 import { describeWith } from '../support/reachable';
@@ -166,6 +168,84 @@ function outboxSuite(name: string, open: () => Promise<Store & { close(): Promis
       expect(r).toEqual({ results: [[]], invalidated: true });
       expect(await s.sql.query('SELECT count(*)::int AS n FROM cache_outbox')).toEqual(before);
       expect(await auditFor(`probe:${id}`)).toEqual([{ n: 1 }]);
+    });
+
+    /** An invalidator that records what it is asked and applies nothing. */
+    const recorder = () => {
+      const calls: Invalidation[] = [];
+      return { calls, cache: { invalidate: async (inv: Invalidation) => (calls.push(inv), { applied: true }) } };
+    };
+    const probeWrite = (id: string, o: { nonce?: NonceClaim; sql?: Sql; cache?: { invalidate: (i: Invalidation) => Promise<{ applied: boolean }> }; v?: number | null } = {}) =>
+      commitWrite(
+        { sql: o.sql ?? s.sql, cache: o.cache ?? s.cache, waitUntil },
+        {
+          statements: [stmt('INSERT INTO outbox_probe (id, v) VALUES ($1, $2) RETURNING v', [id, o.v === undefined ? 1 : o.v])],
+          invalidate: { keys: [], tags: [cacheTags.of('t', id)] },
+          audit: { actor: 'system:test', action: 'probe.write', resource: `probe:${id}` },
+          nonce: o.nonce ?? null,
+        },
+      );
+    const probe = (id: string) => s.sql.query<{ v: number }>('SELECT v FROM outbox_probe WHERE id = $1', [id]);
+    const claimOf = (nonce: string): NonceClaim => ({ identityKey: `02${'c'.repeat(64)}`, nonce, signedAt: new Date(), claimed: false });
+
+    it('claims a nonce inside the write: a replay writes nothing, a claim already held is not claimed again', async () => {
+      const nonce = randomUUID();
+      const first = claimOf(nonce);
+      const a = randomUUID();
+      // the caller's results exclude the claim's own row
+      expect(await probeWrite(a, { nonce: first, v: 7 })).toMatchObject({ results: [[{ v: 7 }]] });
+      expect(first.claimed).toBe(true);
+      const b = randomUUID();
+      await expect(probeWrite(b, { nonce: claimOf(nonce) })).rejects.toMatchObject({ code: 'nonce-replayed' });
+      expect(await probe(b)).toEqual([]);
+      expect(await auditFor(`probe:${b}`)).toEqual([{ n: 0 }]);
+      expect(await rowsFor(cacheTags.of('t', b))).toEqual([]);
+      // the same request writing again (its claim already committed) is no replay
+      const c = randomUUID();
+      expect(await probeWrite(c, { nonce: first })).toMatchObject({ results: [[{ v: 1 }]] });
+      expect(await probe(c)).toEqual([{ v: 1 }]);
+    });
+
+    it('a failing write that carries a claim reports its own error, and leaves the nonce unclaimed', async () => {
+      const claim = claimOf(randomUUID());
+      const id = randomUUID();
+      const err = await probeWrite(id, { nonce: claim, v: null }).catch((e: unknown) => e);
+      expect(err).not.toMatchObject({ code: 'nonce-replayed' });
+      expect(claim.claimed).toBe(false);
+      expect(await probe(id)).toEqual([]);
+      expect(await probeWrite(id, { nonce: claim })).toMatchObject({ results: [[{ v: 1 }]] });
+    });
+
+    it('an unreachable database is `unavailable` with its cause; any other error passes through as it is', async () => {
+      const failing = (e: unknown): Sql => ({ ...s.sql, batch: async () => { throw e; } });
+      const cause = new Error('ECONNREFUSED');
+      const down = new StrataError('unavailable', 'pg down', { cause });
+      for (const nonce of [undefined, claimOf(randomUUID())]) {
+        const e = await probeWrite(randomUUID(), { sql: failing(down), nonce }).catch((x: unknown) => x);
+        expect(e).toBeInstanceOf(StrataError);
+        expect(e).toMatchObject({ code: 'unavailable', message: 'The database is unavailable; nothing was written. Retry later.' });
+        expect((e as Error).cause).toBe(cause);
+      }
+      const bare = new StrataError('unavailable', 'pg down');
+      expect(((await probeWrite(randomUUID(), { sql: failing(bare) }).catch((x: unknown) => x)) as Error).cause).toBe(bare);
+      for (const other of [new StrataError('conflict', 'no'), new Error('syntax error')]) {
+        expect(await probeWrite(randomUUID(), { sql: failing(other), nonce: claimOf(randomUUID()) }).catch((x: unknown) => x)).toBe(other);
+      }
+    });
+
+    it('asks Kv nothing when there is nothing to invalidate or nothing pending', async () => {
+      const r = recorder();
+      const id = randomUUID();
+      await commitWrite(
+        { sql: s.sql, cache: r.cache, waitUntil },
+        { statements: [stmt('INSERT INTO outbox_probe (id, v) VALUES ($1, 1)', [id])], invalidate: { keys: [], tags: [] }, audit: { actor: 'system:test', action: 'probe.write', resource: `probe:${id}` } },
+      );
+      expect(await sweepOutbox({ sql: s.sql, cache: r.cache }, { olderThanSec: 1e9 })).toEqual({ applied: 0, failed: 0, pending: 0 });
+      expect(r.calls).toEqual([]);
+      // and a write that has something to invalidate asks once, with exactly its keys and tags
+      await probeWrite(randomUUID(), { cache: r.cache });
+      expect(r.calls).toHaveLength(1);
+      await settle();
     });
   });
 }

@@ -9,8 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryKv } from '@strata/core/adapters/kv/memory';
 import { cacheKeys, cacheTags, createCache, type CacheOptions } from '@strata/core/cache/index';
+import { COMPRESS_FROM_BYTES, decodeEntry, deepFreeze, encodeEntry, markersMatch, type Entry } from '@strata/core/cache/entry';
 import { applyInvalidation, markerTtlMs, newMarkerToken } from '@strata/core/cache/invalidate';
 import { keyVersionKey, leaseKey, tagVersionKey } from '@strata/core/cache/keys';
+import { DEFAULT_NAMESPACES, maxHorizonMs, type NamespaceTable } from '@strata/core/cache/namespaces';
+import type { Kv } from '@strata/core/ports/kv';
 import { manualClock } from '@strata/core/ports/clock';
 import { gate, randomVersionId, wrapKv } from '../support/cache-wrappers';
 
@@ -262,5 +265,257 @@ describe('the lease', () => {
     expect(kv.calls.filter((c) => c === 'set')).toEqual([]);
     kv.mode = 'ok';
     expect(await kv.mget([key, leaseKey(key)])).toEqual([null, null]);
+  });
+});
+
+describe('the L2 entry format', () => {
+  const entry = (v: unknown): Entry => ({ v, f: 1, s: 2, g: 3, t: { 'kver:a': 'x.1', 'tv:b': null } });
+
+  it('is plain JSON below COMPRESS_FROM_BYTES and gzip from exactly that length on, both reading back the same', async () => {
+    const overhead = JSON.stringify(entry('')).length;
+    const below = entry('x'.repeat(COMPRESS_FROM_BYTES - overhead - 1));
+    const at = entry('x'.repeat(COMPRESS_FROM_BYTES - overhead));
+    expect(JSON.stringify(at).length).toBe(COMPRESS_FROM_BYTES);
+    const plain = await encodeEntry(below);
+    expect(plain).toBe(JSON.stringify(below));
+    const packed = await encodeEntry(at);
+    expect(packed.startsWith('z1:')).toBe(true);
+    expect(packed.length).toBeLessThan(COMPRESS_FROM_BYTES / 10); // repetitive JSON shrinks
+    expect(await decodeEntry(plain)).toEqual(below);
+    expect(await decodeEntry(packed)).toEqual(at);
+  });
+
+  it('reads anything it cannot parse as absent (null), never as a value or an error', async () => {
+    for (const raw of [null, undefined, '', 'not json', '{"v":1}', JSON.stringify({ v: 1, f: 1, s: 2, g: 3, t: { k: 5 } }), 'z1:!!!', 'z1:' + Buffer.from('plain').toString('base64')]) {
+      expect(await decodeEntry(raw)).toBeNull();
+    }
+  });
+
+  it('matches markers only when every one asked for was recorded with the token it holds now', () => {
+    const e = entry(1);
+    expect(markersMatch(e, { 'kver:a': 'x.1', 'tv:b': null })).toBe(true);
+    expect(markersMatch(e, { 'kver:a': 'x.1' })).toBe(true);
+    expect(markersMatch(e, { 'kver:a': 'x.2', 'tv:b': null })).toBe(false);
+    expect(markersMatch(e, { 'kver:a': 'x.1', 'tv:b': 'y.1' })).toBe(false);
+    // a marker the entry never recorded (a tag added since) does not match, even as "absent"
+    expect(markersMatch(e, { 'kver:a': 'x.1', 'tv:c': null })).toBe(false);
+  });
+
+  it('deepFreeze freezes every nested object and array, and passes nulls and primitives through', () => {
+    const v = deepFreeze({ a: null, b: [1, { c: 'x', d: undefined }], e: 5 });
+    expect(Object.isFrozen(v) && Object.isFrozen(v.b) && Object.isFrozen(v.b[1])).toBe(true);
+    expect(() => {
+      (v.b[1] as { c: string }).c = 'y';
+    }).toThrow(TypeError);
+    expect(deepFreeze(null)).toBeNull();
+    expect(deepFreeze('s')).toBe('s');
+    // an already frozen object is returned as is (its unfrozen children stay as they are)
+    const inner = { n: 1 };
+    const outer = Object.freeze({ inner });
+    expect(deepFreeze(outer)).toBe(outer);
+    expect(Object.isFrozen(inner)).toBe(false);
+  });
+});
+
+describe('applyInvalidation (the outbox sweeper primitive)', () => {
+  const HOUR = 3_600_000;
+
+  it('frees the invalidated keys at once and bumps their markers, in one atomic batch', async () => {
+    const { clock, kv } = setup();
+    const key = cacheKeys.asset(randomVersionId());
+    const tag = cacheTags.of('t', randomUUID());
+    await kv.set(key, 'cached bytes', { px: 60_000 });
+    const batches: { atomic?: boolean }[] = [];
+    const recording: Kv = { ...kv, exec: (commands, opts) => (batches.push({ ...opts }), kv.exec(commands, opts)) };
+    expect(await applyInvalidation(recording, { keys: [key, key], tags: [tag] }, { clock })).toEqual({ applied: true });
+    expect(await kv.mget([key])).toEqual([null]);
+    const [kver, tv] = await kv.mget([keyVersionKey(key), tagVersionKey(tag)]);
+    expect(kver).toMatch(/^[0-9a-z]+\.[0-9a-f]{16}$/);
+    expect(tv).toBe(kver);
+    // DEL and every marker SET go together: a reader never sees the value gone but the markers unbumped
+    expect(batches).toEqual([{ atomic: true }]);
+  });
+
+  it('refuses a malformed invalidation for good, and treats one with nothing valid in it as done without asking Kv', async () => {
+    const { clock, kv } = setup();
+    const down: Kv = { ...kv, exec: async () => { throw new Error('kv down'); } };
+    for (const bad of [null, 'tags', { keys: 'k' }, { tags: [1] }]) {
+      expect(await applyInvalidation(down, bad, { clock })).toEqual({ applied: false, reason: 'invalid' });
+    }
+    for (const empty of [{}, { keys: [], tags: [] }, { keys: ['not a cache key'], tags: ['NOT A TAG'] }]) {
+      expect(await applyInvalidation(down, empty, { clock })).toEqual({ applied: true });
+    }
+    expect(await applyInvalidation(down, { tags: [cacheTags.of('t', randomUUID())] }, { clock })).toEqual({ applied: false, reason: 'kv-unavailable' });
+  });
+
+  it('markers live the longest entry horizon plus an hour, and never less than a day', () => {
+    const scaled = (secs: number) =>
+      Object.fromEntries(Object.entries(DEFAULT_NAMESPACES).map(([ns, w]) => [ns, { ...w, fresh: secs, stale: secs, grace: secs, negative: secs }])) as unknown as NamespaceTable;
+    expect(markerTtlMs(scaled(1))).toBe(24 * HOUR);
+    const long = scaled(30 * 86_400);
+    expect(markerTtlMs(long) - maxHorizonMs(long)).toBe(HOUR);
+  });
+
+  it('tokens always carry 16 hex digits of randomness', () => {
+    const clock = manualClock();
+    for (let i = 0; i < 300; i++) expect(newMarkerToken(clock)).toMatch(/^[0-9a-z]+\.[0-9a-f]{16}$/);
+  });
+});
+
+describe('the engine at the edges of its windows, and what it counts', () => {
+  // assets: fresh 300 s, stale 60 s, grace 3600 s, L1 5 s; random() = 0.5 → no jitter
+  const fill = async () => {
+    const { clock, kv, isolate } = setup();
+    const a = isolate();
+    const key = cacheKeys.asset(randomVersionId());
+    await a.get('assets', key, async () => ({ n: 1 }));
+    await a.settle();
+    return { clock, kv, isolate, a, key };
+  };
+
+  it('fresh ends exactly at freshUntil, stale exactly at staleUntil', async () => {
+    const { clock, isolate, key } = await fill();
+    clock.advance(300 * S - 1);
+    expect((await isolate().get('assets', key, async () => ({ n: 2 }))).status).toBe('hit');
+    clock.advance(1);
+    const b = isolate();
+    expect(await b.get('assets', key, async () => ({ n: 2 }))).toEqual({ value: { n: 1 }, status: 'stale', tier: 'l2' });
+    await b.settle();
+    const { clock: c2, isolate: i2, key: k2 } = await fill();
+    c2.advance(360 * S);
+    expect(await i2().get('assets', k2, async () => ({ n: 2 }))).toEqual({ value: { n: 2 }, status: 'miss', tier: 'origin' });
+  });
+
+  it('L1 serves for its window (5 s) and not a millisecond longer', async () => {
+    const { clock, kv, a, key } = await fill();
+    const reads = () => kv.calls.filter((c) => c === 'mget').length;
+    const before = reads();
+    clock.advance(5 * S - 1);
+    expect((await a.get('assets', key, async () => ({ n: 2 }))).tier).toBe('l1');
+    expect(reads()).toBe(before);
+    clock.advance(1);
+    expect((await a.get('assets', key, async () => ({ n: 2 }))).tier).toBe('l2');
+  });
+
+  it('counts loads, fills and failed background refreshes', async () => {
+    const { clock, isolate, key } = await fill();
+    const b = isolate();
+    expect(b.stats()).toMatchObject({ loads: 0, fills: { ok: 0, failed: 0 }, refreshes: { started: 0, failed: 0 } });
+    clock.advance(300 * S); // stale: serves, and refreshes in the background, which fails
+    expect((await b.get('assets', key, async () => Promise.reject(new Error('origin down')))).status).toBe('stale');
+    await b.settle();
+    expect(b.stats()).toMatchObject({ loads: 1, fills: { ok: 0, failed: 0 }, refreshes: { started: 1, failed: 1 } });
+    const c = isolate();
+    await c.get('assets', cacheKeys.asset(randomVersionId()), async () => ({ n: 3 }));
+    await c.settle();
+    expect(c.stats()).toMatchObject({ loads: 1, fills: { ok: 1, failed: 0 }, refreshes: { started: 0, failed: 0 } });
+  });
+
+  it('refuses an unknown namespace, a malformed key, and a tag list with any malformed tag', async () => {
+    const c = setup().isolate();
+    const key = cacheKeys.asset(randomVersionId());
+    const load = async () => ({ n: 1 });
+    await expect(c.get('nope' as never, key, load)).rejects.toThrow(new TypeError('unknown cache namespace: nope'));
+    await expect(c.get('assets', 'not a key', load)).rejects.toThrow(new TypeError('cache: invalid key'));
+    await expect(c.get('assets', key, load, { tags: [cacheTags.of('t', randomUUID()), 'NOT A TAG'] })).rejects.toThrow(new TypeError('cache: invalid tag'));
+  });
+
+  it('invalidates Kv in one atomic batch', async () => {
+    const { kv } = setup();
+    const batches: unknown[] = [];
+    const recording = { ...kv, exec: (commands: Parameters<typeof kv.exec>[0], opts: Parameters<typeof kv.exec>[1]) => (batches.push(opts), kv.exec(commands, opts)) };
+    const c = createCache({ kv: recording, clock: manualClock(), kvTimeoutMs: 2000 });
+    expect(await c.invalidate({ keys: [cacheKeys.asset(randomVersionId())], tags: [cacheTags.of('t', randomUUID())] })).toEqual({ applied: true });
+    expect(batches).toEqual([{ atomic: true }]);
+  });
+
+  it('an invalidation of another tag leaves an in-flight load joinable', async () => {
+    const { isolate } = setup();
+    const c = isolate();
+    const key = cacheKeys.asset(randomVersionId());
+    const [mine, other] = [cacheTags.of('t', randomUUID()), cacheTags.of('t', randomUUID())];
+    const release = gate();
+    let calls = 0;
+    const load = async () => {
+      calls++;
+      await release.promise;
+      return { n: calls };
+    };
+    const first = c.get('assets', key, load, { tags: [mine] });
+    await c.invalidate({ tags: [other] });
+    const second = c.get('assets', key, load, { tags: [mine] });
+    release.open();
+    expect((await first).value).toEqual({ n: 1 });
+    expect((await second).value).toEqual({ n: 1 });
+    expect(calls).toBe(1);
+    await c.settle();
+  });
+
+  it('a detached load finishing late does not detach the load that replaced it', async () => {
+    const { isolate } = setup();
+    const c = isolate();
+    const key = cacheKeys.asset(randomVersionId());
+    const gates = [gate(), gate()];
+    let calls = 0;
+    const load = async () => {
+      const i = calls++;
+      await gates[Math.min(i, 1)]!.promise;
+      return { n: i + 1 };
+    };
+    const first = c.get('assets', key, load);
+    await c.invalidate({ keys: [key] }); // detaches the first load
+    const second = c.get('assets', key, load);
+    gates[0]!.open();
+    await first; // finishing must not remove the second flight
+    const third = c.get('assets', key, load);
+    gates[1]!.open();
+    expect((await second).value).toEqual({ n: 2 });
+    expect((await third).value).toEqual({ n: 2 });
+    expect(calls).toBe(2);
+    await c.settle();
+  });
+
+  it('a failing load that does not hold the lease leaves the holder\'s lease alone', async () => {
+    const { kv, isolate } = setup({ lease: { pollMs: 5, waitMs: 20 } });
+    const [a, b, c] = [isolate(), isolate(), isolate()];
+    const key = cacheKeys.bundle(randomVersionId(), 8);
+    const loaded = gate();
+    const never = gate();
+    void a.get('bundles', key, async () => {
+      loaded.open();
+      await never.promise;
+      return { n: 1 };
+    }, { lease: true });
+    await loaded.promise;
+    // b waits for the lease, then loads itself and fails; c does not ask for the lease and fails
+    await expect(b.get('bundles', key, async () => Promise.reject(new Error('b down')), { lease: true })).rejects.toThrow('b down');
+    await expect(c.get('bundles', key, async () => Promise.reject(new Error('c down')))).rejects.toThrow('c down');
+    await Promise.all([b.settle(), c.settle()]);
+    expect((await kv.mget([leaseKey(key)]))[0]).not.toBeNull();
+    never.open();
+    await a.settle();
+  });
+
+  it('a waiter whose Kv fails mid-wait loads itself at once', async () => {
+    const { kv, isolate } = setup({ lease: { pollMs: 5, waitMs: 2000 } });
+    const [a, b] = [isolate(), isolate()];
+    const key = cacheKeys.bundle(randomVersionId(), 8);
+    const loaded = gate();
+    const never = gate();
+    void a.get('bundles', key, async () => {
+      loaded.open();
+      await never.promise;
+      return { n: 1 };
+    }, { lease: true });
+    await loaded.promise;
+    const started = Date.now();
+    const waiting = b.get('bundles', key, async () => ({ n: 2 }), { lease: true });
+    await new Promise((r) => setTimeout(r, 12));
+    kv.mode = 'throw';
+    expect(await waiting).toEqual({ value: { n: 2 }, status: 'miss', tier: 'origin' });
+    expect(Date.now() - started).toBeLessThan(1500); // not the whole 2 s wait
+    kv.mode = 'ok';
+    never.open();
+    await Promise.all([a.settle(), b.settle()]);
   });
 });

@@ -1,7 +1,7 @@
 import { PrivateKey } from '@bsv/sdk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { identityMessage, verifyIdentity, type IdentityInput } from '@strata/core/identity/verify';
+import { identityMessage, isValidNonce, isValidTimestamp, verifyIdentity, verifyMessageSignature, type IdentityInput } from '@strata/core/identity/verify';
 import { signRequest } from '../support/identity';
 
 const alice = PrivateKey.fromRandom();
@@ -87,5 +87,66 @@ describe('identity signatures', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('identity signatures: the message, the header checks and their order', () => {
+  it('signs exactly the documented v2 message, with the method upper-cased', () => {
+    expect(identityMessage({ method: 'post', path: '/a?b=1', timestamp: 1_800_000_000, nonce: 'nonce-123', body: '{"x":1}' })).toBe(
+      'strata-identity-v2\nPOST\n/a?b=1\n1800000000\nnonce-123\n{"x":1}',
+    );
+  });
+
+  it('accepts only strings as nonces and timestamps', () => {
+    expect(isValidNonce(12_345_678_901)).toBe(false);
+    expect(isValidTimestamp(1_800_000_000)).toBe(false);
+    expect(isValidNonce('nonce-123')).toBe(true);
+    expect(isValidTimestamp('1800000000')).toBe(true);
+    // an absent header is not the string "undefined" (nine characters of the nonce charset)
+    expect(check({ ...sig(alice), nonce: undefined })).toEqual({ ok: false, reason: 'missing/invalid X-Nonce' });
+  });
+
+  it('a signature that is hex of the right length but not DER is a bad X-Signature, not a bad key', () => {
+    const h = sig(alice);
+    expect(check({ ...h, signature: '30'.repeat(70) })).toEqual({ ok: false, reason: 'missing/invalid X-Signature' });
+    expect(check({ ...h, signature: 'ab'.repeat(70) })).toEqual({ ok: false, reason: 'missing/invalid X-Signature' });
+  });
+
+  it('names the first malformed header in order key, nonce, signature, timestamp, before any window or curve check', () => {
+    const h = sig(alice, REQ, { timestamp: NOW - 86_400 }); // stale as well
+    const badKey = `04${'a'.repeat(64)}`;
+    expect(check({ ...h, identityKey: badKey, nonce: 'short' })).toEqual({ ok: false, reason: 'missing/invalid X-Identity-Key' });
+    expect(check({ ...h, identityKey: badKey })).toEqual({ ok: false, reason: 'missing/invalid X-Identity-Key' });
+    expect(check({ ...h, identityKey: undefined, nonce: 'short' })).toEqual({ ok: false, reason: 'missing/invalid X-Identity-Key' });
+    expect(check({ ...h, nonce: 'short', signature: 'xyz' })).toEqual({ ok: false, reason: 'missing/invalid X-Nonce' });
+    expect(check({ ...h, signature: 'zz'.repeat(70) })).toEqual({ ok: false, reason: 'missing/invalid X-Signature' });
+    expect(check({ ...h, signature: `${'ab'.repeat(64)}a` })).toEqual({ ok: false, reason: 'missing/invalid X-Signature' }); // odd length
+    expect(check({ ...h, signature: undefined, timestamp: 'x' })).toEqual({ ok: false, reason: 'missing/invalid X-Signature' });
+    expect(check({ ...h, timestamp: '01' })).toEqual({ ok: false, reason: 'missing/invalid X-Timestamp' });
+    // a well-formed but undecodable signature is only parsed after the window: a stale capture costs no parsing
+    expect(check({ ...h, signature: 'ab'.repeat(70) })).toEqual({ ok: false, reason: 'timestamp-outside-window' });
+    expect(check(h)).toEqual({ ok: false, reason: 'timestamp-outside-window' });
+  });
+
+  it('verifyMessageSignature (manifest signatures) names what is wrong and never throws', () => {
+    const key = alice.toPublicKey().toString();
+    const der = alice.sign('v1', 'utf8').toDER('hex') as string;
+    expect(verifyMessageSignature(key, 'v1', der)).toBe('ok');
+    expect(verifyMessageSignature(key, 'v2', der)).toBe('signature-invalid');
+    expect(verifyMessageSignature(bob.toPublicKey().toString(), 'v1', der)).toBe('signature-invalid');
+    expect(verifyMessageSignature(key, 'v1', 'zz'.repeat(70))).toBe('invalid-encoding');
+    expect(verifyMessageSignature(key, 'v1', `${der}0`)).toBe('invalid-encoding');
+    expect(verifyMessageSignature(key, 'v1', 'ab'.repeat(70))).toBe('invalid-encoding');
+    expect(verifyMessageSignature(key, 'v1', der.slice(0, 100))).toBe('invalid-encoding');
+    expect(verifyMessageSignature(`04${key.slice(2)}`, 'v1', der)).toBe('invalid-key');
+    expect(verifyMessageSignature(`02${'ff'.repeat(32)}`, 'v1', der)).toBe('invalid-key');
+    expect(verifyMessageSignature(`02${'00'.repeat(31)}05`, 'v1', der)).toBe('invalid-key');
+  });
+
+  it('signs and verifies a body outside ASCII as its UTF-8 bytes', () => {
+    const req = { method: 'POST', path: '/producers/register', body: JSON.stringify({ name: 'Zürich ✓ データ' }) };
+    const h = signRequest(alice, req, { timestamp: NOW });
+    expect(check({ ...h, ...req }).ok).toBe(true);
+    expect(check({ ...h, ...req, body: req.body.replace('ü', 'u') })).toEqual({ ok: false, reason: 'signature-invalid' });
   });
 });

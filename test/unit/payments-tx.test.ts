@@ -9,7 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StrataError } from '@strata/core/errors';
 import { decodePaymentTx } from '@strata/core/payments/tx';
-import { buildTemplate, p2pkhScriptForKey, templateHashOf, unpaidOutput } from '@strata/core/payments/template';
+import { RAW_TX_MAX_HEX } from '@strata/core/catalog/raw-tx';
+import { Beef } from '@bsv/sdk';
+import { buildTemplate, p2pkhScriptForKey, producerScript, templateHashOf, unpaidOutput } from '@strata/core/payments/template';
 import { buildPayment } from '../support/payments-world';
 
 const S = (n: number) => `76a914${n.toString(16).padStart(40, '0')}88ac`;
@@ -103,5 +105,133 @@ describe('unpaidOutput', () => {
     // 10 takes the 100, 5 takes the 9: a valid assignment exists whatever order the outputs come in
     expect(unpaidOutput(req, [{ scriptHex: S(1), satoshis: 9 }, { scriptHex: S(1), satoshis: 100 }])).toBeNull();
     expect(unpaidOutput(req, [{ scriptHex: S(1), satoshis: 9 }, { scriptHex: S(1), satoshis: 4 }])).toEqual({ scriptHex: S(1), satoshis: 10 });
+  });
+});
+
+describe('decodePaymentTx: what each refusal says', () => {
+  const FORMAT = 'rawTxHex must be an even-length hex string of a transaction.';
+  /** The StrataError decodePaymentTx throws for `hex`. */
+  const refusal = (hex: string) => {
+    try {
+      decodePaymentTx(hex);
+    } catch (e) {
+      expect(e).toBeInstanceOf(StrataError);
+      const err = e as StrataError;
+      expect(err.extra.hint).toBe('rawTxHex');
+      if (err.code === 'bad-request') expect(err.extra.issues).toEqual([{ path: 'body.rawTxHex', message: err.message }]);
+      return { code: err.code, message: err.message };
+    }
+    throw new Error(`decoded: ${hex.slice(0, 40)}`);
+  };
+  const le64 = (n: bigint) => Buffer.from(Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn))).toString('hex');
+  /** One input (empty script), one output of `value` paying OP_TRUE. */
+  const rawTx = (value: string) => `01000000 01 ${'11'.repeat(36)} 00 ffffffff 01 ${value} 01 51 00000000`.replaceAll(' ', '');
+  const EF_HEAD = '01000000' + '0000000000ef';
+  /** The EF of a one-input payment with the input's amount replaced. */
+  const efWithInputSats = (ef: string, sats: bigint) => {
+    const b = Buffer.from(ef, 'hex');
+    let at = 10 + 1 + 36; // version, marker, nIn (1), outpoint
+    at += 1 + b[at]! + 4; // unlocking script (short) and sequence
+    return `${ef.slice(0, at * 2)}${le64(sats)}${ef.slice(at * 2 + 16)}`;
+  };
+
+  it('too long is payload-too-large; exactly the limit is judged on its content', () => {
+    // EF and BEEF carry more than the plain transaction: the submission may be twice a raw tx's limit
+    const beefOf = (hexChars: number) => `0100beef${'ab'.repeat((hexChars - 8) / 2)}`;
+    expect(refusal(beefOf(RAW_TX_MAX_HEX * 2 + 2))).toEqual({ code: 'payload-too-large', message: `rawTxHex exceeds ${RAW_TX_MAX_HEX * 2} hex characters.` });
+    expect(refusal(beefOf(RAW_TX_MAX_HEX * 2))).toEqual({ code: 'bad-request', message: 'rawTxHex is not a well-formed BEEF.' });
+    // the plain transaction inside is held to the raw limit, and the refusal names the field sent
+    expect(refusal('ab'.repeat(RAW_TX_MAX_HEX)).code).toBe('payload-too-large');
+  });
+
+  it('anything but whole hex bytes, at least 10 of them, is a format error', async () => {
+    const p = await buildPayment([{ scriptHex: S(1), satoshis: 10 }]);
+    for (const hex of ['', 'ab'.repeat(9), `zz${p.rawTx}`, `${p.rawTx}zz`, `${p.rawTx}0`, `${p.rawTx.slice(0, 20)} ${p.rawTx.slice(20)}`]) {
+      expect(refusal(hex)).toEqual({ code: 'bad-request', message: FORMAT });
+    }
+    // ten bytes pass the format check and fail as a transaction instead
+    expect(refusal('01000000' + '00'.repeat(6)).message).not.toBe(FORMAT);
+  });
+
+  it('BEEF V1, V2 and Atomic BEEF all yield the subject transaction', async () => {
+    const p = await buildPayment([{ scriptHex: S(1), satoshis: 950 }]);
+    const v2 = Beef.fromString(p.beef, 'hex');
+    v2.version = 0xefbe0002 as never;
+    const atomic = Buffer.from(p.tx.toAtomicBEEF()).toString('hex');
+    for (const hex of [p.beef, v2.toHex(), atomic]) {
+      expect(hex.slice(0, 8)).toMatch(/^(0100beef|0200beef|01010101)$/);
+      expect(decodePaymentTx(hex)).toMatchObject({ format: 'beef', txid: p.txid, feeSat: null, submittedHex: hex });
+    }
+    // an Atomic BEEF names its subject: the funding transaction inside it is chosen when named
+    const funding = p.tx.inputs[0]!.sourceTransaction!;
+    const naming = (txid: string) => `01010101${Buffer.from(txid, 'hex').reverse().toString('hex')}${atomic.slice(72)}`;
+    expect(decodePaymentTx(naming(funding.id('hex'))).txid).toBe(funding.id('hex'));
+    expect(refusal(naming('ab'.repeat(32)))).toEqual({ code: 'bad-request', message: 'rawTxHex (BEEF) does not contain its subject transaction.' });
+    expect(refusal(`${p.beef.slice(0, 8)}${'ff'.repeat(12)}`)).toEqual({ code: 'bad-request', message: 'rawTxHex is not a well-formed BEEF.' });
+  });
+
+  it('an output above 2^53 satoshis is refused', () => {
+    expect(decodePaymentTx(rawTx(le64(2n ** 53n - 1n))).outputs).toEqual([{ scriptHex: '51', satoshis: 2 ** 53 - 1 }]);
+    for (const n of [2n ** 53n, 2n ** 64n - 1n]) expect(refusal(rawTx(le64(n)))).toEqual({ code: 'bad-request', message: 'rawTxHex is not a transaction.' });
+  });
+
+  it('extended format: the fee is inputs minus outputs, never negative, inputs within 2^53', async () => {
+    const p = await buildPayment([{ scriptHex: S(1), satoshis: 950 }]);
+    const outSum = BigInt(decodePaymentTx(p.rawTx).outputs.reduce((a, o) => a + o.satoshis, 0));
+    expect(decodePaymentTx(efWithInputSats(p.ef, outSum))).toMatchObject({ format: 'ef', txid: p.txid, feeSat: 0 });
+    expect(refusal(efWithInputSats(p.ef, outSum - 1n))).toEqual({ code: 'bad-request', message: 'rawTxHex spends more than its inputs hold.' });
+    expect(refusal(efWithInputSats(p.ef, 2n ** 64n - 1n))).toEqual({ code: 'bad-request', message: 'rawTxHex (extended format) inputs exceed 2^53 satoshis.' });
+  });
+
+  it('extended format: a missing, zero or oversized input count, and truncation, say so', async () => {
+    const BAD_COUNT = 'rawTxHex (extended format) has a bad input count.';
+    const TRUNCATED = 'rawTxHex (extended format) is truncated.';
+    expect(refusal(EF_HEAD)).toEqual({ code: 'bad-request', message: BAD_COUNT }); // no count at all
+    expect(refusal(`${EF_HEAD}00${'00'.repeat(60)}`)).toEqual({ code: 'bad-request', message: BAD_COUNT });
+    expect(refusal(`${EF_HEAD}fde803${'00'.repeat(400)}`)).toEqual({ code: 'bad-request', message: BAD_COUNT }); // 1000 inputs in 400 bytes
+    // exactly one minimal input's worth of bytes (50) is not refused for its count
+    expect(refusal(`${EF_HEAD}01${'00'.repeat(50)}`).message).not.toBe(BAD_COUNT);
+    const p = await buildPayment([{ scriptHex: S(1), satoshis: 950 }]);
+    const cut = (bytes: number) => p.ef.slice(0, 2 * bytes);
+    for (const bytes of [11 + 36 + 1, 11 + 36 + 20]) expect(refusal(`${cut(bytes)}${'00'.repeat(60)}`.slice(0, 2 * (bytes + 60))).code).toBe('bad-request');
+    expect(refusal(`${EF_HEAD}02${'11'.repeat(36)}00ffffffff${'00'.repeat(8)}01`)).toEqual({ code: 'bad-request', message: BAD_COUNT });
+    expect(refusal(`${EF_HEAD}01${'11'.repeat(36)}00ffffffff${'00'.repeat(8)}05`)).toEqual({ code: 'bad-request', message: TRUNCATED });
+  });
+});
+
+describe('the template: hash, order, who is paid', () => {
+  const V = 'ab'.repeat(32);
+
+  it('templateHash is sha256 of the RFC 8785 JSON of {versionId, amountSat, outputs}', () => {
+    const outputs = [{ scriptHex: S(1), satoshis: 50, extra: 'ignored' } as never, { scriptHex: S(2), satoshis: 950 }];
+    const canonical = `{"amountSat":1000,"outputs":[{"satoshis":50,"scriptHex":"${S(1)}"},{"satoshis":950,"scriptHex":"${S(2)}"}],"versionId":"${V}"}`;
+    expect(templateHashOf(V, 1000, outputs)).toBe(createHash('sha256').update(canonical).digest('hex'));
+  });
+
+  it('outputs are sorted by script, then by amount; the producer sorts like anyone else', () => {
+    const t = buildTemplate({
+      versionId: V,
+      amountSat: 10_000,
+      producerScriptHex: S(1),
+      splits: { producer: 0.6, overlay: 0.3, platform: 0.1 },
+      scripts: { overlay: S(5), platform: S(5) },
+    });
+    expect(t.outputs).toEqual([{ scriptHex: S(1), satoshis: 6000 }, { scriptHex: S(5), satoshis: 1000 }, { scriptHex: S(5), satoshis: 3000 }]);
+    const u = buildTemplate({ versionId: V, amountSat: 10_000, producerScriptHex: S(9), splits: { producer: 0.6, b: 0.3, a: 0.1 }, scripts: { a: S(7), b: S(3) } });
+    expect(u.outputs.map((o) => o.scriptHex)).toEqual([S(3), S(7), S(9)]);
+  });
+
+  it('a share that floors to nothing is no output, and a script configured for "producer" is never used', () => {
+    const t = buildTemplate({ versionId: V, amountSat: 10, producerScriptHex: S(9), splits: { producer: 0.95, overlay: 0.05 }, scripts: { overlay: S(3), producer: S(8) } });
+    expect(t.outputs).toEqual([{ scriptHex: S(9), satoshis: 10 }]);
+  });
+
+  it('the producer is paid at its registered script, else P2PKH to its key, else nobody can be paid', () => {
+    const key = `02${'ab'.repeat(32)}`;
+    expect(producerScript({ payoutScriptHex: S(4).toUpperCase(), producerIdentityKey: key })).toBe(S(4));
+    expect(producerScript({ payoutScriptHex: null, producerIdentityKey: key.toUpperCase() })).toBe(p2pkhScriptForKey(key));
+    expect(() => producerScript({ payoutScriptHex: null, producerIdentityKey: null })).toThrow(
+      expect.objectContaining({ code: 'conflict', message: 'This version names no producer to pay.', extra: { hint: 'payout-unavailable' } }),
+    );
   });
 });

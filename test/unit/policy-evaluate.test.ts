@@ -187,3 +187,91 @@ describe('evaluateRules: aggregation', () => {
     expect(evaluateRules(parsePolicy({}), { confirmations: 0, recalled: true, license: 'x' })).toMatchObject({ decision: 'allow', reasons: [], warnings: [] });
   });
 });
+
+describe('evaluateRules: each rule at its boundary, with the value it checked in the evidence', () => {
+  interface Edge {
+    name: string;
+    policy: Record<string, unknown>;
+    facts: PolicyFacts;
+    decision: 'allow' | 'warn' | 'block';
+    code?: string;
+    evidence?: Record<string, unknown>;
+  }
+  const EDGES: Edge[] = [
+    { name: 'exactly the minimum confirmations', policy: { minConfs: 6 }, facts: { confirmations: 6 }, decision: 'allow', evidence: { confirmations: 6 } },
+    { name: 'recalled', policy: { allowRecalled: false }, facts: { recalled: true }, decision: 'block', evidence: { recalled: true } },
+    { name: 'classification', policy: { classificationAllowList: ['public'] }, facts: { classification: 'restricted' }, decision: 'block', evidence: { classification: 'restricted' } },
+    { name: 'the second entry of a license allow list admits', policy: { licenseAllowList: ['MIT', 'Apache-2.0'] }, facts: { license: 'apache-2.0' }, decision: 'allow', evidence: { license: 'apache-2.0' } },
+    { name: 'the second entry of a producer allow list admits', policy: { producerAllowList: [KEY_A, KEY_B] }, facts: { producerKey: KEY_B }, decision: 'allow', evidence: { producer: [KEY_B] } },
+    { name: 'a lineage exactly as deep as allowed', policy: { maxLineageDepth: 3 }, facts: { lineage: lineage({ depth: 3 }) }, decision: 'allow', evidence: { lineageDepth: 3, lineageComplete: true } },
+    { name: 'a lineage too deep says how deep', policy: { maxLineageDepth: 2 }, facts: { lineage: lineage({ depth: 3, complete: false }) }, decision: 'block', code: 'POLICY.LINEAGE.TOO_DEEP', evidence: { lineageDepth: 3, lineageComplete: false } },
+    { name: 'a shallow but incomplete lineage warns', policy: { maxLineageDepth: 5 }, facts: { lineage: lineage({ depth: 2, complete: false }) }, decision: 'warn', code: 'POLICY.LINEAGE.INCOMPLETE', evidence: { lineageDepth: 2, lineageComplete: false } },
+    { name: 'pii flags', policy: { piiFlagsBlockList: ['ssn'] }, facts: { piiFlags: ['email'] }, decision: 'allow', evidence: { piiFlags: ['email'] } },
+    { name: 'the second country of an allow list admits', policy: { geoOriginAllowList: ['US', 'DE'] }, facts: { geoOrigin: 'de' }, decision: 'allow', evidence: { geoOrigin: 'de' } },
+    { name: 'schema hash', policy: { requiredSchemaHash: V1 }, facts: { schemaHash: V2 }, decision: 'block', evidence: { schemaHash: V2 } },
+    { name: 'a mime type sharing only its first letter is refused', policy: { requiredMimeTypes: ['text/csv'] }, facts: { mimeType: 'text/plain' }, decision: 'block', code: 'POLICY.CONTENT.MIME_NOT_ALLOWED', evidence: { mimeType: 'text/plain' } },
+    { name: 'the second mime type of the list admits', policy: { requiredMimeTypes: ['text/csv', 'application/json'] }, facts: { mimeType: 'application/json' }, decision: 'allow', evidence: { mimeType: 'application/json' } },
+    { name: 'every required tag present', policy: { requiredOntologyTags: ['weather', 'hourly'] }, facts: { ontologyTags: ['Hourly', 'weather', 'eu'] }, decision: 'allow', evidence: { missingTags: [] } },
+    { name: 'the missing tags are named', policy: { requiredOntologyTags: ['weather', 'hourly'] }, facts: { ontologyTags: ['weather'] }, decision: 'block', evidence: { ontologyTags: ['weather'], missingTags: ['hourly'] } },
+    { name: 'exactly the maximum price per byte', policy: { maxPricePerByte: 2 }, facts: { pricePerByte: 2 }, decision: 'allow', evidence: { pricePerByte: 2 } },
+    { name: 'exactly the maximum row count', policy: { maxRowCount: 10 }, facts: { rowCount: 10 }, decision: 'allow', evidence: { rowCount: 10 } },
+    { name: 'exactly the minimum uptime', policy: { minProducerUptime: 99 }, facts: { producerUptime: 99 }, decision: 'allow', evidence: { producerUptime: 99 } },
+    { name: 'billing account', policy: { requiresBillingAccount: true }, facts: { hasBillingAccount: true }, decision: 'allow', evidence: { hasBillingAccount: true } },
+    { name: 'billing not required', policy: { requiresBillingAccount: false }, facts: { hasBillingAccount: false }, decision: 'allow' },
+    { name: 'split val', policy: { requiresValidSplit: true }, facts: { split: 'val' }, decision: 'allow', evidence: { split: 'val' } },
+    { name: 'split test', policy: { requiresValidSplit: true }, facts: { split: 'TEST' }, decision: 'allow', evidence: { split: 'TEST' } },
+    { name: 'split not required', policy: { requiresValidSplit: false }, facts: { split: 'holdout' }, decision: 'allow' },
+    { name: 'threat feed not consulted', policy: { blockIfInThreatFeed: false }, facts: { threatFeedMatch: true }, decision: 'allow' },
+    { name: 'threat feed', policy: { blockIfInThreatFeed: true }, facts: { threatFeedMatch: true }, decision: 'block', evidence: { threatFeedMatch: true } },
+    { name: 'exactly k', policy: { minAnonymizationLevel: { type: 'k-anon', k: 5 } }, facts: { anonymization: { type: 'K-Anon', k: 5 } }, decision: 'allow', evidence: { anonymization: { type: 'K-Anon', k: 5 } } },
+    { name: 'k-anon without k', policy: { minAnonymizationLevel: { type: 'k-anon', k: 1 } }, facts: { anonymization: { type: 'k-anon' } }, decision: 'block', code: 'POLICY.SEC.ANON_LEVEL_TOO_LOW' },
+    { name: 'exactly epsilon', policy: { minAnonymizationLevel: { type: 'dp', epsilon: 1 } }, facts: { anonymization: { type: 'dp', epsilon: 1 } }, decision: 'allow' },
+    { name: 'epsilon too large', policy: { minAnonymizationLevel: { type: 'dp', epsilon: 1 } }, facts: { anonymization: { type: 'dp', epsilon: 2 } }, decision: 'block', code: 'POLICY.SEC.ANON_LEVEL_TOO_LOW' },
+    { name: 'dp without epsilon', policy: { minAnonymizationLevel: { type: 'dp', epsilon: 1 } }, facts: { anonymization: { type: 'dp' } }, decision: 'block', code: 'POLICY.SEC.ANON_LEVEL_TOO_LOW' },
+    { name: 'another technique never meets the level, whatever its numbers', policy: { minAnonymizationLevel: { type: 'dp', epsilon: 1 } }, facts: { anonymization: { type: 'k-anon', k: 50, epsilon: 0.1 } }, decision: 'block', code: 'POLICY.SEC.ANON_LEVEL_TOO_LOW' },
+    // producers: an unavailable identity source warns instead of being read as "no producer"
+    { name: 'producer key unavailable (allow list)', policy: { producerAllowList: [KEY_A] }, facts: { producerKey: unavailable('identity down') }, decision: 'warn', code: 'POLICY.PRODUCER.INPUT_UNAVAILABLE' },
+    { name: 'producer id unavailable (allow list)', policy: { producerAllowList: [KEY_A] }, facts: { producerKey: KEY_A, producerId: unavailable('registry down') }, decision: 'warn', code: 'POLICY.PRODUCER.INPUT_UNAVAILABLE' },
+    { name: 'producer key unavailable (block list)', policy: { producerBlockList: [KEY_A] }, facts: { producerKey: unavailable('identity down') }, decision: 'warn', code: 'POLICY.PRODUCER.INPUT_UNAVAILABLE' },
+  ];
+
+  it.each(EDGES)('$name → $decision', (c) => {
+    const r = evaluateRules(parsePolicy(c.policy), c.facts);
+    expect(r.decision).toBe(c.decision);
+    if (c.decision === 'allow') expect([...r.reasons, ...r.warnings]).toEqual([]);
+    if (c.code) expect(c.decision === 'block' ? r.reasons : r.warnings).toEqual([c.code]);
+    if (c.evidence) expect(r.evidence).toMatchObject(c.evidence);
+  });
+
+  it('a rule whose producer facts are absent is skipped, not failed', () => {
+    for (const key of ['producerAllowList', 'producerBlockList']) {
+      const r = evaluateRules(parsePolicy({ [key]: [KEY_A] }), { license: 'MIT' });
+      expect(r.decision).toBe('allow');
+      expect(r.evidence.skipped).toEqual([key]);
+    }
+  });
+
+  it('every rule belongs to the family its reason code names', () => {
+    const families: Record<string, string> = { SPV: 'spv', PROVENANCE: 'provenance', PRODUCER: 'provenance', LINEAGE: 'provenance', COMPLIANCE: 'compliance',
+      CONTENT: 'content', ECON: 'economics', QA: 'quality', MLOPS: 'mlops', SEC: 'security' };
+    for (const r of RULES) expect([r.code, r.family]).toEqual([r.code, families[r.code.split('.')[1]!]]);
+    // and leaving a family out leaves out exactly its rules
+    const r = evaluateRules(parsePolicy({ minRowCount: 10, maxDriftScore: 0.1 }), { rowCount: 1, driftScore: 1 }, { skipFamilies: ['quality'] });
+    expect(r.evidence.skipped).toEqual(['minRowCount']);
+    expect(r.warnings).toEqual(['POLICY.MLOPS.DRIFT_TOO_HIGH']);
+  });
+});
+
+describe('evaluateRules: the decision lists each code once, and the evidence has no empty fields', () => {
+  it('two rules of one area with the same unavailable input warn once', () => {
+    const r = evaluateRules(parsePolicy({ minRowCount: 1, maxRowCount: 10 }), { rowCount: unavailable('profile down') });
+    expect(r.warnings).toEqual(['POLICY.QA.INPUT_UNAVAILABLE']);
+    expect(r.evidence.unavailable).toEqual({ minRowCount: 'profile down', maxRowCount: 'profile down' });
+  });
+
+  it('names no versionId, skipped rules or unavailable inputs when there are none', () => {
+    const r = evaluateRules(parsePolicy({ minConfs: 1 }), { confirmations: 3 });
+    expect(r.evidence).toEqual({ confirmations: 3 });
+    expect(Object.keys(r.evidence)).toEqual(['confirmations']);
+  });
+});

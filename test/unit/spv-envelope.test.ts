@@ -160,6 +160,50 @@ describe('verifyEnvelope: every reason code', () => {
     await expectReason({ ...s.envelope, rawTx: `${s.rawTx}00` }, 'malformed-envelope');
   });
 
+  it('details name what failed: the field of a malformed envelope, the BUMP, the proof root', async () => {
+    expect(await verifyEnvelope({ ...s.envelope, rawTx: 'zz' }, chain)).toEqual({ ok: false, reason: 'malformed-envelope', detail: expect.stringMatching(/^rawTx: ./) });
+    expect(await verifyEnvelope('not an envelope', chain)).toEqual({ ok: false, reason: 'malformed-envelope', detail: expect.stringMatching(/^\(root\): ./) });
+    expect(await verifyEnvelope({ ...s.envelope, proof: { ...s.envelope.proof, txid: 'zz' } }, chain)).toEqual({
+      ok: false,
+      reason: 'malformed-envelope',
+      detail: expect.stringMatching(/^proof\.txid: ./),
+    });
+    const foreign = [makeTx('x').txid, makeTx('z').txid, makeTx('y').txid];
+    expect(await verifyEnvelope({ ...s.bumpEnvelope, proof: { bump: bumpFor(foreign, 1, 2) } }, chain)).toEqual({
+      ok: false,
+      reason: 'invalid-merkle-path',
+      detail: 'bump does not prove this txid',
+    });
+    const wrongHeight = { ...s.bumpEnvelope, proof: { bump: bumpFor(s.txids, s.txIndex, 9) } };
+    expect(await verifyEnvelope(wrongHeight, chain)).toEqual({ ok: false, reason: 'block-height-mismatch', detail: 'bump block height' });
+    const root = flip(s.block.merkleRoot);
+    expect(await verifyEnvelope({ ...s.envelope, proof: { ...s.envelope.proof, merkleRoot: root } }, chain)).toEqual({
+      ok: false,
+      reason: 'invalid-merkle-path',
+      detail: 'proof.merkleRoot',
+    });
+    // the sibling is wrong: no detail beyond the reason
+    const path = s.envelope.proof.path.map((p, i) => (i === 0 ? { ...p, hash: flip(p.hash) } : p));
+    expect(await verifyEnvelope({ ...s.envelope, proof: { ...s.envelope.proof, path } }, chain)).toEqual({ ok: false, reason: 'invalid-merkle-path' });
+  });
+
+  it('a header source that fails when the block is given as a raw header is an outage, not an unknown block', async () => {
+    const boom = () => {
+      throw new Error('connection refused');
+    };
+    await expectReason(s.bumpEnvelope, 'headers-unavailable', { ...chain, headerByHash: boom });
+  });
+
+  it('input that throws while being read is a malformed envelope, not an exception', async () => {
+    const hostile = Object.defineProperty({ ...s.envelope }, 'rawTx', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    expect(await verifyEnvelope(hostile, chain)).toEqual({ ok: false, reason: 'malformed-envelope' });
+  });
+
   it('has reached every reason code', () => {
     expect([...seen].sort()).toEqual([...SPV_REASONS].sort());
   });

@@ -107,3 +107,38 @@ describe('proof of work', () => {
     expect(parseValidHeader(b.toString('hex'))).toBeNull();
   });
 });
+
+describe('compact bits at the edges', () => {
+  it('refuses bits that are not a 32-bit unsigned integer, even when they would wrap to a valid one', () => {
+    expect(bitsToTarget(0x1d00ffff)).not.toBeNull();
+    for (const bits of [0x1d00ffff + 0.5, 0x1d00ffff - 2 ** 32, 0x1d00ffff + 2 ** 32, Number.NaN]) expect(bitsToTarget(bits)).toBeNull();
+  });
+
+  it('shifts the mantissa right for exponents below 3', () => {
+    expect(bitsToTarget(0x01123456)).toBe(0x12n);
+    expect(bitsToTarget(0x02123456)).toBe(0x1234n);
+    expect(bitsToTarget(0x03123456)).toBe(0x123456n);
+    expect(bitsToTarget(0x04123456)).toBe(0x12345600n);
+  });
+
+  it('difficulty 1 is 2^32 + 2^16 + 1 expected hashes (2^256 / (target + 1))', () => {
+    expect(workFromBits(0x1d00ffff)).toBe(0x100010001n);
+    expect(workFromBits(0)).toBe(0n);
+    // the smallest target, 1: half of all hashes meet it
+    expect(bitsToTarget(0x01010000)).toBe(1n);
+    expect(workFromBits(0x01010000)).toBe(2n ** 255n);
+  });
+
+  it('a hash exactly at the target meets it, one above does not', () => {
+    const target = bitsToTarget(0x1d00ffff)!;
+    const hex = (n: bigint) => n.toString(16).padStart(64, '0');
+    expect(meetsProofOfWork({ hash: hex(target), bits: 0x1d00ffff })).toBe(true);
+    expect(meetsProofOfWork({ hash: hex(target + 1n), bits: 0x1d00ffff })).toBe(false);
+    // invalid bits meet nothing, not even the zero hash
+    expect(meetsProofOfWork({ hash: '00'.repeat(32), bits: 0 })).toBe(false);
+  });
+
+  it('parseValidHeader answers null for anything that is not a header', () => {
+    for (const x of ['xyz', '', null, 42, '00'.repeat(79)]) expect(parseValidHeader(x)).toBeNull();
+  });
+});

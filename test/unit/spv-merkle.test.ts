@@ -90,3 +90,42 @@ describe('bumpRoot (BRC-74)', () => {
     expect(isWellFormedBump(new Uint8Array([0x00, 65]), 64, 64)).toBe(false);
   });
 });
+
+describe('merkle inputs of the wrong type or out of range', () => {
+  const A = 'aa'.repeat(32);
+  const B = 'bb'.repeat(32);
+
+  it('verifyMerklePath and bumpRoot answer false/null for non-string input instead of throwing', () => {
+    const step = { hash: COINBASE_170, position: 'left' };
+    for (const txid of [170, null, undefined, { txid: TX_170 }]) expect(verifyMerklePath(txid, [step], ROOT_170)).toBe(false);
+    for (const root of [170, null, undefined, [ROOT_170]]) expect(verifyMerklePath(TX_170, [step], root)).toBe(false);
+    expect(verifyMerklePath(TX_170.toUpperCase(), [step], ROOT_170)).toBe(true);
+    const bump = new MerklePath(170, [[{ offset: 0, hash: COINBASE_170 }, { offset: 1, hash: TX_170, txid: true }]]).toHex();
+    for (const hex of [170, null, undefined, { bump }, [bump]]) expect(bumpRoot(hex, TX_170)).toBeNull();
+    expect(bumpRoot(bump.toUpperCase(), TX_170.toUpperCase())).toEqual({ root: ROOT_170, blockHeight: 170 });
+  });
+
+  it('accepts block heights up to 2^31 - 1 and refuses larger ones', () => {
+    const at = (h: number) => new MerklePath(h, [[{ offset: 0, hash: A, txid: true }, { offset: 1, hash: B }]]).toHex();
+    expect(bumpRoot(at(0x7fffffff), A)).toMatchObject({ blockHeight: 0x7fffffff });
+    expect(bumpRoot(at(0x80000000), A)).toBeNull();
+    expect(bumpRoot(at(2 ** 40), A)).toBeNull();
+  });
+
+  it('refuses a txid placed outside its tree, for which the library would still compute a root', () => {
+    // tree height 1 has leaf offsets 0 and 1; offset 2 names a leaf of some other, larger tree
+    const outside = new MerklePath(5, [[{ offset: 2, hash: A, txid: true }, { offset: 3, hash: B }]]);
+    expect(outside.computeRoot(A)).toMatch(/^[0-9a-f]{64}$/);
+    expect(bumpRoot(outside.toHex(), A)).toBeNull();
+    const inside = new MerklePath(5, [[{ offset: 0, hash: B }, { offset: 1, hash: A, txid: true }]]);
+    expect(bumpRoot(inside.toHex(), A)).toEqual({ root: inside.computeRoot(A), blockHeight: 5 });
+  });
+
+  it('a well-formed BUMP the library cannot fold reads as null', () => {
+    // tree height 2, but no node at level 1: the txid's path is missing a sibling
+    const hex = `0502020002${A}0100${B}00`;
+    expect(isWellFormedBump(Buffer.from(hex, 'hex'), 64, 64)).toBe(true);
+    expect(() => MerklePath.fromHex(hex).computeRoot(A)).toThrow();
+    expect(bumpRoot(hex, A)).toBeNull();
+  });
+});

@@ -29,7 +29,7 @@ export interface PaymentTx {
   readonly submittedHex: string;
 }
 
-const bad = (message: string) => new StrataError('bad-request', message, { hint: 'rawTxHex' });
+const bad = (message: string) => new StrataError('bad-request', message, { hint: 'rawTxHex', issues: [{ path: 'body.rawTxHex', message }] });
 const EF_MARKER = '0000000000ef';
 
 function u32le(b: Uint8Array, at: number): number {
@@ -58,7 +58,7 @@ export function decodePaymentTx(hex: string): PaymentTx {
 
 function fromRaw(raw: Uint8Array, submittedHex: string, format: TxFormat, inputSat: number | null): PaymentTx {
   // parseRawTx: exact layout, bounded counts, then @bsv/sdk's Transaction.fromBinary
-  const parsed = parseRawTx(bytesToHex(raw), ['body', 'rawTxHex']);
+  const parsed = parseSubmitted(raw);
   const txid = sha256dDisplay(raw);
   if (parsed.txid !== txid) throw bad('rawTxHex does not hash to its own txid.');
   const outputs = outputsOf(raw);
@@ -66,6 +66,18 @@ function fromRaw(raw: Uint8Array, submittedHex: string, format: TxFormat, inputS
   const feeSat = inputSat === null ? null : inputSat - outSum;
   if (feeSat !== null && feeSat < 0) throw bad('rawTxHex spends more than its inputs hold.');
   return { format, raw, txid, outputs, feeSat, submittedHex };
+}
+
+/** parseRawTx, its refusals naming the field a payment sends (`rawTxHex`, not the catalog's `rawTx`). */
+function parseSubmitted(raw: Uint8Array): ReturnType<typeof parseRawTx> {
+  try {
+    return parseRawTx(bytesToHex(raw), ['body', 'rawTxHex']);
+  } catch (e) {
+    if (!(e instanceof StrataError)) throw e;
+    const message = e.message.replace(/^rawTx\b/, 'rawTxHex');
+    if (e.code === 'payload-too-large') throw new StrataError('payload-too-large', message, { hint: 'rawTxHex' });
+    throw bad(message);
+  }
 }
 
 /** Output amounts and scripts, read from the bytes (counts already bounded by parseRawTx). */

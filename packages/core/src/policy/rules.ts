@@ -68,26 +68,19 @@ const producerRefs = (f: PolicyFacts): Fact<string[]> => {
   return refs.length > 0 ? refs : undefined;
 };
 
-const lessThan = (code: string, fact: keyof PolicyFacts, key: PolicyKey, severity: Severity = 'block') =>
-  rule<PolicyKey, number>({ key, family: familyOf(code), code, severity, input: (f) => f[fact] as Fact<number>,
+const lessThan = (code: string, family: Family, fact: keyof PolicyFacts, key: PolicyKey, severity: Severity = 'block') =>
+  rule<PolicyKey, number>({ key, family, code, severity, input: (f) => f[fact] as Fact<number>,
     check: (min, v) => ({ violated: v < (min as number), evidence: { [fact]: v } }) });
-const moreThan = (code: string, fact: keyof PolicyFacts, key: PolicyKey, severity: Severity = 'block') =>
-  rule<PolicyKey, number>({ key, family: familyOf(code), code, severity, input: (f) => f[fact] as Fact<number>,
+const moreThan = (code: string, family: Family, fact: keyof PolicyFacts, key: PolicyKey, severity: Severity = 'block') =>
+  rule<PolicyKey, number>({ key, family, code, severity, input: (f) => f[fact] as Fact<number>,
     check: (max, v) => ({ violated: v > (max as number), evidence: { [fact]: v } }) });
-const equals = (code: string, fact: keyof PolicyFacts, key: PolicyKey, fold = (s: string) => s) =>
-  rule<PolicyKey, string>({ key, family: familyOf(code), code, input: (f) => f[fact] as Fact<string>,
+const equals = (code: string, family: Family, fact: keyof PolicyFacts, key: PolicyKey, fold = (s: string) => s) =>
+  rule<PolicyKey, string>({ key, family, code, input: (f) => f[fact] as Fact<string>,
     check: (want, v) => ({ violated: fold(v) !== fold(want as string), evidence: { [fact]: v } }) });
-
-function familyOf(code: string): Family {
-  const seg = code.split('.')[1];
-  const map: Record<string, Family> = { SPV: 'spv', PROVENANCE: 'provenance', PRODUCER: 'provenance', LINEAGE: 'provenance',
-    COMPLIANCE: 'compliance', CONTENT: 'content', ECON: 'economics', QA: 'quality', MLOPS: 'mlops', SEC: 'security' };
-  return map[seg ?? ''] ?? 'security';
-}
 
 export const RULES: readonly Rule[] = [
   // 1. SPV / recall
-  lessThan('POLICY.SPV.CONFS_TOO_LOW', 'confirmations', 'minConfs'),
+  lessThan('POLICY.SPV.CONFS_TOO_LOW', 'spv', 'confirmations', 'minConfs'),
   rule<'allowRecalled', boolean>({ key: 'allowRecalled', family: 'spv', code: 'POLICY.SPV.RECALLED_BLOCKED', active: (allow) => allow === false,
     input: (f) => f.recalled, check: (_a, recalled) => ({ violated: recalled, evidence: { recalled } }) }),
   // 2. provenance / lineage
@@ -124,7 +117,7 @@ export const RULES: readonly Rule[] = [
   rule<'geoOriginAllowList', string>({ key: 'geoOriginAllowList', family: 'compliance', code: 'POLICY.COMPLIANCE.GEO_NOT_ALLOWED',
     input: (f) => f.geoOrigin, check: (list, g) => ({ violated: !geoAllowed(list, g), evidence: { geoOrigin: g } }) }),
   // 4. content
-  equals('POLICY.CONTENT.SCHEMA_MISMATCH', 'schemaHash', 'requiredSchemaHash', norm),
+  equals('POLICY.CONTENT.SCHEMA_MISMATCH', 'content', 'schemaHash', 'requiredSchemaHash', norm),
   rule<'requiredMimeTypes', string>({ key: 'requiredMimeTypes', family: 'content', code: 'POLICY.CONTENT.MIME_NOT_ALLOWED',
     input: (f) => f.mimeType, check: (list, m) => ({ violated: !list.some((x) => mimeBase(x) === mimeBase(m)), evidence: { mimeType: m } }) }),
   rule<'requiredOntologyTags', readonly string[]>({ key: 'requiredOntologyTags', family: 'content', code: 'POLICY.CONTENT.TAGS_MISSING',
@@ -133,9 +126,9 @@ export const RULES: readonly Rule[] = [
       return { violated: missing.length > 0, evidence: { ontologyTags: tags, missingTags: missing } };
     } }),
   // 5. economics / ops
-  moreThan('POLICY.ECON.PRICE_PER_BYTE_EXCEEDED', 'pricePerByte', 'maxPricePerByte'),
-  moreThan('POLICY.ECON.LINEAGE_COST_EXCEEDED', 'lineageCostSatoshis', 'maxTotalCostForLineage'),
-  moreThan('POLICY.ECON.DATA_TOO_OLD', 'dataAgeSeconds', 'maxDataAgeSeconds'),
+  moreThan('POLICY.ECON.PRICE_PER_BYTE_EXCEEDED', 'economics', 'pricePerByte', 'maxPricePerByte'),
+  moreThan('POLICY.ECON.LINEAGE_COST_EXCEEDED', 'economics', 'lineageCostSatoshis', 'maxTotalCostForLineage'),
+  moreThan('POLICY.ECON.DATA_TOO_OLD', 'economics', 'dataAgeSeconds', 'maxDataAgeSeconds'),
   rule<'minProducerUptime', number>({ key: 'minProducerUptime', family: 'economics', code: 'POLICY.ECON.UPTIME_TOO_LOW', severity: 'warn',
     input: (f) => f.producerUptime, check: (min, up) => {
       const limit = typeof min === 'number' ? min : min.value;
@@ -144,19 +137,19 @@ export const RULES: readonly Rule[] = [
   rule<'requiresBillingAccount', boolean>({ key: 'requiresBillingAccount', family: 'economics', code: 'POLICY.ECON.BILLING_REQUIRED', active: (r) => r === true,
     input: (f) => f.hasBillingAccount, check: (_r, has) => ({ violated: !has, evidence: { hasBillingAccount: has } }) }),
   // 6. quality
-  lessThan('POLICY.QA.ROWS_TOO_FEW', 'rowCount', 'minRowCount'),
-  moreThan('POLICY.QA.ROWS_TOO_MANY', 'rowCount', 'maxRowCount'),
-  moreThan('POLICY.QA.NULL_PERCENT_EXCEEDED', 'nullPercentage', 'maxNullValuePercentage', 'warn'),
-  equals('POLICY.QA.PROFILE_HASH_MISMATCH', 'distributionProfileHash', 'requiredDistributionProfileHash', norm),
-  moreThan('POLICY.QA.OUTLIER_TOO_HIGH', 'outlierScore', 'maxOutlierScore', 'warn'),
-  lessThan('POLICY.QA.UNIQUENESS_TOO_LOW', 'uniquenessRatio', 'minUniquenessRatio', 'warn'),
+  lessThan('POLICY.QA.ROWS_TOO_FEW', 'quality', 'rowCount', 'minRowCount'),
+  moreThan('POLICY.QA.ROWS_TOO_MANY', 'quality', 'rowCount', 'maxRowCount'),
+  moreThan('POLICY.QA.NULL_PERCENT_EXCEEDED', 'quality', 'nullPercentage', 'maxNullValuePercentage', 'warn'),
+  equals('POLICY.QA.PROFILE_HASH_MISMATCH', 'quality', 'distributionProfileHash', 'requiredDistributionProfileHash', norm),
+  moreThan('POLICY.QA.OUTLIER_TOO_HIGH', 'quality', 'outlierScore', 'maxOutlierScore', 'warn'),
+  lessThan('POLICY.QA.UNIQUENESS_TOO_LOW', 'quality', 'uniquenessRatio', 'minUniquenessRatio', 'warn'),
   // 7. MLOps
-  equals('POLICY.MLOPS.FEATURE_SET_MISSING', 'featureSetId', 'requiredFeatureSetId'),
+  equals('POLICY.MLOPS.FEATURE_SET_MISSING', 'mlops', 'featureSetId', 'requiredFeatureSetId'),
   rule<'requiresValidSplit', string>({ key: 'requiresValidSplit', family: 'mlops', code: 'POLICY.MLOPS.SPLIT_INVALID', active: (r) => r === true,
     input: (f) => f.split, check: (_r, s) => ({ violated: !['train', 'val', 'test'].includes(norm(s)), evidence: { split: s } }) }),
-  moreThan('POLICY.MLOPS.BIAS_TOO_HIGH', 'biasScore', 'maxBiasScore'),
-  moreThan('POLICY.MLOPS.DRIFT_TOO_HIGH', 'driftScore', 'maxDriftScore', 'warn'),
-  equals('POLICY.MLOPS.PARENT_MODEL_MISMATCH', 'parentModelId', 'requiredParentModelId'),
+  moreThan('POLICY.MLOPS.BIAS_TOO_HIGH', 'mlops', 'biasScore', 'maxBiasScore'),
+  moreThan('POLICY.MLOPS.DRIFT_TOO_HIGH', 'mlops', 'driftScore', 'maxDriftScore', 'warn'),
+  equals('POLICY.MLOPS.PARENT_MODEL_MISMATCH', 'mlops', 'parentModelId', 'requiredParentModelId'),
   // 8. security
   rule<'blockIfInThreatFeed', boolean>({ key: 'blockIfInThreatFeed', family: 'security', code: 'POLICY.SEC.THREAT_FEED_BLOCK', active: (b) => b === true,
     input: (f) => f.threatFeedMatch, check: (_b, hit) => ({ violated: hit, evidence: { threatFeedMatch: hit } }) }),

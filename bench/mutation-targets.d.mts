@@ -1,0 +1,6 @@
+export interface Target {
+  readonly group: 'unit' | 'services';
+  readonly suites: readonly string[];
+}
+export declare const TARGETS: Readonly<Record<string, Target>>;
+export declare function selection(env?: Record<string, string | undefined>): { name: string; files: string[]; suites: string[] };

@@ -1,0 +1,68 @@
+// What `npm run mutation` mutates, and which suites can see each file. Shared by
+// stryker.config.mjs (what to mutate) and vitest.mutation.config.ts (what to run), so a run
+// restricted to one file (`npm run mutation -- --file <path>`) runs only that file's suites.
+// Suites that need the local PostgreSQL and Redis are the ones under test/api and test/contract.
+
+const cacheSuites = ['test/unit/cache.engine.test.ts', 'test/unit/cache.keys.test.ts', 'test/unit/cache.failure.test.ts', 'test/unit/cache.invariants.test.ts'];
+// the contract suite drives every branch on PGlite and on PostgreSQL + Redis, the nonce claim in
+// the batch included; the API suites that also commit through the outbox (catalog, jobs, identity)
+// cost most of the time and are left out.
+const outboxSuites = ['test/contract/outbox.test.ts'];
+// journey.test.ts walks the same verbs end to end; left out for time (it repeats the verb suites' stacks)
+const paymentSuites = ['test/api/payments.test.ts', 'test/api/payments.concurrency.test.ts', 'test/api/payments.arc.test.ts'];
+const deliverySuites = ['test/api/delivery.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
+const uploadSuites = ['test/api/uploads.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
+
+/** file → { group, suites }. `unit` files run server-free suites only; `services` ones need PostgreSQL and Redis. */
+export const TARGETS = {
+  'packages/core/src/policy/rules.ts': { group: 'unit', suites: ['test/unit/policy-evaluate.test.ts'] },
+  'packages/core/src/policy/evaluate.ts': { group: 'unit', suites: ['test/unit/policy-evaluate.test.ts', 'test/unit/policy-schema.test.ts'] },
+  'packages/core/src/identity/verify.ts': { group: 'unit', suites: ['test/unit/identity-verify.test.ts'] },
+  'packages/core/src/spv/merkle.ts': { group: 'unit', suites: ['test/unit/spv-merkle.test.ts', 'test/unit/spv-hostile.test.ts'] },
+  'packages/core/src/spv/header.ts': { group: 'unit', suites: ['test/unit/spv-header.test.ts', 'test/unit/spv-envelope.test.ts', 'test/unit/spv-hostile.test.ts'] },
+  // spv-beef: BEEF envelopes (its embedded-stack part is slow, but only BEEF-path mutants run it)
+  'packages/core/src/spv/envelope.ts': { group: 'unit', suites: ['test/unit/spv-envelope.test.ts', 'test/unit/spv-hostile.test.ts', 'test/unit/spv-headers-file.test.ts', 'test/unit/spv-beef.test.ts'] },
+  'packages/core/src/cache/entry.ts': { group: 'unit', suites: cacheSuites },
+  'packages/core/src/cache/invalidate.ts': { group: 'unit', suites: cacheSuites },
+  'packages/core/src/cache/engine.ts': { group: 'unit', suites: cacheSuites },
+  'packages/core/src/payments/tx.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
+  'packages/core/src/payments/template.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
+  'packages/core/src/payments/repo.ts': { group: 'services', suites: ['test/contract/receipts-repo.test.ts', ...paymentSuites] },
+  'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: ['test/contract/receipts-repo.test.ts', ...paymentSuites] },
+  'packages/core/src/payments/price-repo.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/payments/prices.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/payments/config.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/payments/schema.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/payments/broadcast.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/payments/confirm.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/payments/service.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/delivery/cdn.ts': { group: 'services', suites: deliverySuites },
+  'packages/core/src/delivery/cloudfront.ts': { group: 'services', suites: deliverySuites },
+  'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliverySuites },
+  'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliverySuites },
+  'packages/core/src/delivery/service.ts': { group: 'services', suites: deliverySuites },
+  'packages/core/src/uploads/jobs.ts': { group: 'services', suites: uploadSuites },
+  'packages/core/src/uploads/repo.ts': { group: 'services', suites: uploadSuites },
+  'packages/core/src/uploads/schema.ts': { group: 'services', suites: uploadSuites },
+  'packages/core/src/uploads/service.ts': { group: 'services', suites: uploadSuites },
+  'packages/core/src/outbox/outbox.ts': { group: 'services', suites: outboxSuites },
+};
+
+/**
+ * The files and suites of one run: STRATA_MUTATION_FILE (one file, or several separated by
+ * commas: mutated in one run over the union of their suites) or STRATA_MUTATION_SUITES (a group).
+ */
+export function selection(env = process.env) {
+  const list = env.STRATA_MUTATION_FILE;
+  if (list) {
+    const files = list.split(',').filter(Boolean);
+    for (const f of files) if (!TARGETS[f]) throw new Error(`mutation: ${f} is not a mutation target (bench/mutation-targets.mjs)`);
+    const slug = (f) => f.replace(/^packages\/core\/src\//, '').replace(/\.ts$/, '').replaceAll('/', '-');
+    const dirs = [...new Set(files.map((f) => slug(f).split('-')[0]))];
+    const name = files.length === 1 ? slug(files[0]) : `${dirs.join('-')}-${files.length}-files`;
+    return { name, files, suites: [...new Set(files.flatMap((f) => TARGETS[f].suites))] };
+  }
+  const group = env.STRATA_MUTATION_SUITES === 'services' ? 'services' : 'unit';
+  const files = Object.keys(TARGETS).filter((f) => TARGETS[f].group === group);
+  return { name: group, files, suites: [...new Set(files.flatMap((f) => TARGETS[f].suites))] };
+}
