@@ -1,36 +1,19 @@
 /** GET /bundle — the SPV-verified lineage bundle, cached without confirmations (D03, D11H). */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { getBundle } from '@strata/core/bundle/bundle';
+import { BundleBody, BundleQuery } from '@strata/core/bundle/schema';
 import { parseVersionId } from '@strata/core/catalog/hex';
 import type { CacheStatus } from '@strata/core/cache/index';
 import type { AppEnv } from '../env';
 import { etagMatches } from '../http/cache-headers';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
 const X_CACHE: Record<CacheStatus, 'hit' | 'miss' | 'stale'> = { hit: 'hit', miss: 'miss', stale: 'stale', 'stale-if-error': 'stale' };
 
-const BundleQuery = z.object({
-  versionId: z.string().openapi({ pattern: '^[0-9a-fA-F]{64}$' }),
-  depth: z.coerce.number().int().min(0).max(100).optional().openapi({ description: 'Parent hops to include (default BUNDLE_DEFAULT_DEPTH, at most BUNDLE_MAX_DEPTH).' }),
-});
-
-const Bundle = z
-  .object({
-    bundleType: z.literal('datasetLineageBundle'),
-    target: z.string(),
-    graph: z.object({
-      nodes: z.array(z.object({ versionId: z.string(), manifestHash: z.string(), txo: z.string() })),
-      edges: z.array(z.object({ child: z.string(), parent: z.string() })),
-    }),
-    manifests: z.array(z.object({ manifestHash: z.string(), manifest: z.record(z.string(), z.unknown()) })),
-    proofs: z.array(z.object({ versionId: z.string(), envelope: z.record(z.string(), z.unknown()).openapi({ description: 'The stored SPV envelope plus live `confirmations`.' }) })),
-    tip: z.object({ height: z.number().int(), hash: z.string() }),
-    confirmations: z.number().int().openapi({ description: 'Minimum confirmations over the proofs, computed now.' }),
-    unstable: z.boolean(),
-  })
-  .openapi('LineageBundle');
+components({ LineageBundle: BundleBody });
 
 const route = createRoute({
   method: 'get',
@@ -43,7 +26,7 @@ const route = createRoute({
   middleware: [rateLimit('public')] as const,
   request: { query: BundleQuery },
   responses: {
-    200: { description: 'The bundle', content: { 'application/json': { schema: Bundle } } },
+    200: { description: 'The bundle', content: { 'application/json': { schema: BundleBody } } },
     304: { description: 'Not modified (If-None-Match)' },
     ...errorResponses('not-found', 'incomplete-lineage', 'invalid-envelope', 429, 503),
   },

@@ -1,6 +1,7 @@
 /** POST /declarations/:txid/proof — attach an SPV envelope; verified against the header store before it is stored. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { verifyAndStoreProof } from '@strata/core/bundle/proof';
+import { StoredProof } from '@strata/core/bundle/schema';
 import { DeclarationParam, ProofBody } from '@strata/core/catalog/schema';
 import type { AppEnv } from '../env';
 import { rateLimit } from '../middleware/rate-limit';
@@ -8,18 +9,8 @@ import { errorResponses } from '../problem';
 import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
-components({ ProofRequest: ProofBody });
+components({ ProofRequest: ProofBody, ProofResult: StoredProof });
 
-const ProofResult = z
-  .object({
-    status: z.literal('confirmed'),
-    txid: z.string(),
-    versionId: z.string(),
-    blockHash: z.string(),
-    height: z.number().int(),
-    confirmations: z.number().int(),
-  })
-  .openapi('ProofResult');
 
 const route = createRoute({
   method: 'post',
@@ -36,7 +27,7 @@ const route = createRoute({
     body: { required: true, content: { 'application/json': { schema: ProofBody } } },
   },
   responses: {
-    200: { description: 'Stored', content: { 'application/json': { schema: ProofResult } } },
+    200: { description: 'Stored', content: { 'application/json': { schema: StoredProof } } },
     ...errorResponses('not-found', 'invalid-envelope', 413, 429, 503),
   },
 });

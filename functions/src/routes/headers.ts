@@ -1,12 +1,14 @@
 /** POST /headers (admin) and GET /headers/tip — the block headers SPV verification trusts. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { storeHeaders } from '@strata/core/bundle/headers';
+import { ServedTip, StoreHeadersResult } from '@strata/core/bundle/schema';
 import { readTip } from '@strata/core/bundle/tip';
 import { StrataError } from '@strata/core/errors';
 import { MAX_HEADERS_PER_INSERT } from '@strata/core/spv/header-store';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
 /**
@@ -33,17 +35,7 @@ const HeadersBody = z
   })
   .openapi('HeadersRequest');
 
-const Tip = z.object({ height: z.number().int(), hash: z.string(), work: z.string() });
-
-const HeadersResult = z
-  .object({
-    inserted: z.number().int(),
-    tip: Tip,
-    reorg: z.object({ removed: z.array(z.string()), added: z.array(z.string()), forkHeight: z.number().int(), versions: z.array(z.string()) }).nullable(),
-  })
-  .openapi('HeadersResult');
-
-const TipResult = Tip.extend({ unstable: z.boolean().openapi({ description: 'True when the headers source is failing or the store was unreachable: the tip may lag.' }) }).openapi('HeadersTip');
+components({ HeadersResult: StoreHeadersResult, HeadersTip: ServedTip });
 
 const postRoute = createRoute({
   method: 'post',
@@ -56,7 +48,7 @@ const postRoute = createRoute({
   middleware: [requireToken('admin')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: HeadersBody } } } },
   responses: {
-    200: { description: 'Stored (re-posting known headers is a no-op)', content: { 'application/json': { schema: HeadersResult } } },
+    200: { description: 'Stored (re-posting known headers is a no-op)', content: { 'application/json': { schema: StoreHeadersResult } } },
     ...errorResponses('unauthorized', 413, 503),
   },
 });
@@ -69,7 +61,7 @@ const tipRoute = createRoute({
   description: 'Height, hash and cumulative work of the best chain’s tip; 404 before any header is stored.',
   security: SECURITY.public,
   responses: {
-    200: { description: 'The tip', content: { 'application/json': { schema: TipResult } } },
+    200: { description: 'The tip', content: { 'application/json': { schema: ServedTip } } },
     ...errorResponses('not-found', 503),
   },
 });
@@ -77,8 +69,7 @@ const tipRoute = createRoute({
 export function registerHeaders(app: OpenAPIHono<AppEnv>): void {
   app.openapi(postRoute, async (c) => {
     const body = c.req.valid('json');
-    const r = await storeHeaders({ deps: c.get('deps'), ctx: c.get('ctx'), input: body });
-    return c.json({ inserted: r.inserted, tip: r.tip, reorg: r.reorg ? { ...r.reorg, removed: [...r.reorg.removed], added: [...r.reorg.added], versions: [...r.reorg.versions] } : null }, 200);
+    return c.json(await storeHeaders({ deps: c.get('deps'), ctx: c.get('ctx'), input: body }), 200);
   });
   app.openapi(tipRoute, async (c) => {
     const tip = await readTip({ deps: c.get('deps'), ctx: c.get('ctx'), input: {} });

@@ -6661,6 +6661,7 @@ export interface components {
             versionId: string;
             blockHash: string;
             height: number;
+            /** @description At the moment of storing; never stored. */
             confirmations: number;
         };
         ProofRequest: {
@@ -6756,6 +6757,7 @@ export interface components {
                 removed: string[];
                 added: string[];
                 forkHeight: number;
+                /** @description Versions (with descendants) whose bundles were invalidated. */
                 versions: string[];
             } | null;
         };

@@ -15,6 +15,7 @@ import { currentTip, primedChainView } from './chain-view';
 import { toSpvForm, toStoredForm } from './envelope-form';
 import { parentChainEdges, loadParentChain } from './parent-chain-sql';
 import { readTip } from './tip';
+import type { BundleBody } from './schema';
 
 const ZERO_TXO = `${'0'.repeat(64)}:0`;
 
@@ -22,26 +23,13 @@ const ZERO_TXO = `${'0'.repeat(64)}:0`;
 export interface CachedBundle {
   readonly bundleType: 'datasetLineageBundle';
   readonly target: string;
-  readonly graph: {
-    readonly nodes: ReadonlyArray<{ versionId: string; manifestHash: string; txo: string }>;
-    readonly edges: ReadonlyArray<{ child: string; parent: string }>;
-  };
-  readonly manifests: ReadonlyArray<{ manifestHash: string; manifest: unknown }>;
+  readonly graph: BundleBody['graph'];
+  readonly manifests: BundleBody['manifests'];
   readonly proofs: ReadonlyArray<{ versionId: string; envelope: Record<string, unknown>; blockHash: string; blockHeight: number }>;
 }
 
-/** The wire body: the D03 bundle with live confirmations, the tip, and `unstable`. */
-export interface BundleBody {
-  readonly bundleType: 'datasetLineageBundle';
-  readonly target: string;
-  readonly graph: CachedBundle['graph'];
-  readonly manifests: CachedBundle['manifests'];
-  readonly proofs: ReadonlyArray<{ versionId: string; envelope: Record<string, unknown> }>;
-  readonly tip: { readonly height: number; readonly hash: string };
-  /** Minimum confirmations over the proofs (the D11 `confsUsed`). */
-  readonly confirmations: number;
-  readonly unstable: boolean;
-}
+/** The wire body (bundle/schema.ts): the D03 bundle with live confirmations, the tip, and `unstable`. */
+export type { BundleBody };
 
 export interface BundleResult {
   readonly body: BundleBody;
@@ -67,7 +55,11 @@ export async function buildBundle(deps: Pick<Deps, 'sql'>, versionId: string, de
   if (!target || target.versionId !== versionId || target.manifest === null) return null;
   const incomplete = 'The lineage is incomplete; the hint names the first missing part.';
   // every manifest first: a version Strata has never seen explains more than its missing proof
-  for (const n of nodes) if (n.manifest === null) return problem('incomplete-lineage', incomplete, `missing-manifest:${n.versionId}`);
+  const manifests: Array<CachedBundle['manifests'][number]> = [];
+  for (const n of nodes) {
+    if (n.manifest === null) return problem('incomplete-lineage', incomplete, `missing-manifest:${n.versionId}`);
+    manifests.push({ manifestHash: n.versionId, manifest: n.manifest });
+  }
   for (const n of nodes) {
     if (n.envelope === null || n.envelope === undefined) return problem('incomplete-lineage', incomplete, `missing-envelope:${n.versionId}`);
   }
@@ -91,7 +83,7 @@ export async function buildBundle(deps: Pick<Deps, 'sql'>, versionId: string, de
       nodes: nodes.map((n) => ({ versionId: n.versionId, manifestHash: n.versionId, txo: n.txid ? `${n.txid}:${n.vout ?? 0}` : ZERO_TXO })),
       edges: parentChainEdges(nodes),
     },
-    manifests: nodes.map((n) => ({ manifestHash: n.versionId, manifest: n.manifest })),
+    manifests,
     proofs,
   };
 }

@@ -15,18 +15,9 @@ import { versionsInBlocks, versionTags } from './invalidate';
 import { devGenesis } from '../devchain/chain';
 import { devChainEnabled, devChainReason } from '../devchain/setting';
 import { StrataError } from '../errors';
+import type { StoreHeadersResult } from './schema';
 
-export interface StoreHeadersResult {
-  readonly inserted: number;
-  readonly tip: { readonly height: number; readonly hash: string; readonly work: string };
-  readonly reorg: null | {
-    readonly removed: readonly string[];
-    readonly added: readonly string[];
-    readonly forkHeight: number;
-    /** Versions (with descendants) whose bundles were invalidated. */
-    readonly versions: readonly string[];
-  };
-}
+export type { StoreHeadersResult };
 
 type Planned = { inv: Invalidation; outboxId: string | null; versions: string[] };
 

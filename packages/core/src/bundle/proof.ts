@@ -17,16 +17,9 @@ import { isBeefEnvelope, resolveBeefEnvelope } from '../spv/beef';
 import { digestEnvelope } from '../spv/envelope-digest';
 import { toSpvForm, toStoredForm } from './envelope-form';
 import { versionTags, withDescendants } from './invalidate';
+import type { StoredProof } from './schema';
 
-export interface StoredProof {
-  readonly status: 'confirmed';
-  readonly txid: string;
-  readonly versionId: string;
-  readonly blockHash: string;
-  readonly height: number;
-  /** At the moment of storing; never stored. */
-  readonly confirmations: number;
-}
+export type { StoredProof };
 
 /**
  * Verifies `envelope` for the declaration made by `txid` and stores it. Errors: 400 for a

@@ -7,13 +7,9 @@ import type { Deps } from '../deps';
 import { StrataError } from '../errors';
 import { cacheKeys } from '../cache/keys';
 import type { Call, NoInput } from '../context';
+import type { ServedTip } from './schema';
 
-export interface ServedTip {
-  readonly height: number;
-  readonly hash: string;
-  readonly work: string;
-  readonly unstable: boolean;
-}
+export type { ServedTip };
 
 interface TipRow {
   readonly height: number;
