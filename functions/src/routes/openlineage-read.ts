@@ -7,6 +7,7 @@ import { StrataError } from '@strata/core/errors';
 import { emitPublishEvent, emitRecallEvent, reconcilePublishEvents } from '@strata/core/lineage/publish-events';
 import { getDataset, getJob, getRun, searchDatasets } from '@strata/core/lineage/lookup';
 import { OL_QUERY_LIMITS } from '@strata/core/lineage/limits';
+import { DatasetDetail, DatasetDetailResponse, JobDetail, JobDetailResponse, RunDetail, RunDetailResponse, SearchResponse, SearchResult } from '@strata/core/lineage/schema';
 import { lineageQueryCached } from '@strata/core/lineage/service';
 import { lineageStoreCounts } from '@strata/core/lineage/store-counts';
 import type { AppEnv } from '../env';
@@ -14,6 +15,7 @@ import { requireToken } from '../middleware/auth';
 import { sendCachedJson } from '../http/cache-headers';
 import { rateLimit } from '../middleware/rate-limit';
 import { errorResponses } from '../problem';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
 const Name = z.string().min(1).max(1024);
@@ -47,32 +49,7 @@ const graphRoute = createRoute({
   },
 });
 
-const Facets = z.record(z.string(), z.record(z.string(), z.unknown())).openapi({ description: 'Facets by name, as the latest event that carried facets for it gave them.' });
-const DatasetName = z.object({ namespace: z.string(), name: z.string() });
-const times = {
-  created_at: z.string().openapi({ description: 'First seen (ISO 8601, UTC).' }),
-  updated_at: z.string().openapi({ description: 'Last time its facets changed (ISO 8601, UTC).' }),
-};
-const LineageDataset = z.object({ namespace: z.string(), name: z.string(), facets: Facets, ...times }).openapi('LineageDataset');
-const LineageJob = LineageDataset.extend({
-  latest_run_id: z.string().nullable().openapi({ description: 'The run with the newest state time.' }),
-  inputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets any run or JobEvent of the job read (at most 1,000).' }),
-  outputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets it wrote (at most 1,000).' }),
-}).openapi('LineageJob');
-const LineageRun = z
-  .object({
-    namespace: z.string(),
-    job_name: z.string(),
-    run_id: z.string(),
-    state: z.string().openapi({ description: 'START, RUNNING, COMPLETE, ABORT, FAIL or OTHER: the event type of the newest event.' }),
-    start_time: z.string().nullable(),
-    end_time: z.string().nullable(),
-    facets: Facets,
-    ...times,
-    inputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets the run’s events read (at most 1,000).' }),
-    outputs: z.array(DatasetName).readonly().openapi({ description: 'Datasets they wrote (at most 1,000).' }),
-  })
-  .openapi('LineageRun');
+components({ LineageDataset: DatasetDetail, LineageJob: JobDetail, LineageRun: RunDetail, LineageSearchResult: SearchResult, LineageSearch: SearchResponse });
 
 const detail = <P extends z.ZodObject, S extends z.ZodType>(path: string, summary: string, description: string, params: P, body: S) =>
   createRoute({
@@ -87,9 +64,9 @@ const detail = <P extends z.ZodObject, S extends z.ZodType>(path: string, summar
     request: { params },
     responses: { 200: { description: 'Found', content: { 'application/json': { schema: body } } }, ...errorResponses('not-found') },
   });
-const datasetRoute = detail('/openlineage/nodes/dataset/{namespace}/{name}', 'One dataset with its latest facets', 'A dataset by namespace and name (URL-encoded), with its latest facets.', z.object({ namespace: Name, name: Name }), z.object({ dataset: LineageDataset }));
-const jobRoute = detail('/openlineage/jobs/{namespace}/{name}', 'One job with its latest facets', 'A job by namespace and name, with its latest facets, its latest run and the datasets it reads and writes.', z.object({ namespace: Name, name: Name }), z.object({ job: LineageJob }));
-const runRoute = detail('/openlineage/runs/{runId}', 'One run: state, times, facets', 'A run by its runId: its state, start and end times, facets, job, inputs and outputs.', z.object({ runId: z.string().min(1).max(255) }), z.object({ run: LineageRun }));
+const datasetRoute = detail('/openlineage/nodes/dataset/{namespace}/{name}', 'One dataset with its latest facets', 'A dataset by namespace and name (URL-encoded), with its latest facets.', z.object({ namespace: Name, name: Name }), DatasetDetailResponse);
+const jobRoute = detail('/openlineage/jobs/{namespace}/{name}', 'One job with its latest facets', 'A job by namespace and name, with its latest facets, its latest run and the datasets it reads and writes.', z.object({ namespace: Name, name: Name }), JobDetailResponse);
+const runRoute = detail('/openlineage/runs/{runId}', 'One run: state, times, facets', 'A run by its runId: its state, start and end times, facets, job, inputs and outputs.', z.object({ runId: z.string().min(1).max(255) }), RunDetailResponse);
 
 const searchRoute = createRoute({
   method: 'get',
@@ -103,7 +80,7 @@ const searchRoute = createRoute({
   request: {
     query: z.object({ q: z.string().min(1).max(256), limit: z.coerce.number().int().min(1).max(OL_QUERY_LIMITS.maxSearchLimit).default(OL_QUERY_LIMITS.defaultSearchLimit) }),
   },
-  responses: { 200: { description: 'Matches', content: { 'application/json': { schema: Json } } }, ...errorResponses() },
+  responses: { 200: { description: 'Matches', content: { 'application/json': { schema: SearchResponse } } }, ...errorResponses() },
 });
 
 const healthRoute = createRoute({

@@ -1043,9 +1043,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["LineageSearch"];
                     };
                 };
                 /** @description Problem: [`bad-request`](/docs/errors#bad-request), [`validation-failed`](/docs/errors#validation-failed). */
@@ -6568,7 +6566,19 @@ export interface components {
             /** @description Last time its facets changed (ISO 8601, UTC). */
             updated_at: string;
         };
-        LineageJob: components["schemas"]["LineageDataset"] & {
+        LineageJob: {
+            namespace: string;
+            name: string;
+            /** @description Facets by name, as the latest event that carried facets for it gave them. */
+            facets: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description First seen (ISO 8601, UTC). */
+            created_at: string;
+            /** @description Last time its facets changed (ISO 8601, UTC). */
+            updated_at: string;
             /** @description The run with the newest state time. */
             latest_run_id: string | null;
             /** @description Datasets any run or JobEvent of the job read (at most 1,000). */
@@ -6610,6 +6620,27 @@ export interface components {
                 namespace: string;
                 name: string;
             }[];
+        };
+        LineageSearch: {
+            query: string;
+            results: components["schemas"]["LineageSearchResult"][];
+            count: number;
+            /** @description The page size applied. */
+            limit: number;
+        };
+        LineageSearchResult: {
+            namespace: string;
+            name: string;
+            /** @enum {string} */
+            type: "dataset";
+            /** @description Facets by name, as the latest event that carried facets for it gave them. */
+            facets: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description Last time its facets changed (ISO 8601, UTC). */
+            updated_at: string;
         };
         LineageHookResult: {
             versionId: string;

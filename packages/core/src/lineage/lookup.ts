@@ -6,45 +6,9 @@ import type { Call } from '../context';
 import { fail } from '../errors';
 import type { Sql } from '../ports/sql';
 import { OL_QUERY_LIMITS } from './limits';
-import type { DatasetName, Facets } from './schema';
+import type { DatasetDetail, JobDetail, RunDetail, SearchResult } from './schema';
 
-export interface DatasetDetail {
-  readonly namespace: string;
-  readonly name: string;
-  readonly facets: Facets;
-  readonly created_at: string;
-  readonly updated_at: string;
-}
-
-export interface JobDetail extends DatasetDetail {
-  readonly latest_run_id: string | null;
-  /** Datasets any run or JobEvent of this job declared, by namespace and name (at most IO_LIMIT each). */
-  readonly inputs: readonly DatasetName[];
-  readonly outputs: readonly DatasetName[];
-}
-
-export interface RunDetail {
-  readonly namespace: string;
-  readonly job_name: string;
-  readonly run_id: string;
-  readonly state: string;
-  readonly start_time: string | null;
-  readonly end_time: string | null;
-  readonly facets: Facets;
-  readonly created_at: string;
-  readonly updated_at: string;
-  /** Datasets this run's events declared (union over its events; at most IO_LIMIT each). */
-  readonly inputs: readonly DatasetName[];
-  readonly outputs: readonly DatasetName[];
-}
-
-export interface SearchResult {
-  readonly namespace: string;
-  readonly name: string;
-  readonly type: 'dataset';
-  readonly facets: Facets;
-  readonly updated_at: string;
-}
+export type { DatasetDetail, JobDetail, RunDetail, SearchResult };
 
 /** Most inputs (and outputs) listed for one job or run, first by namespace and name. */
 export const IO_LIMIT = 1000;
@@ -127,7 +91,7 @@ export async function searchDatasets(call: Call<{ readonly sql: Sql }, { q: stri
     throw fail.validation([{ path: 'query.limit', message: `must be an integer from 1 to ${OL_QUERY_LIMITS.maxSearchLimit}` }]);
   }
   const pattern = escapeLike(q);
-  return sql.query<SearchResult & Record<string, unknown>>(
+  const rows = await sql.query<SearchResult & { rank: number }>(
     `SELECT namespace, name, type, facets, updated_at, rank FROM (
      (SELECT namespace, name, 'dataset' AS type, facets, ${ISO('updated_at')} AS updated_at, 0 AS rank
         FROM ol_datasets WHERE lower(name) LIKE $1 || '%' ORDER BY length(name), lower(name), namespace LIMIT $2)
@@ -137,7 +101,8 @@ export async function searchDatasets(call: Call<{ readonly sql: Sql }, { q: stri
         ORDER BY length(name), lower(name), namespace LIMIT $2)) AS hits
      ORDER BY rank, length(name), lower(name), namespace LIMIT $2`,
     [pattern, limit],
-  ).then((rows) => rows.map(({ rank: _rank, ...r }) => r as unknown as SearchResult));
+  );
+  return rows.map(({ rank: _rank, ...r }) => r);
 }
 
 /** Creates the monthly ol_events partitions from `from`'s month for `months` months; returns how many were new. */

@@ -378,3 +378,68 @@ function finish(event: OlEvent): ParseResult {
   }
   return { ok: true, event };
 }
+
+// ---- Read responses: GET /openlineage/nodes/dataset, /jobs, /runs and /search (docs/adr/0054) ----
+
+/** Stored facets as a read returns them: the latest given for each name. */
+export const StoredFacets = z
+  .record(z.string(), z.record(z.string(), z.unknown()))
+  .meta({ description: 'Facets by name, as the latest event that carried facets for it gave them.' });
+
+/** A dataset named by namespace and name. */
+export const DatasetNameSchema = z.object({ namespace: z.string(), name: z.string() });
+
+const readTimes = {
+  created_at: z.string().meta({ description: 'First seen (ISO 8601, UTC).' }),
+  updated_at: z.string().meta({ description: 'Last time its facets changed (ISO 8601, UTC).' }),
+};
+
+/** One dataset with its latest facets. */
+export const DatasetDetail = z.object({ namespace: z.string(), name: z.string(), facets: StoredFacets, ...readTimes });
+export type DatasetDetail = z.infer<typeof DatasetDetail>;
+
+/** One job with its latest facets, latest run and the datasets it declared (at most IO_LIMIT each). */
+export const JobDetail = DatasetDetail.extend({
+  latest_run_id: z.string().nullable().meta({ description: 'The run with the newest state time.' }),
+  inputs: z.array(DatasetNameSchema).readonly().meta({ description: 'Datasets any run or JobEvent of the job read (at most 1,000).' }),
+  outputs: z.array(DatasetNameSchema).readonly().meta({ description: 'Datasets it wrote (at most 1,000).' }),
+});
+export type JobDetail = z.infer<typeof JobDetail>;
+
+/** One run; inputs and outputs are the union over its events (at most IO_LIMIT each). */
+export const RunDetail = z.object({
+  namespace: z.string(),
+  job_name: z.string(),
+  run_id: z.string(),
+  state: z.string().meta({ description: 'START, RUNNING, COMPLETE, ABORT, FAIL or OTHER: the event type of the newest event.' }),
+  start_time: z.string().nullable(),
+  end_time: z.string().nullable(),
+  facets: StoredFacets,
+  ...readTimes,
+  inputs: z.array(DatasetNameSchema).readonly().meta({ description: 'Datasets the run’s events read (at most 1,000).' }),
+  outputs: z.array(DatasetNameSchema).readonly().meta({ description: 'Datasets they wrote (at most 1,000).' }),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
+
+/** One search hit. */
+export const SearchResult = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  type: z.literal('dataset'),
+  facets: StoredFacets,
+  updated_at: readTimes.updated_at,
+});
+export type SearchResult = z.infer<typeof SearchResult>;
+
+export const DatasetDetailResponse = z.object({ dataset: DatasetDetail });
+export const JobDetailResponse = z.object({ job: JobDetail });
+export const RunDetailResponse = z.object({ run: RunDetail });
+
+/** GET /openlineage/search answer, in the seed's `{query, results, count}` plus the page size applied. */
+export const SearchResponse = z.object({
+  query: z.string(),
+  results: z.array(SearchResult).readonly(),
+  count: z.number().int(),
+  limit: z.number().int().meta({ description: 'The page size applied.' }),
+});
+export type SearchResponse = z.infer<typeof SearchResponse>;
