@@ -6,11 +6,13 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { issuesAt, StrataError } from '@strata/core/errors';
-import { ingestLineage, type IngestReport } from '@strata/core/lineage/service';
+import { BatchAck, type IngestReport } from '@strata/core/lineage/schema';
+import { ingestLineage } from '@strata/core/lineage/service';
 import type { AppEnv } from '../env';
 import { requireToken } from '../middleware/auth';
 import { errorResponses } from '../problem';
 import { OPENLINEAGE_EVENT } from '../openapi/document';
+import { components } from '../openapi/components';
 import { SECURITY } from '../openapi/security';
 
 export const LINEAGE_PATH = '/api/v1/lineage';
@@ -29,26 +31,7 @@ export interface BodyCap {
 const IngestAck = z
   .object({ status: z.enum(['stored', 'duplicate', 'queued']), eventHash: z.string(), duplicate: z.boolean() })
   .openapi('LineageIngestAck');
-const EventResult = z.object({
-  index: z.number().int(),
-  status: z.enum(['stored', 'duplicate', 'queued', 'rejected']),
-  eventHash: z.string().optional(),
-  duplicate: z.boolean().optional(),
-  issues: z
-    .array(z.object({ path: z.string(), message: z.string() }))
-    .optional()
-    .openapi({ description: 'Why the event was rejected, each path relative to the event at `index` (`run.runId`; empty for the event itself).' }),
-});
-const BatchAck = z
-  .object({
-    status: z.enum(['ok', 'partial']),
-    stored: z.number().int(),
-    duplicates: z.number().int(),
-    queued: z.number().int(),
-    invalid: z.number().int(),
-    results: z.array(EventResult),
-  })
-  .openapi('LineageBatchAck');
+components({ LineageBatchAck: BatchAck });
 
 const single = createRoute({
   method: 'post',
@@ -177,8 +160,8 @@ const BATCH_CAP: BodyCap = {
   hint: 'Send fewer or smaller events per request (an event larger than this goes to POST /api/v1/lineage alone).',
 };
 
-function batchBody(r: IngestReport): z.infer<typeof BatchAck> {
-  return { status: r.invalid > 0 ? ('partial' as const) : ('ok' as const), stored: r.stored, duplicates: r.duplicates, queued: r.queued, invalid: r.invalid, results: r.results.map(({ issues, ...x }) => (issues ? { ...x, issues: [...issues] } : x)) };
+function batchBody(r: IngestReport): BatchAck {
+  return { status: r.invalid > 0 ? 'partial' : 'ok', stored: r.stored, duplicates: r.duplicates, queued: r.queued, invalid: r.invalid, results: r.results };
 }
 
 export function registerLineage(app: OpenAPIHono<AppEnv>): void {

@@ -6544,6 +6544,7 @@ export interface components {
                 /** @enum {string} */
                 status: "stored" | "duplicate" | "queued" | "rejected";
                 eventHash?: string;
+                /** @description Known only once stored; a queued event reports false (the consumer absorbs duplicates). */
                 duplicate?: boolean;
                 /** @description Why the event was rejected, each path relative to the event at `index` (`run.runId`; empty for the event itself). */
                 issues?: {

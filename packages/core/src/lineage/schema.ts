@@ -443,3 +443,36 @@ export const SearchResponse = z.object({
   limit: z.number().int().meta({ description: 'The page size applied.' }),
 });
 export type SearchResponse = z.infer<typeof SearchResponse>;
+
+// ---- Ingest answers: POST /api/v1/lineage and /api/v1/lineage/batch (docs/adr/0054) ----
+
+export const EventStatus = z.enum(['stored', 'duplicate', 'queued', 'rejected']);
+export type EventStatus = z.infer<typeof EventStatus>;
+
+/** What became of one event of a batch, at its `index`. */
+export const EventResult = z.object({
+  index: z.number().int(),
+  status: EventStatus,
+  eventHash: z.string().optional(),
+  duplicate: z.boolean().optional().meta({ description: 'Known only once stored; a queued event reports false (the consumer absorbs duplicates).' }),
+  issues: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .readonly()
+    .optional()
+    .meta({ description: 'Why the event was rejected, each path relative to the event at `index` (`run.runId`; empty for the event itself).' }),
+});
+export type EventResult = z.infer<typeof EventResult>;
+
+/** What ingesting a list of events did, per event and in total. */
+export const IngestReport = z.object({
+  stored: z.number().int(),
+  duplicates: z.number().int(),
+  queued: z.number().int(),
+  invalid: z.number().int(),
+  results: z.array(EventResult).readonly(),
+});
+export type IngestReport = z.infer<typeof IngestReport>;
+
+/** POST /api/v1/lineage/batch answer: the report, `partial` when some event was rejected. */
+export const BatchAck = z.object({ status: z.enum(['ok', 'partial']), ...IngestReport.shape });
+export type BatchAck = z.infer<typeof BatchAck>;

@@ -6,7 +6,7 @@
 import { cacheKeys, cacheTags, isCacheKey, isCacheTag, type CacheStatus, type CacheTier } from '../cache/index';
 import { actorName, type Call, type RequestCtx } from '../context';
 import type { Deps } from '../deps';
-import { fail, StrataError, type FieldIssue } from '../errors';
+import { fail, StrataError } from '../errors';
 import { markApplied } from '../outbox/outbox';
 import type { Job } from '../ports/queue';
 import { stmt, type Statement } from '../ports/sql';
@@ -18,6 +18,7 @@ import { datasetNodeId, parseNodeId } from './node-id';
 import { lineageGraph, type Direction, type LineageGraph } from './query';
 import { shapeGraph } from './shape';
 import { lineageCounters } from './counters';
+import type { EventResult, EventStatus, IngestReport } from './schema';
 
 /** What ingesting uses. */
 export type LineageIngestDeps = Pick<Deps, 'sql' | 'cache' | 'config' | 'log' | 'metrics' | 'queue'>;
@@ -29,24 +30,7 @@ export interface EventsInput {
   readonly events: readonly unknown[];
 }
 
-export type EventStatus = 'stored' | 'duplicate' | 'queued' | 'rejected';
-
-export interface EventResult {
-  readonly index: number;
-  readonly status: EventStatus;
-  readonly eventHash?: string;
-  /** Known only once stored; a queued event reports false (the consumer absorbs duplicates). */
-  readonly duplicate?: boolean;
-  readonly issues?: readonly FieldIssue[];
-}
-
-export interface IngestReport {
-  readonly results: readonly EventResult[];
-  readonly stored: number;
-  readonly duplicates: number;
-  readonly queued: number;
-  readonly invalid: number;
-}
+export type { EventResult, EventStatus, IngestReport };
 
 /** Largest serialized job: SQS takes 256 KiB per message, leave room for the envelope. */
 export const MAX_JOB_BYTES = 200 * 1024;
