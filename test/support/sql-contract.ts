@@ -124,6 +124,26 @@ export function sqlContract(name: string, makeSql: () => Promise<Sql>, options: 
       expect(out).toEqual(ns.map((n) => [{ n, s: `v${n}` }]));
     });
 
+    it('answers a prepared statement like an unprepared one, concurrently, on every connection', async () => {
+      const text = 'SELECT $1::int4 * 2 AS n, $2::text AS s';
+      const ns = Array.from({ length: 25 }, (_, i) => i);
+      const out = await Promise.all(ns.map((n) => sql.query<{ n: number; s: string }>(text, [n, `p${n}`], { prepare: 'contract_double_v1' })));
+      expect(out).toEqual(ns.map((n) => [{ n: n * 2, s: `p${n}` }]));
+      expect(await sql.query(text, [4, 'x'])).toEqual([{ n: 8, s: 'x' }]);
+    });
+
+    it('prepares a named statement once per pooled connection (node-postgres, Neon Pool)', async () => {
+      if (!options.interactive) return; // one round trip per statement over HTTP: nothing to keep a plan on
+      const names = await sql.transaction(async (tx) => {
+        expect(await tx.query('SELECT $1::int4 + 1 AS n', [1], { prepare: 'contract_plus_one_v1' })).toEqual([{ n: 2 }]);
+        expect(await tx.query('SELECT $1::int4 + 1 AS n', [2], { prepare: 'contract_plus_one_v1' })).toEqual([{ n: 3 }]);
+        return tx.query<{ name: string }>('SELECT name FROM pg_prepared_statements ORDER BY name');
+      });
+      // PGlite ignores the option; every pooled connection (node-postgres, a Neon Pool) keeps the plan
+      if (sql.kind === 'pglite') expect(names.map((r) => r.name)).not.toContain('contract_plus_one_v1');
+      else expect(names.map((r) => r.name)).toContain('contract_plus_one_v1');
+    });
+
     if (!options.interactive) {
       it('refuses interactive transactions with StrataError(internal)', async () => {
         const e = await rejection(sql.transaction(async (tx) => tx.query('SELECT 1')));

@@ -93,7 +93,8 @@ type LinRow = Record<'v' | 'p' | 't' | 'b' | 'gh' | 'br' | 'gr', string | null> 
 
 /** Reads the lineage of `versionId` (up to `maxDepth` hops) with every live fact /ready applies. */
 export async function loadReadyFacts(sql: SqlSession, versionId: string, maxDepth: number, activeAt: Date): Promise<ReadyFacts> {
-  const rows = await sql.query(READY_SQL, [versionId, maxDepth, MAX_PARENT_CHAIN_NODES, activeAt, String(DIGEST_VERSION)]);
+  // prepared once per connection: planning this statement cost as much as running it (ADR 0058)
+  const rows = await sql.query(READY_SQL, [versionId, maxDepth, MAX_PARENT_CHAIN_NODES, activeAt, String(DIGEST_VERSION)], { prepare: 'strata_ready_facts_v1' });
   const r = rows[0] ?? {};
   const lin = (json(r.nodes) as LinRow[] | null) ?? [];
   const tip = json(r.tip) as { hash: string; height: number } | null;

@@ -16,9 +16,9 @@ export interface RoundTrips {
 export function countSql(sql: Sql, onTrip: (op: string) => void): Sql {
   return {
     kind: sql.kind,
-    query: (text, params) => {
+    query: (text, params, options) => {
       onTrip('query');
-      return sql.query(text, params);
+      return sql.query(text, params, options);
     },
     exec: sql.exec
       ? (script) => {
@@ -33,9 +33,9 @@ export function countSql(sql: Sql, onTrip: (op: string) => void): Sql {
     transaction: (fn) =>
       sql.transaction((tx) =>
         fn({
-          query: (text, params) => {
+          query: (text, params, options) => {
             onTrip('tx-query');
-            return tx.query(text, params);
+            return tx.query(text, params, options);
           },
           exec: tx.exec,
         }),

@@ -3,11 +3,13 @@
  * Neon's WebSocket Pool (kind 'neon-pool') share this code. The pool is passed in, so this module
  * imports no driver and stays safe to bundle for Workers.
  */
-import type { Row, Sql, SqlParam, SqlSession, Statement } from '../../ports/sql';
+import type { QueryOptions, Row, Sql, SqlParam, SqlSession, Statement } from '../../ports/sql';
 import { normalised, toSqlError } from './errors';
 import { bytesToBytea, portTypes, type GetTypeParser } from './types';
 
 interface QueryConfig {
+  /** A prepared statement's name: parsed and planned once per connection (QueryOptions.prepare). */
+  name?: string;
   text: string;
   values: unknown[];
   types: { getTypeParser: GetTypeParser };
@@ -45,7 +47,8 @@ function prepare(params: readonly SqlParam[] | undefined): unknown[] {
 export function createPoolSql(pool: PgPoolLike, kind: 'pg' | 'neon-pool', options: PoolSqlOptions): Sql {
   const types = portTypes(options.typeParser);
   const ownsPool = options.ownsPool ?? true;
-  const config = (text: string, params?: readonly SqlParam[]): QueryConfig => ({
+  const config = (text: string, params?: readonly SqlParam[], options?: QueryOptions): QueryConfig => ({
+    ...(options?.prepare ? { name: options.prepare } : {}),
     text,
     values: prepare(params),
     types,
@@ -53,8 +56,8 @@ export function createPoolSql(pool: PgPoolLike, kind: 'pg' | 'neon-pool', option
   });
   const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
   const onClient = (client: PgClientLike): SqlSession => ({
-    query: async <T extends Row = Row>(text: string, params?: readonly SqlParam[]) =>
-      rowsOf<T>(await normalised(() => client.query(config(text, params)))),
+    query: async <T extends Row = Row>(text: string, params?: readonly SqlParam[], options?: QueryOptions) =>
+      rowsOf<T>(await normalised(() => client.query(config(text, params, options)))),
     // A bare string goes through the simple protocol, which accepts several statements.
     exec: async (script: string) => {
       await normalised(() => client.query(script));
@@ -93,8 +96,8 @@ export function createPoolSql(pool: PgPoolLike, kind: 'pg' | 'neon-pool', option
   return {
     kind,
     /** One statement on any free pooled connection. */
-    async query<T extends Row = Row>(text: string, params?: readonly SqlParam[]): Promise<T[]> {
-      return rowsOf<T>(await normalised(() => pool.query(config(text, params))));
+    async query<T extends Row = Row>(text: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<T[]> {
+      return rowsOf<T>(await normalised(() => pool.query(config(text, params, options))));
     },
     /** A parameterless multi-statement script (simple protocol), e.g. a migration file. */
     async exec(script: string): Promise<void> {
