@@ -33,9 +33,10 @@ export const TARGETS = {
   'packages/core/src/payments/prices.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/config.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/schema.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/broadcast.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/confirm.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/service.ts': { group: 'services', suites: paymentSuites },
+  // verb-level suites on the local PostgreSQL (and a local ARC): no app, no Redis
+  'packages/core/src/payments/broadcast.ts': { group: 'services', suites: ['test/verbs/payments-broadcast.test.ts'] },
+  'packages/core/src/payments/confirm.ts': { group: 'services', suites: ['test/verbs/payments-confirm.test.ts'] },
+  'packages/core/src/payments/service.ts': { group: 'services', suites: ['test/verbs/payments-service.test.ts'] },
   'packages/core/src/delivery/cdn.ts': { group: 'services', suites: deliverySuites },
   'packages/core/src/delivery/cloudfront.ts': { group: 'services', suites: deliverySuites },
   'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliverySuites },
