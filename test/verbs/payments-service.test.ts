@@ -73,6 +73,8 @@ describe('receipts', () => {
     expect([row.producerId, row.unitPriceSat, row.unitBytes, row.expiresAt.getTime()]).toEqual([v.producerId, 5000, 4096, START + 1_800_000]);
     expect(receiptView(row)).toEqual(r);
     expect(await getReceiptVerb({ deps, ctx, input: { receiptId: r.receiptId } })).toEqual(r);
+    // a new receipt invalidates nothing: no outbox row
+    expect((await w.sql.query('SELECT count(*)::int AS n FROM cache_outbox'))[0]!.n).toBe(0);
     const audit = await auditOf(r.receiptId);
     expect(audit).toEqual([
       { actor: 'anonymous', action: 'payments.receipt.pending', request_id: 'req-svc', before: null, after: { versionId: v.versionId, quantity: 3, amountSat: 15_000 }, at: expect.any(Date) },
@@ -297,12 +299,36 @@ describe('quotes', () => {
     expect((await refusal(quote({ deps, ctx, input: { receiptId: `rcpt_${'1'.repeat(32)}` } }))).code).toBe('not-found');
     const v = await seedVersion(w.sql);
     const r = await pay({ deps, ctx, input: { versionId: v.versionId, quantity: 1 } });
+    const issued = await quote({ deps, ctx, input: { receiptId: r.receiptId } });
     await w.sql.query('DELETE FROM assets WHERE version_id = $1', [v.versionId]);
+    // the unexpired quote stands without the version; re-issuing it needs the version
+    expect(await quote({ deps, ctx, input: { receiptId: r.receiptId } })).toEqual(issued);
+    const t0 = w.clock.now();
+    w.clock.advance(120_000);
     expect(await refusal(quote({ deps, ctx, input: { receiptId: r.receiptId } }))).toEqual({
       code: 'not-found',
       message: 'The version of this receipt is gone.',
       hint: 'manifest missing',
     });
+    w.clock.set(t0);
+  });
+
+  it('a wall clock stepping back while a quote is issued: conflict, ask again', async () => {
+    // the receipt lapses at T; the quote request reads the clock before T, at T, then before T again
+    const v = await seedVersion(w.sql);
+    const t0 = w.clock.now();
+    const r = await pay({ deps, ctx, input: { versionId: v.versionId, quantity: 1 } });
+    const T = t0 + 1_800_000;
+    const stepping = (reads: number[]) => ({ ...deps, clock: { ...w.clock, now: () => reads.shift() ?? w.clock.now() } });
+    const conflict = { code: 'conflict', message: 'The quote changed while it was issued; ask again.', hint: 'retry' };
+    // no quote stored yet
+    expect(await refusal(quote({ deps: stepping([T - 1, T, T - 1]), ctx, input: { receiptId: r.receiptId } }))).toEqual(conflict);
+    // a quote that ends with the receipt, at exactly T
+    w.clock.set(T - 60_000);
+    const q = await quote({ deps, ctx, input: { receiptId: r.receiptId } });
+    expect(q.expiresAt).toBe(epoch(T));
+    expect(await refusal(quote({ deps: stepping([T - 1, T, T - 1]), ctx, input: { receiptId: r.receiptId } }))).toEqual(conflict);
+    w.clock.set(t0);
   });
 
   it('a quote issued by another request meanwhile is the answer; a receipt paid meanwhile is refused', async () => {
@@ -359,6 +385,12 @@ describe('submitting', () => {
     // idempotent even once the receipt moved on (the status it holds is reported)
     await transitionReceipt(w.sql, receipt.receiptId, { kind: 'confirm' }, new Date(now), { actor: 'test' });
     expect(await submitPayment({ deps, ctx, input: { receiptId: receipt.receiptId, rawTxHex: p.rawTx } })).toEqual({ ...r, receiptStatus: 'confirmed', note: 'idempotent-return' });
+    // paid without a payment row (marked paid directly): idempotent, with no broadcast status to report
+    const bare = await quoted();
+    const pb = await buildPayment(bare.quote.outputs);
+    await markPaid({ deps, ctx, input: { receiptId: bare.receipt.receiptId, txid: pb.txid, txStatus: 'X' } });
+    expect(await getPayment(w.sql, bare.receipt.receiptId)).toBeNull();
+    expect((await submitPayment({ deps, ctx, input: { receiptId: bare.receipt.receiptId, rawTxHex: pb.rawTx } })).broadcast).toEqual({ mode: 'dryrun', txStatus: null });
     const other = await buildPayment(q.outputs);
     expect(await refusal(submitPayment({ deps, ctx, input: { receiptId: receipt.receiptId, rawTxHex: other.rawTx } }))).toEqual({
       code: 'conflict',
@@ -510,6 +542,10 @@ describe('submitting', () => {
       message: 'The receipt is expired; only a pending receipt can be quoted or paid.',
       hint: 'status:expired',
     });
+    // the broadcaster's acceptance is recorded on the payment, but the expired receipt shows no payment
+    expect((await getPayment(w.sql, receipt.receiptId))!.state).toBe('accepted');
+    const detail = (await getPaymentDetail({ deps, ctx, input: { receiptId: receipt.receiptId } })).receipt;
+    expect([detail.status, detail.payment]).toEqual(['expired', null]);
     w.clock.set(t0);
   });
 
