@@ -1,13 +1,12 @@
 /**
  * A world for verb-level payments suites (test/verbs/payments-*.test.ts): a fresh database on
- * the local PostgreSQL (node-postgres pool, migrated), the payments verbs' deps built directly
+ * the local PostgreSQL (the node-postgres adapter, migrated), the payments verbs' deps built directly
  * (memory Kv under the cache, a manual clock, the configuration from `env`), versions seeded as
  * catalog rows, and a header chain stored through the header store itself. No HTTP app, no Redis.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { LockingScript, MerklePath, P2PKH, PrivateKey, Transaction, UnlockingScript } from '@bsv/sdk';
-import { createPoolSql } from '@strata/core/adapters/sql/pool-sql';
+import { createPgSql } from '@strata/core/adapters/sql/pg-pool';
 import { createMemoryKv } from '@strata/core/adapters/kv/memory';
 import { createCache } from '@strata/core/cache/index';
 import { parseConfig, type Config } from '@strata/core/config/index';
@@ -51,7 +50,8 @@ export function memoryLog(): { log: Logger; lines: Array<Record<string, unknown>
 
 export async function payWorld(env: Record<string, string> = {}, start = Date.UTC(2026, 11, 1)): Promise<PayWorld> {
   const db = await createTestDatabase();
-  const sql = createPoolSql(new pg.Pool({ connectionString: db.url, max: 4 }), 'pg', { typeParser: pg.types.getTypeParser });
+  // node-postgres as the Node entry opens it (an idle client cut by the drop cannot crash the run)
+  const sql = createPgSql({ url: db.url, max: 4 });
   await migrate(sql);
   const clock = manualClock(start);
   const cache = createCache({ kv: createMemoryKv({ clock }), clock });
@@ -242,15 +242,23 @@ export function during(inner: Broadcaster, act: (tx: { txid: string; hex: string
   };
 }
 
-/** The Sql with `act` run once, right after the `n`-th query made through it (another writer between a verb's read and its write). */
-export function afterQuery(sql: Sql, n: number, act: () => Promise<void>): Sql {
+/**
+ * The Sql with `act` run once, right after the `n`-th query made through it, or the first whose
+ * text matches `n` (another writer between a verb's read and its write).
+ */
+export function afterQuery(sql: Sql, n: number | RegExp, act: () => Promise<void>): Sql {
   let count = 0;
+  let done = false;
   return new Proxy(sql, {
     get(target, prop, recv) {
       if (prop !== 'query') return Reflect.get(target, prop, recv);
       return async (...args: Parameters<Sql['query']>) => {
         const rows = await target.query(...args);
-        if (++count === n) await act();
+        count++;
+        if (!done && (typeof n === 'number' ? count === n : n.test(args[0]))) {
+          done = true;
+          await act();
+        }
         return rows;
       };
     },

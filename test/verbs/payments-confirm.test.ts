@@ -20,7 +20,7 @@ import type { Sql } from '@strata/core/ports/sql';
 import { startArcServer, type ArcServer } from '../support/arc-server';
 import { makeTx } from '../support/chain';
 import { testCtx } from '../support/ctx';
-import { buildPayment, memoryLog, payWorld, refusal, seedVersion, VerbChain, type PayDeps, type PayWorld } from '../support/payments-verbs';
+import { afterQuery, buildPayment, memoryLog, payWorld, refusal, seedVersion, VerbChain, type PayDeps, type PayWorld } from '../support/payments-verbs';
 
 const OVERLAY = `76a914${'0d'.repeat(20)}88ac`;
 const ENV = { PAY_SCRIPTS_JSON: JSON.stringify({ overlay: OVERLAY }), MIN_CONFS: '2', RECEIPT_TTL_SEC: '3600', RECEIPT_ACCESS_TTL_SEC: '3600' };
@@ -242,6 +242,13 @@ describe('ARC statuses', () => {
     expect(await applyTxStatus({ deps, ctx, input: st(c.pay.txid, { merklePath: ma!.bump }) })).toEqual({ applied: false, status: 'paid', reason: 'block-unknown' });
   });
 
+  it('a height without a hash is not used either: the block is the best chain\'s at the BUMP\'s height', async () => {
+    const { pay: p } = await paid(w, deps);
+    const [m] = chain.mine([{ txid: p.txid, rawTx: p.rawTx }]);
+    await chain.store();
+    expect(await applyTxStatus({ deps, ctx, input: st(p.txid, { merklePath: m!.bump, blockHeight: m!.block.height }) })).toEqual({ applied: true, status: 'confirmed' });
+  });
+
   it('a block ARC names that Strata does not know is not applied, with the verifier\'s reason; a failing database is thrown', async () => {
     const { receiptId, pay: p } = await paid(w, deps);
     const [m] = chain.mine([{ txid: p.txid, rawTx: p.rawTx }]);
@@ -313,6 +320,47 @@ describe('the reconcile schedule', () => {
     // confirmed ones with a good proof are only re-verified; a paid one the dryrun broadcaster cannot be asked about
     const third = await reconcileReceipts({ deps: w.deps, ctx: sched, input: {} });
     expect(third).toEqual({ ...zero, checked: 3 });
+  });
+
+  it('a paid receipt ARC reports MINED in a known block is confirmed by the poll', async () => {
+    const { w, arcDeps, chain } = await world({ MIN_CONFS: '1' });
+    await chain.extend(1);
+    const a = await paid(w, arcDeps);
+    const [m] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
+    await chain.store();
+    await arc.mine(a.pay.txid, { blockHash: m!.block.hash, blockHeight: m!.block.height, merklePath: m!.bump });
+    expect(await reconcileReceipts({ deps: arcDeps, ctx: sched, input: {} })).toEqual({ ...zero, checked: 1, confirmed: 1 });
+    expect(await status(w, a.receiptId)).toBe('confirmed');
+  });
+
+  it('two runs overlapping: a move the other run made first is not counted again', async () => {
+    const { w, arcDeps, chain } = await world({ MIN_CONFS: '1', RECEIPT_TTL_SEC: '600' });
+    await chain.extend(1);
+    const other = () => reconcileReceipts({ deps: arcDeps, ctx: sched, input: {} }).then(() => undefined);
+    const racing = (re: RegExp) => ({ ...arcDeps, sql: afterQuery(w.sql, re, other) });
+    // a stored proof, confirmed by the other run right after this one listed it
+    const a = await paid(w, arcDeps);
+    const [m] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
+    await chain.store();
+    await w.sql.query(`UPDATE payments SET proof_json = $2::jsonb WHERE receipt_id = $1`, [a.receiptId, JSON.stringify(m!.envelope)]);
+    expect(await reconcileReceipts({ deps: racing(/WHERE r.status = 'paid'/), ctx: sched, input: {} })).toEqual({ ...zero, checked: 1 });
+    expect(await status(w, a.receiptId)).toBe('confirmed');
+    // an open claim, paid by the other run's re-send first
+    const v = await seedVersion(w.sql);
+    const r = await pay({ deps: arcDeps, ctx, input: { versionId: v.versionId, quantity: 1 } });
+    const q = await quote({ deps: arcDeps, ctx, input: { receiptId: r.receiptId } });
+    const p = await buildPayment(q.outputs);
+    arc.setDown(true);
+    await refusal(submitPayment({ deps: arcDeps, ctx, input: { receiptId: r.receiptId, rawTxHex: p.ef } }));
+    arc.setDown(false);
+    w.clock.advance(61_000);
+    expect(await reconcileReceipts({ deps: racing(/p.state = 'claimed'/), ctx: sched, input: {} })).toMatchObject({ resent: 1, resentPaid: 0 });
+    expect(await status(w, r.receiptId)).toBe('paid');
+    // a lapsed receipt, expired by the other run first
+    const lapsing = await pay({ deps: arcDeps, ctx, input: { versionId: v.versionId, quantity: 1 } });
+    w.clock.advance(600_000);
+    expect(await reconcileReceipts({ deps: racing(/ORDER BY r.expires_at/), ctx: sched, input: {} })).toMatchObject({ expired: 0 });
+    expect(await status(w, lapsing.receiptId)).toBe('expired');
   });
 
   it('a stored proof of another transaction demotes too; with the header store emptied nothing is demoted', async () => {
