@@ -197,14 +197,21 @@ describe('the ARC adapter against scripted answers', () => {
     }
   });
 
-  it('status: 404 is null; any other non-200, or a body that is not an object, throws; a status for another txid is null', async () => {
+  it('status: 404 is null; any other non-200, or a body that is not a JSON object (text, array, number, string), throws; a status for another txid is null', async () => {
     const b = adapter({ apiKey: 'k-123' });
-    s.next({ status: 404, body: {} }, { status: 500, body: {} }, { status: 200, body: 'not json' }, { status: 200, body: [1] }, { status: 200, body: { txid: 'cd'.repeat(32), txStatus: 'MINED' } });
+    s.next(
+      { status: 404, body: {} },
+      { status: 500, body: {} },
+      { status: 200, body: 'not json' },
+      { status: 200, body: [1] },
+      { status: 200, body: '5' },
+      { status: 200, body: '"MINED"' },
+      { status: 200, body: { txid: 'cd'.repeat(32), txStatus: 'MINED' } },
+    );
     expect(await b.status(TXID)).toBeNull();
     expect([s.seen.at(-1)!.method, s.seen.at(-1)!.path, s.seen.at(-1)!.headers.authorization]).toEqual(['GET', `/v1/tx/${TXID}`, 'Bearer k-123']);
     await expect(b.status(TXID)).rejects.toThrow('ARC answered HTTP 500');
-    await expect(b.status(TXID)).rejects.toThrow('ARC answered HTTP 200');
-    await expect(b.status(TXID)).rejects.toThrow('ARC answered HTTP 200');
+    for (let i = 0; i < 4; i++) await expect(b.status(TXID)).rejects.toThrow('ARC answered HTTP 200');
     expect(await b.status(TXID)).toBeNull();
   });
 

@@ -13,7 +13,7 @@ import { ANONYMOUS } from '@strata/core/context';
 import { createArcBroadcaster } from '@strata/core/payments/broadcast';
 import { applyTxStatus, attachPaymentProof, reconcileReceipts, REORG_DEPTH } from '@strata/core/payments/confirm';
 import { claimPayment, getPayment } from '@strata/core/payments/payment-repo';
-import { getReceipt } from '@strata/core/payments/repo';
+import { getReceipt, transitionReceipt } from '@strata/core/payments/repo';
 import { markPaid, pay, quote, submitPayment } from '@strata/core/payments/service';
 import { decodePaymentTx } from '@strata/core/payments/tx';
 import type { Sql } from '@strata/core/ports/sql';
@@ -103,6 +103,17 @@ describe('attaching a proof', () => {
     await claimPayment(w.sql, { receiptId: other.receiptId, txid: tx.txid, rawTx: tx.raw, broadcaster: 'dryrun', outputs: tx.outputs, feeSat: null, now: new Date(w.clock.now()) });
     await markPaid({ deps, ctx, input: { receiptId: other.receiptId, txid: 'cd'.repeat(32), txStatus: 'X' } });
     expect(await refusal(attachPaymentProof({ deps, ctx, input: { receiptId: other.receiptId, envelope } }))).toMatchObject({ code: 'invalid-state', hint: 'status:paid' });
+    // a paid receipt that has since expired (or been consumed) keeps its payment, but takes no proof
+    const lapsed = await paid(w, deps);
+    const consumed = await paid(w, deps);
+    await transitionReceipt(w.sql, consumed.receiptId, { kind: 'consume' }, new Date(w.clock.now()), { actor: 'test' });
+    await transitionReceipt(w.sql, lapsed.receiptId, { kind: 'expire' }, new Date(w.clock.now() + 3_600_000), { actor: 'test' });
+    expect(await refusal(attachPaymentProof({ deps, ctx, input: { receiptId: lapsed.receiptId, envelope } }))).toEqual({
+      code: 'invalid-state',
+      message: 'The receipt is expired; only a paid receipt takes a proof.',
+      hint: 'status:expired',
+    });
+    expect(await refusal(attachPaymentProof({ deps, ctx, input: { receiptId: consumed.receiptId, envelope } }))).toMatchObject({ code: 'invalid-state', hint: 'status:consumed' });
   });
 
   it('a path proof below MIN_CONFS is stored and leaves the receipt paid; one more block confirms it; again on confirmed changes no status', async () => {
@@ -213,6 +224,8 @@ describe('ARC statuses', () => {
     expect(await applyTxStatus({ deps, ctx, input: st(p.txid, { txStatus: 'SEEN_ON_NETWORK' }) })).toEqual({ applied: false, status: 'paid', reason: 'no-merkle-path' });
     const row = (await w.sql.query(`SELECT tx_status, updated_at FROM payments WHERE receipt_id = $1`, [receiptId]))[0];
     expect(row).toEqual({ tx_status: 'SEEN_ON_NETWORK', updated_at: new Date(w.clock.now()) });
+    // a block without a merkle path proves nothing either
+    expect(await applyTxStatus({ deps, ctx, input: st(p.txid, { blockHash: 'ab'.repeat(32), blockHeight: 1 }) })).toEqual({ applied: false, status: 'paid', reason: 'no-merkle-path' });
   });
 
   it('a MINED status with its block confirms; the stored proof is built from the payment\'s bytes and the BUMP', async () => {
@@ -361,6 +374,23 @@ describe('the reconcile schedule', () => {
     w.clock.advance(600_000);
     expect(await reconcileReceipts({ deps: racing(/ORDER BY r.expires_at/), ctx: sched, input: {} })).toMatchObject({ expired: 0 });
     expect(await status(w, lapsing.receiptId)).toBe('expired');
+  });
+
+  it('a paid receipt whose stored proof left the best chain has it cleared, is not counted as demoted, and is polled', async () => {
+    const { w, arcDeps, chain } = await world();
+    await chain.extend(1);
+    const a = await paid(w, arcDeps);
+    const [m] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
+    await chain.store();
+    // one confirmation of MIN_CONFS 2: stored, still paid
+    expect((await attachPaymentProof({ deps: arcDeps, ctx, input: { receiptId: a.receiptId, envelope: m!.envelope } })).status).toBe('paid');
+    await chain.fork(chain.best.find((h) => h.hash === m!.block.prevHash)!, 2);
+    const polls = arc.requests.length;
+    expect(await reconcileReceipts({ deps: arcDeps, ctx: sched, input: {} })).toEqual({ ...zero, checked: 1 });
+    const pa = (await getPayment(w.sql, a.receiptId))!;
+    expect([await status(w, a.receiptId), pa.proof, pa.blockHash, pa.blockHeight]).toEqual(['paid', null, null, null]);
+    expect(arc.requests.slice(polls).map((q) => `${q.method} ${q.path}`)).toEqual([`GET /v1/tx/${a.pay.txid}`]);
+    expect((await audit(w, a.receiptId)).map((x) => x.action)).toEqual(['payments.receipt.paid']);
   });
 
   it('a stored proof of another transaction demotes too; with the header store emptied nothing is demoted', async () => {
