@@ -529,7 +529,10 @@ describe('submitting', () => {
     expect((await auditOf(receipt.receiptId)).filter((a) => a.action === 'payments.receipt.paid')).toHaveLength(1);
   });
 
-  it('a receipt that expires while its payment is broadcast is refused with the status it now has', async () => {
+  // Current behaviour, reported as an open question: a read expires a pending receipt whose payment is
+  // claimed and in flight (the schedule's listLapsed leaves those alone), so a payment the network
+  // accepted meanwhile is recorded on the payment row only and the submit is refused.
+  it('a receipt that a read expires while its payment is broadcast: the submit is refused with the status it now has', async () => {
     const { receipt, quote: q } = await quoted();
     const p = await buildPayment(q.outputs);
     const t0 = w.clock.now();
