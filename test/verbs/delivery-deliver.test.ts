@@ -24,6 +24,8 @@ import { DeliveryResult } from '@strata/core/delivery/schema';
 import { deliver, type DeliveryDeps } from '@strata/core/delivery/service';
 import { StrataError } from '@strata/core/errors';
 import { migrate } from '@strata/core/migrate/files';
+import { instrumentSql } from '@strata/core/observability/instrument';
+import { createMetrics } from '@strata/core/observability/metrics';
 import { manualClock } from '@strata/core/ports/clock';
 import type { BlobStore, Sql } from '@strata/core/ports/index';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
@@ -239,10 +241,14 @@ describe('deliver: the checks in the contract order', () => {
     });
   });
 
-  it('expiring exactly now: expired, marked expired with its audit row, nothing counted', async () => {
+  it('expiring exactly now: expired in one round trip, marked expired with its audit row, nothing counted', async () => {
     const c = await content({ size: 40 });
     const id = await receipt(c, { expiresAt: NOW, used: 10 });
-    expect(await refusal(run({ contentHash: c.contentHash, receiptId: id }, depsOf(), 'req-late'))).toEqual(expired);
+    // counted as in production (the round-trip metric), so a second look would show
+    const metrics = createMetrics();
+    const counted = instrumentSql(sql, metrics);
+    expect(await refusal(run({ contentHash: c.contentHash, receiptId: id }, depsOf({ sql: counted }), 'req-late'))).toEqual(expired);
+    expect(metrics.counter('strata_storage_round_trips_total', { tier: 'sql', op: 'query' })).toBe(1);
     expect(await row(id)).toEqual({ status: 'expired', bytesUsed: 10, consumedAt: null, updatedAt: NOW });
     expect(await auditOf(id)).toEqual([
       { actor: `identity:${IDENTITY}`, action: 'payments.receipt.expired', requestId: 'req-late', before: { status: 'paid' }, after: { status: 'expired' }, at: NOW },
