@@ -28,6 +28,7 @@ import { instrumentSql } from '@strata/core/observability/instrument';
 import { createMetrics } from '@strata/core/observability/metrics';
 import { manualClock } from '@strata/core/ports/clock';
 import type { BlobStore, Sql } from '@strata/core/ports/index';
+import type { QueryOptions, Row, SqlParam } from '@strata/core/ports/sql';
 import { createTestDatabase, type TestDatabase } from '../support/pg';
 import { startS3Server, type S3Server } from '../support/s3-server';
 import { testCtx } from '../support/ctx';
@@ -382,18 +383,18 @@ describe('deliver: losing the race for the last bytes', () => {
     let statements = 0;
     const raced: Sql = {
       ...sql,
-      async query(text, params, opts) {
-        if (!text.startsWith('WITH r AS')) return sql.query(text, params, opts);
+      async query<T extends Row = Row>(text: string, params?: readonly SqlParam[], opts?: QueryOptions): Promise<T[]> {
+        if (!text.startsWith('WITH r AS')) return sql.query<T>(text, params, opts);
         statements++;
         const c = new pg.Client({ connectionString: db.url });
         await c.connect();
         try {
-          if (statements > o.times && !o.giveBack) return await sql.query(text, params, opts);
+          if (statements > o.times && !o.giveBack) return await sql.query<T>(text, params, opts);
           await c.query(`UPDATE receipts SET bytes_used = $2 WHERE receipt_id = $1`, [receiptId, o.room]);
-          if (statements > o.times) return await sql.query(text, params, opts);
+          if (statements > o.times) return await sql.query<T>(text, params, opts);
           await c.query('BEGIN');
           await c.query(`UPDATE receipts SET bytes_used = $2 WHERE receipt_id = $1`, [receiptId, o.taken]);
-          const pending = sql.query(text, params, opts);
+          const pending = sql.query<T>(text, params, opts);
           pending.catch(() => undefined);
           for (let i = 0; ; i++) {
             // from another connection: inside c's transaction pg_stat_activity is a frozen snapshot
