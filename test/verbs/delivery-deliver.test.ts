@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createPoolSql } from '@strata/core/adapters/sql/pool-sql';
 import { createFsBlobStore } from '@strata/core/adapters/blob/fs';
 import { createS3BlobStore } from '@strata/core/adapters/blob/s3';
@@ -21,7 +22,7 @@ import { parseConfig } from '@strata/core/config/index';
 import type { Actor } from '@strata/core/context';
 import { signCloudFrontUrl } from '@strata/core/delivery/cloudfront';
 import { DeliveryResult } from '@strata/core/delivery/schema';
-import { deliver, type DeliveryDeps } from '@strata/core/delivery/service';
+import { deliver, type Delivery, type DeliveryDeps } from '@strata/core/delivery/service';
 import { StrataError } from '@strata/core/errors';
 import { migrate } from '@strata/core/migrate/files';
 import { instrumentSql } from '@strata/core/observability/instrument';
@@ -125,6 +126,11 @@ const auditOf = async (id: string) =>
 
 const run = (query: Record<string, string>, deps: DeliveryDeps = depsOf(), requestId = 'req-deliv') => deliver({ deps, ctx: testCtx(ACTOR, requestId), input: { query } });
 
+/** The JSON body the route sends (the verb's answer without `redirect`)… */
+const body = ({ redirect: _r, ...rest }: Delivery) => rest;
+/** …read through the schema the API documents for it (DataDelivery): what a client may rely on. */
+const answered = (d: Delivery) => DeliveryResult.parse(body(d));
+
 /** The refusal the verb throws, as a client sees it: code, message, hint, issues. */
 async function refusal(p: Promise<unknown>) {
   const e = await p.then(
@@ -158,7 +164,7 @@ describe('deliver: a paid receipt', () => {
       delivery: { method: 'presigned-url', cdn: 'off', url: expect.any(String), expiresAt: Math.floor(NOW / 1000) + TTL, headers: {} },
       metadata: { contentHash: c.contentHash, receiptId: id, versionId: c.versionId, size: 1234, tier: 'warm', bytesUsed: 2234, bytesLimit: 5000 },
     });
-    expect(DeliveryResult.parse(d)).toBeTruthy();
+    expect(answered(d)).toEqual(body(d));
     const s = await served(d.delivery.url);
     expect(s.key).toBe(`warm/${c.contentHash}`);
     expect(s.check).toMatchObject({ ok: true, expires: Math.floor(NOW / 1000) + TTL, disposition: `attachment; filename="${c.contentHash}"` });
@@ -226,6 +232,16 @@ describe('deliver: a paid receipt', () => {
       issues: undefined,
     });
     expect(await row(id)).toMatchObject({ status: 'consumed', bytesUsed: 300 });
+  });
+});
+
+describe('deliver: the answer as documented', () => {
+  it('DataDelivery: the delivery fields, expiresAt an integer in epoch seconds, the three CDN modes', () => {
+    const json = z.toJSONSchema(DeliveryResult) as { properties: { delivery: { properties: Record<string, Record<string, unknown>> } } };
+    expect(json.properties.delivery.properties.expiresAt).toMatchObject({ type: 'integer', description: 'Epoch seconds' });
+    expect(json.properties.delivery.properties.cdn).toMatchObject({ enum: ['off', 'direct', 'signed'] });
+    const ok = { success: true, delivery: { method: 'presigned-url', cdn: 'off', url: 'u', expiresAt: 1, headers: {} }, metadata: { contentHash: 'h', receiptId: 'r', versionId: 'v', size: 1, tier: 'hot', bytesUsed: 1, bytesLimit: 1 } };
+    expect(DeliveryResult.safeParse({ ...ok, delivery: { ...ok.delivery, expiresAt: 1.5 } }).success).toBe(false);
   });
 });
 
@@ -465,6 +481,7 @@ describe('deliver: through a CDN', () => {
       headers: {},
     });
     expect(d.metadata.bytesUsed).toBe(20);
+    expect(answered(d)).toEqual(body(d));
   });
 
   it('signed: a CloudFront canned-policy URL that verifies with the public key of the key pair', async () => {
@@ -476,6 +493,7 @@ describe('deliver: through a CDN', () => {
     const d = await run({ contentHash: c.contentHash, receiptId: id }, depsOf({ config: cfg, signCdnUrl: signCloudFrontUrl }));
     const expires = Math.floor(NOW / 1000) + TTL;
     expect(d.delivery).toMatchObject({ method: 'presigned-url', cdn: 'signed', expiresAt: expires, headers: {} });
+    expect(answered(d)).toEqual(body(d));
     const resource = `https://cdn.example.test/hot/${c.contentHash}?response-content-disposition=${encodeURIComponent(`attachment; filename="${c.contentHash}"`)}`;
     expect(d.delivery.url.startsWith(`${resource}&Expires=${expires}&Key-Pair-Id=K2JCJMDEHXQW5F&Signature=`)).toBe(true);
     const sig = Buffer.from(new URL(d.delivery.url).searchParams.get('Signature')!.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64');
