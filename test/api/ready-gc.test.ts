@@ -10,11 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { runReadyGc } from '../support/ready-gc';
 
 describe('GET /ready and the young generation', () => {
-  it('a young collection keeps under 8 % of a /ready loop with the entries settings; V8 defaults keep far more', async () => {
+  it('a young collection keeps under 12 % of a /ready loop with the entries settings; V8 defaults keep far more', async () => {
     const tuned = await runReadyGc('entries', 1500);
     const defaults = await runReadyGc('v8-defaults', 1500);
     expect(tuned.scavenges).toBeGreaterThanOrEqual(4);
-    expect(tuned.youngSurvivalMedianPct).toBeLessThan(8);
+    expect(tuned.youngSurvivalMedianPct).toBeLessThan(12);
     expect(defaults.youngSurvivalMedianPct).toBeGreaterThan(tuned.youngSurvivalMedianPct * 2);
   }, 240_000);
 });
