@@ -237,7 +237,7 @@ describe('deliver: a paid receipt', () => {
 
 describe('deliver: the answer as documented', () => {
   it('DataDelivery: the delivery fields, expiresAt an integer in epoch seconds, the three CDN modes', () => {
-    const json = z.toJSONSchema(DeliveryResult) as { properties: { delivery: { properties: Record<string, Record<string, unknown>> } } };
+    const json = z.toJSONSchema(DeliveryResult) as unknown as { properties: { delivery: { properties: Record<string, Record<string, unknown>> } } };
     expect(json.properties.delivery.properties.expiresAt).toMatchObject({ type: 'integer', description: 'Epoch seconds' });
     expect(json.properties.delivery.properties.cdn).toMatchObject({ enum: ['off', 'direct', 'signed'] });
     const ok = { success: true, delivery: { method: 'presigned-url', cdn: 'off', url: 'u', expiresAt: 1, headers: {} }, metadata: { contentHash: 'h', receiptId: 'r', versionId: 'v', size: 1, tier: 'hot', bytesUsed: 1, bytesLimit: 1 } };
