@@ -13,6 +13,10 @@ const paymentSuites = ['test/api/payments.test.ts', 'test/api/payments.concurren
 const deliverySuites = ['test/api/delivery.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
 const uploadSuites = ['test/api/uploads.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
 
+// verb-level suites of the payments repos and prices: core functions on a fresh database on the
+// local PostgreSQL (no app, no Redis), a second or two each
+const paymentsRepoSuites = ['test/verbs/payments-repo.test.ts'];
+
 /** file → { group, suites }. `unit` files run server-free suites only; `services` ones need PostgreSQL and Redis. */
 export const TARGETS = {
   'packages/core/src/policy/rules.ts': { group: 'unit', suites: ['test/unit/policy-evaluate.test.ts'] },
@@ -27,8 +31,8 @@ export const TARGETS = {
   'packages/core/src/cache/engine.ts': { group: 'unit', suites: cacheSuites },
   'packages/core/src/payments/tx.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
   'packages/core/src/payments/template.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
-  'packages/core/src/payments/repo.ts': { group: 'services', suites: ['test/contract/receipts-repo.test.ts', ...paymentSuites] },
-  'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: ['test/contract/receipts-repo.test.ts', ...paymentSuites] },
+  'packages/core/src/payments/repo.ts': { group: 'services', suites: paymentsRepoSuites },
+  'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: paymentsRepoSuites },
   'packages/core/src/payments/price-repo.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/prices.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/config.ts': { group: 'services', suites: paymentSuites },
