@@ -16,6 +16,7 @@ const uploadSuites = ['test/api/uploads.test.ts', 'test/api/delivery.failure.tes
 // verb-level suites of the payments repos and prices: core functions on a fresh database on the
 // local PostgreSQL (no app, no Redis), a second or two each
 const paymentsRepoSuites = ['test/verbs/payments-repo.test.ts'];
+const pricesSuites = ['test/verbs/payments-prices.test.ts'];
 
 /** file → { group, suites }. `unit` files run server-free suites only; `services` ones need PostgreSQL and Redis. */
 export const TARGETS = {
@@ -33,10 +34,10 @@ export const TARGETS = {
   'packages/core/src/payments/template.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
   'packages/core/src/payments/repo.ts': { group: 'services', suites: paymentsRepoSuites },
   'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: paymentsRepoSuites },
-  'packages/core/src/payments/price-repo.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/prices.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/config.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/schema.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/payments/price-repo.ts': { group: 'services', suites: pricesSuites },
+  'packages/core/src/payments/prices.ts': { group: 'services', suites: pricesSuites },
+  'packages/core/src/payments/config.ts': { group: 'unit', suites: ['test/unit/payments-config.test.ts'] },
+  'packages/core/src/payments/schema.ts': { group: 'unit', suites: ['test/unit/payments-schema.test.ts'] },
   'packages/core/src/payments/broadcast.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/confirm.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/service.ts': { group: 'services', suites: paymentSuites },
