@@ -97,6 +97,11 @@ describe('payment settings', () => {
     expect(splitProblems({ producer: 0 }).map((p) => p.variable)).toEqual(['PAY_SPLITS_JSON']);
     expect(splitProblems({ producer: 1.01 }).map((p) => p.variable)).toContain('PAY_SPLITS_JSON');
     expect(problemsOf({ PAY_SPLITS_JSON: '{producer: 1}' })).toEqual([{ variable: 'PAY_SPLITS_JSON', message: 'is not valid JSON' }]);
+    // only a bad party name is reported as one
+    expect(problemsOf({ PAY_SPLITS_JSON: '[]', PAY_SCRIPTS_JSON: '5' })).toEqual([
+      { variable: 'PAY_SPLITS_JSON', message: 'Invalid input: expected record, received array' },
+      { variable: 'PAY_SCRIPTS_JSON', message: 'Invalid input: expected record, received number' },
+    ]);
   });
 
   it('PAY_SCRIPTS_JSON: party → even-length hex script, stored lower-case', () => {

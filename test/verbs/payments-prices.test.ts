@@ -57,6 +57,8 @@ await describeWith(['postgres'], 'price verbs on PostgreSQL (verbs)', () => {
     return pub;
   }
   const price = async (versionId: string) => (await getPrice({ deps, ctx: testCtx(), input: { versionId } })).price.satoshis;
+  /** The invalidation the last write left in the outbox (what the sweeper re-applies). */
+  const lastOutbox = async () => (await sql.query(`SELECT keys, tags FROM cache_outbox ORDER BY id DESC LIMIT 1`))[0];
   const auditRows = (resource: string) =>
     sql.query(`SELECT actor, action, resource, request_id, after FROM audit_log WHERE resource = $1 ORDER BY id`, [resource]);
 
@@ -181,6 +183,7 @@ await describeWith(['postgres'], 'price verbs on PostgreSQL (verbs)', () => {
       const ctx = testCtx(as(ownerKey.toUpperCase()), 'req-set');
       expect(await setPrice({ deps, ctx, input: { versionId: pub.versionId, satoshis: 1234 } })).toEqual({ status: 'ok' });
       expect(await price(pub.versionId)).toBe(1234);
+      expect(await lastOutbox()).toEqual({ keys: [cacheKeys.price(pub.versionId)], tags: [] });
       expect(await sql.query(`SELECT satoshis::int AS s, set_by, updated_at FROM price_overrides WHERE version_id = $1`, [pub.versionId])).toEqual([
         { s: 1234, set_by: `identity:${ownerKey.toUpperCase()}`, updated_at: at(60) },
       ]);
@@ -198,11 +201,13 @@ await describeWith(['postgres'], 'price verbs on PostgreSQL (verbs)', () => {
       expect(await price(a.versionId)).toBe(5000);
       expect(await price(b.versionId)).toBe(5000);
       expect(await setPriceRule({ deps, ctx, input: { scope: 'producer', satoshis: 300 } })).toEqual({ status: 'ok' });
+      expect(await lastOutbox()).toEqual({ keys: [], tags: [PRICES_TAG] });
       expect(await price(a.versionId)).toBe(300);
       expect(await price(b.versionId)).toBe(300);
       await setPrice({ deps, ctx, input: { versionId: a.versionId, satoshis: 200 } });
       expect(await price(a.versionId)).toBe(200);
       expect(await setPriceRule({ deps, ctx, input: { scope: 'version', versionId: a.versionId, satoshis: 100 } })).toEqual({ status: 'ok' });
+      expect(await lastOutbox()).toEqual({ keys: [cacheKeys.price(a.versionId)], tags: [] });
       expect(await price(a.versionId)).toBe(100);
       expect(await price(b.versionId)).toBe(300);
       const producerId = producerIdOf(key);
