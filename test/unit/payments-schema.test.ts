@@ -112,6 +112,8 @@ describe('payments request shapes', () => {
     expect(refused(ArcCallbackBody, { txid: hex64, blockHeight: -1 }).length).toBe(1);
     expect(refused(ArcCallbackBody, { txid: hex64, blockHeight: 2 ** 31 }).length).toBe(1);
     expect(refused(ArcCallbackBody, { txid: hex64, txStatus: 'x'.repeat(65) }).length).toBe(1);
+    expect(refused(ArcCallbackBody, { txid: hex64, blockHash: `${hex64}a` }).length).toBe(1);
+    expect(ArcCallbackBody.parse({ txid: hex64, blockHash: 'ab', txStatus: 'x'.repeat(64) })).toEqual({ txid: hex64, blockHash: 'ab', txStatus: 'x'.repeat(64) });
   });
 });
 
@@ -164,6 +166,9 @@ describe('payments response shapes', () => {
     };
     const detail = { receipt: { ...receipt, unitPriceSat: 5, quote: { templateHash: hex64, expiresAt: 3, outputs: [output] }, payment } };
     expect(PaymentDetail.parse(detail)).toEqual(detail);
+    const viaArc = { receipt: { ...detail.receipt, payment: { ...payment, broadcaster: 'arc' } } };
+    expect(PaymentDetail.parse(viaArc)).toEqual(viaArc);
+    expect(refused(PaymentDetail, { receipt: { ...detail.receipt, payment: { ...payment, broadcaster: 'taal' } } }).length).toBe(1);
     expect(PaymentDetail.parse({ receipt: { ...detail.receipt, quote: null, payment: null } })).toEqual({ receipt: { ...detail.receipt, quote: null, payment: null } });
     const proof = { receiptId: rcpt, status: 'confirmed', txid: hex64, blockHash: hex64, blockHeight: 7, confirmations: 1 };
     expect(ProofResult.parse(proof)).toEqual(proof);
