@@ -10,7 +10,8 @@ const cacheSuites = ['test/unit/cache.engine.test.ts', 'test/unit/cache.keys.tes
 const outboxSuites = ['test/contract/outbox.test.ts'];
 // journey.test.ts walks the same verbs end to end; left out for time (it repeats the verb suites' stacks)
 const paymentSuites = ['test/api/payments.test.ts', 'test/api/payments.concurrency.test.ts', 'test/api/payments.arc.test.ts'];
-const deliverySuites = ['test/api/delivery.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
+const deliveryVerbSuites = ['test/verbs/delivery-deliver.test.ts'];
+const deliveryCdnSuites = ['test/unit/delivery-cdn.test.ts', 'test/verbs/delivery-deliver.test.ts'];
 const uploadSuites = ['test/api/uploads.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
 
 // verb-level suites of the payments repos and prices: core functions on a fresh database on the
@@ -41,11 +42,13 @@ export const TARGETS = {
   'packages/core/src/payments/broadcast.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/confirm.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/service.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/delivery/cdn.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/cloudfront.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/service.ts': { group: 'services', suites: deliverySuites },
+  // delivery: the verb on a fresh local PostgreSQL database (fs blobs, s3rver, CDN modes), and the
+  // URL issuing and CloudFront signing server-free; the API suites repeat them end to end
+  'packages/core/src/delivery/cdn.ts': { group: 'services', suites: deliveryCdnSuites },
+  'packages/core/src/delivery/cloudfront.ts': { group: 'services', suites: deliveryCdnSuites },
+  'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliveryVerbSuites },
+  'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliveryVerbSuites },
+  'packages/core/src/delivery/service.ts': { group: 'services', suites: deliveryVerbSuites },
   'packages/core/src/uploads/jobs.ts': { group: 'services', suites: uploadSuites },
   'packages/core/src/uploads/repo.ts': { group: 'services', suites: uploadSuites },
   'packages/core/src/uploads/schema.ts': { group: 'services', suites: uploadSuites },
