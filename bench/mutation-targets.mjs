@@ -14,6 +14,11 @@ const deliveryVerbSuites = ['test/verbs/delivery-deliver.test.ts'];
 const deliveryCdnSuites = ['test/unit/delivery-cdn.test.ts', 'test/verbs/delivery-deliver.test.ts'];
 const uploadSuites = ['test/api/uploads.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
 
+// verb-level suites of the payments repos and prices: core functions on a fresh database on the
+// local PostgreSQL (no app, no Redis), a second or two each
+const paymentsRepoSuites = ['test/verbs/payments-repo.test.ts'];
+const pricesSuites = ['test/verbs/payments-prices.test.ts'];
+
 /** file → { group, suites }. `unit` files run server-free suites only; `services` ones need PostgreSQL and Redis. */
 export const TARGETS = {
   'packages/core/src/policy/rules.ts': { group: 'unit', suites: ['test/unit/policy-evaluate.test.ts'] },
@@ -28,12 +33,12 @@ export const TARGETS = {
   'packages/core/src/cache/engine.ts': { group: 'unit', suites: cacheSuites },
   'packages/core/src/payments/tx.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
   'packages/core/src/payments/template.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
-  'packages/core/src/payments/repo.ts': { group: 'services', suites: ['test/contract/receipts-repo.test.ts', ...paymentSuites] },
-  'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: ['test/contract/receipts-repo.test.ts', ...paymentSuites] },
-  'packages/core/src/payments/price-repo.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/prices.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/config.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/schema.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/payments/repo.ts': { group: 'services', suites: paymentsRepoSuites },
+  'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: paymentsRepoSuites },
+  'packages/core/src/payments/price-repo.ts': { group: 'services', suites: pricesSuites },
+  'packages/core/src/payments/prices.ts': { group: 'services', suites: pricesSuites },
+  'packages/core/src/payments/config.ts': { group: 'unit', suites: ['test/unit/payments-config.test.ts'] },
+  'packages/core/src/payments/schema.ts': { group: 'unit', suites: ['test/unit/payments-schema.test.ts'] },
   'packages/core/src/payments/broadcast.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/confirm.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/service.ts': { group: 'services', suites: paymentSuites },
