@@ -8,12 +8,22 @@ const cacheSuites = ['test/unit/cache.engine.test.ts', 'test/unit/cache.keys.tes
 // the batch included; the API suites that also commit through the outbox (catalog, jobs, identity)
 // cost most of the time and are left out.
 const outboxSuites = ['test/contract/outbox.test.ts'];
-// journey.test.ts walks the same verbs end to end; left out for time (it repeats the verb suites' stacks)
-const paymentSuites = ['test/api/payments.test.ts', 'test/api/payments.concurrency.test.ts', 'test/api/payments.arc.test.ts'];
-const deliverySuites = ['test/api/delivery.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
+const deliveryVerbSuites = ['test/verbs/delivery-deliver.test.ts'];
+const deliveryCdnSuites = ['test/unit/delivery-cdn.test.ts', 'test/verbs/delivery-deliver.test.ts'];
 const uploadSuites = ['test/api/uploads.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
 
-/** file → { group, suites }. `unit` files run server-free suites only; `services` ones need PostgreSQL and Redis. */
+// verb-level suites of the payments repos and prices: core functions on a fresh database on the
+// local PostgreSQL (no app, no Redis), a second or two each
+const paymentsRepoSuites = ['test/verbs/payments-repo.test.ts'];
+const pricesSuites = ['test/verbs/payments-prices.test.ts'];
+
+/**
+ * file → { group, suites, static? }. `unit` files run server-free suites only; `services` ones need
+ * PostgreSQL and Redis. `static: true` for files that are mostly module-level declarations (zod
+ * schemas, settings): their mutants are static (evaluated at import), which a run would otherwise
+ * skip (`ignoreStatic`), leaving the score to count almost nothing; a run of only such files
+ * includes them (each static mutant runs every suite of the file, so they must be fast).
+ */
 export const TARGETS = {
   'packages/core/src/policy/rules.ts': { group: 'unit', suites: ['test/unit/policy-evaluate.test.ts'] },
   'packages/core/src/policy/evaluate.ts': { group: 'unit', suites: ['test/unit/policy-evaluate.test.ts', 'test/unit/policy-schema.test.ts'] },
@@ -27,21 +37,24 @@ export const TARGETS = {
   'packages/core/src/cache/engine.ts': { group: 'unit', suites: cacheSuites },
   'packages/core/src/payments/tx.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
   'packages/core/src/payments/template.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
-  'packages/core/src/payments/repo.ts': { group: 'services', suites: ['test/contract/receipts-repo.test.ts', ...paymentSuites] },
-  'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: ['test/contract/receipts-repo.test.ts', ...paymentSuites] },
-  'packages/core/src/payments/price-repo.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/prices.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/config.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/schema.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/payments/repo.ts': { group: 'services', suites: paymentsRepoSuites },
+  'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: paymentsRepoSuites },
+  'packages/core/src/payments/price-repo.ts': { group: 'services', suites: pricesSuites },
+  'packages/core/src/payments/prices.ts': { group: 'services', suites: pricesSuites },
+  'packages/core/src/payments/config.ts': { group: 'unit', suites: ['test/unit/payments-config.test.ts'], static: true },
+  // schemas-load: a static mutant that stops zod building a schema fails the import inside a test
+  'packages/core/src/payments/schema.ts': { group: 'unit', suites: ['test/unit/payments-schema.test.ts', 'test/unit/schemas-load.test.ts'], static: true },
   // verb-level suites on the local PostgreSQL (and a local ARC): no app, no Redis
   'packages/core/src/payments/broadcast.ts': { group: 'services', suites: ['test/verbs/payments-broadcast.test.ts'] },
   'packages/core/src/payments/confirm.ts': { group: 'services', suites: ['test/verbs/payments-confirm.test.ts'] },
   'packages/core/src/payments/service.ts': { group: 'services', suites: ['test/verbs/payments-service.test.ts'] },
-  'packages/core/src/delivery/cdn.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/cloudfront.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/service.ts': { group: 'services', suites: deliverySuites },
+  // delivery: the verb on a fresh local PostgreSQL database (fs blobs, s3rver, CDN modes), and the
+  // URL issuing and CloudFront signing server-free; the API suites repeat them end to end
+  'packages/core/src/delivery/cdn.ts': { group: 'services', suites: deliveryCdnSuites },
+  'packages/core/src/delivery/cloudfront.ts': { group: 'services', suites: deliveryCdnSuites },
+  'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliveryVerbSuites },
+  'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliveryVerbSuites, static: true },
+  'packages/core/src/delivery/service.ts': { group: 'services', suites: deliveryVerbSuites },
   'packages/core/src/uploads/jobs.ts': { group: 'services', suites: uploadSuites },
   'packages/core/src/uploads/repo.ts': { group: 'services', suites: uploadSuites },
   'packages/core/src/uploads/schema.ts': { group: 'services', suites: uploadSuites },

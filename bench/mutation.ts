@@ -110,11 +110,14 @@ const previous = existsSync('bench/results/mutation.json') ? JSON.parse(readFile
 const files: Record<string, unknown> = { ...(previous.files ?? {}) };
 for (const f of Object.keys(files)) if (!(f in TARGETS)) delete files[f];
 const matched = new Set<Equivalent>();
+/** Files summarised from a report in this run: only their equivalents can be checked for staleness. */
+const reported = new Set<string>();
 for (const { name, path } of reports) {
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
   for (const [abs, f] of Object.entries(report.files)) {
     const file = relative(process.cwd(), abs).replaceAll('\\', '/');
-    const count = { killed: 0, survived: 0, noCoverage: 0, timeout: 0, errors: 0, equivalent: 0 };
+    reported.add(file);
+    const count = { killed: 0, survived: 0, noCoverage: 0, timeout: 0, ignored: 0, errors: 0, equivalent: 0 };
     const survivors: string[] = [];
     for (const m of f.mutants) {
       const eq = m.status === 'Survived' || m.status === 'NoCoverage' ? isEquivalent(file, m) : undefined;
@@ -127,6 +130,8 @@ for (const { name, path } of reports) {
       else if (m.status === 'Survived') count.survived++;
       else if (m.status === 'NoCoverage') count.noCoverage++;
       else if (m.status === 'Timeout') count.timeout++;
+      // static mutants (module-level declarations such as zod schemas) under `ignoreStatic`
+      else if (m.status === 'Ignored') count.ignored++;
       else count.errors++;
       if (m.status === 'Survived' || m.status === 'NoCoverage')
         survivors.push(`${m.location.start.line}:${m.location.start.column} ${m.mutatorName} ${JSON.stringify(m.replacement ?? '')}`);
@@ -145,7 +150,7 @@ for (const { name, path } of reports) {
 }
 
 const sorted = Object.fromEntries(Object.keys(TARGETS).filter((f) => f in files).map((f) => [f, files[f]]));
-const unmatched = equivalents.filter((e) => !matched.has(e));
+const unmatched = equivalents.filter((e) => reported.has(e.file) && !matched.has(e));
 const summary = {
   summarisedAt: new Date().toISOString(),
   tool: 'StrykerJS 9.6.1, vitest runner, perTest coverage',
