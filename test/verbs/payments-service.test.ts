@@ -529,26 +529,40 @@ describe('submitting', () => {
     expect((await auditOf(receipt.receiptId)).filter((a) => a.action === 'payments.receipt.paid')).toHaveLength(1);
   });
 
-  // Current behaviour, reported as an open question: a read expires a pending receipt whose payment is
-  // claimed and in flight (the schedule's listLapsed leaves those alone), so a payment the network
-  // accepted meanwhile is recorded on the payment row only and the submit is refused.
-  it('a receipt that a read expires while its payment is broadcast: the submit is refused with the status it now has', async () => {
+  // A receipt lapses while its payment is broadcast: a read in that window must not expire it, or a
+  // payment the network accepts would be recorded on the payment row only and the buyer paid for nothing.
+  it('a read while the payment is broadcast past the receipt\'s expiry leaves it pending; the accepted payment makes it paid', async () => {
     const { receipt, quote: q } = await quoted();
     const p = await buildPayment(q.outputs);
     const t0 = w.clock.now();
+    let seen: string | undefined;
     const expiring = during(deps.broadcaster, async () => {
       w.clock.set(t0 + 1_800_000);
-      await loadReceipt({ deps, ctx, input: { receiptId: receipt.receiptId } });
+      seen = (await loadReceipt({ deps, ctx, input: { receiptId: receipt.receiptId } })).status;
     });
-    expect(await refusal(submitPayment({ deps: { ...deps, broadcaster: expiring }, ctx, input: { receiptId: receipt.receiptId, rawTxHex: p.rawTx } }))).toEqual({
-      code: 'invalid-state',
-      message: 'The receipt is expired; only a pending receipt can be quoted or paid.',
-      hint: 'status:expired',
-    });
-    // the broadcaster's acceptance is recorded on the payment, but the expired receipt shows no payment
-    expect((await getPayment(w.sql, receipt.receiptId))!.state).toBe('accepted');
+    const result = await submitPayment({ deps: { ...deps, broadcaster: expiring }, ctx, input: { receiptId: receipt.receiptId, rawTxHex: p.rawTx } });
+    expect(seen).toBe('pending');
+    expect([result.status, result.receiptStatus, result.txid]).toEqual(['accepted', 'paid', p.txid]);
     const detail = (await getPaymentDetail({ deps, ctx, input: { receiptId: receipt.receiptId } })).receipt;
-    expect([detail.status, detail.payment]).toEqual(['expired', null]);
+    expect([detail.status, detail.payment?.txid]).toEqual(['paid', p.txid]);
+    expect((await auditOf(receipt.receiptId)).map((a) => a.action)).not.toContain('payments.receipt.expired');
+    w.clock.set(t0);
+  });
+
+  it('the same transaction sent again after its quote and its receipt lapsed, its first broadcast unanswered: re-sent and paid; another one is refused', async () => {
+    const { receipt, quote: q } = await quoted(arcDeps);
+    const p = await buildPayment(q.outputs);
+    arc.setDown(true);
+    expect((await refusal(submitPayment({ deps: arcDeps, ctx, input: { receiptId: receipt.receiptId, rawTxHex: p.ef } }))).code).toBe('unavailable');
+    arc.setDown(false);
+    const t0 = w.clock.now();
+    w.clock.set(t0 + 1_800_000);
+    // still pending on a read: its claimed payment is in flight
+    expect((await loadReceipt({ deps, ctx, input: { receiptId: receipt.receiptId } })).status).toBe('pending');
+    const other = await buildPayment(q.outputs);
+    expect((await refusal(submitPayment({ deps: arcDeps, ctx, input: { receiptId: receipt.receiptId, rawTxHex: other.ef } }))).code).toBe('quote-expired');
+    const again = await submitPayment({ deps: arcDeps, ctx, input: { receiptId: receipt.receiptId, rawTxHex: p.ef } });
+    expect([again.status, again.receiptStatus, again.txid]).toEqual(['accepted', 'paid', p.txid]);
     w.clock.set(t0);
   });
 

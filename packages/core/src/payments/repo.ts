@@ -125,8 +125,17 @@ export type Transition =
   | { readonly kind: 'demote' }
   /** paid|confirmed → consumed: a single-use receipt delivered its bytes. */
   | { readonly kind: 'consume' }
-  /** pending|paid|confirmed → expired, only once `expires_at` has passed. */
+  /** pending|paid|confirmed → expired, only once `expires_at` has passed, and never while its payment is in flight. */
   | { readonly kind: 'expire' };
+
+/**
+ * A pending receipt whose payment is claimed (or accepted but not yet recorded as paid): its
+ * broadcast is in flight, or its outcome unknown until the schedule re-sends it. Such a receipt
+ * never expires — not on a read, not on the schedule — until that payment is settled: a payment
+ * the network accepts meanwhile must still make it paid. `receipt` is the receipts row's alias.
+ */
+const paymentInFlight = (receipt: string) =>
+  `${receipt}.status = 'pending' AND EXISTS (SELECT 1 FROM payments p WHERE p.receipt_id = ${receipt}.receipt_id)`;
 
 interface Plan {
   readonly from: readonly ReceiptStatus[];
@@ -147,7 +156,7 @@ function plan(t: Transition): Plan {
     case 'consume':
       return { from: ['paid', 'confirmed'], to: 'consumed', set: ', consumed_at = $4', guard: '', params: [] };
     case 'expire':
-      return { from: ['pending', 'paid', 'confirmed'], to: 'expired', set: '', guard: ' AND expires_at <= $4', params: [] };
+      return { from: ['pending', 'paid', 'confirmed'], to: 'expired', set: '', guard: ` AND expires_at <= $4 AND NOT (${paymentInFlight('receipts')})`, params: [] };
   }
 }
 
@@ -229,7 +238,7 @@ export async function listLapsed(sql: SqlSession, now: Date, limit: number): Pro
   const rows = await sql.query(
     `SELECT r.receipt_id FROM receipts r
       WHERE r.status IN ('pending', 'paid', 'confirmed') AND r.expires_at <= $1
-        AND NOT (r.status = 'pending' AND EXISTS (SELECT 1 FROM payments p WHERE p.receipt_id = r.receipt_id))
+        AND NOT (${paymentInFlight('r')})
       ORDER BY r.expires_at LIMIT $2`,
     [now, limit],
   );

@@ -99,7 +99,8 @@ export async function pay(call: Call<PaymentsDeps, PayBody>): Promise<Receipt> {
 
 /**
  * The receipt, with a lapsed one moved to `expired` first (so every reader sees the same
- * status the next writer will). `not-found` when unknown.
+ * status the next writer will) — unless it is pending with its payment in flight, which stays
+ * pending until that payment is settled (repo.ts). `not-found` when unknown.
  */
 export async function loadReceipt(call: Call<Pick<Deps, 'sql' | 'clock'>, { receiptId: string }>): Promise<ReceiptRecord> {
   const { deps, ctx, input: { receiptId } } = call;
@@ -234,7 +235,9 @@ export async function submitPayment(call: Call<PaymentsDeps, SubmitPaymentBody>)
   if (!r.quoteOutputs || !r.quoteExpiresAt) {
     throw new StrataError('invalid-state', 'The receipt has no quote yet; POST /payments/quote first.', { hint: 'no-quote' });
   }
-  if (r.quoteExpiresAt.getTime() <= now.getTime()) {
+  // the same transaction again after its quote lapsed: its claim was made under the quote, so it
+  // is re-sent (its broadcast is in flight or its outcome unknown); any other is refused
+  if (r.quoteExpiresAt.getTime() <= now.getTime() && (await getPayment(deps.sql, r.receiptId))?.txid !== tx.txid) {
     throw new StrataError('quote-expired', 'The quote for this receipt has expired; ask for a new one.', { hint: `expiredAt=${epoch(r.quoteExpiresAt)}` });
   }
   const missing = unpaidOutput(r.quoteOutputs, tx.outputs);
