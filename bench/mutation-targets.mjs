@@ -12,6 +12,8 @@ const outboxSuites = ['test/contract/outbox.test.ts'];
 const paymentSuites = ['test/api/payments.test.ts', 'test/api/payments.concurrency.test.ts', 'test/api/payments.arc.test.ts'];
 const deliverySuites = ['test/api/delivery.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
 const uploadSuites = ['test/api/uploads.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
+// the upload verbs called directly on a fresh PostgreSQL database (filesystem store; s3rver where S3 differs)
+const uploadVerbSuites = ['test/verbs/uploads-create.test.ts', 'test/verbs/uploads-complete.test.ts', 'test/verbs/uploads-abandon.test.ts', 'test/verbs/uploads-s3.test.ts'];
 
 /** file → { group, suites }. `unit` files run server-free suites only; `services` ones need PostgreSQL and Redis. */
 export const TARGETS = {
@@ -42,9 +44,9 @@ export const TARGETS = {
   'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliverySuites },
   'packages/core/src/delivery/service.ts': { group: 'services', suites: deliverySuites },
   'packages/core/src/uploads/jobs.ts': { group: 'services', suites: uploadSuites },
-  'packages/core/src/uploads/repo.ts': { group: 'services', suites: uploadSuites },
-  'packages/core/src/uploads/schema.ts': { group: 'services', suites: uploadSuites },
-  'packages/core/src/uploads/service.ts': { group: 'services', suites: uploadSuites },
+  'packages/core/src/uploads/repo.ts': { group: 'services', suites: uploadVerbSuites },
+  'packages/core/src/uploads/schema.ts': { group: 'services', suites: uploadVerbSuites },
+  'packages/core/src/uploads/service.ts': { group: 'services', suites: uploadVerbSuites },
   'packages/core/src/outbox/outbox.ts': { group: 'services', suites: outboxSuites },
 };
 
