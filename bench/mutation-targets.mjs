@@ -11,7 +11,6 @@ const outboxSuites = ['test/contract/outbox.test.ts'];
 // journey.test.ts walks the same verbs end to end; left out for time (it repeats the verb suites' stacks)
 const paymentSuites = ['test/api/payments.test.ts', 'test/api/payments.concurrency.test.ts', 'test/api/payments.arc.test.ts'];
 const deliverySuites = ['test/api/delivery.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
-const uploadSuites = ['test/api/uploads.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
 // the upload verbs called directly on a fresh PostgreSQL database (filesystem store; s3rver where S3 differs)
 const uploadVerbSuites = ['test/verbs/uploads-create.test.ts', 'test/verbs/uploads-complete.test.ts', 'test/verbs/uploads-abandon.test.ts', 'test/verbs/uploads-s3.test.ts'];
 
@@ -43,7 +42,7 @@ export const TARGETS = {
   'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliverySuites },
   'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliverySuites },
   'packages/core/src/delivery/service.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/uploads/jobs.ts': { group: 'services', suites: uploadSuites },
+  'packages/core/src/uploads/jobs.ts': { group: 'services', suites: ['test/verbs/uploads-complete.test.ts'] },
   'packages/core/src/uploads/repo.ts': { group: 'services', suites: uploadVerbSuites },
   'packages/core/src/uploads/schema.ts': { group: 'services', suites: uploadVerbSuites },
   'packages/core/src/uploads/service.ts': { group: 'services', suites: uploadVerbSuites },

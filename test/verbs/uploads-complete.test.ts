@@ -8,8 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFsBlobStore } from '@strata/core/adapters/blob/fs';
+import type { Deps } from '@strata/core/deps';
+import { createJobRouter } from '@strata/core/jobs/router';
+import { createBackground } from '@strata/core/observability/background';
+import { createLogger } from '@strata/core/observability/log';
 import type { BlobStore } from '@strata/core/ports/blob';
 import type { Delivery } from '@strata/core/ports/queue';
+import { registerUploadJobs } from '@strata/core/uploads/jobs';
 import { getUpload, moveUpload } from '@strata/core/uploads/repo';
 import { VERIFY_CHUNK_BYTES, completeUpload, consumeVerify, createUpload, listUploadParts, presignParts, verifyUpload } from '@strata/core/uploads/service';
 import { describeWith } from '../support/reachable';
@@ -417,5 +422,18 @@ await describeWith(['postgres'], 'upload verbs: parts, complete, verify', () => 
     const failed = await consumeVerify({ ...w.deps, blobs: store }, [d({ uploadId: v.id })], () => ctxOf({ kind: 'queue', job: 'upload.verify' }));
     expect(failed).toEqual([{ ok: false, error: `Corrupt blob metadata for ${v.key}.` }]);
     expect(await status(v.id)).toBe('verifying');
+  });
+
+  it('the job router hands upload.verify deliveries to the verify handler, under the delivery context', async () => {
+    const w = world(db);
+    const bytes = new Uint8Array([7, 7, 7, 1]);
+    const v = await verifying(w, bytes, bytes);
+    const router = createJobRouter<Deps>(createLogger('silent'));
+    registerUploadJobs(router);
+    router.bind({ ...w.deps, background: createBackground() } as unknown as Deps);
+    const out = await router.consume([{ id: 'd-1', attempt: 1, job: { type: 'upload.verify', payload: { uploadId: v.id } } }]);
+    expect(out).toEqual([{ ok: true }]);
+    expect(await status(v.id)).toBe('verified');
+    expect((await auditRows(db.sql, v.id)).at(-1)).toMatchObject({ action: 'uploads.verified', actor: 'queue:upload.verify', request_id: 'job:d-1' });
   });
 });
