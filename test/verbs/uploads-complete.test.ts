@@ -4,7 +4,7 @@
  * (single: the store's HEAD; multipart: every part there at its size, then the join) and the
  * `upload.verify` job that hashes the joined object, through the real in-process queue.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFsBlobStore } from '@strata/core/adapters/blob/fs';
@@ -365,6 +365,10 @@ await describeWith(['postgres'], 'upload verbs: parts, complete, verify', () => 
     const miss = await verifying(w, new Uint8Array([1, 2, 3]), null);
     expect(await verify(w, miss.id)).toBe('failed');
     expect((await getUpload(db.sql, miss.id))!.failure).toBe('object missing');
+    // an empty object where content was declared: there, but not the content
+    const hollow = await verifying(w, new Uint8Array([6, 6]), new Uint8Array(0));
+    expect(await verify(w, hollow.id)).toBe('failed');
+    expect((await getUpload(db.sql, hollow.id))!.failure).toBe('sha256 of the joined object differs from contentHash');
     // the right bytes, but the upload declared another size
     const other = new Uint8Array([5, 4, 3, 2, 1]);
     const sized = await verifying(w, other, other, 6);
@@ -397,6 +401,32 @@ await describeWith(['postgres'], 'upload verbs: parts, complete, verify', () => 
     expect(e.code).toBe('bad-request');
     expect(await status(v.id)).toBe('verifying');
   }, 60_000);
+
+  it('verify: a store error on the first range is the job failing (retried), not a reason to read the object whole', async () => {
+    const base = world(db);
+    const bytes = new Uint8Array([4, 4, 4, 4]);
+    const v = await verifying(base, bytes, bytes);
+    const root = (base.blobs as BlobStore & { root: string }).root;
+    // the object's metadata sidecar unreadable during the first read only
+    const metaDir = join(root, 'meta');
+    const [shard] = await readdir(metaDir);
+    const [file] = await readdir(join(metaDir, shard!));
+    const metaPath = join(metaDir, shard!, file!);
+    const good = await readFile(metaPath, 'utf8');
+    let reads = 0;
+    const flaky: BlobStore = {
+      ...base.blobs,
+      get: async (k, r) => {
+        reads++;
+        await writeFile(metaPath, reads === 1 ? '{broken' : good);
+        return base.blobs.get(k, r);
+      },
+    };
+    const e = await refusal(verify(world(db, {}, flaky), v.id));
+    expect(e.code).toBe('internal');
+    expect(reads).toBe(1);
+    expect(await status(v.id)).toBe('verifying');
+  });
 
   it('the queue handler: malformed payloads are not retried, a verify that throws is, each message its own outcome', async () => {
     const w = world(db);
