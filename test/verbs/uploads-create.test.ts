@@ -9,8 +9,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BlobStore } from '@strata/core/ports/blob';
 import { getUpload, lookupForUpload, moveUpload } from '@strata/core/uploads/repo';
-import { MimeType, PartsRequest, UploadId, UploadRequest, contentKey } from '@strata/core/uploads/schema';
-import { completeUpload, createUpload, getUploadView, uploadKey } from '@strata/core/uploads/service';
+import {
+  MimeType,
+  NoMembers,
+  PartsRequest,
+  Presigned,
+  PresignedParts,
+  StoredParts,
+  UploadId,
+  UploadIdParam,
+  UploadRequest,
+  UploadStatus,
+  UploadView,
+  contentKey,
+} from '@strata/core/uploads/schema';
+import { completeUpload, createUpload, getUploadView, listUploadParts, presignParts, uploadKey } from '@strata/core/uploads/service';
 import { describeWith } from '../support/reachable';
 import {
   auditRows,
@@ -222,7 +235,7 @@ await describeWith(['postgres'], 'upload verbs: createUpload', () => {
   it('the schemas at their edges', () => {
     const h = 'Ab'.repeat(32);
     expect(UploadRequest.parse({ contentHash: h, versionId: h, sizeBytes: 0, mimeType: 'text/csv' })).toEqual({ contentHash: h.toLowerCase(), versionId: h.toLowerCase(), sizeBytes: 0, mimeType: 'text/csv' });
-    for (const m of ['text/csv', 'application/vnd.api+json', 'text/plain; charset=utf-8', 'text/plain;q="a b"', 'a/b;x=y;z=w', `text/${'a'.repeat(250)}`]) expect(MimeType.safeParse(m).success, m).toBe(true);
+    for (const m of ['text/csv', 'application/vnd.api+json', 'text/plain; charset=utf-8', 'text/plain ; charset=utf-8', 'text/plain;q="a b"', 'a/b;x=y;z=w', `text/${'a'.repeat(250)}`]) expect(MimeType.safeParse(m).success, m).toBe(true);
     for (const m of ['text', '/csv', 'text/', 'text/csv;', 'text/csv; x', '-a/b', 'a/-b', 'a/b c', 'a b/c', 'text/csv\n', `text/${'a'.repeat(251)}`, 'a/b;x="\u0001"', 'a/b;x="é"'])
       expect(MimeType.safeParse(m).success, m).toBe(false);
     expect(UploadId.safeParse(`upl_${'a'.repeat(24)}`).success).toBe(true);
@@ -433,5 +446,36 @@ await describeWith(['postgres'], 'upload verbs: createUpload', () => {
     expect((await lookupForUpload(db.sql, { versionId: null, contentHash: pub.contentHash })).existing).toBeNull();
     await db.sql.query(`UPDATE content_uploads SET status = 'verifying' WHERE upload_id = $1`, [id]);
     expect((await lookupForUpload(db.sql, { versionId: null, contentHash: pub.contentHash })).existing).toMatchObject({ uploadId: id, status: 'verifying', sizeBytes: 10 });
+  });
+
+  it("the verbs' answers are what the routes declare (the OpenAPI document's response schemas), nothing dropped", async () => {
+    const w = world(db);
+    const key = newKey();
+    const same = (schema: { parse(v: unknown): unknown }, v: unknown) => expect(schema.parse(v)).toEqual(v);
+    const small = await published(db.sql, key, 10);
+    const s = await createUpload({ deps: w.deps, ctx: signer(key), input: { body: body(small.contentHash, 10) } });
+    same(UploadView, s.upload);
+    same(Presigned, s.upload.put);
+    same(Presigned, await w.blobs.presignGet(`hot/${small.contentHash}`, { expiresInSec: 60 }));
+    const big = await published(db.sql, key, 1500);
+    const m = await createUpload({ deps: w.deps, ctx: signer(key), input: { body: body(big.contentHash, 1500) } });
+    same(UploadView, m.upload);
+    const p1 = big.bytes.subarray(0, 1024);
+    same(PresignedParts, await presignParts({ deps: w.deps, ctx: signer(key), input: { uploadId: m.upload.uploadId, body: { parts: [{ partNumber: 1, sha256: sha256Hex(p1) }] } } }));
+    const storeId = (await uploadRow(db.sql, m.upload.uploadId))!.store_upload_id as string;
+    await w.blobs.multipart.putPart(`hot/${big.contentHash}`, storeId, 1, p1, { sha256Hex: sha256Hex(p1) });
+    const listed = await listUploadParts({ deps: w.deps, ctx: signer(key), input: { uploadId: m.upload.uploadId } });
+    expect(listed.parts).toHaveLength(1);
+    same(StoredParts, listed);
+    await moveUpload(db.sql, s.upload.uploadId, ['pending'], 'failed', new Date(), { actor: 'test' }, 'x');
+    same(UploadView, await getUploadView({ deps: w.deps, ctx: ctxOf({ kind: 'anonymous' }), input: { uploadId: s.upload.uploadId } }));
+    expect(UploadStatus.options).toEqual(['pending', 'verifying', 'verified', 'failed', 'aborted']);
+    same(UploadIdParam, { uploadId: m.upload.uploadId });
+    expect(UploadIdParam.safeParse({ uploadId: 'upl_1' }).success).toBe(false);
+    same(NoMembers, {});
+    expect(NoMembers.safeParse({ a: 1 }).success).toBe(false);
+    // what the document says of them
+    expect(Presigned.meta()).toEqual({ description: 'A presigned request: send exactly these headers with the bytes.' });
+    expect(NoMembers.meta()).toEqual({ description: 'No members: send no body (signed as the empty string) or `{}`.' });
   });
 });
