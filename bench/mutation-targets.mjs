@@ -10,9 +10,15 @@ const cacheSuites = ['test/unit/cache.engine.test.ts', 'test/unit/cache.keys.tes
 const outboxSuites = ['test/contract/outbox.test.ts'];
 // journey.test.ts walks the same verbs end to end; left out for time (it repeats the verb suites' stacks)
 const paymentSuites = ['test/api/payments.test.ts', 'test/api/payments.concurrency.test.ts', 'test/api/payments.arc.test.ts'];
-const deliverySuites = ['test/api/delivery.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
+const deliveryVerbSuites = ['test/verbs/delivery-deliver.test.ts'];
+const deliveryCdnSuites = ['test/unit/delivery-cdn.test.ts', 'test/verbs/delivery-deliver.test.ts'];
 // the upload verbs called directly on a fresh PostgreSQL database (filesystem store; s3rver where S3 differs)
 const uploadVerbSuites = ['test/verbs/uploads-create.test.ts', 'test/verbs/uploads-complete.test.ts', 'test/verbs/uploads-abandon.test.ts', 'test/verbs/uploads-s3.test.ts'];
+
+// verb-level suites of the payments repos and prices: core functions on a fresh database on the
+// local PostgreSQL (no app, no Redis), a second or two each
+const paymentsRepoSuites = ['test/verbs/payments-repo.test.ts'];
+const pricesSuites = ['test/verbs/payments-prices.test.ts'];
 
 /** file → { group, suites }. `unit` files run server-free suites only; `services` ones need PostgreSQL and Redis. */
 export const TARGETS = {
@@ -28,20 +34,22 @@ export const TARGETS = {
   'packages/core/src/cache/engine.ts': { group: 'unit', suites: cacheSuites },
   'packages/core/src/payments/tx.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
   'packages/core/src/payments/template.ts': { group: 'unit', suites: ['test/unit/payments-tx.test.ts'] },
-  'packages/core/src/payments/repo.ts': { group: 'services', suites: ['test/contract/receipts-repo.test.ts', ...paymentSuites] },
-  'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: ['test/contract/receipts-repo.test.ts', ...paymentSuites] },
-  'packages/core/src/payments/price-repo.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/prices.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/config.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/schema.ts': { group: 'services', suites: paymentSuites },
+  'packages/core/src/payments/repo.ts': { group: 'services', suites: paymentsRepoSuites },
+  'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: paymentsRepoSuites },
+  'packages/core/src/payments/price-repo.ts': { group: 'services', suites: pricesSuites },
+  'packages/core/src/payments/prices.ts': { group: 'services', suites: pricesSuites },
+  'packages/core/src/payments/config.ts': { group: 'unit', suites: ['test/unit/payments-config.test.ts'] },
+  'packages/core/src/payments/schema.ts': { group: 'unit', suites: ['test/unit/payments-schema.test.ts'] },
   'packages/core/src/payments/broadcast.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/confirm.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/service.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/delivery/cdn.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/cloudfront.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliverySuites },
-  'packages/core/src/delivery/service.ts': { group: 'services', suites: deliverySuites },
+  // delivery: the verb on a fresh local PostgreSQL database (fs blobs, s3rver, CDN modes), and the
+  // URL issuing and CloudFront signing server-free; the API suites repeat them end to end
+  'packages/core/src/delivery/cdn.ts': { group: 'services', suites: deliveryCdnSuites },
+  'packages/core/src/delivery/cloudfront.ts': { group: 'services', suites: deliveryCdnSuites },
+  'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliveryVerbSuites },
+  'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliveryVerbSuites },
+  'packages/core/src/delivery/service.ts': { group: 'services', suites: deliveryVerbSuites },
   'packages/core/src/uploads/jobs.ts': { group: 'services', suites: ['test/verbs/uploads-complete.test.ts'] },
   'packages/core/src/uploads/repo.ts': { group: 'services', suites: uploadVerbSuites },
   'packages/core/src/uploads/schema.ts': { group: 'services', suites: uploadVerbSuites },

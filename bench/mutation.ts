@@ -114,7 +114,7 @@ for (const { name, path } of reports) {
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
   for (const [abs, f] of Object.entries(report.files)) {
     const file = relative(process.cwd(), abs).replaceAll('\\', '/');
-    const count = { killed: 0, survived: 0, noCoverage: 0, timeout: 0, errors: 0, equivalent: 0 };
+    const count = { killed: 0, survived: 0, noCoverage: 0, timeout: 0, ignored: 0, errors: 0, equivalent: 0 };
     const survivors: string[] = [];
     for (const m of f.mutants) {
       const eq = m.status === 'Survived' || m.status === 'NoCoverage' ? isEquivalent(file, m) : undefined;
@@ -127,6 +127,8 @@ for (const { name, path } of reports) {
       else if (m.status === 'Survived') count.survived++;
       else if (m.status === 'NoCoverage') count.noCoverage++;
       else if (m.status === 'Timeout') count.timeout++;
+      // static mutants (module-level declarations such as zod schemas) under `ignoreStatic`
+      else if (m.status === 'Ignored') count.ignored++;
       else count.errors++;
       if (m.status === 'Survived' || m.status === 'NoCoverage')
         survivors.push(`${m.location.start.line}:${m.location.start.column} ${m.mutatorName} ${JSON.stringify(m.replacement ?? '')}`);

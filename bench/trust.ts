@@ -1,5 +1,5 @@
 /**
- * `npm run bench:trust [iterations] [seconds]`: /bundle hit and miss and /ready latency
+ * `npm run bench:trust [iterations] [seconds] [--v8-defaults]`: /bundle hit and miss and /ready latency
  * (p50/p99) for lineages of depth 1, 4 and 8 with 3 parents per node, on local PostgreSQL + Redis
  * through the Upstash bridge (the real client libraries), in one run. Requests go through the
  * whole Hono app in-process. /ready is also measured against its baseline in the same run: the
@@ -8,9 +8,14 @@
  * 16 concurrent clients for `seconds` per path (req/s, in four alternating rounds). Writes bench/results/trust.json. Targets: bundle hit p99 < 5 ms;
  * /ready at depth 8 p99 < 5 ms from one client and >= 5x the baseline's throughput at 16.
  *
+ * The process runs with the V8 settings of Strata's Node entries (functions/src/platform/v8-tuning.ts,
+ * ADR 0063), imported first as they do.
+ *
  * Lineage shape: level 0 is the target; levels 1..d hold 3 versions each, and every version
  * has all 3 versions of the next level as parents (3 parents per node, 1 + 3d nodes).
  */
+// first, as in the Node entries: the V8 settings the app runs with (ADR 0063)
+import '@strata/functions/platform/v8-tuning';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { cacheKeys } from '@strata/core/cache/index';
@@ -19,9 +24,18 @@ import type { Publication } from '../test/support/dlm1';
 import { TestChain, getBundle, getReady, postHeaders, postProof, publish } from '../test/support/trust-world';
 import { computeReadiness } from '@strata/core/bundle/ready';
 import { baselineReadiness } from './ready-baseline';
+import { V8_FLAGS } from '@strata/functions/platform/v8-tuning';
+import { setFlagsFromString } from 'node:v8';
 
-const iterations = Number(process.argv[2] ?? 300);
-const seconds = Number(process.argv[3] ?? 2);
+// `--v8-defaults`: the same run on V8's defaults, for comparison (ADR 0063)
+const v8Defaults = process.argv.includes('--v8-defaults');
+if (v8Defaults) setFlagsFromString('--allocation-site-pretenuring');
+
+const numeric = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const iterations = Number(numeric[0] ?? 300);
+/** /ready's one-client samples: a p99 of 300 samples is its third-worst request, so /ready takes 2,000. */
+const readySamples = Math.max(iterations, Number(process.env.BENCH_READY_SAMPLES ?? 2000));
+const seconds = Number(numeric[1] ?? 2);
 const DEPTHS = [1, 4, 8];
 const CONNECTIONS = 16;
 
@@ -128,7 +142,7 @@ for (const depth of DEPTHS) {
   const hit = await time(iterations, noop, () => getBundle(stack, target.versionId, depth));
   // every request from Redis: this isolate's memory tier dropped first (tip and bundle both come from L2)
   const l2hit = await time(iterations, async () => stack.deps.cache.clearL1(), () => getBundle(stack, target.versionId, depth));
-  const ready = await time(iterations, noop, () => getReady(stack, target.versionId));
+  const ready = await time(readySamples, noop, () => getReady(stack, target.versionId));
   const r = await getReady(stack, target.versionId);
   if (r.body.ready !== true) throw new Error(`ready: ${JSON.stringify(r.body)}`);
   // the same decision from both paths, or the comparison means nothing
@@ -136,7 +150,7 @@ for (const depth of DEPTHS) {
   const was = await baselineReadiness(stack.deps, target.versionId);
   if (JSON.stringify(now) !== JSON.stringify(was)) throw new Error(`baseline disagrees: ${JSON.stringify(was).slice(0, 300)}`);
   const paths = [() => computeReadiness(stack.deps, target.versionId), () => baselineReadiness(stack.deps, target.versionId)];
-  const [verb, baseline] = (await timeInTurn(iterations, paths)) as [number[], number[]];
+  const [verb, baseline] = (await timeInTurn(readySamples, paths)) as [number[], number[]];
   const [verbRps, baselineRps, readyRps] = (await throughputInTurn(CONNECTIONS, [...paths, () => getReady(stack, target.versionId)])) as [number, number, number];
   rows.push({
     depth, nodes: 1 + 3 * depth, edges: 3 + 9 * (depth - 1), bundleHit: summary(hit), bundleL2Hit: summary(l2hit), bundleMiss: summary(miss), ready: summary(ready),
@@ -149,10 +163,12 @@ console.table(rows.map((r) => ({ depth: r.depth, '/ready p50/p99': `${r.ready.p5
 const d8 = rows.find((r) => r.depth === 8)!;
 const result = {
   iterations,
+  readySamples,
   throughputSeconds: seconds,
   connections: CONNECTIONS,
   stack: 'local PostgreSQL (node-postgres) + Redis via the Upstash REST bridge, app in-process',
   node: process.version,
+  v8Flags: v8Defaults ? 'V8 defaults (--v8-defaults)' : V8_FLAGS,
   loadAverage1m: round(loadavg()[0]!),
   seconds: Math.round((Date.now() - started) / 1000),
   bundleHitP99Ms: d8.bundleHit.p99Ms,
@@ -170,6 +186,7 @@ const result = {
 };
 await stack.close();
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-await writeFile(new URL('./results/trust.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
-console.log('wrote bench/results/trust.json');
+const out = v8Defaults ? 'trust-v8-defaults.json' : 'trust.json';
+await writeFile(new URL(`./results/${out}`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+console.log(`wrote bench/results/${out}`);
 process.exit(0);

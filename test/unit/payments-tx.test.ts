@@ -196,6 +196,19 @@ describe('decodePaymentTx: what each refusal says', () => {
     for (const bytes of [11 + 36 + 1, 11 + 36 + 20]) expect(refusal(`${cut(bytes)}${'00'.repeat(60)}`.slice(0, 2 * (bytes + 60))).code).toBe('bad-request');
     expect(refusal(`${EF_HEAD}02${'11'.repeat(36)}00ffffffff${'00'.repeat(8)}01`)).toEqual({ code: 'bad-request', message: BAD_COUNT });
     expect(refusal(`${EF_HEAD}01${'11'.repeat(36)}00ffffffff${'00'.repeat(8)}05`)).toEqual({ code: 'bad-request', message: TRUNCATED });
+    // the second input's outpoint cut short (the first one's long script used up the count's margin)
+    const longFirst = `${'11'.repeat(36)}3c${'00'.repeat(60)}ffffffff${'00'.repeat(8)}00`;
+    expect(refusal(`${EF_HEAD}02${longFirst}${'00'.repeat(10)}`)).toEqual({ code: 'bad-request', message: TRUNCATED });
+    // an unlocking script longer than what is left
+    expect(refusal(`${EF_HEAD}01${'11'.repeat(36)}c8${'00'.repeat(20)}`)).toEqual({ code: 'bad-request', message: TRUNCATED });
+    // the input's amount cut short
+    expect(refusal(`${EF_HEAD}01${'11'.repeat(36)}0a${'00'.repeat(10)}ffffffff0000`)).toEqual({ code: 'bad-request', message: TRUNCATED });
+  });
+
+  it('a well-formed BEEF with no transaction at all has no subject', () => {
+    // counts as non-minimal varints, so the submission reaches the 20-character minimum
+    const empty = '0100beef' + 'fe00000000' + 'fe00000000';
+    expect(refusal(empty)).toEqual({ code: 'bad-request', message: 'rawTxHex (BEEF) does not contain its subject transaction.' });
   });
 });
 

@@ -4,6 +4,8 @@
  * SIGINT/SIGTERM stop it gracefully (a second one forces the exit); start-up problems print one
  * line each on stderr and exit 1, without a stack.
  */
+// first: V8 settings before anything else is loaded (ADR 0063)
+import '../platform/v8-tuning';
 import { StartError, startNodeServer, type NodeServer } from '../platform/node-server';
 
 const say = (line: string) => process.stderr.write(`strata: ${line}\n`);

@@ -9,9 +9,14 @@ import { Secret } from '../config/secret';
 
 const MAX_SAT = Number.MAX_SAFE_INTEGER;
 
+const PARTY_MESSAGE = 'party names are lower-case words';
+const PartyName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, PARTY_MESSAGE);
+/** zod reports a bad record key as "Invalid key in record": name the rule instead. */
+const partyKeyError = { error: (issue: { code?: string }) => (issue.code === 'invalid_key' ? PARTY_MESSAGE : undefined) };
+
 /** Party → share of each payment. `producer` must be there (it takes the rounding remainder). */
 export const PaySplits = z
-  .record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'party names are lower-case words'), z.number().gt(0).max(1))
+  .record(PartyName, z.number().gt(0).max(1), partyKeyError)
   .refine((s) => 'producer' in s, 'must name a "producer" share')
   .refine((s) => Object.values(s).reduce((a, b) => a + b, 0) <= 1 + 1e-9, 'shares must add up to at most 1')
   .refine((s) => Object.keys(s).length <= 8, 'at most 8 parties');
@@ -19,8 +24,9 @@ export type PaySplits = z.infer<typeof PaySplits>;
 
 /** Party → locking script hex for every party other than the producer (whose script is per version). */
 export const PayScripts = z.record(
-  z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  PartyName,
   z.string().min(2).max(20_000).regex(/^(?:[0-9a-fA-F]{2})+$/, 'must be hex').transform((s) => s.toLowerCase()),
+  partyKeyError,
 );
 export type PayScripts = z.infer<typeof PayScripts>;
 
