@@ -73,7 +73,8 @@ async function migratedTemplate(): Promise<string> {
       } finally {
         await sql.close();
       }
-      await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+      // the pool's backends may take a moment to leave after close()
+      await whileInUse(() => admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`));
     }
   } finally {
     await admin.end();
@@ -81,9 +82,22 @@ async function migratedTemplate(): Promise<string> {
   return name;
 }
 
+/** Retries `f` while PostgreSQL says the database is in use by another session (55006). */
+async function whileInUse<T>(f: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await f();
+    } catch (e) {
+      if ((e as { code?: string }).code !== '55006' || i >= 50) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 /** A fresh, migrated database (a copy of the template) and a temp dir (for blob stores). */
 export async function openDb(): Promise<Db> {
-  const db = await createTestDatabase('strata_vu', await migratedTemplate());
+  const template = await migratedTemplate();
+  const db = await whileInUse(() => createTestDatabase('strata_vu', template));
   const sql = openSql(db.url);
   const dir = await mkdtemp(join(tmpdir(), 'strata-uploads-'));
   return {
