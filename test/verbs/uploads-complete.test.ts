@@ -222,11 +222,12 @@ await describeWith(['postgres'], 'upload verbs: parts, complete, verify', () => 
     await base.blobs.put(s.key, s.pub.bytes, { sha256Hex: s.pub.contentHash });
     let w = world(db, {}, interleave(base.blobs, 'head', () => moveUpload(db.sql, s.id, ['pending'], 'verified', new Date(), { actor: 'other' })));
     expect((await completeUpload({ deps: w.deps, ctx: signer(s.producer), input: { uploadId: s.id } })).status).toBe('verified');
-    // single with other bytes, failed by the other meanwhile: still answered (with what it read)
+    // single with other bytes, failed by the other meanwhile: the answer is the state it left, not the stale pending
     const o = await single(base, 40);
     await base.blobs.put(o.key, new Uint8Array(40));
-    w = world(db, {}, interleave(base.blobs, 'head', () => moveUpload(db.sql, o.id, ['pending'], 'failed', new Date(), { actor: 'other' }, 'x')));
-    expect(await completeUpload({ deps: w.deps, ctx: signer(o.producer), input: { uploadId: o.id } })).toMatchObject({ uploadId: o.id, status: 'pending' });
+    w = world(db, {}, interleave(base.blobs, 'head', () => moveUpload(db.sql, o.id, ['pending'], 'failed', new Date(), { actor: 'other' }, 'failed by the other')));
+    expect(await completeUpload({ deps: w.deps, ctx: signer(o.producer), input: { uploadId: o.id } })).toMatchObject({ uploadId: o.id, status: 'failed', failure: 'failed by the other' });
+    expect(await base.blobs.head(o.key)).toBeNull();
     // multipart, moved to verifying by the other meanwhile
     const m = await multipart(base, 1500);
     await m.put(1);
