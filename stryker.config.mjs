@@ -3,7 +3,7 @@
 // mutates one file (STRATA_MUTATION_FILE) or one group (STRATA_MUTATION_SUITES: `unit`, the
 // server-free suites; `services`, the suites that commit through PostgreSQL and Redis).
 // Reports go to reports/mutation/<file or group>/ (not tracked).
-import { selection } from './bench/mutation-targets.mjs';
+import { TARGETS, selection } from './bench/mutation-targets.mjs';
 
 const run = selection();
 const concurrency = Number(process.env.STRATA_MUTATION_CONCURRENCY ?? 2);
@@ -21,5 +21,6 @@ export default {
   timeoutMS: 20000,
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
-  ignoreStatic: true,
+  // static mutants only for runs of files that are mostly declarations (bench/mutation-targets.mjs)
+  ignoreStatic: !run.files.every((f) => TARGETS[f].static === true),
 };

@@ -20,7 +20,13 @@ const uploadVerbSuites = ['test/verbs/uploads-create.test.ts', 'test/verbs/uploa
 const paymentsRepoSuites = ['test/verbs/payments-repo.test.ts'];
 const pricesSuites = ['test/verbs/payments-prices.test.ts'];
 
-/** file → { group, suites }. `unit` files run server-free suites only; `services` ones need PostgreSQL and Redis. */
+/**
+ * file → { group, suites, static? }. `unit` files run server-free suites only; `services` ones need
+ * PostgreSQL and Redis. `static: true` for files that are mostly module-level declarations (zod
+ * schemas, settings): their mutants are static (evaluated at import), which a run would otherwise
+ * skip (`ignoreStatic`), leaving the score to count almost nothing; a run of only such files
+ * includes them (each static mutant runs every suite of the file, so they must be fast).
+ */
 export const TARGETS = {
   'packages/core/src/policy/rules.ts': { group: 'unit', suites: ['test/unit/policy-evaluate.test.ts'] },
   'packages/core/src/policy/evaluate.ts': { group: 'unit', suites: ['test/unit/policy-evaluate.test.ts', 'test/unit/policy-schema.test.ts'] },
@@ -38,8 +44,9 @@ export const TARGETS = {
   'packages/core/src/payments/payment-repo.ts': { group: 'services', suites: paymentsRepoSuites },
   'packages/core/src/payments/price-repo.ts': { group: 'services', suites: pricesSuites },
   'packages/core/src/payments/prices.ts': { group: 'services', suites: pricesSuites },
-  'packages/core/src/payments/config.ts': { group: 'unit', suites: ['test/unit/payments-config.test.ts'] },
-  'packages/core/src/payments/schema.ts': { group: 'unit', suites: ['test/unit/payments-schema.test.ts'] },
+  'packages/core/src/payments/config.ts': { group: 'unit', suites: ['test/unit/payments-config.test.ts'], static: true },
+  // schemas-load: a static mutant that stops zod building a schema fails the import inside a test
+  'packages/core/src/payments/schema.ts': { group: 'unit', suites: ['test/unit/payments-schema.test.ts', 'test/unit/schemas-load.test.ts'], static: true },
   'packages/core/src/payments/broadcast.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/confirm.ts': { group: 'services', suites: paymentSuites },
   'packages/core/src/payments/service.ts': { group: 'services', suites: paymentSuites },
@@ -48,11 +55,12 @@ export const TARGETS = {
   'packages/core/src/delivery/cdn.ts': { group: 'services', suites: deliveryCdnSuites },
   'packages/core/src/delivery/cloudfront.ts': { group: 'services', suites: deliveryCdnSuites },
   'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliveryVerbSuites },
-  'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliveryVerbSuites },
+  'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliveryVerbSuites, static: true },
   'packages/core/src/delivery/service.ts': { group: 'services', suites: deliveryVerbSuites },
   'packages/core/src/uploads/jobs.ts': { group: 'services', suites: ['test/verbs/uploads-complete.test.ts'] },
   'packages/core/src/uploads/repo.ts': { group: 'services', suites: uploadVerbSuites },
-  'packages/core/src/uploads/schema.ts': { group: 'services', suites: uploadVerbSuites },
+  // the request schemas at their edges and the response schemas against the verbs' answers are in uploads-create
+  'packages/core/src/uploads/schema.ts': { group: 'services', suites: ['test/verbs/uploads-create.test.ts', 'test/unit/schemas-load.test.ts'], static: true },
   'packages/core/src/uploads/service.ts': { group: 'services', suites: uploadVerbSuites },
   'packages/core/src/outbox/outbox.ts': { group: 'services', suites: outboxSuites },
 };

@@ -110,10 +110,13 @@ const previous = existsSync('bench/results/mutation.json') ? JSON.parse(readFile
 const files: Record<string, unknown> = { ...(previous.files ?? {}) };
 for (const f of Object.keys(files)) if (!(f in TARGETS)) delete files[f];
 const matched = new Set<Equivalent>();
+/** Files summarised from a report in this run: only their equivalents can be checked for staleness. */
+const reported = new Set<string>();
 for (const { name, path } of reports) {
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
   for (const [abs, f] of Object.entries(report.files)) {
     const file = relative(process.cwd(), abs).replaceAll('\\', '/');
+    reported.add(file);
     const count = { killed: 0, survived: 0, noCoverage: 0, timeout: 0, ignored: 0, errors: 0, equivalent: 0 };
     const survivors: string[] = [];
     for (const m of f.mutants) {
@@ -147,7 +150,7 @@ for (const { name, path } of reports) {
 }
 
 const sorted = Object.fromEntries(Object.keys(TARGETS).filter((f) => f in files).map((f) => [f, files[f]]));
-const unmatched = equivalents.filter((e) => !matched.has(e));
+const unmatched = equivalents.filter((e) => reported.has(e.file) && !matched.has(e));
 const summary = {
   summarisedAt: new Date().toISOString(),
   tool: 'StrykerJS 9.6.1, vitest runner, perTest coverage',
