@@ -8,8 +8,6 @@ const cacheSuites = ['test/unit/cache.engine.test.ts', 'test/unit/cache.keys.tes
 // the batch included; the API suites that also commit through the outbox (catalog, jobs, identity)
 // cost most of the time and are left out.
 const outboxSuites = ['test/contract/outbox.test.ts'];
-// journey.test.ts walks the same verbs end to end; left out for time (it repeats the verb suites' stacks)
-const paymentSuites = ['test/api/payments.test.ts', 'test/api/payments.concurrency.test.ts', 'test/api/payments.arc.test.ts'];
 const deliveryVerbSuites = ['test/verbs/delivery-deliver.test.ts'];
 const deliveryCdnSuites = ['test/unit/delivery-cdn.test.ts', 'test/verbs/delivery-deliver.test.ts'];
 // the upload verbs called directly on a fresh PostgreSQL database (filesystem store; s3rver where S3 differs)
@@ -47,9 +45,10 @@ export const TARGETS = {
   'packages/core/src/payments/config.ts': { group: 'unit', suites: ['test/unit/payments-config.test.ts'], static: true },
   // schemas-load: a static mutant that stops zod building a schema fails the import inside a test
   'packages/core/src/payments/schema.ts': { group: 'unit', suites: ['test/unit/payments-schema.test.ts', 'test/unit/schemas-load.test.ts'], static: true },
-  'packages/core/src/payments/broadcast.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/confirm.ts': { group: 'services', suites: paymentSuites },
-  'packages/core/src/payments/service.ts': { group: 'services', suites: paymentSuites },
+  // verb-level suites on the local PostgreSQL (and a local ARC): no app, no Redis
+  'packages/core/src/payments/broadcast.ts': { group: 'services', suites: ['test/verbs/payments-broadcast.test.ts'] },
+  'packages/core/src/payments/confirm.ts': { group: 'services', suites: ['test/verbs/payments-confirm.test.ts'] },
+  'packages/core/src/payments/service.ts': { group: 'services', suites: ['test/verbs/payments-service.test.ts'] },
   // delivery: the verb on a fresh local PostgreSQL database (fs blobs, s3rver, CDN modes), and the
   // URL issuing and CloudFront signing server-free; the API suites repeat them end to end
   'packages/core/src/delivery/cdn.ts': { group: 'services', suites: deliveryCdnSuites },

@@ -4,14 +4,15 @@
  * chain mined in-process whose blocks really contain those payments (headers posted over HTTP).
  */
 import { randomBytes } from 'node:crypto';
-import { LockingScript, MerklePath, P2PKH, PrivateKey, Transaction, UnlockingScript } from '@bsv/sdk';
+import type { PrivateKey } from '@bsv/sdk';
 import type { TestStack } from './deps';
 import { bumpFor, merklePathFor, merkleRootOf, mineChain, type MinedHeader } from './chain';
+import { buildPayment, type Payment } from './payments-verbs';
 import { makePublication, type Publication } from './dlm1';
 import { call, replyFrom, replyOf, submit, type Reply } from './catalog-http';
 import { clientOf } from './client';
 
-export { call, type Reply };
+export { buildPayment, call, type Payment, type Reply };
 
 /** A version whose manifest names `producer` (so the catalog records it as the owner). */
 export async function publishFor(stack: TestStack, producer: PrivateKey, overrides: Record<string, unknown> = {}): Promise<Publication> {
@@ -25,42 +26,6 @@ export async function publishFor(stack: TestStack, producer: PrivateKey, overrid
 /** An identity-signed JSON POST through the typed client, signed by `key` at the server's time (suites run a manual clock). */
 export async function signedPost(stack: TestStack, key: PrivateKey, path: string, body: unknown): Promise<Reply> {
   return replyFrom(await clientOf(stack, { signer: key }).request('POST', path, { body }));
-}
-
-export interface Payment {
-  readonly tx: Transaction;
-  readonly txid: string;
-  readonly rawTx: string;
-  /** Extended Format (BRC-30): inputs carry the outputs they spend. */
-  readonly ef: string;
-  /** BEEF (BRC-62) with the funding transaction proved by a BUMP. */
-  readonly beef: string;
-}
-
-/**
- * A signed transaction paying `outputs` (plus change) from one P2PKH output of a funding tx.
- * `adjust` changes what is paid (e.g. one satoshi short) to build wrong payments.
- */
-export async function buildPayment(
-  outputs: ReadonlyArray<{ scriptHex: string; satoshis: number }>,
-  adjust: (o: { scriptHex: string; satoshis: number }, i: number) => { scriptHex: string; satoshis: number } = (o) => o,
-): Promise<Payment> {
-  const key = PrivateKey.fromRandom();
-  const total = outputs.reduce((a, o) => a + o.satoshis, 0);
-  const funding = new Transaction();
-  funding.addInput({ sourceTXID: randomBytes(32).toString('hex'), sourceOutputIndex: 0, unlockingScript: new UnlockingScript(), sequence: 0xffffffff });
-  funding.addOutput({ lockingScript: new P2PKH().lock(key.toAddress()), satoshis: total + 10_000 });
-  // the funding tx is "mined" so the BEEF is complete (ARC needs proved ancestors)
-  funding.merklePath = MerklePath.fromHex(bumpFor([funding.id('hex')], 0, 1));
-  const tx = new Transaction();
-  tx.addInput({ sourceTransaction: funding, sourceOutputIndex: 0, unlockingScriptTemplate: new P2PKH().unlock(key), sequence: 0xffffffff });
-  outputs.forEach((o, i) => {
-    const a = adjust(o, i);
-    tx.addOutput({ lockingScript: LockingScript.fromHex(a.scriptHex), satoshis: a.satoshis });
-  });
-  tx.addOutput({ lockingScript: new P2PKH().lock(key.toAddress()), satoshis: 9_000 });
-  await tx.sign();
-  return { tx, txid: tx.id('hex'), rawTx: tx.toHex(), ef: tx.toHexEF(), beef: tx.toHexBEEF() };
 }
 
 export interface Mined {
