@@ -10,7 +10,8 @@ const cacheSuites = ['test/unit/cache.engine.test.ts', 'test/unit/cache.keys.tes
 const outboxSuites = ['test/contract/outbox.test.ts'];
 const deliveryVerbSuites = ['test/verbs/delivery-deliver.test.ts'];
 const deliveryCdnSuites = ['test/unit/delivery-cdn.test.ts', 'test/verbs/delivery-deliver.test.ts'];
-const uploadSuites = ['test/api/uploads.test.ts', 'test/api/delivery.failure.test.ts', 'test/api/delivery.input.test.ts'];
+// the upload verbs called directly on a fresh PostgreSQL database (filesystem store; s3rver where S3 differs)
+const uploadVerbSuites = ['test/verbs/uploads-create.test.ts', 'test/verbs/uploads-complete.test.ts', 'test/verbs/uploads-abandon.test.ts', 'test/verbs/uploads-s3.test.ts'];
 
 // verb-level suites of the payments repos and prices: core functions on a fresh database on the
 // local PostgreSQL (no app, no Redis), a second or two each
@@ -55,10 +56,11 @@ export const TARGETS = {
   'packages/core/src/delivery/repo.ts': { group: 'services', suites: deliveryVerbSuites },
   'packages/core/src/delivery/schema.ts': { group: 'services', suites: deliveryVerbSuites, static: true },
   'packages/core/src/delivery/service.ts': { group: 'services', suites: deliveryVerbSuites },
-  'packages/core/src/uploads/jobs.ts': { group: 'services', suites: uploadSuites },
-  'packages/core/src/uploads/repo.ts': { group: 'services', suites: uploadSuites },
-  'packages/core/src/uploads/schema.ts': { group: 'services', suites: uploadSuites },
-  'packages/core/src/uploads/service.ts': { group: 'services', suites: uploadSuites },
+  'packages/core/src/uploads/jobs.ts': { group: 'services', suites: ['test/verbs/uploads-complete.test.ts'] },
+  'packages/core/src/uploads/repo.ts': { group: 'services', suites: uploadVerbSuites },
+  // the request schemas at their edges and the response schemas against the verbs' answers are in uploads-create
+  'packages/core/src/uploads/schema.ts': { group: 'services', suites: ['test/verbs/uploads-create.test.ts', 'test/unit/schemas-load.test.ts'], static: true },
+  'packages/core/src/uploads/service.ts': { group: 'services', suites: uploadVerbSuites },
   'packages/core/src/outbox/outbox.ts': { group: 'services', suites: outboxSuites },
 };
 

@@ -19,12 +19,13 @@ function adminUrl(): string {
   return u.toString();
 }
 
-export async function createTestDatabase(prefix = 'strata_t'): Promise<TestDatabase> {
+/** `template`: a database to copy (PostgreSQL's CREATE DATABASE … TEMPLATE; nobody may be connected to it). */
+export async function createTestDatabase(prefix = 'strata_t', template?: string): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   } finally {
     await admin.end();
   }

@@ -200,7 +200,7 @@ export async function completeUpload(call: Call<UploadsDeps, { uploadId: unknown
       // cannot come through the presigned URL; something else wrote the key
       await deps.blobs.delete(key);
       const failed = await moveUpload(deps.sql, u.uploadId, ['pending'], 'failed', now(deps), audit(ctx), 'object differs from the declaration');
-      return view(failed ?? u);
+      return view(failed ?? (await getUpload(deps.sql, u.uploadId))!);
     }
     const done = await moveUpload(deps.sql, u.uploadId, ['pending'], 'verified', now(deps), audit(ctx));
     return view(done ?? (await getUpload(deps.sql, u.uploadId))!);
