@@ -19,7 +19,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import pg from 'pg';
 import { TARGETS, selection } from './mutation-targets.mjs';
+import { adminUrl } from '../test/support/pg';
 
 interface Mutant {
   readonly mutatorName: string;
@@ -86,6 +88,20 @@ if (!args.includes('--summarise')) {
       console.error(`mutation: stryker failed for ${run.name} (exit ${r.status})`);
       process.exit(1);
     }
+  }
+}
+
+// the upload verb suites' template databases (test/support/uploads-verbs.ts) live only as long as the run
+if (!args.includes('--summarise')) {
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  try {
+    await admin.connect();
+    const { rows } = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'strata\\_vu\\_tpl\\_%'`);
+    for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${String(r.datname).replace(/"/g, '')}" WITH (FORCE)`);
+  } catch (e) {
+    console.warn(`mutation: could not drop the upload suites' template databases: ${String(e)}`);
+  } finally {
+    await admin.end().catch(() => undefined);
   }
 }
 

@@ -13,7 +13,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-function adminUrl(): string {
+/** The server's `postgres` database, for CREATE/DROP DATABASE. */
+export function adminUrl(): string {
   const u = new URL(PG_URL);
   u.pathname = '/postgres';
   return u.toString();

@@ -52,9 +52,9 @@ const atDatabase = (name: string) => {
 };
 
 /**
- * A migrated template database named after the migrations' contents, made once per server and
- * kept (a mutation run opens a database per suite per mutant: copying a template costs a tenth
- * of migrating). Made under an advisory lock, so parallel suites wait for one another.
+ * A migrated template database named after the migrations' contents, made once per mutation run
+ * and kept until its end (it opens a database per suite per mutant: copying a template costs a
+ * tenth of migrating). Made under an advisory lock, so parallel suites wait for one another.
  */
 async function migratedTemplate(): Promise<string> {
   const files = await readMigrations();
@@ -94,11 +94,17 @@ async function whileInUse<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A fresh, migrated database (a copy of the template) and a temp dir (for blob stores). */
+/** Under `npm run mutation` (bench/mutation.ts sets these and drops the templates when it ends). */
+const inMutationRun = () => Boolean(process.env.STRATA_MUTATION_FILE || process.env.STRATA_MUTATION_SUITES);
+
+/**
+ * A fresh, migrated database and a temp dir (for blob stores). In a mutation run, a copy of the
+ * kept template; otherwise migrated in place, so nothing is left on the server.
+ */
 export async function openDb(): Promise<Db> {
-  const template = await migratedTemplate();
-  const db = await whileInUse(() => createTestDatabase('strata_vu', template));
+  const db = inMutationRun() ? await whileInUse(async () => createTestDatabase('strata_vu', await migratedTemplate())) : await createTestDatabase('strata_vu');
   const sql = openSql(db.url);
+  if (!inMutationRun()) await migrate(sql);
   const dir = await mkdtemp(join(tmpdir(), 'strata-uploads-'));
   return {
     sql,
