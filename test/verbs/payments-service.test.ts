@@ -10,7 +10,7 @@ import { PrivateKey } from '@bsv/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANONYMOUS, type RequestCtx } from '@strata/core/context';
 import { createArcBroadcaster } from '@strata/core/payments/broadcast';
-import { getPayment } from '@strata/core/payments/payment-repo';
+import { getPayment, releaseClaim } from '@strata/core/payments/payment-repo';
 import { getReceipt, transitionReceipt } from '@strata/core/payments/repo';
 import { getPaymentDetail, getReceiptVerb, loadReceipt, markPaid, newReceiptId, pay, quote, receiptView, submitPayment } from '@strata/core/payments/service';
 import { templateHashOf } from '@strata/core/payments/template';
@@ -546,6 +546,24 @@ describe('submitting', () => {
     const detail = (await getPaymentDetail({ deps, ctx, input: { receiptId: receipt.receiptId } })).receipt;
     expect([detail.status, detail.payment?.txid]).toEqual(['paid', p.txid]);
     expect((await auditOf(receipt.receiptId)).map((a) => a.action)).not.toContain('payments.receipt.expired');
+    w.clock.set(t0);
+  });
+
+  it('a submit whose claim is freed during its broadcast (a definite refusal on a re-send) and whose receipt then lapses is refused with the status it has', async () => {
+    const { receipt, quote: q } = await quoted();
+    const p = await buildPayment(q.outputs);
+    const t0 = w.clock.now();
+    const freed = during(deps.broadcaster, async (tx) => {
+      await releaseClaim(w.sql, receipt.receiptId, tx.txid);
+      w.clock.set(t0 + 1_800_000);
+      expect((await loadReceipt({ deps, ctx, input: { receiptId: receipt.receiptId } })).status).toBe('expired');
+    });
+    expect(await refusal(submitPayment({ deps: { ...deps, broadcaster: freed }, ctx, input: { receiptId: receipt.receiptId, rawTxHex: p.rawTx } }))).toEqual({
+      code: 'invalid-state',
+      message: 'The receipt is expired; only a pending receipt can be quoted or paid.',
+      hint: 'status:expired',
+    });
+    expect(await getPayment(w.sql, receipt.receiptId)).toBeNull();
     w.clock.set(t0);
   });
 
