@@ -18,7 +18,7 @@ import { startArcServer, type ArcServer } from '../support/arc-server';
 import { describeWith } from '../support/reachable';
 import { call } from '../support/catalog-http';
 import { bytesOf, embeddedStack, publishContent, sendPresigned, servicesStack, sha256Hex, signed, type DeliveryStack } from '../support/delivery-http';
-import { buildPayment, PayChain } from '../support/payments-world';
+import { buildPayment, payChainOf, type PayChain } from '../support/payments-world';
 
 const OVERLAY = `76a914${'0d'.repeat(20)}88ac`;
 const CALLBACK_TOKEN = 'arc-callback-token-journey-0123';
@@ -41,7 +41,7 @@ function journey(make: Make, broadcast: 'dryrun' | 'arc') {
       Object.assign(env, { ARC_URL: arc.url, ARC_API_KEY: arc.apiKey, ARC_CALLBACK_TOKEN: CALLBACK_TOKEN, SINGLE_USE_RECEIPTS: 'true' });
     }
     stack = await make(env, { clock });
-    chain = new PayChain(stack);
+    chain = payChainOf(stack);
     await chain.extend(2);
   });
   afterAll(async () => {
@@ -99,7 +99,7 @@ function journey(make: Make, broadcast: 'dryrun' | 'arc') {
     if (arc) expect(arc.txs.has(pay.txid)).toBe(true);
 
     const { mined: [m] } = chain.mine([{ txid: pay.txid, rawTx: pay.rawTx }], 1);
-    await chain.postBest();
+    await chain.store();
     if (arc) {
       const cb = await arc.mine(pay.txid, { blockHash: m!.block.hash, blockHeight: m!.block.height, merklePath: m!.bump });
       expect(cb.callbackStatus).toBe(200);
@@ -155,7 +155,7 @@ function journey(make: Make, broadcast: 'dryrun' | 'arc') {
       const pay = await buildPayment(quote.outputs);
       expect((await submit(receipt.receiptId, pay.ef)).status).toBe(200);
       const { mined: [m] } = chain.mine([{ txid: pay.txid, rawTx: pay.rawTx }], 1);
-      await chain.postBest();
+      await chain.store();
       await arc!.mine(pay.txid, { blockHash: m!.block.hash, blockHeight: m!.block.height, merklePath: m!.bump });
       expect(await status(receipt.receiptId)).toBe('confirmed');
       confirmedReceipt = receipt.receiptId;

@@ -11,7 +11,7 @@ import { runScheduledJobs } from '@strata/core/jobs/schedule';
 import { manualClock } from '@strata/core/ports/clock';
 import { embeddedDeps, type TestStack } from '../support/deps';
 import { startArcServer, type ArcServer } from '../support/arc-server';
-import { buildPayment, call, PayChain, publishFor } from '../support/payments-world';
+import { buildPayment, call, payChainOf, type PayChain, publishFor } from '../support/payments-world';
 
 const CALLBACK_TOKEN = 'arc-callback-token-0123456789';
 const OVERLAY = `76a914${'0e'.repeat(20)}88ac`;
@@ -32,7 +32,7 @@ beforeAll(async () => {
     ARC_CALLBACK_TOKEN: CALLBACK_TOKEN,
     PUBLIC_BASE_URL: 'http://strata.test',
   }, { clock });
-  chain = new PayChain(stack);
+  chain = payChainOf(stack);
   await chain.extend(2);
 });
 afterAll(async () => {
@@ -104,7 +104,7 @@ describe('payments through ARC', () => {
     const pay = await buildPayment(quote.outputs);
     await submit(receipt.receiptId, pay.ef);
     const { mined: [m] } = chain.mine([{ txid: pay.txid, rawTx: pay.rawTx }]);
-    await chain.postBest();
+    await chain.store();
     const forged = await call(stack, 'POST', '/payments/arc-callback', {
       headers: { authorization: 'Bearer wrong-token-0123456789' },
       body: { txid: pay.txid, txStatus: 'MINED', blockHash: m!.block.hash, blockHeight: m!.block.height, merklePath: m!.bump },
@@ -126,7 +126,7 @@ describe('payments through ARC', () => {
     // ARC reports the block before Strata has its header: the callback cannot confirm yet
     await arc.mine(pay.txid, { blockHash: m!.block.hash, blockHeight: m!.block.height, merklePath: m!.bump });
     expect(await status(receipt.receiptId)).toBe('paid');
-    await chain.postBest();
+    await chain.store();
     const polls = arc.requests.filter((q) => q.method === 'GET').length;
     const [run] = await runScheduledJobs(stack.deps, ['receipt-reconcile']);
     expect(run).toMatchObject({ status: 'ok', result: { confirmed: 1, failed: 0 } });

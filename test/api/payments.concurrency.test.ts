@@ -12,7 +12,7 @@ import type { Sql } from '@strata/core/ports/sql';
 import { nodePlatform } from '@strata/functions/platform/node';
 import { serviceDeps, type TestStack } from '../support/deps';
 import { describeWith } from '../support/reachable';
-import { buildPayment, call, PayChain, publishFor, signedPost } from '../support/payments-world';
+import { buildPayment, call, payChainOf, publishFor, signedPost } from '../support/payments-world';
 
 const N = 12;
 const producer = PrivateKey.fromRandom();
@@ -106,13 +106,13 @@ await describeWith(['postgres', 'redis'], 'payments on PostgreSQL + Redis', () =
   });
 
   it(`${N} parallel proofs confirm once`, async () => {
-    const chain = new PayChain(stack);
+    const chain = payChainOf(stack);
     await chain.extend(2);
     const { receipt, quote } = await quoted();
     const pay = await buildPayment(quote.outputs);
     await submit(receipt.receiptId, pay.rawTx);
     const { mined: [m] } = chain.mine([{ txid: pay.txid, rawTx: pay.rawTx }]);
-    await chain.postBest();
+    await chain.store();
     const all = await Promise.all(Array.from({ length: N }, () => call(stack, 'POST', `/payments/${receipt.receiptId}/proof`, { body: { envelope: m!.envelope } })));
     expect(all.every((r) => r.status === 200)).toBe(true);
     expect(await count(`SELECT count(*)::int AS n FROM audit_log WHERE resource = $1 AND action = 'payments.receipt.confirmed'`, [`receipt:${receipt.receiptId}`])).toBe(1);

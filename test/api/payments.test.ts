@@ -12,7 +12,7 @@ import { manualClock } from '@strata/core/ports/clock';
 import { runScheduledJobs } from '@strata/core/jobs/schedule';
 import { makeTx } from '../support/chain';
 import { embeddedDeps, type TestStack } from '../support/deps';
-import { buildPayment, call, PayChain, publishFor, signedPost } from '../support/payments-world';
+import { buildPayment, call, payChainOf, publishFor, signedPost, type PayChain } from '../support/payments-world';
 
 const OVERLAY = `76a914${'0f'.repeat(20)}88ac`;
 const clock = manualClock(Date.UTC(2026, 11, 1));
@@ -23,7 +23,7 @@ beforeAll(async () => {
     { RATE_LIMIT_PER_MIN: '0', PAY_SCRIPTS_JSON: JSON.stringify({ overlay: OVERLAY }), QUOTE_TTL_SEC: '120', RECEIPT_TTL_SEC: '1800' },
     { clock },
   );
-  chain = new PayChain(stack);
+  chain = payChainOf(stack);
 });
 afterAll(async () => stack?.close());
 
@@ -283,7 +283,7 @@ describe('confirmation by SPV', () => {
     // the proof's block is not known yet: refused, nothing changes
     const early = await call(stack, 'POST', `/payments/${receipt.receiptId}/proof`, { body: { envelope: m!.envelope } });
     expect([early.status, early.body.error, early.body.hint]).toEqual([409, 'invalid-envelope', 'unknown-block-hash']);
-    await chain.postBest();
+    await chain.store();
     // a valid proof of another transaction is refused
     const wrong = await call(stack, 'POST', `/payments/${receipt.receiptId}/proof`, { body: { envelope: d!.envelope } });
     expect([wrong.status, wrong.body.hint]).toEqual([409, 'txid-mismatch-payment']);

@@ -124,29 +124,45 @@ export function p2pkhOf(key: PrivateKey): string {
   return `76a914${h160}88ac`;
 }
 
-export interface MinedPayment {
+export interface Mined {
   readonly block: MinedHeader;
-  /** Path-form envelope. */
+  readonly txids: string[];
+  readonly index: number;
+  /** Path-form envelope (block by hash and height). */
   readonly envelope: { rawTx: string; txid: string; proof: { txid: string; merkleRoot: string; path: ReturnType<typeof merklePathFor> }; block: { blockHash: string; blockHeight: number } };
   /** BRC-74 BUMP of the tx in its block. */
   readonly bump: string;
 }
 
-/** A chain the suite mines and stores through insertHeaders (the first block is the checkpoint at height 0). */
-export class VerbChain {
+/** Where a chain's headers go: `checkpoint` on the first store (the first block is the checkpoint at height 0). */
+export type StoreHeaders = (hexes: string[], checkpoint: boolean) => Promise<void>;
+
+/**
+ * A chain a suite mines, extends and forks, storing what it mines through `put`: straight into the
+ * header store (`PayChain.onSql`, the verb suites) or through POST /headers (payments-world.ts).
+ */
+export class PayChain {
   readonly best: MinedHeader[] = [];
   private stored = 0;
 
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly put: StoreHeaders) {}
 
-  /** Mines a block holding `txs` (after a filler) on the tip, then `extra` empty ones; not stored yet. */
-  mine(txs: ReadonlyArray<{ txid: string; rawTx: string }>, extra = 0): MinedPayment[] {
-    const tip = this.best[this.best.length - 1];
+  /** Stores through insertHeaders on `sql`. */
+  static onSql(sql: Sql): PayChain {
+    return new PayChain((hexes, checkpoint) => insertHeaders(sql, hexes, checkpoint ? { startHeight: 0 } : {}).then(() => undefined));
+  }
+
+  /** Mines a block holding `txs` (after a filler) on `parent` (default tip), then `extra` empty ones; on the tip, not stored yet. */
+  mine(txs: ReadonlyArray<{ txid: string; rawTx: string }>, extra = 0, parent?: MinedHeader): { mined: Mined[]; headers: MinedHeader[] } {
+    const tip = parent ?? this.best[this.best.length - 1];
     const txids = [hex32(), ...txs.map((t) => t.txid)];
-    const [block] = mineChain(1, { merkleRoots: [merkleRootOf(txids)], ...(tip ? { parent: tip } : {}) }) as [MinedHeader];
-    this.best.push(block, ...mineChain(extra, { parent: block }));
-    return txs.map((t, k) => ({
+    const [block] = mineChain(1, { merkleRoots: [merkleRootOf(txids)], ...(tip ? { parent: tip } : {}), timeOffset: parent ? 7 : 0 }) as [MinedHeader];
+    const headers = [block, ...mineChain(extra, { parent: block, timeOffset: parent ? 7 : 0 })];
+    if (!parent) this.best.push(...headers);
+    const mined = txs.map((t, k) => ({
       block,
+      txids,
+      index: k + 1,
       bump: bumpFor(txids, k + 1, block.height),
       envelope: {
         rawTx: t.rawTx,
@@ -155,13 +171,14 @@ export class VerbChain {
         block: { blockHash: block.hash, blockHeight: block.height },
       },
     }));
+    return { mined, headers };
   }
 
-  /** Stores the mined headers not stored yet. */
+  /** Stores the best chain's headers not stored yet. */
   async store(): Promise<void> {
     const fresh = this.best.slice(this.stored);
     if (fresh.length === 0) return;
-    await insertHeaders(this.sql, fresh.map((h) => h.hex), this.stored === 0 ? { startHeight: 0 } : {});
+    await this.put(fresh.map((h) => h.hex), this.stored === 0);
     this.stored = this.best.length;
   }
 
@@ -172,13 +189,14 @@ export class VerbChain {
     await this.store();
   }
 
-  /** A heavier branch of `length` empty blocks after `parent`, stored: it becomes the best chain. */
-  async fork(parent: MinedHeader, length: number): Promise<void> {
-    const headers = mineChain(length, { parent, timeOffset: 7 });
-    await insertHeaders(this.sql, headers.map((h) => h.hex));
+  /** A heavier branch of `length` blocks after `parent` (optionally holding txs), stored; it becomes the best chain. */
+  async fork(parent: MinedHeader, length: number, txs: ReadonlyArray<{ txid: string; rawTx: string }> = []): Promise<Mined[]> {
+    const { mined, headers } = this.mine(txs, length - 1, parent);
+    await this.put(headers.map((h) => h.hex), false);
     const at = this.best.findIndex((h) => h.hash === parent.hash);
     this.best.splice(at + 1, this.best.length, ...headers);
     this.stored = this.best.length;
+    return mined;
   }
 }
 

@@ -20,7 +20,7 @@ import type { Sql } from '@strata/core/ports/sql';
 import { startArcServer, type ArcServer } from '../support/arc-server';
 import { makeTx } from '../support/chain';
 import { testCtx } from '../support/ctx';
-import { afterQuery, buildPayment, memoryLog, payWorld, refusal, seedVersion, VerbChain, type PayDeps, type PayWorld } from '../support/payments-verbs';
+import { afterQuery, buildPayment, memoryLog, payWorld, refusal, seedVersion, PayChain, type PayDeps, type PayWorld } from '../support/payments-verbs';
 
 const OVERLAY = `76a914${'0d'.repeat(20)}88ac`;
 const ENV = { PAY_SCRIPTS_JSON: JSON.stringify({ overlay: OVERLAY }), MIN_CONFS: '2', RECEIPT_TTL_SEC: '3600', RECEIPT_ACCESS_TTL_SEC: '3600' };
@@ -40,7 +40,7 @@ async function world(env: Record<string, string> = {}) {
   const w = await payWorld({ ...ENV, ...env });
   worlds.push(w);
   const arcDeps = w.with({ broadcaster: createArcBroadcaster({ url: arc.url, apiKey: arc.apiKey, waitFor: 'SEEN_ON_NETWORK', timeoutMs: 5000 }) });
-  return { w, deps: w.deps, arcDeps, chain: new VerbChain(w.sql) };
+  return { w, deps: w.deps, arcDeps, chain: PayChain.onSql(w.sql) };
 }
 
 /** A receipt paid by a fresh transaction (through `d`'s broadcaster). */
@@ -62,7 +62,7 @@ const audit = (w: PayWorld, receiptId: string) =>
 describe('attaching a proof', () => {
   let w: PayWorld;
   let deps: PayDeps;
-  let chain: VerbChain;
+  let chain: PayChain;
   beforeAll(async () => {
     ({ w, deps, chain } = await world());
   });
@@ -118,7 +118,7 @@ describe('attaching a proof', () => {
 
   it('a path proof below MIN_CONFS is stored and leaves the receipt paid; one more block confirms it; again on confirmed changes no status', async () => {
     const { receiptId, pay: p } = await paid(w, deps);
-    const [m] = chain.mine([{ txid: p.txid, rawTx: p.rawTx }]);
+    const { mined: [m] } = chain.mine([{ txid: p.txid, rawTx: p.rawTx }]);
     await chain.store();
     const one = await attachPaymentProof({ deps, ctx, input: { receiptId, envelope: m!.envelope } });
     expect(one).toEqual({ receiptId, status: 'paid', txid: p.txid, blockHash: m!.block.hash, blockHeight: m!.block.height, confirmations: 1 });
@@ -142,7 +142,7 @@ describe('attaching a proof', () => {
   it('a BUMP without rawTx uses the payment\'s own bytes; a BEEF is stored in the ordinary form', async () => {
     const a = await paid(w, deps);
     const b = await paid(w, deps);
-    const [ma, mb] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }, { txid: b.pay.txid, rawTx: b.pay.rawTx }], 1);
+    const { mined: [ma, mb] } = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }, { txid: b.pay.txid, rawTx: b.pay.rawTx }], 1);
     await chain.store();
     const bumpEnv = { txid: a.pay.txid, proof: { bump: ma!.bump }, block: { blockHash: ma!.block.hash, blockHeight: ma!.block.height } };
     const r = await attachPaymentProof({ deps, ctx, input: { receiptId: a.receiptId, envelope: bumpEnv } });
@@ -161,7 +161,7 @@ describe('attaching a proof', () => {
     });
     // the catalog's spelling of a BUMP proof (a string) is read too
     const c = await paid(w, deps);
-    const [mc] = chain.mine([{ txid: c.pay.txid, rawTx: c.pay.rawTx }], 1);
+    const { mined: [mc] } = chain.mine([{ txid: c.pay.txid, rawTx: c.pay.rawTx }], 1);
     await chain.store();
     const rc = await attachPaymentProof({ deps, ctx, input: { receiptId: c.receiptId, envelope: { rawTx: c.pay.rawTx, proof: mc!.bump, block: { blockHash: mc!.block.hash, blockHeight: mc!.block.height } } } });
     expect(rc.status).toBe('confirmed');
@@ -170,7 +170,7 @@ describe('attaching a proof', () => {
   it('refusals: another transaction\'s proof, an unknown block, a block off the best chain, a BEEF that proves nothing', async () => {
     const { receiptId, pay: p } = await paid(w, deps);
     const decoy = makeTx('not the payment');
-    const [m, d] = chain.mine([{ txid: p.txid, rawTx: p.rawTx }, decoy], 1);
+    const { mined: [m, d] } = chain.mine([{ txid: p.txid, rawTx: p.rawTx }, decoy], 1);
     expect(await refusal(attachPaymentProof({ deps, ctx, input: { receiptId, envelope: m!.envelope } }))).toEqual({
       code: 'invalid-envelope',
       message: 'The SPV envelope does not verify (unknown-block-hash).',
@@ -201,7 +201,7 @@ describe('attaching a proof', () => {
 describe('ARC statuses', () => {
   let w: PayWorld;
   let deps: PayDeps;
-  let chain: VerbChain;
+  let chain: PayChain;
   beforeAll(async () => {
     ({ w, deps, chain } = await world({ MIN_CONFS: '1' }));
     await chain.extend(2);
@@ -230,7 +230,7 @@ describe('ARC statuses', () => {
 
   it('a MINED status with its block confirms; the stored proof is built from the payment\'s bytes and the BUMP', async () => {
     const { receiptId, pay: p } = await paid(w, deps);
-    const [m] = chain.mine([{ txid: p.txid, rawTx: p.rawTx }]);
+    const { mined: [m] } = chain.mine([{ txid: p.txid, rawTx: p.rawTx }]);
     await chain.store();
     const r = await applyTxStatus({ deps, ctx, input: st(p.txid, { merklePath: m!.bump, blockHash: m!.block.hash, blockHeight: m!.block.height }) });
     expect(r).toEqual({ applied: true, status: 'confirmed' });
@@ -242,7 +242,7 @@ describe('ARC statuses', () => {
   it('without ARC\'s block (or with only its hash) the block is the best chain\'s at the BUMP\'s height; none there: block-unknown', async () => {
     const a = await paid(w, deps);
     const b = await paid(w, deps);
-    const [ma, mb] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }, { txid: b.pay.txid, rawTx: b.pay.rawTx }]);
+    const { mined: [ma, mb] } = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }, { txid: b.pay.txid, rawTx: b.pay.rawTx }]);
     // not stored yet: no header at that height
     expect(await applyTxStatus({ deps, ctx, input: st(a.pay.txid, { merklePath: ma!.bump }) })).toEqual({ applied: false, status: 'paid', reason: 'block-unknown' });
     await chain.store();
@@ -257,14 +257,14 @@ describe('ARC statuses', () => {
 
   it('a height without a hash is not used either: the block is the best chain\'s at the BUMP\'s height', async () => {
     const { pay: p } = await paid(w, deps);
-    const [m] = chain.mine([{ txid: p.txid, rawTx: p.rawTx }]);
+    const { mined: [m] } = chain.mine([{ txid: p.txid, rawTx: p.rawTx }]);
     await chain.store();
     expect(await applyTxStatus({ deps, ctx, input: st(p.txid, { merklePath: m!.bump, blockHeight: m!.block.height }) })).toEqual({ applied: true, status: 'confirmed' });
   });
 
   it('a block ARC names that Strata does not know is not applied, with the verifier\'s reason; a failing database is thrown', async () => {
     const { receiptId, pay: p } = await paid(w, deps);
-    const [m] = chain.mine([{ txid: p.txid, rawTx: p.rawTx }]);
+    const { mined: [m] } = chain.mine([{ txid: p.txid, rawTx: p.rawTx }]);
     const input = st(p.txid, { merklePath: m!.bump, blockHash: m!.block.hash, blockHeight: m!.block.height });
     expect(await applyTxStatus({ deps, ctx, input })).toEqual({ applied: false, status: 'paid', reason: 'unknown-block-hash' });
     expect(await txStatusOf(receiptId)).toBe('MINED');
@@ -282,7 +282,7 @@ describe('ARC statuses', () => {
   it('headers unavailable: not applied, reason headers-unavailable', async () => {
     const fresh = await world({ MIN_CONFS: '1' });
     const { pay: p } = await paid(fresh.w, fresh.deps);
-    const bump = new VerbChain(fresh.w.sql).mine([{ txid: p.txid, rawTx: p.rawTx }])[0]!;
+    const bump = PayChain.onSql(fresh.w.sql).mine([{ txid: p.txid, rawTx: p.rawTx }]).mined[0]!;
     const r = await applyTxStatus({ deps: fresh.deps, ctx, input: st(p.txid, { merklePath: bump.bump, blockHash: bump.block.hash, blockHeight: bump.block.height }) });
     expect(r).toEqual({ applied: false, status: 'paid', reason: 'headers-unavailable' });
   });
@@ -298,14 +298,14 @@ describe('the reconcile schedule', () => {
     const a = await paid(w, arcDeps);
     const b = await paid(w, arcDeps);
     const c = await paid(w, arcDeps);
-    const [ma] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }], 1);
+    const { mined: [ma] } = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }], 1);
     await chain.store();
     expect((await attachPaymentProof({ deps: arcDeps, ctx, input: { receiptId: a.receiptId, envelope: ma!.envelope } })).status).toBe('confirmed');
     // a heavier branch from the block's parent drops a's block
     const parent = chain.best.find((h) => h.hash === ma!.block.prevHash)!;
     await chain.fork(parent, 3);
     // b is mined again on the new chain with one confirmation; c is MINED at ARC in the same block
-    const [mb2, mc] = chain.mine([{ txid: b.pay.txid, rawTx: b.pay.rawTx }, { txid: c.pay.txid, rawTx: c.pay.rawTx }]);
+    const { mined: [mb2, mc] } = chain.mine([{ txid: b.pay.txid, rawTx: b.pay.rawTx }, { txid: c.pay.txid, rawTx: c.pay.rawTx }]);
     await chain.store();
     expect((await attachPaymentProof({ deps: arcDeps, ctx, input: { receiptId: b.receiptId, envelope: mb2!.envelope } })).status).toBe('paid');
     await arc.mine(c.pay.txid, { blockHash: mc!.block.hash, blockHeight: mc!.block.height, merklePath: mc!.bump });
@@ -339,7 +339,7 @@ describe('the reconcile schedule', () => {
     const { w, arcDeps, chain } = await world({ MIN_CONFS: '1' });
     await chain.extend(1);
     const a = await paid(w, arcDeps);
-    const [m] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
+    const { mined: [m] } = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
     await chain.store();
     await arc.mine(a.pay.txid, { blockHash: m!.block.hash, blockHeight: m!.block.height, merklePath: m!.bump });
     expect(await reconcileReceipts({ deps: arcDeps, ctx: sched, input: {} })).toEqual({ ...zero, checked: 1, confirmed: 1 });
@@ -353,7 +353,7 @@ describe('the reconcile schedule', () => {
     const racing = (re: RegExp) => ({ ...arcDeps, sql: afterQuery(w.sql, re, other) });
     // a stored proof, confirmed by the other run right after this one listed it
     const a = await paid(w, arcDeps);
-    const [m] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
+    const { mined: [m] } = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
     await chain.store();
     await w.sql.query(`UPDATE payments SET proof_json = $2::jsonb WHERE receipt_id = $1`, [a.receiptId, JSON.stringify(m!.envelope)]);
     expect(await reconcileReceipts({ deps: racing(/WHERE r.status = 'paid'/), ctx: sched, input: {} })).toEqual({ ...zero, checked: 1 });
@@ -380,7 +380,7 @@ describe('the reconcile schedule', () => {
     const { w, arcDeps, chain } = await world();
     await chain.extend(1);
     const a = await paid(w, arcDeps);
-    const [m] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
+    const { mined: [m] } = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
     await chain.store();
     // one confirmation of MIN_CONFS 2: stored, still paid
     expect((await attachPaymentProof({ deps: arcDeps, ctx, input: { receiptId: a.receiptId, envelope: m!.envelope } })).status).toBe('paid');
@@ -398,7 +398,7 @@ describe('the reconcile schedule', () => {
     await chain.extend(1);
     const a = await paid(w, deps);
     const b = await paid(w, deps);
-    const [ma, mb] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }, { txid: b.pay.txid, rawTx: b.pay.rawTx }]);
+    const { mined: [ma, mb] } = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }, { txid: b.pay.txid, rawTx: b.pay.rawTx }]);
     await chain.store();
     await attachPaymentProof({ deps, ctx, input: { receiptId: a.receiptId, envelope: ma!.envelope } });
     await attachPaymentProof({ deps, ctx, input: { receiptId: b.receiptId, envelope: mb!.envelope } });
@@ -417,7 +417,7 @@ describe('the reconcile schedule', () => {
     const { w, deps, chain } = await world({ MIN_CONFS: '1' });
     await chain.extend(1);
     const a = await paid(w, deps);
-    const [m] = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
+    const { mined: [m] } = chain.mine([{ txid: a.pay.txid, rawTx: a.pay.rawTx }]);
     await chain.store();
     await attachPaymentProof({ deps, ctx, input: { receiptId: a.receiptId, envelope: m!.envelope } });
     expect(REORG_DEPTH).toBe(288);
