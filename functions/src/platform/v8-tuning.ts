@@ -19,13 +19,5 @@ import { setFlagsFromString } from 'node:v8';
 /** The V8 flags Strata's Node processes run with. */
 export const V8_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring'];
 
-let applied = false;
-
-/** Applies V8_FLAGS once per process (idempotent). Benchmarks of the Node app call it as the entries do. */
-export function applyV8Tuning(): void {
-  if (applied) return;
-  applied = true;
-  for (const flag of V8_FLAGS) setFlagsFromString(flag);
-}
-
-applyV8Tuning();
+// once per process: a module is evaluated once, however many entries or benchmarks import it
+for (const flag of V8_FLAGS) setFlagsFromString(flag);
