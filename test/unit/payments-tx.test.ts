@@ -33,6 +33,23 @@ describe('decodePaymentTx', () => {
     expect(ef.submittedHex).toBe(p.ef);
   });
 
+  it('an EF input spending output index 2^31 - 1 decodes like any other (it once exhausted the heap in the SDK\'s EF reader)', async () => {
+    const p = await buildPayment([{ scriptHex: S(1), satoshis: 950 }]);
+    // EF: version (4), marker (6), input count (1), then the first outpoint: txid (32), index (4, LE)
+    const at = 2 * (4 + 6 + 1 + 32);
+    const ef = `${p.ef.slice(0, at)}ffffff7f${p.ef.slice(at + 8)}`;
+    const raw = `${p.rawTx.slice(0, 2 * (4 + 1 + 32))}ffffff7f${p.rawTx.slice(2 * (4 + 1 + 36))}`;
+    const started = performance.now();
+    const tx = decodePaymentTx(ef);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // the same transaction as its plain form with that outpoint: same txid, outputs and the fee EF carries
+    expect(tx.format).toBe('ef');
+    expect(tx.txid).toBe(decodePaymentTx(raw).txid);
+    expect(tx.txid).not.toBe(p.txid);
+    expect(tx.outputs).toEqual(decodePaymentTx(p.rawTx).outputs);
+    expect(tx.feeSat).toBe(decodePaymentTx(p.ef).feeSat);
+  });
+
   it('hostile bytes: a huge declared input count is refused at once, and fuzzed input only ever gives bad-request', async () => {
     const p = await buildPayment([{ scriptHex: S(1), satoshis: 10 }]);
     const huge = `01000000ffffffffff${'00'.repeat(60)}`;
